@@ -1,0 +1,1 @@
+"""progressbot: chases action-plan owners for progress updates and reports on them."""

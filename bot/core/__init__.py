@@ -1,0 +1,1 @@
+"""Platform-neutral core: plans, deadlines, statuses, who owes what, digests. No chat imports."""
