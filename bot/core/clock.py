@@ -1,0 +1,50 @@
+"""Injected time. Nothing in the bot reads the wall clock except SystemClock."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current time, timezone-aware (UTC)."""
+        ...
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+class FixedClock:
+    """A clock that stays where it is put; tests and `--today` move it by hand."""
+
+    def __init__(self, at: datetime):
+        self._at = _aware(at)
+
+    def now(self) -> datetime:
+        return self._at
+
+    def set(self, at: datetime) -> None:
+        self._at = _aware(at)
+
+    def advance(self, delta: timedelta) -> None:
+        self._at += delta
+
+
+def _aware(at: datetime) -> datetime:
+    if at.tzinfo is None:
+        raise ValueError("FixedClock needs a timezone-aware datetime")
+    return at.astimezone(UTC)
+
+
+def local_today(clock: Clock, tz: str) -> date:
+    """Today's date in the plan's (or owner's) time zone."""
+    return clock.now().astimezone(ZoneInfo(tz)).date()
+
+
+def at_local(day: date, tz: str, hour: int = 9, minute: int = 0) -> datetime:
+    """An aware datetime for ``day`` at a local wall-clock time in ``tz``."""
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=ZoneInfo(tz))

@@ -1,0 +1,38 @@
+"""Settings from the environment and a `.env` file. Every setting is listed in .env.example."""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    database_url: str = Field(
+        default="sqlite:///./data/progressbot.db",
+        description="SQLAlchemy URL; sqlite:///path or postgresql://user:pass@host/db",
+    )
+    plan_name: str = Field(default="", description="Plan the bot serves; default: the only plan")
+    timezone: str = Field(default="Europe/London", description="Default time zone for new plans")
+    admin_emails: str = Field(default="", description="Comma-separated administrator emails")
+    log_level: str = Field(default="INFO")
+
+    # Slack. No token: the bot runs the console mode.
+    slack_bot_token: str = Field(default="", description="xoxb- bot token")
+    slack_app_token: str = Field(default="", description="xapp- token: Socket Mode when set")
+    slack_signing_secret: str = Field(default="", description="Verifies HTTP requests from Slack")
+    slack_api_base_url: str = Field(
+        default="https://slack.com/api/", description="Web API base (tests use a local stand-in)"
+    )
+    port: int = Field(default=3000, description="HTTP port for Slack's requests (HTTP mode)")
+
+    @cached_property
+    def admin_email_set(self) -> frozenset[str]:
+        return frozenset(e.strip().casefold() for e in self.admin_emails.split(",") if e.strip())
+
+    @property
+    def has_slack(self) -> bool:
+        return bool(self.slack_bot_token)

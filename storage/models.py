@@ -1,0 +1,153 @@
+"""SQLModel tables: plans, themes, objectives, actions, owners, roles, deadline revisions, updates.
+
+Updates and deadline revisions are append-only: nothing here is ever rewritten, so a report
+can always say what was known at any date. `Action.status*` columns are a cache of the latest
+update, kept in the same transaction that appends it, so digests need not scan history.
+All datetimes are timezone-aware UTC (sqlmodel's UTC type refuses naive ones).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Column, Index, MetaData, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+# Named constraints keep Alembic batch migrations on SQLite deterministic.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata: MetaData = SQLModel.metadata
+
+
+def _text(**kw) -> Column:
+    """A long text column (TEXT on both SQLite and PostgreSQL)."""
+    return Column(Text, **kw)
+
+
+class Plan(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200, unique=True)
+    organisation: str = Field(default="", max_length=200)
+    title: str = Field(default="", max_length=500)
+    period: str = Field(default="", max_length=100)
+    timezone: str = Field(default="Europe/London", max_length=64)
+    fy_start_month: int = Field(default=4)
+    fy_start_year: int | None = Field(default=None)
+    # Comma-separated chat channel ids/names the digest goes to.
+    leadership_channels: str = Field(default="", max_length=1000)
+    signoff_required: bool = Field(default=False)
+    created_at: datetime
+    updated_at: datetime
+
+
+class Theme(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("plan_id", "name"),)
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="plan.id", index=True)
+    name: str = Field(max_length=300)
+    # Extra tags (seed 000's "Culture Theme", audiences), newline-separated.
+    tags: str = Field(default="", sa_column=_text(nullable=False, server_default=""))
+    lead_owner_id: int | None = Field(default=None, foreign_key="owner.id")
+    position: int = Field(default=0)
+
+
+class Objective(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("theme_id", "key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    theme_id: int = Field(foreign_key="theme.id", index=True)
+    # sha1 of the normalised text: objectives can be long, a hash keeps the index small.
+    key: str = Field(max_length=40)
+    text: str = Field(sa_column=_text(nullable=False))
+    position: int = Field(default=0)
+
+
+class Owner(SQLModel, table=True):
+    """A person or a role named as an owner. Roles resolve to people via RoleAssignment."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=10)  # "person" | "role"
+    name: str = Field(max_length=300, unique=True)
+    email: str | None = Field(default=None, max_length=320, index=True)
+    chat_user_id: str | None = Field(default=None, max_length=64, index=True)
+    timezone: str | None = Field(default=None, max_length=64)
+    is_admin: bool = Field(default=False)
+    created_at: datetime
+
+
+class RoleAssignment(SQLModel, table=True):
+    """Who holds a role, over time. The open assignment (ended_at is null) is the current one."""
+
+    __table_args__ = (Index("ix_roleassignment_role_open", "role_id", "ended_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    role_id: int = Field(foreign_key="owner.id")
+    person_id: int = Field(foreign_key="owner.id", index=True)
+    started_at: datetime
+    ended_at: datetime | None = Field(default=None)
+
+
+class Action(SQLModel, table=True):
+    __table_args__ = (
+        UniqueConstraint("plan_id", "key"),
+        Index("ix_action_plan_due", "plan_id", "due_date"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="plan.id")
+    theme_id: int = Field(foreign_key="theme.id", index=True)
+    objective_id: int | None = Field(default=None, foreign_key="objective.id")
+    # Identity across re-imports: the reference when there is one, else a hash of the text.
+    key: str = Field(max_length=64)
+    ref: str | None = Field(default=None, max_length=40)
+    text: str = Field(sa_column=_text(nullable=False))
+    deadline_text: str = Field(default="", max_length=500)
+    due_date: date | None = Field(default=None)
+    deadline_kind: str = Field(default="unknown", max_length=10)
+    deadline_sure: bool = Field(default=False)
+    position: int = Field(default=0)
+    # Cache of the latest update (see module docstring).
+    status: str | None = Field(default=None, max_length=40)
+    status_at: datetime | None = Field(default=None)
+    last_update_id: int | None = Field(default=None)
+    archived_at: datetime | None = Field(default=None)
+    created_at: datetime
+    updated_at: datetime
+
+
+class ActionOwner(SQLModel, table=True):
+    action_id: int = Field(foreign_key="action.id", primary_key=True)
+    owner_id: int = Field(foreign_key="owner.id", primary_key=True, index=True)
+    position: int = Field(default=0)
+
+
+class DeadlineRevision(SQLModel, table=True):
+    """Every deadline an action has had, oldest first; the newest is what is due."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    action_id: int = Field(foreign_key="action.id", index=True)
+    text: str = Field(max_length=500)
+    due_date: date | None = Field(default=None)
+    source: str = Field(max_length=20)  # "import" | "update"
+    update_id: int | None = Field(default=None)
+    recorded_at: datetime
+
+
+class Update(SQLModel, table=True):
+    """One progress update. Append-only: never edited or deleted."""
+
+    __table_args__ = (Index("ix_update_action_created", "action_id", "created_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    action_id: int = Field(foreign_key="action.id")
+    author_owner_id: int | None = Field(default=None, foreign_key="owner.id")
+    author_name: str = Field(default="", max_length=300)
+    status: str | None = Field(default=None, max_length=40)
+    commentary: str = Field(default="", sa_column=_text(nullable=False, server_default=""))
+    revised_deadline_text: str | None = Field(default=None, max_length=500)
+    revised_due: date | None = Field(default=None)
+    source: str = Field(max_length=20)  # button | form | reply | command | import | console
+    # Idempotency key (a chat event id, or an import fingerprint): a redelivery is a no-op.
+    external_id: str | None = Field(default=None, max_length=200, unique=True)
+    created_at: datetime = Field(index=True)

@@ -1,0 +1,131 @@
+"""A throw-away PostgreSQL server for the tests: initdb into a temp folder, listen on a free
+loopback port, stop and delete at the end. PostgreSQL refuses to run as root, so as root the
+server runs as the `postgres` user (via runuser); the tests connect over TCP."""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+
+def find_pg_bin() -> Path:
+    env = os.environ.get("PG_BIN")
+    candidates = [env] if env else []
+    candidates += sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True)
+    for c in candidates:
+        if c and (Path(c) / "postgres").exists() and (Path(c) / "initdb").exists():
+            return Path(c)
+    found = shutil.which("initdb")
+    if found:
+        return Path(found).parent
+    raise RuntimeError(
+        "PostgreSQL server binaries not found (looked in /usr/lib/postgresql/*/bin and PATH). "
+        "Install them with: apt-get install -y postgresql"
+    )
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class PostgresServer:
+    def __init__(self) -> None:
+        self.bin = find_pg_bin()
+        self.root = Path(tempfile.mkdtemp(prefix="progressbot-pg-"))
+        self.datadir = self.root / "data"
+        self.port = _free_port()
+        self.proc: subprocess.Popen | None = None
+        self.as_root = os.geteuid() == 0
+
+    def _cmd(self, *args: str) -> list[str]:
+        return ["runuser", "-u", "postgres", "--", *args] if self.as_root else list(args)
+
+    def start(self) -> PostgresServer:
+        if self.as_root:
+            shutil.chown(self.root, "postgres", "postgres")
+        subprocess.run(
+            self._cmd(
+                str(self.bin / "initdb"),
+                "-D",
+                str(self.datadir),
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--no-sync",
+            ),
+            check=True,
+            capture_output=True,
+        )
+        log = open(self.root / "server.log", "wb")  # noqa: SIM115 - lives as long as the server
+        self.proc = subprocess.Popen(
+            self._cmd(
+                str(self.bin / "postgres"),
+                "-D",
+                str(self.datadir),
+                "-p",
+                str(self.port),
+                "-c",
+                "listen_addresses=127.0.0.1",
+                "-c",
+                f"unix_socket_directories={self.root}",
+                "-c",
+                "fsync=off",
+                "-c",
+                "synchronous_commit=off",
+                "-c",
+                "full_page_writes=off",
+                "-c",
+                "max_connections=200",
+            ),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"postgres exited: {(self.root / 'server.log').read_text()}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+                    pass
+                import psycopg
+
+                with psycopg.connect(self.dsn("postgres"), connect_timeout=2):
+                    return self
+            except OSError:
+                time.sleep(0.1)
+            except Exception:  # noqa: BLE001 - server still starting up
+                time.sleep(0.1)
+        raise RuntimeError("postgres did not start within 30 s")
+
+    def dsn(self, db: str) -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/{db}"
+
+    def url(self, db: str) -> str:
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{db}"
+
+    def create_database(self, name: str, template: str | None = None) -> str:
+        import psycopg
+
+        with psycopg.connect(self.dsn("postgres"), autocommit=True) as conn:
+            tmpl = f" TEMPLATE {template}" if template else ""
+            conn.execute(f'CREATE DATABASE "{name}"{tmpl}')
+        return self.url(name)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        shutil.rmtree(self.root, ignore_errors=True)
