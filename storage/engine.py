@@ -62,12 +62,10 @@ def is_sqlite(engine: Engine) -> bool:
 
 @contextmanager
 def read_session(engine: Engine) -> Iterator[Session]:
-    """A session for reading; rolled back at the end."""
+    """A session for reading. Closing it ends the transaction without expiring what was
+    loaded, so the objects stay readable after the block."""
     with Session(engine, expire_on_commit=False) as session:
-        try:
-            yield session
-        finally:
-            session.rollback()
+        yield session
 
 
 @contextmanager

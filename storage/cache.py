@@ -1,0 +1,21 @@
+"""Keeps Action's cached latest-status columns in step with the append-only update log."""
+
+from __future__ import annotations
+
+from storage.models import Action, Update
+
+
+def apply_to_action_cache(action: Action, update: Update) -> None:
+    """Fold ``update`` into ``action``'s cache. An update that states no status keeps the
+    previous status (a comment is not a change of status) but still counts as a reply."""
+    if action.status_at is not None and update.created_at < action.status_at:
+        return  # an older update arriving late does not overwrite a newer one
+    if update.status:
+        action.status = update.status
+    action.status_at = update.created_at
+    action.last_update_id = update.id
+    if update.revised_due is not None or update.revised_deadline_text:
+        action.deadline_text = update.revised_deadline_text or action.deadline_text
+        action.due_date = update.revised_due
+        action.deadline_kind = "fixed" if update.revised_due else action.deadline_kind
+        action.deadline_sure = update.revised_due is not None

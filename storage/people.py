@@ -1,0 +1,119 @@
+"""Owners, people and roles: who holds which role, and how people match chat users."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from storage.models import ActionOwner, Owner, RoleAssignment
+from storage.queries import NotFound
+
+
+def find_owner(session: Session, name: str) -> Owner | None:
+    """An owner by exact name, else case-insensitively."""
+    found = session.exec(select(Owner).where(Owner.name == name)).first()
+    if found is None:
+        found = session.exec(
+            select(Owner).where(func.lower(Owner.name) == name.strip().lower())
+        ).first()
+    return found
+
+
+def find_by_email(session: Session, email: str) -> Owner | None:
+    return session.exec(
+        select(Owner).where(
+            func.lower(Owner.email) == email.strip().lower(), Owner.kind == "person"
+        )
+    ).first()
+
+
+def find_by_chat_user(session: Session, chat_user_id: str) -> Owner | None:
+    return session.exec(select(Owner).where(Owner.chat_user_id == chat_user_id)).first()
+
+
+def upsert_person(
+    session: Session,
+    name: str,
+    *,
+    now: datetime,
+    email: str | None = None,
+    chat_user_id: str | None = None,
+    is_admin: bool | None = None,
+    timezone: str | None = None,
+) -> Owner:
+    """Create or update the person ``name``. A role of that name is an error: roles are held
+    by people, not renamed into them."""
+    owner = find_owner(session, name)
+    if owner is None and email:
+        owner = find_by_email(session, email)
+    if owner is None:
+        owner = Owner(kind="person", name=name.strip(), created_at=now)
+    elif owner.kind != "person":
+        raise ValueError(f"{owner.name!r} is a role in the plan; give the person's own name")
+    if email is not None:
+        owner.email = email.strip() or None
+    if chat_user_id is not None:
+        owner.chat_user_id = chat_user_id or None
+    if is_admin is not None:
+        owner.is_admin = is_admin
+    if timezone is not None:
+        owner.timezone = timezone or None
+    session.add(owner)
+    session.flush()
+    return owner
+
+
+def assign_role(session: Session, role_name: str, person: Owner, *, now: datetime) -> Owner:
+    """Make ``person`` the holder of ``role_name`` from now on (the previous holder's
+    assignment is ended, not deleted, so history shows who held it when)."""
+    role = find_owner(session, role_name)
+    if role is None:
+        role = Owner(kind="role", name=role_name.strip(), created_at=now)
+        session.add(role)
+        session.flush()
+    elif role.kind != "role":
+        raise ValueError(f"{role.name!r} is a person, not a role")
+    open_ = list(
+        session.exec(
+            select(RoleAssignment).where(
+                RoleAssignment.role_id == role.id, RoleAssignment.ended_at.is_(None)
+            )
+        )
+    )
+    if any(ra.person_id == person.id for ra in open_):
+        return role
+    for ra in open_:
+        ra.ended_at = now
+        session.add(ra)
+    session.add(RoleAssignment(role_id=role.id, person_id=person.id, started_at=now))
+    session.flush()
+    return role
+
+
+def roles_held(session: Session, person_id: int) -> list[Owner]:
+    return list(
+        session.exec(
+            select(Owner)
+            .join(RoleAssignment, RoleAssignment.role_id == Owner.id)
+            .where(RoleAssignment.person_id == person_id, RoleAssignment.ended_at.is_(None))
+            .order_by(Owner.name)
+        )
+    )
+
+
+def all_owners(session: Session) -> list[Owner]:
+    return list(session.exec(select(Owner).order_by(Owner.kind, Owner.name)))
+
+
+def action_counts(session: Session) -> dict[int, int]:
+    rows = session.exec(select(ActionOwner.owner_id, func.count()).group_by(ActionOwner.owner_id))
+    return dict(rows.all())
+
+
+def get_owner(session: Session, owner_id: int) -> Owner:
+    owner = session.get(Owner, owner_id)
+    if owner is None:
+        raise NotFound(f"no owner with id {owner_id}")
+    return owner

@@ -1,0 +1,238 @@
+"""Read queries over the store, returning plain frozen views the core can reason about.
+
+A PlanSnapshot is the whole live plan (themes, actions, owners, who holds each role) in a
+handful of queries, so the core can work out who owes what for 10,000 actions without a
+query per action.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlmodel import Session, select
+
+from storage.models import (
+    Action,
+    ActionOwner,
+    DeadlineRevision,
+    Objective,
+    Owner,
+    Plan,
+    RoleAssignment,
+    Theme,
+    Update,
+)
+
+
+class NotFound(LookupError):
+    """A plan, action or owner the caller named does not exist."""
+
+
+@dataclass(frozen=True)
+class OwnerView:
+    id: int
+    kind: str
+    name: str
+    email: str | None = None
+    chat_user_id: str | None = None
+    timezone: str | None = None
+    is_admin: bool = False
+
+
+@dataclass(frozen=True)
+class ThemeView:
+    id: int
+    name: str
+    tags: tuple[str, ...]
+    lead: OwnerView | None
+    position: int
+
+
+@dataclass(frozen=True)
+class ActionView:
+    id: int
+    plan_id: int
+    key: str
+    ref: str | None
+    text: str
+    theme_id: int
+    theme: str
+    objective: str
+    deadline_text: str
+    due_date: date | None
+    deadline_kind: str
+    deadline_sure: bool
+    status: str | None
+    status_at: datetime | None
+    owners: tuple[OwnerView, ...]
+    position: int
+    created_at: datetime
+
+    @property
+    def label(self) -> str:
+        return self.ref or f"#{self.id}"
+
+
+@dataclass
+class PlanSnapshot:
+    plan: Plan
+    themes: dict[int, ThemeView]
+    actions: list[ActionView]
+    # role owner id -> the people currently holding it
+    role_holders: dict[int, tuple[OwnerView, ...]] = field(default_factory=dict)
+
+    def people_for(self, owner: OwnerView) -> tuple[OwnerView, ...]:
+        """The people answerable for ``owner``: itself, or the current holders of the role."""
+        if owner.kind == "person":
+            return (owner,)
+        return self.role_holders.get(owner.id, ())
+
+
+def owner_view(o: Owner) -> OwnerView:
+    return OwnerView(o.id, o.kind, o.name, o.email, o.chat_user_id, o.timezone, o.is_admin)
+
+
+def get_plan(session: Session, name: str | None = None) -> Plan:
+    """The named plan; with no name, the only plan (an error if there are none or several)."""
+    if name:
+        plan = session.exec(select(Plan).where(Plan.name == name)).first()
+        if plan is None:
+            raise NotFound(f"no plan named {name!r}")
+        return plan
+    plans = list(session.exec(select(Plan).order_by(Plan.id).limit(2)))
+    if not plans:
+        raise NotFound("no plan loaded yet: import one with `progressbot import FILE`")
+    if len(plans) > 1:
+        raise NotFound("several plans are loaded: name one (--plan NAME or PLAN_NAME)")
+    return plans[0]
+
+
+def list_plans(session: Session) -> list[Plan]:
+    return list(session.exec(select(Plan).order_by(Plan.id)))
+
+
+def plan_snapshot(session: Session, plan_id: int) -> PlanSnapshot:
+    plan = session.get(Plan, plan_id)
+    if plan is None:
+        raise NotFound(f"no plan with id {plan_id}")
+    owners = {o.id: owner_view(o) for o in session.exec(select(Owner))}
+    themes = {
+        t.id: ThemeView(
+            t.id,
+            t.name,
+            tuple(x for x in t.tags.split("\n") if x),
+            owners.get(t.lead_owner_id),
+            t.position,
+        )
+        for t in session.exec(select(Theme).where(Theme.plan_id == plan_id))
+    }
+    objectives = {
+        o.id: o.text
+        for o in session.exec(select(Objective).where(Objective.theme_id.in_(list(themes) or [-1])))
+    }
+    links: dict[int, list[OwnerView]] = defaultdict(list)
+    rows = session.exec(
+        select(ActionOwner.action_id, ActionOwner.owner_id)
+        .join(Action, Action.id == ActionOwner.action_id)
+        .where(Action.plan_id == plan_id, Action.archived_at.is_(None))
+        .order_by(ActionOwner.action_id, ActionOwner.position)
+    )
+    for action_id, owner_id in rows:
+        links[action_id].append(owners[owner_id])
+    actions = [
+        ActionView(
+            id=a.id,
+            plan_id=a.plan_id,
+            key=a.key,
+            ref=a.ref,
+            text=a.text,
+            theme_id=a.theme_id,
+            theme=themes[a.theme_id].name,
+            objective=objectives.get(a.objective_id, ""),
+            deadline_text=a.deadline_text,
+            due_date=a.due_date,
+            deadline_kind=a.deadline_kind,
+            deadline_sure=a.deadline_sure,
+            status=a.status,
+            status_at=a.status_at,
+            owners=tuple(links.get(a.id, ())),
+            position=a.position,
+            created_at=a.created_at,
+        )
+        for a in session.exec(
+            select(Action)
+            .where(Action.plan_id == plan_id, Action.archived_at.is_(None))
+            .order_by(Action.position)
+        )
+    ]
+    return PlanSnapshot(plan, themes, actions, current_role_holders(session, owners))
+
+
+def current_role_holders(
+    session: Session, owners: dict[int, OwnerView] | None = None
+) -> dict[int, tuple[OwnerView, ...]]:
+    if owners is None:
+        owners = {o.id: owner_view(o) for o in session.exec(select(Owner))}
+    holders: dict[int, list[OwnerView]] = defaultdict(list)
+    for ra in session.exec(
+        select(RoleAssignment)
+        .where(RoleAssignment.ended_at.is_(None))
+        .order_by(RoleAssignment.started_at)
+    ):
+        holders[ra.role_id].append(owners[ra.person_id])
+    return {k: tuple(v) for k, v in holders.items()}
+
+
+def action_updates(session: Session, action_id: int) -> list[Update]:
+    return list(
+        session.exec(
+            select(Update)
+            .where(Update.action_id == action_id)
+            .order_by(Update.created_at, Update.id)
+        )
+    )
+
+
+def deadline_revisions(session: Session, action_id: int) -> list[DeadlineRevision]:
+    return list(
+        session.exec(
+            select(DeadlineRevision)
+            .where(DeadlineRevision.action_id == action_id)
+            .order_by(DeadlineRevision.recorded_at, DeadlineRevision.id)
+        )
+    )
+
+
+def updates_between(
+    session: Session, plan_id: int, since: datetime | None, until: datetime | None = None
+) -> list[Update]:
+    q = select(Update).join(Action, Action.id == Update.action_id).where(Action.plan_id == plan_id)
+    if since is not None:
+        q = q.where(Update.created_at >= since)
+    if until is not None:
+        q = q.where(Update.created_at < until)
+    return list(session.exec(q.order_by(Update.created_at, Update.id)))
+
+
+def updated_action_ids(session: Session, plan_id: int, since: datetime) -> set[int]:
+    q = (
+        select(Update.action_id)
+        .join(Action, Action.id == Update.action_id)
+        .where(Action.plan_id == plan_id, Update.created_at >= since)
+        .distinct()
+    )
+    return set(session.exec(q))
+
+
+def revision_counts(session: Session, action_ids: list[int]) -> dict[int, int]:
+    """How many deadlines each action has had (1 = never slipped)."""
+    from sqlalchemy import func
+
+    rows = session.exec(
+        select(DeadlineRevision.action_id, func.count())
+        .where(DeadlineRevision.action_id.in_(action_ids))
+        .group_by(DeadlineRevision.action_id)
+    )
+    return dict(rows.all())

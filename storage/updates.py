@@ -1,0 +1,77 @@
+"""Appending progress updates. The update log is never edited; the action's cached status
+and any deadline revision are written in the same transaction as the update."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from storage.cache import apply_to_action_cache
+from storage.models import Action, DeadlineRevision, Update
+from storage.queries import NotFound
+
+
+@dataclass(frozen=True)
+class NewUpdate:
+    action_id: int
+    status: str | None
+    commentary: str
+    source: str
+    author_owner_id: int | None = None
+    author_name: str = ""
+    revised_deadline_text: str | None = None
+    revised_due: date | None = None
+    external_id: str | None = None
+
+
+def append_update(session: Session, new: NewUpdate, *, now: datetime) -> tuple[Update, bool]:
+    """Store ``new``; returns (update, created). With an external_id already stored (a chat
+    event delivered twice), returns the stored update and created=False, writing nothing."""
+    if new.external_id:
+        found = session.exec(select(Update).where(Update.external_id == new.external_id)).first()
+        if found is not None:
+            return found, False
+    action = session.get(Action, new.action_id)
+    if action is None:
+        raise NotFound(f"no action with id {new.action_id}")
+    update = Update(
+        action_id=new.action_id,
+        author_owner_id=new.author_owner_id,
+        author_name=new.author_name,
+        status=new.status,
+        commentary=new.commentary,
+        revised_deadline_text=new.revised_deadline_text,
+        revised_due=new.revised_due,
+        source=new.source,
+        external_id=new.external_id,
+        created_at=now,
+    )
+    try:
+        with session.begin_nested():
+            session.add(update)
+            session.flush()
+    except IntegrityError:
+        # Another worker stored the same event between our check and our insert.
+        found = session.exec(select(Update).where(Update.external_id == new.external_id)).first()
+        if found is None:
+            raise
+        return found, False
+    if new.revised_deadline_text or new.revised_due:
+        session.add(
+            DeadlineRevision(
+                action_id=action.id,
+                text=new.revised_deadline_text or new.revised_due.isoformat(),
+                due_date=new.revised_due,
+                source="update",
+                update_id=update.id,
+                recorded_at=now,
+            )
+        )
+    apply_to_action_cache(action, update)
+    action.updated_at = now
+    session.add(action)
+    session.flush()
+    return update, True
