@@ -236,3 +236,29 @@ def revision_counts(session: Session, action_ids: list[int]) -> dict[int, int]:
         .group_by(DeadlineRevision.action_id)
     )
     return dict(rows.all())
+
+
+def revisions_between(
+    session: Session, plan_id: int, since: datetime | None, until: datetime | None = None
+) -> list[DeadlineRevision]:
+    q = (
+        select(DeadlineRevision)
+        .join(Action, Action.id == DeadlineRevision.action_id)
+        .where(Action.plan_id == plan_id)
+    )
+    if since is not None:
+        q = q.where(DeadlineRevision.recorded_at >= since)
+    if until is not None:
+        q = q.where(DeadlineRevision.recorded_at < until)
+    return list(session.exec(q.order_by(DeadlineRevision.recorded_at, DeadlineRevision.id)))
+
+
+def due_before_revision(session: Session, revision: DeadlineRevision) -> date | None:
+    """The due date an action had just before ``revision``."""
+    prev = session.exec(
+        select(DeadlineRevision)
+        .where(DeadlineRevision.action_id == revision.action_id, DeadlineRevision.id < revision.id)
+        .order_by(DeadlineRevision.id.desc())
+        .limit(1)
+    ).first()
+    return prev.due_date if prev else None

@@ -1,0 +1,35 @@
+"""App composition: settings → engine (migrated) → core service, and which adapter runs."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+
+from bot.core.clock import Clock
+from bot.core.service import PlanService
+from bot.settings import Settings
+from storage.engine import make_engine
+from storage.migrate import upgrade
+
+
+def open_engine(settings: Settings) -> Engine:
+    """The configured database, brought to the newest schema."""
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    return engine
+
+
+def build_service(settings: Settings, clock: Clock, engine: Engine | None = None) -> PlanService:
+    return PlanService(
+        engine or open_engine(settings),
+        clock,
+        plan_name=settings.plan_name or None,
+        admin_emails=settings.admin_email_set,
+    )
+
+
+def sample_file(name: str) -> Path:
+    """A file shipped in bot/data (the sample plan and its people)."""
+    return Path(str(resources.files("bot") / "data" / name))

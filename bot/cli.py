@@ -1,0 +1,351 @@
+"""The `progressbot` command: import plans, query actions, read deadlines, manage people,
+and run the bot (Slack when configured, else the console mode)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from bot.app import build_service, open_engine, sample_file
+from bot.core.clock import FixedClock, SystemClock
+from bot.settings import Settings
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
+people_app = typer.Typer(no_args_is_help=True, help="Owners, their emails and roles.")
+app.add_typer(people_app, name="people")
+
+out = Console()
+err = Console(stderr=True)
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+TodayOpt = Annotated[
+    str | None, typer.Option("--today", help="Act as if today were this date (YYYY-MM-DD).")
+]
+PlanOpt = Annotated[str | None, typer.Option("--plan", help="Plan name (default: the only plan).")]
+
+
+class CliError(Exception):
+    """Reported as one line on stderr with exit code 1."""
+
+
+def _clock(today: str | None):
+    if not today:
+        return SystemClock()
+    try:
+        day = date.fromisoformat(today)
+    except ValueError:
+        raise CliError(f"--today needs a date as YYYY-MM-DD, not {today!r}") from None
+    return FixedClock(datetime.combine(day, time(9, 0), tzinfo=UTC))
+
+
+def _emit_json(data) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+
+
+@app.command("import")
+def import_cmd(
+    file: Annotated[Path, typer.Argument(help="CSV, XLSX or DOCX plan")],
+    plan: PlanOpt = None,
+    fy_start: Annotated[
+        int | None,
+        typer.Option(
+            "--fy-start", help="Year the plan's first financial year starts (quarters need it)"
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Check and count; store nothing.")
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Load a plan (again: updates it in place)."""
+    from bot.io.plan_import import import_plan
+
+    settings = Settings()
+    engine = open_engine(settings)
+    result = import_plan(
+        engine,
+        SystemClock(),
+        file,
+        plan_name=plan or settings.plan_name or None,
+        fy_start_year=fy_start,
+        dry_run=dry_run,
+    )
+    if as_json:
+        _emit_json(result.as_dict())
+        return
+    from bot.platforms.console.reports import import_summary
+
+    out.print(import_summary(result))
+
+
+@app.command("actions")
+def actions_cmd(
+    query: Annotated[
+        list[str] | None, typer.Argument(help="Query, e.g. overdue, L4, theme leadership")
+    ] = None,
+    today: TodayOpt = None,
+    as_name: Annotated[
+        str | None, typer.Option("--as", help="Ask as this owner (for `mine`).")
+    ] = None,
+    plan: PlanOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Ask about actions with the query language (`progressbot actions help`)."""
+    from bot.core.people import Actor
+    from bot.platforms.console.render import render
+    from handlers.query import handle_query
+    from handlers.replies import ActionList, HelpText, Problem
+
+    settings = Settings()
+    if plan:
+        settings.plan_name = plan
+    service = build_service(settings, _clock(today))
+    actor = service.actor_for_name(as_name) if as_name else Actor("administrator", is_admin=True)
+    reply = handle_query(service, actor, " ".join(query or ["all"]))
+    if isinstance(reply, Problem):
+        raise CliError(reply.text)
+    if as_json:
+        if isinstance(reply, HelpText):
+            _emit_json({"help": reply.text})
+        elif isinstance(reply, ActionList):
+            from bot.platforms.console.reports import action_dict
+
+            _emit_json(
+                {
+                    "query": reply.title,
+                    "today": reply.today,
+                    "actions": [action_dict(a) for a in reply.actions],
+                }
+            )
+        return
+    out.print(render(reply))
+
+
+@app.command("deadline")
+def deadline_cmd(
+    text: Annotated[list[str], typer.Argument(help="A deadline as written, e.g. 'Q4 2020/21'")],
+    fy_start: Annotated[
+        int | None,
+        typer.Option("--fy-start", help="Year the financial year starts (for 'Quarter 2')"),
+    ] = None,
+    fy_month: Annotated[
+        int, typer.Option("--fy-month", help="Month the financial year starts")
+    ] = 4,
+    as_json: JsonOpt = False,
+) -> None:
+    """Show how a deadline is read."""
+    from bot.core.deadlines import parse_deadline
+
+    d = parse_deadline(" ".join(text), fy_start_year=fy_start, fy_start_month=fy_month)
+    data = {
+        "text": d.text,
+        "due": d.due,
+        "kind": d.kind,
+        "sure": d.sure,
+        "start": d.start,
+        "note": d.note,
+        "revisions": [{"text": s.text, "due": s.due} for s in d.steps],
+    }
+    if as_json:
+        _emit_json(data)
+        return
+    due = d.due.strftime("%A %-d %B %Y") if d.due else "no fixed date"
+    out.print(f"[bold]{d.text}[/] → {due}  ({d.kind}{'' if d.sure else ', NOT SURE'})")
+    if d.revised:
+        for s in d.steps:
+            out.print(f"  • {s.text} → {s.due or '?'}")
+    if d.note:
+        out.print(f"  [yellow]{d.note}[/]")
+
+
+@people_app.command("list")
+def people_list(
+    unmatched_only: Annotated[
+        bool,
+        typer.Option(
+            "--unmatched", help="Only those not yet matched to a chat user / unheld roles."
+        ),
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Owners, emails, roles held, and chat matching."""
+    from bot.core.people_admin import people_rows, unmatched
+
+    engine = open_engine(Settings())
+    rows = unmatched(engine) if unmatched_only else people_rows(engine)
+    if as_json:
+        _emit_json([r.as_dict() for r in rows])
+        return
+    from bot.platforms.console.reports import people_table
+
+    out.print(people_table(rows))
+
+
+@people_app.command("set")
+def people_set(
+    name: Annotated[str, typer.Argument(help="The person's name")],
+    email: Annotated[
+        str | None, typer.Option("--email", help="Their email (matches chat users)")
+    ] = None,
+    role: Annotated[str | None, typer.Option("--role", help="A role they now hold")] = None,
+    admin: Annotated[bool | None, typer.Option("--admin/--no-admin", help="Administrator?")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Add or change a person; `--role` makes them the holder of a role."""
+    from bot.core.people_admin import set_person
+
+    if email is not None and ("@" not in email or " " in email.strip()):
+        raise CliError(f"--email: {email!r} is not an email address")
+    row = set_person(
+        open_engine(Settings()), SystemClock(), name, email=email, role=role, is_admin=admin
+    )
+    if as_json:
+        _emit_json(row.as_dict())
+        return
+    held = f", holds {', '.join(row.links)}" if row.links else ""
+    out.print(f"{row.name} <{row.email or 'no email'}>{held}")
+
+
+@people_app.command("import")
+def people_import(
+    file: Annotated[Path, typer.Argument(help="CSV with columns name,email[,role]")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Load people (and the roles they hold) from CSV."""
+    from bot.core.people_admin import import_people
+
+    n = import_people(open_engine(Settings()), SystemClock(), file)
+    if as_json:
+        _emit_json({"people": n})
+        return
+    out.print(f"Loaded {n} people.")
+
+
+def _ensure_sample_plan(service) -> None:
+    from bot.core.people_admin import import_people
+    from bot.io.plan_import import import_plan
+    from storage.engine import read_session
+    from storage.queries import list_plans
+
+    with read_session(service.engine) as s:
+        if list_plans(s):
+            return
+    import_plan(
+        service.engine,
+        service.clock,
+        sample_file("sample_plan.csv"),
+        plan_name="Sample OD plan",
+        fy_start_year=2019,
+    )
+    import_people(service.engine, service.clock, sample_file("sample_people.csv"))
+
+
+def _console(settings: Settings, today: str | None, script: Path | None, echo: bool) -> None:
+    from bot.platforms.console.adapter import ConsoleSession
+
+    clock = _clock(today or date.today().isoformat())
+    service = build_service(settings, clock)
+    _ensure_sample_plan(service)
+    session = ConsoleSession(service, clock, out)
+    snap = service.snapshot()
+    out.print(
+        f"[bold]progressbot[/] console — plan [bold]{snap.plan.name}[/], "
+        f"{len(snap.actions)} actions, today {clock.now().date():%-d %b %Y}. Type `help`."
+    )
+    if script:
+        try:
+            lines = script.read_text(encoding="utf-8").splitlines()
+        except OSError as exc:
+            raise CliError(f"--script: can't read {script}: {exc.strerror}") from None
+        session.run(lines, echo=echo)
+    else:
+        session.interactive()
+
+
+@app.command("run")
+def run_cmd(
+    today: TodayOpt = None,
+    script: Annotated[
+        Path | None, typer.Option("--script", help="Drive the console from a file of lines.")
+    ] = None,
+    console: Annotated[
+        bool, typer.Option("--console", help="Console mode even if Slack is configured.")
+    ] = False,
+) -> None:
+    """Run the bot: Slack when SLACK_BOT_TOKEN is set, otherwise the console mode."""
+    settings = Settings()
+    if settings.has_slack and not console:
+        from bot.platforms.slack.runner import run_slack
+
+        run_slack(settings)
+        return
+    _console(settings, today, script, echo=script is not None)
+
+
+@app.command("demo")
+def demo_cmd(
+    today: TodayOpt = "2019-09-16",
+    script: Annotated[
+        Path | None, typer.Option("--script", help="Drive the console from a file of lines.")
+    ] = None,
+) -> None:
+    """The console mode on a fresh throw-away database with the sample plan."""
+    demo_db = Path("data") / "demo.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{demo_db}{suffix}").unlink(missing_ok=True)
+    settings = Settings(database_url=f"sqlite:///{demo_db}", plan_name="")
+    _console(settings, today, script, echo=script is not None)
+
+
+def main() -> None:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.core.people_admin import PeopleFileError
+    from bot.core.query import QueryError
+    from storage.queries import NotFound
+
+    known: tuple[type[BaseException], ...] = (
+        CliError,
+        NotFound,
+        QueryError,
+        PeopleFileError,
+        ValueError,
+    )
+    try:
+        from bot.io.plan_table import PlanFileError
+
+        known += (PlanFileError,)
+    except ImportError:  # pragma: no cover
+        pass
+    import click
+
+    try:
+        app(standalone_mode=False)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except (typer.Abort, click.Abort):
+        sys.exit(130)
+    except (typer.Exit, SystemExit) as exc:
+        code = getattr(exc, "exit_code", getattr(exc, "code", 0))
+        sys.exit(code or 0)
+    except known as exc:
+        err.print(f"error: {exc}", highlight=False, markup=False)
+        sys.exit(1)
+    except SQLAlchemyError as exc:
+        err.print(
+            f"error: database: {str(exc.orig if hasattr(exc, 'orig') and exc.orig else exc).splitlines()[0]}",
+            markup=False,
+        )
+        sys.exit(1)
+    except Exception as exc:  # noqa: BLE001 - the promise is one clear line, never a traceback
+        err.print(f"error: {type(exc).__name__}: {exc}", markup=False)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        sys.exit(130)

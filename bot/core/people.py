@@ -1,0 +1,70 @@
+"""Telling people from roles in an owner cell, and who may update an action."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from storage.queries import ActionView, OwnerView, PlanSnapshot
+
+# Words that make an owner a role ("Director of Corporate Affairs", "CSU", "All Directors").
+_ROLE_WORDS = re.compile(
+    r"\b(director|directors|chair|officer|head|lead|leads|manager|team|board|group|committee|"
+    r"csu|ao|cfo|ceo|coo|executive|secretary|nurse|nursing|clinical|deputy|all|new|interim|"
+    r"assistant|governance|corporate|finance|workforce|hr|partnerships|quality|medical|"
+    r"practice|locality|programme|office|service|services|department|unit|staff|ccg|icb|nhs)\b",
+    re.IGNORECASE,
+)
+_PERSON = re.compile(
+    r"^(dr\.? |mr\.? |mrs\.? |ms\.? |prof\.? )?[A-Z][a-z'’-]+( [A-Z][a-z'’-]+){1,2}$"
+)
+
+
+def guess_owner_kind(name: str) -> str:
+    """ "person" for a name like "Julie Fellows" or "Dr A Rutland", else "role"."""
+    text = name.strip()
+    if _ROLE_WORDS.search(text):
+        return "role"
+    if _PERSON.match(text) or re.match(
+        r"^(dr\.? |mr\.? |mrs\.? |ms\.? )?[A-Z]\.? [A-Z][a-z]+$", text, re.I
+    ):
+        return "person"
+    return "role"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Someone acting in a conversation: the person (if matched), and what they may do."""
+
+    display_name: str
+    person: OwnerView | None = None
+    role_ids: frozenset[int] = field(default_factory=frozenset)
+    is_admin: bool = False
+
+    def owner_ids(self) -> frozenset[int]:
+        return self.role_ids | ({self.person.id} if self.person else set())
+
+
+def owns(actor: Actor, action: ActionView) -> bool:
+    ids = actor.owner_ids()
+    return any(o.id in ids for o in action.owners)
+
+
+def may_update(actor: Actor, action: ActionView, snapshot: PlanSnapshot) -> bool:
+    """Only an owner, the holder of an owning role, the theme lead or an administrator."""
+    if actor.is_admin or owns(actor, action):
+        return True
+    lead = snapshot.themes[action.theme_id].lead
+    if lead is None:
+        return False
+    return lead.id in actor.owner_ids() or any(
+        p.id in actor.owner_ids() for p in snapshot.people_for(lead)
+    )
+
+
+def refusal(actor: Actor, action: ActionView) -> str:
+    owners = ", ".join(o.name for o in action.owners) or "no one yet"
+    return (
+        f"Sorry {actor.display_name}, only the owners of {action.label} ({owners}), "
+        "the theme lead or an administrator can update it. Nothing was stored."
+    )

@@ -1,0 +1,209 @@
+"""The core's front door: one object every adapter (console, Slack, Teams, CLI) and job uses.
+
+It owns the engine and the clock, resolves who is acting, applies the rules (who may update
+what, what a reply means), and returns plain results; it never formats chat messages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy.engine import Engine
+
+from bot.core.clock import Clock, local_today
+from bot.core.digest import Digest, attach_previous_due, build_digest
+from bot.core.owing import Owed, OwingPolicy, who_owes_what
+from bot.core.people import Actor, may_update
+from bot.core.query import QueryResult, parse_query, run_query
+from storage.engine import read_session, write_session
+from storage.models import Update
+from storage.people import find_by_chat_user, find_by_email, find_owner, roles_held
+from storage.queries import (
+    ActionView,
+    NotFound,
+    OwnerView,
+    PlanSnapshot,
+    due_before_revision,
+    get_plan,
+    owner_view,
+    plan_snapshot,
+    revisions_between,
+    updates_between,
+)
+from storage.updates import NewUpdate, append_update
+
+
+class Refused(PermissionError):
+    """The actor may not do this; the message is fit to show them."""
+
+
+@dataclass(frozen=True)
+class StoredUpdate:
+    action: ActionView  # as it reads after the update
+    update: Update
+    created: bool  # False when this was a redelivery of an update already stored
+
+
+class PlanService:
+    def __init__(
+        self,
+        engine: Engine,
+        clock: Clock,
+        *,
+        plan_name: str | None = None,
+        admin_emails: frozenset[str] = frozenset(),
+        policy: OwingPolicy = OwingPolicy(),
+    ):
+        self.engine = engine
+        self.clock = clock
+        self.plan_name = plan_name or None
+        self.admin_emails = admin_emails
+        self.policy = policy
+
+    # -- the plan -------------------------------------------------------------------------
+    def snapshot(self) -> PlanSnapshot:
+        with read_session(self.engine) as s:
+            return plan_snapshot(s, get_plan(s, self.plan_name).id)
+
+    def today(self, snapshot: PlanSnapshot | None = None) -> date:
+        tz = snapshot.plan.timezone if snapshot else "Europe/London"
+        return local_today(self.clock, tz)
+
+    def find_action(self, snapshot: PlanSnapshot, ref: str) -> ActionView:
+        """An action by its reference (`L4`) or id (`#12`)."""
+        key = ref.strip().lstrip("#").casefold()
+        for a in snapshot.actions:
+            if (a.ref or "").casefold() == key or (
+                ref.strip().startswith("#") and str(a.id) == key
+            ):
+                return a
+        raise NotFound(f"no action {ref.strip()!r} in the plan")
+
+    # -- who is acting ----------------------------------------------------------------------
+    def actor_for_chat_user(
+        self, chat_user_id: str, *, email: str | None = None, display_name: str = ""
+    ) -> Actor:
+        """The actor behind a chat user; matches them by email the first time and remembers
+        the chat id, so later look-ups need no call to the chat platform."""
+        with write_session(self.engine) as s:
+            person = find_by_chat_user(s, chat_user_id)
+            if person is None and email:
+                person = find_by_email(s, email)
+                if person is not None:
+                    person.chat_user_id = chat_user_id
+                    s.add(person)
+            return self._actor(s, person, display_name or chat_user_id, email)
+
+    def actor_for_name(self, name: str) -> Actor:
+        """The actor with this person or role name (the console's "answer as")."""
+        with read_session(self.engine) as s:
+            owner = find_owner(s, name)
+            if owner is None:
+                raise NotFound(f"nobody called {name!r}: see `people list`")
+            if owner.kind == "role":
+                view = owner_view(owner)
+                return Actor(owner.name, person=None, role_ids=frozenset({view.id}))
+            return self._actor(s, owner, owner.name, owner.email)
+
+    def _actor(self, s, person, display_name: str, email: str | None) -> Actor:
+        is_admin = bool(email and email.casefold() in self.admin_emails)
+        if person is None:
+            return Actor(display_name, is_admin=is_admin)
+        roles = frozenset(r.id for r in roles_held(s, person.id))
+        return Actor(
+            display_name or person.name,
+            person=owner_view(person),
+            role_ids=roles,
+            is_admin=is_admin or person.is_admin,
+        )
+
+    # -- questions --------------------------------------------------------------------------
+    def query(self, actor: Actor, text: str) -> QueryResult:
+        snap = self.snapshot()
+        q = parse_query(text, actor=actor, today=self.today(snap), snapshot=snap)
+        return run_query(q, snap)
+
+    def owed(self, today: date | None = None) -> dict[OwnerView, list[Owed]]:
+        snap = self.snapshot()
+        return who_owes_what(snap, today or self.today(snap), self.policy)
+
+    def owed_by(self, actor: Actor, today: date | None = None) -> list[Owed]:
+        """What ``actor`` owes: their own actions and those of roles they hold."""
+        snap = self.snapshot()
+        day = today or self.today(snap)
+        mine = set(actor.owner_ids())
+        result = []
+        for person, items in who_owes_what(snap, day, self.policy).items():
+            if person.id in mine:
+                result.extend(i for i in items if i not in result)
+        return result
+
+    def digest(self, *, since: datetime | None = None, today: date | None = None) -> Digest:
+        """The digest as of now: changes since ``since`` (default: the last 7 days)."""
+        snap = self.snapshot()
+        now = self.clock.now()
+        day = today or self.today(snap)
+        since = since or now - timedelta(days=7)
+        with read_session(self.engine) as s:
+            updates = updates_between(s, snap.plan.id, since, now)
+            revisions = revisions_between(s, snap.plan.id, since, now)
+            before = {
+                r.action_id: due_before_revision(s, r) for r in revisions if r.source == "update"
+            }
+        digest = build_digest(
+            snap,
+            today=day,
+            since=since,
+            updates=updates,
+            revisions=revisions,
+            owed=who_owes_what(snap, day, self.policy),
+        )
+        attach_previous_due(digest, before)
+        return digest
+
+    def can_update(self, actor: Actor, action: ActionView, snapshot: PlanSnapshot) -> bool:
+        return may_update(actor, action, snapshot)
+
+    # -- updates ----------------------------------------------------------------------------
+    def record_update(
+        self,
+        actor: Actor,
+        action_ref: str | int,
+        *,
+        status: str | None,
+        commentary: str = "",
+        source: str,
+        revised_text: str | None = None,
+        revised_due: date | None = None,
+        external_id: str | None = None,
+    ) -> StoredUpdate:
+        """Append an update if ``actor`` may make it; raises Refused otherwise (nothing is
+        stored). Redelivered events (same external_id) store nothing new."""
+        snap = self.snapshot()
+        if isinstance(action_ref, int):
+            action = next((a for a in snap.actions if a.id == action_ref), None)
+            if action is None:
+                raise NotFound(f"no action with id {action_ref}")
+        else:
+            action = self.find_action(snap, action_ref)
+        if not may_update(actor, action, snap):
+            from bot.core.people import refusal
+
+            raise Refused(refusal(actor, action))
+        new = NewUpdate(
+            action_id=action.id,
+            status=status,
+            commentary=commentary.strip(),
+            source=source,
+            author_owner_id=actor.person.id if actor.person else None,
+            author_name=actor.display_name,
+            revised_deadline_text=revised_text,
+            revised_due=revised_due,
+            external_id=external_id,
+        )
+        with write_session(self.engine) as s:
+            update, created = append_update(s, new, now=self.clock.now())
+        after = self.snapshot()
+        fresh = next(a for a in after.actions if a.id == action.id)
+        return StoredUpdate(fresh, update, created)

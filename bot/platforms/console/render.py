@@ -1,0 +1,216 @@
+"""Renders handler replies as rich tables and panels for the terminal."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from rich.console import Group, RenderableType
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from bot.core.digest import STATUS_ORDER, Digest, colour_of
+from bot.core.owing import Owed, Reason
+from bot.core.statuses import Colour
+from handlers.replies import (
+    ActionList,
+    AskAction,
+    AskStatus,
+    DigestReply,
+    HelpText,
+    Notice,
+    Nudge,
+    Problem,
+    Refusal,
+    Reply,
+    UpdateStored,
+)
+from storage.queries import ActionView
+
+_STYLE = {
+    Colour.BLUE: "bold blue",
+    Colour.GREEN: "green",
+    Colour.AMBER: "yellow",
+    Colour.RED: "bold red",
+    Colour.GREY: "dim",
+}
+STATUS_CHOICES = ("On track", "Completed", "Delayed", "At risk", "Pending", "Ongoing")
+
+
+def status_text(status: str | None) -> Text:
+    label = status or "No update"
+    return Text(label, style=_STYLE[colour_of(status)])
+
+
+def due_text(action: ActionView, today: date) -> str:
+    written = action.deadline_text or "—"
+    if action.due_date is None:
+        return written
+    days = (action.due_date - today).days
+    if days < 0:
+        when = f"{-days} days overdue"
+    elif days == 0:
+        when = "due today"
+    else:
+        when = f"in {days} days"
+    shown = action.due_date.strftime("%-d %b %Y")
+    return f"{written} ({shown}, {when})" if written != shown else f"{shown} ({when})"
+
+
+def shorten(text: str, limit: int = 90) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+
+
+def render(reply: Reply) -> RenderableType:
+    match reply:
+        case UpdateStored():
+            return _stored(reply)
+        case AskStatus():
+            return Text.assemble(
+                (f"{reply.action.label} ", "bold"),
+                shorten(reply.action.text, 70),
+                "\nWhat is its status? Reply with one of: ",
+                (", ".join(STATUS_CHOICES), "cyan"),
+                "  (your comment is kept).",
+            )
+        case AskAction():
+            if not reply.candidates:
+                return Text(
+                    "Which action is that about? Start with its reference, e.g. "
+                    "`L4 on track: workshops booked`.",
+                    style="yellow",
+                )
+            table = Table(title="Which action is that about? Reply with its number or reference.")
+            table.add_column("#"), table.add_column("Ref"), table.add_column("Action")
+            for i, a in enumerate(reply.candidates, 1):
+                table.add_row(str(i), a.label, shorten(a.text, 80))
+            return table
+        case Refusal():
+            return Text(reply.text, style="bold red")
+        case Problem():
+            return Text(reply.text, style="yellow")
+        case Notice():
+            return Text(reply.text)
+        case HelpText():
+            return Panel(reply.text, title="help")
+        case ActionList():
+            return action_table(reply.title, reply.actions, reply.today)
+        case Nudge():
+            return nudge_panel(reply.person.name, reply.items, reply.today)
+        case DigestReply():
+            return digest_group(reply.digest)
+    raise TypeError(f"no console rendering for {type(reply).__name__}")
+
+
+def _stored(reply: UpdateStored) -> Text:
+    u, a = reply.update, reply.action
+    head = "Already stored" if not reply.created else "Stored"
+    when = u.created_at.strftime("%-d %b %Y %H:%M")
+    t = Text.assemble((f"✔ {head} ", "bold green"), f"for {a.label}: ", status_text(a.status))
+    if u.commentary:
+        t.append(f" — {shorten(u.commentary, 120)}")
+    if u.revised_due:
+        t.append(f"\n  Deadline now {u.revised_due:%-d %b %Y} ({u.revised_deadline_text})")
+    t.append(f"\n  by {u.author_name or 'unknown'}, {when} UTC", style="dim")
+    return t
+
+
+def action_table(
+    title: str, actions: tuple[ActionView, ...] | list[ActionView], today: date
+) -> RenderableType:
+    if not actions:
+        return Text(f"No actions: {title}.", style="dim")
+    table = Table(title=f"{title} ({len(actions)})", show_lines=False, expand=False)
+    table.add_column("Ref", no_wrap=True)
+    table.add_column("Action", max_width=60)
+    table.add_column("Theme", max_width=24)
+    table.add_column("Owner", max_width=28)
+    table.add_column("Deadline", max_width=36)
+    table.add_column("Status", no_wrap=True)
+    for a in actions:
+        table.add_row(
+            a.label,
+            shorten(a.text, 110),
+            shorten(a.theme, 40),
+            ", ".join(o.name for o in a.owners) or "—",
+            due_text(a, today),
+            status_text(a.status),
+        )
+    return table
+
+
+_REASON_STYLE = {
+    Reason.OVERDUE: "bold red",
+    Reason.DUE_TODAY: "bold yellow",
+    Reason.DUE_SOON: "yellow",
+    Reason.ONGOING: "cyan",
+    Reason.STALE: "dim",
+}
+
+
+def nudge_panel(name: str, items: tuple[Owed, ...] | list[Owed], today: date) -> Panel:
+    lines = Text(f"Hello {name}, these actions need an update from you:\n")
+    for o in items:
+        a = o.action
+        lines.append(f"\n• {a.label} ", style="bold")
+        lines.append(shorten(a.text, 80))
+        lines.append(f"\n  {due_text(a, today)}  ", style="dim")
+        lines.append(o.reason.value, style=_REASON_STYLE[o.reason])
+        lines.append("  last: ")
+        lines.append_text(status_text(a.status))
+    lines.append("\n\nReply e.g. `", style="dim")
+    lines.append(f"{items[0].action.label} on track: workshops booked", style="cyan")
+    lines.append("` or `slipping to end of June`.", style="dim")
+    return Panel(lines, title=f"nudge → {name}", border_style="cyan")
+
+
+def digest_group(d: Digest) -> RenderableType:
+    parts: list[RenderableType] = []
+    since = f" since {d.since:%-d %b %Y}" if d.since else ""
+    counts = Text(f"{d.plan_name} — digest for {d.today:%-d %b %Y}{since}\n", style="bold")
+    for status in STATUS_ORDER:
+        n = d.counts.get(status, 0)
+        if n:
+            counts.append_text(status_text(None if status == "No update" else status))
+            counts.append(f" {n}   ")
+    parts.append(counts)
+    for td in d.themes:
+        t = Table(
+            title=f"{td.theme.name} — {td.total} actions", title_justify="left", show_header=False
+        )
+        t.add_column("what", style="bold", no_wrap=True)
+        t.add_column("detail")
+        t.add_row(
+            "Status",
+            Text("  ").join(
+                Text.assemble(status_text(None if s == "No update" else s), f" {td.counts[s]}")
+                for s in STATUS_ORDER
+                if td.counts.get(s)
+            ),
+        )
+        for c in td.changes:
+            if c.kind == "slipped":
+                old = f"{c.old_due:%-d %b %Y}" if c.old_due else "?"
+                new = f"{c.new_due:%-d %b %Y}" if c.new_due else c.new_deadline_text
+                t.add_row("Slipped", f"{c.action.label}: {old} → {new}")
+            else:
+                t.add_row(
+                    "Completed" if c.kind == "completed" else "Updated",
+                    Text.assemble(
+                        f"{c.action.label} ", status_text(c.status), f" {shorten(c.commentary, 90)}"
+                    ),
+                )
+        for a in td.overdue:
+            t.add_row("Overdue", f"{a.label} {shorten(a.text, 60)} ({due_text(a, d.today)})")
+        for a in td.due_next:
+            t.add_row("Due next", f"{a.label} {shorten(a.text, 60)} ({due_text(a, d.today)})")
+        parts.append(t)
+    if d.silent:
+        s = Table(title="Not replied", title_justify="left", show_header=False)
+        s.add_column("who", no_wrap=True)
+        s.add_column("actions")
+        for person, acts in d.silent:
+            s.add_row(person.name, ", ".join(a.label for a in acts))
+        parts.append(s)
+    return Group(*parts)

@@ -1,0 +1,65 @@
+"""Terminal output for the administrator's CLI commands (import summary, people) and the
+JSON shape of an action."""
+
+from __future__ import annotations
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from bot.core.people_admin import PersonRow
+from bot.io.plan_import import ImportResult
+from storage.queries import ActionView
+
+
+def import_summary(r: ImportResult) -> RenderableType:
+    head = "Checked (dry run, nothing stored)" if r.dry_run else "Imported"
+    s = r.sync
+    lines = Text.assemble(
+        (f"{head} plan “{r.plan_name}”\n", "bold"),
+        f"  {r.themes} themes, {r.objectives} objectives, {r.actions} actions, "
+        f"{r.owners} owners, {r.updates} progress updates\n",
+        f"  actions: {s.created} created, {s.updated} updated, {s.unchanged} unchanged"
+        + (f", {s.archived} archived (no longer in the file)" if s.archived else ""),
+    )
+    parts: list[RenderableType] = [lines]
+    if r.unread_deadlines:
+        t = Table(
+            title=f"{len(r.unread_deadlines)} deadlines need a look (kept as written)",
+            title_justify="left",
+            title_style="yellow",
+        )
+        for col in ("Row", "Deadline as written", "Why", "Action"):
+            t.add_column(col)
+        for d in r.unread_deadlines:
+            t.add_row(str(d.row), d.text, d.note or "not sure of this date", d.action)
+        parts.append(t)
+    for w in r.warnings:
+        parts.append(Text(f"note: {w}", style="dim"))
+    return Group(*parts)
+
+
+def people_table(rows: list[PersonRow]) -> Table:
+    t = Table(title="People and roles")
+    for col in ("Name", "Kind", "Email", "Holds / held by", "Actions", "Chat user"):
+        t.add_column(col)
+    for r in rows:
+        chat = r.chat_user_id or ("—" if r.kind == "role" else "not matched")
+        t.add_row(r.name, r.kind, r.email or "—", ", ".join(r.links) or "—", str(r.actions), chat)
+    return t
+
+
+def action_dict(a: ActionView) -> dict:
+    return {
+        "id": a.id,
+        "ref": a.ref,
+        "text": a.text,
+        "theme": a.theme,
+        "objective": a.objective,
+        "deadline": a.deadline_text,
+        "due": a.due_date,
+        "deadline_kind": a.deadline_kind,
+        "status": a.status,
+        "last_update": a.status_at,
+        "owners": [o.name for o in a.owners],
+    }

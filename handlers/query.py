@@ -1,0 +1,28 @@
+"""`/actions …` and "what do I owe?": runs a query for an actor and lists the actions."""
+
+from __future__ import annotations
+
+from bot.core.people import Actor, may_update
+from bot.core.query import HELP, QueryError, parse_query, run_query
+from bot.core.service import PlanService
+from handlers.replies import ActionList, HelpText, Problem, Reply
+from storage.queries import NotFound
+
+
+def handle_query(service: PlanService, actor: Actor, text: str) -> Reply:
+    try:
+        snap = service.snapshot()
+    except NotFound as exc:
+        return Problem(str(exc))
+    today = service.today(snap)
+    try:
+        query = parse_query(text, actor=actor, today=today, snapshot=snap)
+    except QueryError as exc:
+        return Problem(f"{exc}. Try `help` for the list of queries.")
+    if query.is_help:
+        return HelpText(HELP)
+    result = run_query(query, snap)
+    if query.ref and not result.actions:
+        return Problem(f"No action {query.ref} in the plan. Try `search WORDS` to find one.")
+    updatable = frozenset(a.id for a in result.actions if may_update(actor, a, snap))
+    return ActionList(query.title, tuple(result.actions), today, updatable)
