@@ -202,6 +202,7 @@ def _sync_actions(session, plan, spec, themes, objectives, owners, now, report) 
         )
 
     seen: set[str] = set()
+    pending: list[tuple[Action, Update]] = []  # import updates, cached once they have ids
     new_pairs: list[tuple[Action, ActionSpec]] = []
     for position, a in enumerate(spec.actions):
         key = a.key
@@ -245,7 +246,7 @@ def _sync_actions(session, plan, spec, themes, objectives, owners, now, report) 
         else:
             report.unchanged += 1
         _add_revisions(session, action.id, a.deadline, revisions.get(action.id, []), now, report)
-        _add_import_update(session, plan.id, action, a, import_updates, now, report)
+        _add_import_update(session, plan.id, action, a, import_updates, pending, now, report)
 
     for key, action in existing.items():
         if key not in seen and action.archived_at is None:
@@ -259,7 +260,11 @@ def _sync_actions(session, plan, spec, themes, objectives, owners, now, report) 
         for pos, o in enumerate(a.owners):
             session.add(ActionOwner(action_id=action.id, owner_id=owners[o.name].id, position=pos))
         _add_revisions(session, action.id, a.deadline, [], now, report)
-        _add_import_update(session, plan.id, action, a, import_updates, now, report)
+        _add_import_update(session, plan.id, action, a, import_updates, pending, now, report)
+    session.flush()
+    for action, update in pending:
+        apply_to_action_cache(action, update)
+        session.add(action)
     session.flush()
 
 
@@ -293,7 +298,7 @@ def _add_revisions(session, action_id, deadline: DeadlineSpec, known: list[str],
         report.revisions_added += 1
 
 
-def _add_import_update(session, plan_id, action, a: ActionSpec, known, now, report) -> None:
+def _add_import_update(session, plan_id, action, a: ActionSpec, known, pending, now, report):
     if a.progress is None or not a.progress.text.strip():
         return
     external_id = f"import:{plan_id}:{action.key}:{text_key(a.progress.text)[:16]}"
@@ -309,8 +314,6 @@ def _add_import_update(session, plan_id, action, a: ActionSpec, known, now, repo
         created_at=now,
     )
     session.add(update)
-    session.flush()
     known.add(external_id)
-    apply_to_action_cache(action, update)
-    session.add(action)
+    pending.append((action, update))
     report.updates_added += 1
