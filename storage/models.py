@@ -41,6 +41,8 @@ class Plan(SQLModel, table=True):
     # Comma-separated chat channel ids/names the digest goes to.
     leadership_channels: str = Field(default="", max_length=1000)
     signoff_required: bool = Field(default=False)
+    # Per-plan nudge/digest policy overrides as JSON (see bot/core/policy.py).
+    policy_json: str = Field(default="", sa_column=_text(nullable=False, server_default=""))
     created_at: datetime
     updated_at: datetime
 
@@ -112,6 +114,7 @@ class Action(SQLModel, table=True):
     status: str | None = Field(default=None, max_length=40)
     status_at: datetime | None = Field(default=None)
     last_update_id: int | None = Field(default=None)
+    signoff_pending: bool = Field(default=False)
     archived_at: datetime | None = Field(default=None)
     created_at: datetime
     updated_at: datetime
@@ -151,3 +154,122 @@ class Update(SQLModel, table=True):
     # Idempotency key (a chat event id, or an import fingerprint): a redelivery is a no-op.
     external_id: str | None = Field(default=None, max_length=200, unique=True)
     created_at: datetime = Field(index=True)
+
+
+# --- delivery: nudges, escalations, digests (claimed before sending; see storage/claims.py) --
+
+
+class NudgeMessage(SQLModel, table=True):
+    """One nudge message to one person on one local day: the unique key is what makes
+    "nobody gets more than one nudge a day" hold across restarts and instances."""
+
+    __table_args__ = (
+        UniqueConstraint("person_id", "day"),
+        Index("ix_nudgemessage_state_lease", "state", "lease_until"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="plan.id")
+    person_id: int = Field(foreign_key="owner.id")
+    day: date
+    state: str = Field(default="claimed", max_length=10)  # claimed | sent | failed
+    claimed_by: str = Field(default="", max_length=100)
+    lease_until: datetime
+    attempts: int = Field(default=0)
+    last_error: str = Field(default="", max_length=500)
+    channel: str | None = Field(default=None, max_length=64)
+    message_ts: str | None = Field(default=None, max_length=64, index=True)
+    created_at: datetime
+    sent_at: datetime | None = Field(default=None)
+
+
+class NudgeItem(SQLModel, table=True):
+    """An action listed in a nudge, for one deadline window (e.g. "10 working days before
+    30 Sep 2019"): the unique key means an action is never nudged twice for one window."""
+
+    __table_args__ = (UniqueConstraint("action_id", "window_key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    nudge_id: int = Field(foreign_key="nudgemessage.id", index=True)
+    action_id: int = Field(foreign_key="action.id")
+    window_key: str = Field(max_length=80)
+    reason: str = Field(max_length=30)
+
+
+class Escalation(SQLModel, table=True):
+    """A message to a theme lead about an owner who stayed silent; once per silent spell."""
+
+    __table_args__ = (UniqueConstraint("owner_id", "spell_key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="plan.id")
+    owner_id: int = Field(foreign_key="owner.id")
+    recipient_id: int = Field(foreign_key="owner.id")
+    spell_key: str = Field(max_length=80)
+    action_ids: str = Field(default="", max_length=2000)  # comma-separated
+    state: str = Field(default="claimed", max_length=10)
+    claimed_by: str = Field(default="", max_length=100)
+    lease_until: datetime
+    attempts: int = Field(default=0)
+    created_at: datetime
+    sent_at: datetime | None = Field(default=None)
+
+
+class DigestPost(SQLModel, table=True):
+    """A digest for one channel and period (e.g. plan-wide, ISO week 2019-W38)."""
+
+    __table_args__ = (UniqueConstraint("plan_id", "channel", "period_key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="plan.id")
+    channel: str = Field(max_length=100)
+    period_key: str = Field(max_length=80)
+    since: datetime | None = Field(default=None)  # what "changed since" covers
+    state: str = Field(default="claimed", max_length=10)
+    claimed_by: str = Field(default="", max_length=100)
+    lease_until: datetime
+    attempts: int = Field(default=0)
+    created_at: datetime
+    sent_at: datetime | None = Field(default=None)
+
+
+class Absence(SQLModel, table=True):
+    """An owner away until a date, optionally naming a deputy who gets their nudges."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="owner.id", index=True)
+    starts: date
+    until: date
+    deputy_id: int | None = Field(default=None, foreign_key="owner.id")
+    created_at: datetime
+    cancelled_at: datetime | None = Field(default=None)
+
+
+class SignOff(SQLModel, table=True):
+    """A completion waiting for (or given) the theme lead's confirmation."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    action_id: int = Field(foreign_key="action.id", index=True)
+    update_id: int = Field(foreign_key="update.id")
+    lead_id: int | None = Field(default=None, foreign_key="owner.id")
+    requested_at: datetime
+    decision: str | None = Field(default=None, max_length=10)  # confirmed | returned
+    decided_by_id: int | None = Field(default=None, foreign_key="owner.id")
+    decided_at: datetime | None = Field(default=None)
+    comment: str = Field(default="", sa_column=_text(nullable=False, server_default=""))
+
+
+class ProcessedEvent(SQLModel, table=True):
+    """Chat events already handled (Slack retries the same event id up to three times)."""
+
+    event_id: str = Field(primary_key=True, max_length=200)
+    received_at: datetime
+
+
+class ChatConversation(SQLModel, table=True):
+    """Where to reach a person on a chat platform (Slack DM channel, Teams conversation
+    reference), so a scheduled nudge needs no conversations.open call."""
+
+    __table_args__ = (UniqueConstraint("platform", "owner_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=10)  # slack | teams
+    owner_id: int = Field(foreign_key="owner.id")
+    conversation_id: str = Field(max_length=200)
+    reference: str = Field(default="", sa_column=_text(nullable=False, server_default=""))
+    updated_at: datetime
