@@ -323,14 +323,13 @@ def main() -> None:
         known += (PlanFileError,)
     except ImportError:  # pragma: no cover
         pass
-    import click
-
     try:
         app(standalone_mode=False)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
-    except (typer.Abort, click.Abort):
+    except typer.TyperException as exc:  # usage errors: typer prints them as click would
+        if hasattr(exc, "show"):
+            exc.show()
+        sys.exit(getattr(exc, "exit_code", 2))
+    except typer.Abort:
         sys.exit(130)
     except (typer.Exit, SystemExit) as exc:
         code = getattr(exc, "exit_code", getattr(exc, "code", 0))

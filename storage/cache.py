@@ -14,6 +14,8 @@ def apply_to_action_cache(action: Action, update: Update) -> None:
         action.status = update.status
     action.status_at = update.created_at
     action.last_update_id = update.id
+    if update.source != "import":
+        action.replied_at = update.created_at
     if update.revised_due is not None or update.revised_deadline_text:
         action.deadline_text = update.revised_deadline_text or action.deadline_text
         action.due_date = update.revised_due

@@ -114,6 +114,8 @@ class Action(SQLModel, table=True):
     status: str | None = Field(default=None, max_length=40)
     status_at: datetime | None = Field(default=None)
     last_update_id: int | None = Field(default=None)
+    # Last update from a person (imports excluded): what "has the owner replied" reads.
+    replied_at: datetime | None = Field(default=None)
     signoff_pending: bool = Field(default=False)
     archived_at: datetime | None = Field(default=None)
     created_at: datetime

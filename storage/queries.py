@@ -69,6 +69,8 @@ class ActionView:
     owners: tuple[OwnerView, ...]
     position: int
     created_at: datetime
+    replied_at: datetime | None = None  # last update from a person (imports excluded)
+    signoff_pending: bool = False
 
     @property
     def label(self) -> str:
@@ -160,6 +162,8 @@ def plan_snapshot(session: Session, plan_id: int) -> PlanSnapshot:
             owners=tuple(links.get(a.id, ())),
             position=a.position,
             created_at=a.created_at,
+            replied_at=a.replied_at,
+            signoff_pending=a.signoff_pending,
         )
         for a in session.exec(
             select(Action)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from enum import StrEnum
 
 from bot.core.statuses import CLOSED_STATUSES, Status
@@ -50,7 +50,9 @@ def owed_for_action(
     """Why ``action`` needs an update on ``today``, or None if it does not."""
     if not is_open(action):
         return None
-    last = action.status_at
+    # Only a person's reply answers a nudge; the progress column of an imported report
+    # does not (it may be months old, and nobody was asked).
+    last = action.replied_at
     last_day = last.date() if last else None
     if last_day is not None and (today - last_day).days < policy.recent_days:
         return None
@@ -97,7 +99,3 @@ def who_owes_what(
 def _urgency(o: Owed) -> tuple:
     order = list(Reason).index(o.reason)
     return (order, o.days_left if o.days_left is not None else 10**6, o.action.position)
-
-
-def window_start(today: date, days: int) -> date:
-    return today - timedelta(days=days)

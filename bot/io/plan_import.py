@@ -74,7 +74,7 @@ class ImportResult:
 
 
 def guess_fy_start_year(title: str) -> int | None:
-    """"IMPLEMENTATION PLAN FOR 2019/2020 – 2020/2021" → 2019 (the first financial year)."""
+    """ "IMPLEMENTATION PLAN FOR 2019/2020 – 2020/2021" → 2019 (the first financial year)."""
     m = _FY.search(title or "")
     return int(m.group(1)) if m else None
 
@@ -94,7 +94,9 @@ def build_spec(
         deadline = parse_deadline(
             row.deadline_text, fy_start_year=fy_year, fy_start_month=fy_start_month
         )
-        if row.deadline_text and (not deadline.sure or (deadline.due is None and deadline.kind != "ongoing")):
+        if row.deadline_text and (
+            not deadline.sure or (deadline.due is None and deadline.kind != "ongoing")
+        ):
             unread.append(
                 UnreadDeadline(row.source_row, row.action[:80], row.deadline_text, deadline.note)
             )

@@ -141,6 +141,7 @@ def upgrade() -> None:
 
     with op.batch_alter_table('action', schema=None) as batch_op:
         batch_op.add_column(sa.Column('signoff_pending', sa.Boolean(), server_default=sa.false(), nullable=False))
+        batch_op.add_column(sa.Column('replied_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True))
 
     with op.batch_alter_table('plan', schema=None) as batch_op:
         batch_op.add_column(sa.Column('policy_json', sa.Text(), server_default='', nullable=False))
@@ -154,6 +155,7 @@ def downgrade() -> None:
         batch_op.drop_column('policy_json')
 
     with op.batch_alter_table('action', schema=None) as batch_op:
+        batch_op.drop_column('replied_at')
         batch_op.drop_column('signoff_pending')
 
     with op.batch_alter_table('signoff', schema=None) as batch_op:
