@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from bot.core.digest import Digest
 from bot.core.owing import Owed
+from bot.core.signoff import SignOffRequest
 from storage.models import Update
 from storage.queries import ActionView, OwnerView
 
@@ -16,6 +17,7 @@ class UpdateStored:
     action: ActionView
     update: Update
     created: bool  # False: a repeat of an update already stored; nothing new was written
+    signoff: SignOffRequest | None = None  # the theme lead is now asked to confirm
 
 
 @dataclass(frozen=True)
@@ -72,11 +74,60 @@ class Nudge:
     person: OwnerView
     items: tuple[Owed, ...]
     today: date
+    # Owners whose actions this message carries for them (away, with this person as deputy;
+    # or a role nobody holds, sent to an administrator).
+    covering: tuple[OwnerView, ...] = ()
 
 
 @dataclass(frozen=True)
 class DigestReply:
     digest: Digest
+
+
+@dataclass(frozen=True)
+class SilentOwner:
+    """An owner nudged ``nudges`` times since their last reply, and the actions still open."""
+
+    person: OwnerView
+    actions: tuple[ActionView, ...]
+    nudges: int
+    last_reply: datetime | None
+
+
+@dataclass(frozen=True)
+class EscalationNotice:
+    """To a theme lead (or an administrator): owners who have not answered their nudges."""
+
+    recipient: OwnerView
+    silent: tuple[SilentOwner, ...]
+    today: date
+
+
+@dataclass(frozen=True)
+class AwayNotice:
+    """An absence recorded or ended: the confirmation echoes what was understood."""
+
+    person: OwnerView
+    until: date | None  # None: back (absence ended)
+    deputy: OwnerView | None = None
+    ended: int = 0  # absences cancelled by "back"
+
+    @property
+    def text(self) -> str:
+        if self.until is None:
+            if not self.ended:
+                return f"Welcome back, {self.person.name}: you were not marked as away."
+            return f"Welcome back, {self.person.name}: your nudges come to you again."
+        back = self.until + timedelta(days=1)
+        to = (
+            f"your nudges go to {self.deputy.name}"
+            if self.deputy
+            else "your nudges wait until you are back"
+        )
+        return (
+            f"Noted, {self.person.name}: away until {self.until:%A %-d %B %Y} "
+            f"(back {back:%A %-d %B}); {to}. Say `back` to end it early."
+        )
 
 
 Reply = (
@@ -90,4 +141,6 @@ Reply = (
     | ActionList
     | Nudge
     | DigestReply
+    | EscalationNotice
+    | AwayNotice
 )

@@ -8,11 +8,10 @@ import re
 from datetime import date
 
 from bot.core.deadlines import parse_deadline
-from bot.core.update_text import parse_update_text
-
 from bot.core.people import Actor, owns
 from bot.core.service import PlanService, Refused
 from bot.core.statuses import Status
+from bot.core.update_text import parse_update_text
 from handlers.replies import AskAction, AskStatus, Problem, Refusal, Reply, UpdateStored
 from storage.queries import ActionView, NotFound, PlanSnapshot
 
@@ -67,7 +66,7 @@ def handle_status(
         return Refusal(str(exc))
     except NotFound as exc:
         return Problem(str(exc))
-    return UpdateStored(stored.action, stored.update, stored.created)
+    return UpdateStored(stored.action, stored.update, stored.created, stored.signoff)
 
 
 def handle_reply(
@@ -121,7 +120,7 @@ def handle_reply(
         )
     except Refused as exc:
         return Refusal(str(exc))
-    return UpdateStored(stored.action, stored.update, stored.created)
+    return UpdateStored(stored.action, stored.update, stored.created, stored.signoff)
 
 
 def _find_action(snap: PlanSnapshot, text: str) -> tuple[ActionView | None, str]:

@@ -96,6 +96,22 @@ def owner_view(o: Owner) -> OwnerView:
     return OwnerView(o.id, o.kind, o.name, o.email, o.chat_user_id, o.timezone, o.is_admin)
 
 
+def _owner_views(session: Session) -> dict[int, OwnerView]:
+    """Every owner, by id, read as plain rows (thousands of ORM objects cost more)."""
+    rows = session.execute(
+        select(
+            Owner.id,
+            Owner.kind,
+            Owner.name,
+            Owner.email,
+            Owner.chat_user_id,
+            Owner.timezone,
+            Owner.is_admin,
+        )
+    )
+    return {r[0]: OwnerView(*r) for r in rows}
+
+
 def get_plan(session: Session, name: str | None = None) -> Plan:
     """The named plan; with no name, the only plan (an error if there are none or several)."""
     if name:
@@ -119,7 +135,7 @@ def plan_snapshot(session: Session, plan_id: int) -> PlanSnapshot:
     plan = session.get(Plan, plan_id)
     if plan is None:
         raise NotFound(f"no plan with id {plan_id}")
-    owners = {o.id: owner_view(o) for o in session.exec(select(Owner))}
+    owners = _owner_views(session)
     themes = {
         t.id: ThemeView(
             t.id,
@@ -143,34 +159,56 @@ def plan_snapshot(session: Session, plan_id: int) -> PlanSnapshot:
     )
     for action_id, owner_id in rows:
         links[action_id].append(owners[owner_id])
+    # Plain rows unpacked by position, not ORM objects or named look-ups: for 10,000 actions
+    # those cost more than the query itself.
+    rows = session.execute(
+        select(
+            Action.id,
+            Action.plan_id,
+            Action.key,
+            Action.ref,
+            Action.text,
+            Action.theme_id,
+            Action.objective_id,
+            Action.deadline_text,
+            Action.due_date,
+            Action.deadline_kind,
+            Action.deadline_sure,
+            Action.status,
+            Action.status_at,
+            Action.position,
+            Action.created_at,
+            Action.replied_at,
+            Action.signoff_pending,
+        )
+        .where(Action.plan_id == plan_id, Action.archived_at.is_(None))
+        .order_by(Action.position)
+    )
     actions = [
         ActionView(
-            id=a.id,
-            plan_id=a.plan_id,
-            key=a.key,
-            ref=a.ref,
-            text=a.text,
-            theme_id=a.theme_id,
-            theme=themes[a.theme_id].name,
-            objective=objectives.get(a.objective_id, ""),
-            deadline_text=a.deadline_text,
-            due_date=a.due_date,
-            deadline_kind=a.deadline_kind,
-            deadline_sure=a.deadline_sure,
-            status=a.status,
-            status_at=a.status_at,
-            owners=tuple(links.get(a.id, ())),
-            position=a.position,
-            created_at=a.created_at,
-            replied_at=a.replied_at,
-            signoff_pending=a.signoff_pending,
+            id=aid,
+            plan_id=pid,
+            key=key,
+            ref=ref,
+            text=text,
+            theme_id=tid,
+            theme=themes[tid].name,
+            objective=objectives.get(oid, ""),
+            deadline_text=dtext,
+            due_date=due,
+            deadline_kind=kind,
+            deadline_sure=sure,
+            status=status,
+            status_at=status_at,
+            owners=tuple(links.get(aid, ())),
+            position=position,
+            created_at=created_at,
+            replied_at=replied_at,
+            signoff_pending=signoff,
         )
-        for a in session.exec(
-            select(Action)
-            .where(Action.plan_id == plan_id, Action.archived_at.is_(None))
-            .order_by(Action.position)
-        )
-    ]
+        for (aid, pid, key, ref, text, tid, oid, dtext, due, kind, sure, status, status_at,
+             position, created_at, replied_at, signoff) in rows
+    ]  # fmt: skip
     return PlanSnapshot(plan, themes, actions, current_role_holders(session, owners))
 
 
@@ -178,7 +216,7 @@ def current_role_holders(
     session: Session, owners: dict[int, OwnerView] | None = None
 ) -> dict[int, tuple[OwnerView, ...]]:
     if owners is None:
-        owners = {o.id: owner_view(o) for o in session.exec(select(Owner))}
+        owners = _owner_views(session)
     holders: dict[int, list[OwnerView]] = defaultdict(list)
     for ra in session.exec(
         select(RoleAssignment)
@@ -266,3 +304,14 @@ def due_before_revision(session: Session, revision: DeadlineRevision) -> date | 
         .limit(1)
     ).first()
     return prev.due_date if prev else None
+
+
+def recent_updates_by(session: Session, owner_id: int, *, limit: int = 5) -> list[Update]:
+    return list(
+        session.exec(
+            select(Update)
+            .where(Update.author_owner_id == owner_id)
+            .order_by(Update.created_at.desc(), Update.id.desc())
+            .limit(limit)
+        )
+    )

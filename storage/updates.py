@@ -75,3 +75,17 @@ def append_update(session: Session, new: NewUpdate, *, now: datetime) -> tuple[U
     session.add(action)
     session.flush()
     return update, True
+
+
+def previous_status(session: Session, action_id: int, *, before_update_id: int) -> str | None:
+    """The last status an action had before the given update."""
+    return session.exec(
+        select(Update.status)
+        .where(
+            Update.action_id == action_id,
+            Update.id < before_update_id,
+            Update.status.is_not(None),
+        )
+        .order_by(Update.id.desc())
+        .limit(1)
+    ).first()

@@ -16,9 +16,17 @@ from bot.core.digest import Digest, attach_previous_due, build_digest
 from bot.core.owing import Owed, OwingPolicy, who_owes_what
 from bot.core.people import Actor, may_update
 from bot.core.query import QueryResult, parse_query, run_query
+from bot.core.signoff import (
+    SignOffDecision,
+    SignOffRequest,
+    is_theme_lead,
+    needs_signoff,
+    reopened_status,
+    signoff_leads,
+)
 from storage.engine import read_session, write_session
 from storage.models import Update
-from storage.people import find_by_chat_user, find_by_email, find_owner, roles_held
+from storage.people import all_owners, find_by_chat_user, find_by_email, find_owner, roles_held
 from storage.queries import (
     ActionView,
     NotFound,
@@ -31,7 +39,8 @@ from storage.queries import (
     revisions_between,
     updates_between,
 )
-from storage.updates import NewUpdate, append_update
+from storage.signoff import decide_signoff, open_signoff, request_signoff
+from storage.updates import NewUpdate, append_update, previous_status
 
 
 class Refused(PermissionError):
@@ -43,6 +52,7 @@ class StoredUpdate:
     action: ActionView  # as it reads after the update
     update: Update
     created: bool  # False when this was a redelivery of an update already stored
+    signoff: SignOffRequest | None = None  # a completion now waiting for the theme lead
 
 
 class PlanService:
@@ -93,7 +103,7 @@ class PlanService:
                 if person is not None:
                     person.chat_user_id = chat_user_id
                     s.add(person)
-            return self._actor(s, person, display_name or chat_user_id, email)
+            return self._actor(s, person, display_name, email, fallback_name=chat_user_id)
 
     def actor_for_name(self, name: str) -> Actor:
         """The actor with this person or role name (the console's "answer as")."""
@@ -106,13 +116,16 @@ class PlanService:
                 return Actor(owner.name, person=None, role_ids=frozenset({view.id}))
             return self._actor(s, owner, owner.name, owner.email)
 
-    def _actor(self, s, person, display_name: str, email: str | None) -> Actor:
+    def _actor(
+        self, s, person, display_name: str, email: str | None, *, fallback_name: str = ""
+    ) -> Actor:
+        email = email or (person.email if person is not None else None)
         is_admin = bool(email and email.casefold() in self.admin_emails)
         if person is None:
-            return Actor(display_name, is_admin=is_admin)
+            return Actor(display_name or fallback_name, is_admin=is_admin)
         roles = frozenset(r.id for r in roles_held(s, person.id))
         return Actor(
-            display_name or person.name,
+            person.name or display_name,
             person=owner_view(person),
             role_ids=roles,
             is_admin=is_admin or person.is_admin,
@@ -202,8 +215,112 @@ class PlanService:
             revised_due=revised_due,
             external_id=external_id,
         )
+        signoff_id = None
         with write_session(self.engine) as s:
             update, created = append_update(s, new, now=self.clock.now())
+            if created and needs_signoff(snap, actor, action, status):
+                admins = [owner_view(o) for o in all_owners(s) if o.is_admin]
+                leads = signoff_leads(snap, action, admins)
+                signoff_id = request_signoff(
+                    s, action.id, update.id, leads[0].id if leads else None, now=self.clock.now()
+                ).id
         after = self.snapshot()
         fresh = next(a for a in after.actions if a.id == action.id)
-        return StoredUpdate(fresh, update, created)
+        request = None
+        if signoff_id is not None:
+            request = SignOffRequest(
+                signoff_id, fresh, actor.display_name, update.commentary, leads
+            )
+        return StoredUpdate(fresh, update, created, request)
+
+    def decide_signoff(
+        self, actor: Actor, signoff_id: int, *, confirm: bool, comment: str = ""
+    ) -> SignOffDecision:
+        """The theme lead (or an administrator) confirms or returns a completion."""
+        snap = self.snapshot()
+        with write_session(self.engine) as s:
+            signoff = open_signoff(s, signoff_id)
+            action = next((a for a in snap.actions if a.id == signoff.action_id), None)
+            if action is None:
+                raise NotFound("that action is no longer in the plan")
+            if signoff.decision is not None:
+                raise Refused(f"{action.label} was already {signoff.decision}.")
+            if not (actor.is_admin or is_theme_lead(actor, action, snap)):
+                raise Refused(
+                    f"Sorry {actor.display_name}, only the theme lead or an administrator can "
+                    f"sign off {action.label}. Nothing was changed."
+                )
+            if not confirm and not comment.strip():
+                raise Refused("Say why it is returned: the owner will see your comment.")
+            now = self.clock.now()
+            decide_signoff(
+                s,
+                signoff,
+                "confirmed" if confirm else "returned",
+                by_id=actor.person.id if actor.person else None,
+                comment=comment.strip(),
+                now=now,
+            )
+            if not confirm:
+                previous = previous_status(s, action.id, before_update_id=signoff.update_id)
+                append_update(
+                    s,
+                    NewUpdate(
+                        action.id,
+                        reopened_status(previous),
+                        f"Returned by {actor.display_name}: {comment.strip()}",
+                        "signoff",
+                        author_owner_id=actor.person.id if actor.person else None,
+                        author_name=actor.display_name,
+                    ),
+                    now=now,
+                )
+        after = self.snapshot()
+        fresh = next(a for a in after.actions if a.id == action.id)
+        tell = tuple(p for o in fresh.owners for p in (after.people_for(o) or ()))
+        return SignOffDecision(fresh, confirm, comment.strip(), actor.display_name, tell)
+
+    # -- scheduled work: digests and absences (bot/core/digest.py, storage/absences.py) -----
+    def leadership_digest(
+        self,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        theme_ids: frozenset[int] | None = None,
+    ) -> Digest:
+        """The leaders' digest: changes in [since, until) (default: the last 7 days), those
+        nudged and silent, what is overdue and what falls due next."""
+        from bot.core.digest import digest_from_store
+        from bot.core.policy import parse_policy
+
+        snap = self.snapshot()
+        now = until or self.clock.now()
+        return digest_from_store(
+            self.engine,
+            snap,
+            today=self.today(snap),
+            since=since or now - timedelta(days=7),
+            until=now,
+            horizon_days=parse_policy(snap.plan.policy_json).digest_horizon_days,
+            theme_ids=theme_ids,
+        )
+
+    def set_away(self, person: OwnerView, until: date, deputy: OwnerView | None = None):
+        """``person`` is away from today until ``until`` (inclusive); their nudges go to
+        ``deputy``, or wait for their return."""
+        from storage.absences import set_absence
+
+        return set_absence(
+            self.engine,
+            person.id,
+            starts=self.today(),
+            until=until,
+            deputy_id=deputy.id if deputy else None,
+            now=self.clock.now(),
+        )
+
+    def end_away(self, person: OwnerView) -> int:
+        """``person`` is back: cancels their current and future absences; returns how many."""
+        from storage.absences import end_absence
+
+        return end_absence(self.engine, person.id, today=self.today(), now=self.clock.now())

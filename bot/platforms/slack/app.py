@@ -1,0 +1,32 @@
+"""Builds the Slack app from settings: bolt App + Web API client + listeners."""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+
+from slack_bolt import App
+from slack_sdk import WebClient
+
+from bot.core.service import PlanService
+from bot.platforms.slack.client import make_client
+from bot.platforms.slack.listeners import SlackListeners
+from bot.platforms.slack.people import SlackPeople
+from bot.settings import Settings
+
+
+def build_slack_app(
+    settings: Settings, service: PlanService, *, client: WebClient | None = None
+) -> tuple[App, SlackPeople]:
+    client = client or make_client(settings.slack_bot_token, settings.slack_api_base_url)
+    app = App(
+        client=client,
+        signing_secret=settings.slack_signing_secret or None,
+        # Socket Mode has no signatures to check; HTTP mode must have a secret.
+        request_verification_enabled=not settings.slack_app_token,
+        logger=logging.getLogger("progressbot.slack"),
+        listener_executor=ThreadPoolExecutor(max_workers=8, thread_name_prefix="slack-listener"),
+    )
+    people = SlackPeople(service, client)
+    SlackListeners(app, service, people)
+    return app, people

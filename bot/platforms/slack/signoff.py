@@ -1,0 +1,121 @@
+"""Sign-off in Slack: the theme lead gets Confirm / Return… buttons; Return asks for a
+comment in a small form; the owners hear the decision."""
+
+from __future__ import annotations
+
+import json
+
+from slack_bolt import App
+from slack_sdk import WebClient
+
+from bot.core.service import PlanService, Refused
+from bot.core.signoff import SignOffRequest
+from bot.platforms.slack import blocks as bk
+from bot.platforms.slack.people import SlackPeople
+from storage.queries import NotFound
+
+
+def notify_leads(client: WebClient, people: SlackPeople, request: SignOffRequest) -> None:
+    """DM each lead who can be reached in Slack; returns quietly for those who can't."""
+    text, blocks = bk.signoff_blocks(
+        request.action, request.owner_name, request.commentary, request.id
+    )
+    for lead in request.leads:
+        user_id = lead.chat_user_id or (people.user_for_email(lead.email) if lead.email else None)
+        if user_id:
+            channel = client.conversations_open(users=user_id)["channel"]["id"]
+            client.chat_postMessage(channel=channel, text=text, blocks=blocks)
+
+
+def register_signoff(app: App, service: PlanService, people: SlackPeople) -> None:
+    def decide(
+        client: WebClient, user_id: str, signoff_id: int, confirm: bool, comment: str
+    ) -> str:
+        actor = people.actor(user_id)
+        try:
+            decision = service.decide_signoff(actor, signoff_id, confirm=confirm, comment=comment)
+        except (Refused, NotFound) as exc:
+            return str(exc)
+        a = decision.action
+        verb = "confirmed" if confirm else "returned"
+        note = (
+            f"{decision.decided_by} {verb} {a.label} as Completed"
+            if confirm
+            else (
+                f"{decision.decided_by} returned {a.label}: {decision.comment}. It is open again ({a.status})."
+            )
+        )
+        for person in decision.tell:
+            if person.chat_user_id:
+                channel = client.conversations_open(users=person.chat_user_id)["channel"]["id"]
+                client.chat_postMessage(
+                    channel=channel,
+                    text=note,
+                    blocks=[{"type": "section", "text": bk.mrkdwn(bk.escape(note))}],
+                )
+        return f"{a.label} {verb}."
+
+    @app.action("signoff_confirm")
+    def on_confirm(ack, body, client: WebClient, respond):
+        ack()
+        value = json.loads(body["actions"][0]["value"])
+        msg = decide(client, body["user"]["id"], int(value["s"]), True, "")
+        respond(
+            replace_original=True,
+            text=msg,
+            blocks=[{"type": "section", "text": bk.mrkdwn(bk.escape(msg))}],
+        )
+
+    @app.action("signoff_return")
+    def on_return(ack, body, client: WebClient):
+        ack()
+        value = body["actions"][0]["value"]
+        container = body.get("container") or {}
+        meta = json.dumps(
+            {
+                **json.loads(value),
+                "ch": container.get("channel_id"),
+                "ts": container.get("message_ts"),
+            }
+        )
+        client.views_open(
+            trigger_id=body["trigger_id"],
+            view={
+                "type": "modal",
+                "callback_id": "signoff_return_form",
+                "private_metadata": meta,
+                "title": bk.plain("Return action", 24),
+                "submit": bk.plain("Return", 24),
+                "blocks": [
+                    {
+                        "type": "input",
+                        "block_id": "comment",
+                        "label": bk.plain("Why is it not complete?", 200),
+                        "element": {
+                            "type": "plain_text_input",
+                            "action_id": "comment",
+                            "multiline": True,
+                        },
+                    }
+                ],
+            },
+        )
+
+    @app.view("signoff_return_form")
+    def on_return_submit(ack, body, view, client: WebClient):
+        comment = (view["state"]["values"].get("comment", {}).get("comment") or {}).get(
+            "value"
+        ) or ""
+        if not comment.strip():
+            ack(response_action="errors", errors={"comment": "Say why: the owner will see it."})
+            return
+        ack()
+        meta = json.loads(view["private_metadata"])
+        msg = decide(client, body["user"]["id"], int(meta["s"]), False, comment)
+        if meta.get("ch") and meta.get("ts"):
+            client.chat_update(
+                channel=meta["ch"],
+                ts=meta["ts"],
+                text=msg,
+                blocks=[{"type": "section", "text": bk.mrkdwn(bk.escape(msg))}],
+            )
