@@ -274,3 +274,239 @@ def test_nudge_blocks_stay_within_limits_for_many_actions(bot):
     assert len(blocks) <= 50 and "…and 37 more" in blocks[-1]["elements"][0]["text"]
     assert validate_message_blocks(blocks) == []
     assert "X0" in text and "X59" in text
+
+
+def _plan_requires_signoff(engine, lead_name: str) -> None:
+    from storage.models import Owner, Theme
+
+    with write_session(engine) as s:
+        plan = s.exec(select(Plan)).one()
+        plan.signoff_required = True
+        s.add(plan)
+        lead = s.exec(select(Owner).where(Owner.name == lead_name)).one()
+        for theme in s.exec(select(Theme)):
+            theme.lead_owner_id = lead.id
+            s.add(theme)
+
+
+def test_completion_waits_for_theme_lead_signoff_then_return_reopens(bot):
+    _plan_requires_signoff(bot.engine, "Alice Smith")
+    bot.service.actor_for_chat_user("U0ALICE", email="alice@example.org")  # Alice is known to Slack
+    event = event_body(
+        message_im_event(
+            "L2 done: coaching offer published",
+            user="U0JULIE",
+            channel=bot.slack.dm_channel_id("U0JULIE"),
+        )
+    )
+    assert bot.post(event, content_type=JSON)[0] == 200
+    alice_dm = bot.slack.dm_channel_id("U0ALICE")
+    ask = bot.wait_for(
+        lambda: [
+            m
+            for m in bot.slack.messages.get(alice_dm, [])
+            if "sign-off" in m.get("text", "") or "confirm" in m.get("text", "")
+        ],
+        what="the sign-off request",
+    )
+    l2 = bot.service.find_action(bot.service.snapshot(), "L2")
+    assert l2.status == "Completed" and l2.signoff_pending
+    # owners' queries show it as awaiting sign-off, and it is not nudged
+    assert all(o.action.id != l2.id for items in bot.service.owed().values() for o in items)
+    row = next(b for b in ask[0]["blocks"] if b["type"] == "actions")
+    ret = next(e for e in row["elements"] if e["action_id"] == "signoff_return")
+    # Julie (not the lead) cannot confirm her own completion
+    url = bot.slack.new_response_url()
+    confirm = next(e for e in row["elements"] if e["action_id"] == "signoff_confirm")
+    bot.post(
+        block_actions_body(
+            actions=[button_action("signoff_confirm", confirm["value"], block_id=row["block_id"])],
+            user_id="U0JULIE",
+            channel_id=alice_dm,
+            message=ask[0],
+            response_url=url,
+        ),
+        content_type=FORM,
+    )
+    assert "only the theme lead" in json.dumps(
+        bot.wait_for(lambda: _responses_to(bot, url), what="refusal")
+    )
+    # Alice returns it with a comment via the small form
+    trigger = bot.slack.issue_trigger_id("U0ALICE")
+    bot.post(
+        block_actions_body(
+            actions=[button_action("signoff_return", ret["value"], block_id=row["block_id"])],
+            user_id="U0ALICE",
+            channel_id=alice_dm,
+            message=ask[0],
+            trigger_id=trigger,
+            response_url=bot.slack.new_response_url(),
+        ),
+        content_type=FORM,
+    )
+    opened = bot.wait_for(lambda: bot.slack.calls_to("views.open"), what="the return form")
+    view = opened[0].params["view"]
+    view = json.loads(view) if isinstance(view, str) else view
+    empty = view_submission_body(
+        callback_id="signoff_return_form",
+        user_id="U0ALICE",
+        private_metadata=view["private_metadata"],
+        values={"comment": {"comment": text_value("")}},
+    )
+    status, _, raw = bot.post(empty, content_type=FORM)
+    assert json.loads(raw)["response_action"] == "errors"
+    submit = view_submission_body(
+        callback_id="signoff_return_form",
+        user_id="U0ALICE",
+        private_metadata=view["private_metadata"],
+        values={"comment": {"comment": text_value("No evidence attached yet")}},
+    )
+    assert bot.post(submit, content_type=FORM)[0] == 200
+    julie_dm = bot.slack.dm_channel_id("U0JULIE")
+    told = bot.wait_for(
+        lambda: [
+            m for m in bot.slack.messages.get(julie_dm, []) if "returned" in m.get("text", "")
+        ],
+        what="the owner to be told",
+    )
+    assert "No evidence attached yet" in told[0]["text"]
+    l2 = bot.service.find_action(bot.service.snapshot(), "L2")
+    assert not l2.signoff_pending and l2.status == "Ongoing"
+
+
+def test_unclear_reply_asks_which_action_with_buttons(bot):
+    dm = bot.slack.dm_channel_id("U0JULIE")
+    assert (
+        bot.post(
+            event_body(message_im_event("On track: drafting now", user="U0JULIE", channel=dm)),
+            content_type=JSON,
+        )[0]
+        == 200
+    )
+    asked = bot.wait_for(lambda: bot.slack.calls_to("chat.postMessage"), what="the question")
+    blocks = asked[0].params["blocks"]
+    blocks = json.loads(blocks) if isinstance(blocks, str) else blocks
+    picks = [b for b in blocks if b.get("block_id", "").startswith("pick:")]
+    # Julie owns L2 and C1 (open); L3 is completed
+    labels = sorted(b["text"]["text"].split("*")[1] for b in picks)
+    assert labels == ["C1", "L2"] and _updates(bot.engine) == []
+    choice = next(b for b in picks if "*C1*" in b["text"]["text"])["accessory"]
+    bot.post(
+        block_actions_body(
+            actions=[button_action("pick_action", choice["value"], block_id="pick")],
+            user_id="U0JULIE",
+            channel_id=dm,
+            response_url=bot.slack.new_response_url(),
+        ),
+        content_type=FORM,
+    )
+    updates = bot.wait_for(lambda: _updates(bot.engine), what="the update")
+    c1 = bot.service.find_action(bot.service.snapshot(), "C1")
+    assert [(u.action_id, u.status, u.commentary) for u in updates] == [
+        (c1.id, "On track", "drafting now")
+    ]
+
+
+def test_app_home_lists_my_actions_and_admin_totals(bot):
+    from tests.support.slack_signing import app_home_opened_event
+
+    bot.post(event_body(app_home_opened_event(user="U0JULIE")), content_type=JSON)
+    bot.post(event_body(app_home_opened_event(user="U0PAT")), content_type=JSON)
+    views = bot.wait_for(
+        lambda: (
+            len(bot.slack.calls_to("views.publish")) >= 2 and bot.slack.calls_to("views.publish")
+        ),
+        what="two home views",
+    )
+    by_user = {
+        c.params["user_id"]: (
+            json.loads(c.params["view"]) if isinstance(c.params["view"], str) else c.params["view"]
+        )
+        for c in views
+    }
+    julie = json.dumps(by_user["U0JULIE"])
+    assert "*L2*" in julie and "*C1*" in julie and "*L3*" not in julie and "open_form" in julie
+    assert "Plan: Small plan" not in julie
+    assert "Plan: Small plan" in json.dumps(by_user["U0PAT"])
+
+
+def test_admin_maps_a_role_and_lists_unmatched(bot):
+    url = bot.slack.new_response_url()
+    bot.post(
+        command_body(
+            text="map Chief Finance Officer <@U0EVE|eve>", user_id="U0PAT", response_url=url
+        ),
+        content_type=FORM,
+    )
+    reply = bot.wait_for(lambda: _responses_to(bot, url), what="the map answer")
+    assert "Eve Other now holds Chief Finance Officer" in json.dumps(reply)
+    owed = {p.name: [o.action.ref for o in items] for p, items in bot.service.owed().items()}
+    assert owed.get("Eve Other") == ["C2"]
+    url2 = bot.slack.new_response_url()
+    bot.post(
+        command_body(
+            text="map Chief Finance Officer <@U0EVE>", user_id="U0JULIE", response_url=url2
+        ),
+        content_type=FORM,
+    )
+    assert "for administrators" in json.dumps(
+        bot.wait_for(lambda: _responses_to(bot, url2), what="refusal")
+    )
+    url3 = bot.slack.new_response_url()
+    bot.post(command_body(text="people", user_id="U0PAT", response_url=url3), content_type=FORM)
+    assert "not matched yet" in json.dumps(
+        bot.wait_for(lambda: _responses_to(bot, url3), what="people")
+    )
+
+
+def test_actions_answer_is_paginated(bot, sqlite_engine):
+    from storage.plan_sync import ActionSpec, DeadlineSpec, OwnerSpec, PlanSpec, sync_plan
+
+    with write_session(sqlite_engine) as s:
+        spec = PlanSpec(
+            name="Small plan",
+            actions=[
+                ActionSpec(
+                    ref=f"P{i}",
+                    text=f"Action {i}",
+                    theme="Big",
+                    objective="",
+                    deadline=DeadlineSpec("01/01/2019", date(2019, 1, 1), "fixed", True),
+                    owners=[OwnerSpec("Julie Fellows", "person")],
+                )
+                for i in range(25)
+            ],
+        )
+        sync_plan(s, spec, now=bot.clock.now())
+    url = bot.slack.new_response_url()
+    bot.post(command_body(text="overdue", user_id="U0PAT", response_url=url), content_type=FORM)
+    first = bot.wait_for(lambda: _responses_to(bot, url), what="page 1")[0]
+    assert "page 1 of 3" in first["text"]
+    nxt = next(e for b in first["blocks"] if b.get("block_id") == "pages" for e in b["elements"])
+    url2 = bot.slack.new_response_url()
+    bot.post(
+        block_actions_body(
+            actions=[button_action(nxt["action_id"], nxt["value"], block_id="pages")],
+            user_id="U0PAT",
+            response_url=url2,
+        ),
+        content_type=FORM,
+    )
+    second = bot.wait_for(lambda: _responses_to(bot, url2), what="page 2")[0]
+    assert "page 2 of 3" in second["text"] and second.get("replace_original") is True
+
+
+def test_rate_limited_post_is_retried_after_retry_after(bot):
+    bot.slack.fail_next("chat.postMessage", status=429, retry_after=1)
+    dm = bot.slack.dm_channel_id("U0JULIE")
+    bot.post(
+        event_body(message_im_event("L2 on track: HR agreed", user="U0JULIE", channel=dm)),
+        content_type=JSON,
+    )
+    calls = bot.wait_for(
+        lambda: [c for c in bot.slack.calls_to("chat.postMessage") if c.status == 200],
+        what="the retried confirmation",
+    )
+    limited = [c for c in bot.slack.calls_to("chat.postMessage") if c.status == 429]
+    assert len(limited) == 1 and calls[0].time - limited[0].time >= 0.9
+    bot.slack.calls[:] = [c for c in bot.slack.calls if c.status != 429]  # the 429 was expected
