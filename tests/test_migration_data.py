@@ -36,12 +36,22 @@ def _roundtrip(url: str) -> None:
             ),
             {"p": pid, "t": tid, "n": now},
         )
+        aid = conn.execute(text("SELECT id FROM action")).scalar()
+        # Rows pointing at action: SQLite's batch rebuild of action must not break them.
+        conn.execute(
+            text(
+                "INSERT INTO \"update\" (action_id, author_name, status, commentary, source,"
+                " created_at) VALUES (:a, 'x', 'On track', 'fine', 'reply', :n)"
+            ),
+            {"a": aid, "n": now},
+        )
     upgrade(engine)
     assert current_revision(engine) != "0001"
     with engine.connect() as conn:
         row = conn.execute(text("SELECT text, signoff_pending FROM action")).one()
         assert row[0] == "Do it" and not row[1]
         assert conn.execute(text("SELECT policy_json FROM plan")).scalar() == ""
+        assert conn.execute(text('SELECT commentary FROM "update"')).scalar() == "fine"
     engine.dispose()
 
 
