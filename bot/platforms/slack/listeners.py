@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import time
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -18,6 +19,7 @@ from slack_sdk.errors import SlackApiError
 from bot.core.service import PlanService
 from bot.core.update_text import parse_update_text
 from bot.platforms.slack import blocks as bk
+from bot.platforms.slack.ack import ACK_GRACE_SECONDS, acked
 from bot.platforms.slack.admin import admin_command
 from bot.platforms.slack.home import publish_home
 from bot.platforms.slack.people import SlackPeople
@@ -54,7 +56,7 @@ class SlackListeners:
 
     # -- /actions ---------------------------------------------------------------------------
     def on_actions(self, ack, command, respond, client: WebClient):
-        ack()
+        acked(ack)
         text = (command.get("text") or "").strip()
         actor = self.people.actor(command["user_id"])
         admin = admin_command(self.service, self.people, actor, text)
@@ -66,7 +68,7 @@ class SlackListeners:
         respond(response_type="ephemeral", text=fallback, blocks=blocks)
 
     def on_page(self, ack, body, respond):
-        ack()
+        acked(ack)
         value = json.loads(body["actions"][0]["value"])
         actor = self.people.actor(body["user"]["id"])
         reply = handle_query(self.service, actor, value["q"])
@@ -75,7 +77,7 @@ class SlackListeners:
 
     # -- buttons and the form ---------------------------------------------------------------
     def on_status_button(self, ack, body, client: WebClient, respond):
-        ack()
+        acked(ack)
         act = body["actions"][0]
         status = act["action_id"].split(":", 1)[1].upper()
         from bot.core.statuses import Status
@@ -125,7 +127,7 @@ class SlackListeners:
         respond(response_type="ephemeral", replace_original=False, text=fallback, blocks=blocks)
 
     def on_open_form(self, ack, body, client: WebClient, respond):
-        ack()
+        acked(ack)
         value = json.loads(body["actions"][0]["value"])
         actor = self.people.actor(body["user"]["id"])
         snap = self.service.snapshot()
@@ -183,7 +185,7 @@ class SlackListeners:
         if errors:
             ack(response_action="errors", errors=errors)
             return
-        ack()
+        acked(ack)
         user_id = body["user"]["id"]
         actor = self.people.actor(user_id)
         reply = handle_status(
@@ -223,7 +225,7 @@ class SlackListeners:
             )
 
     def on_pick_action(self, ack, body, client: WebClient, respond):
-        ack()
+        acked(ack)
         value = json.loads(body["actions"][0]["value"])
         user_id = body["user"]["id"]
         actor = self.people.actor(user_id)
@@ -243,6 +245,7 @@ class SlackListeners:
     def on_message(self, event, body, client: WebClient):
         if event.get("channel_type") != "im" or event.get("bot_id") or event.get("subtype"):
             return
+        time.sleep(ACK_GRACE_SECONDS)  # bolt acked the event before calling us: let it leave
         now = self.service.clock.now()
         with write_session(self.service.engine) as s:
             if not first_delivery(
@@ -279,6 +282,7 @@ class SlackListeners:
     def on_home_opened(self, event, client: WebClient):
         if event.get("tab") not in (None, "home"):
             return
+        time.sleep(ACK_GRACE_SECONDS)
         publish_home(self.service, self.people, client, event["user"])
 
     def _dm(self, client: WebClient, user_id: str) -> str:

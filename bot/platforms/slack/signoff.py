@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 from bot.core.service import PlanService, Refused
 from bot.core.signoff import SignOffRequest
 from bot.platforms.slack import blocks as bk
+from bot.platforms.slack.ack import acked
 from bot.platforms.slack.people import SlackPeople
 from storage.queries import NotFound
 
@@ -57,7 +58,7 @@ def register_signoff(app: App, service: PlanService, people: SlackPeople) -> Non
 
     @app.action("signoff_confirm")
     def on_confirm(ack, body, client: WebClient, respond):
-        ack()
+        acked(ack)
         value = json.loads(body["actions"][0]["value"])
         msg = decide(client, body["user"]["id"], int(value["s"]), True, "")
         respond(
@@ -68,7 +69,7 @@ def register_signoff(app: App, service: PlanService, people: SlackPeople) -> Non
 
     @app.action("signoff_return")
     def on_return(ack, body, client: WebClient):
-        ack()
+        acked(ack)
         value = body["actions"][0]["value"]
         container = body.get("container") or {}
         meta = json.dumps(
@@ -109,7 +110,7 @@ def register_signoff(app: App, service: PlanService, people: SlackPeople) -> Non
         if not comment.strip():
             ack(response_action="errors", errors={"comment": "Say why: the owner will see it."})
             return
-        ack()
+        acked(ack)
         meta = json.loads(view["private_metadata"])
         msg = decide(client, body["user"]["id"], int(meta["s"]), False, comment)
         if meta.get("ch") and meta.get("ts"):
