@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
@@ -32,4 +31,4 @@ def build_service(settings: Settings, clock: Clock, engine: Engine | None = None
 
 def sample_file(name: str) -> Path:
     """A file shipped in bot/data (the sample plan and its people)."""
-    return Path(str(resources.files("bot") / "data" / name))
+    return Path(__file__).resolve().parent / "data" / name

@@ -137,10 +137,15 @@ def _find_action(snap: PlanSnapshot, text: str) -> tuple[ActionView | None, str]
     if len(found) != 1:
         return None, text
     a, m = found[0]
-    rest = (text[: m.start()] + text[m.end() :]).strip(" :,-–—.")
-    # "Update on L4: done" -> "done"
-    rest = re.sub(r"^(update|re|for|on)\b[\s:,-]*(on\b)?[\s:,-]*", "", rest, flags=re.I).strip()
-    return a, rest
+    before, after = text[: m.start()].strip(), text[m.end() :].strip(" :,-–—.")
+    # "Update on L4: done", "Re L4 - done": the words before the reference only say which.
+    if re.fullmatch(
+        r"(?:(?:an?\s+)?update|re|for|on|about|ref|action)?[\s:,-]*(?:on|for|to)?[\s:,-]*",
+        before,
+        re.I,
+    ):
+        before = ""
+    return a, f"{before} {after}".strip()
 
 
 def _candidates(snap: PlanSnapshot, actor: Actor, context: tuple[int, ...]) -> list[ActionView]:

@@ -152,3 +152,42 @@ def test_chat_user_matched_by_email_then_remembered(service):
     assert again.person is not None and again.person.chat_user_id == "U123"
     stranger = service.actor_for_chat_user("U999", email="nobody@example.org")
     assert stranger.person is None and not stranger.is_admin
+
+
+@pytest.mark.parametrize(
+    ("text", "ref", "status", "commentary"),
+    [
+        ("L2 on track: HR agreed", "L2", "On track", "HR agreed"),
+        ("Update on L2: done", "L2", "Completed", ""),
+        ("re L2 - behind, waiting for HR", "L2", "Delayed", "waiting for HR"),
+        ("l2 Completed: signed off by GB", "L2", "Completed", "signed off by GB"),
+    ],
+)
+def test_free_text_reply_naming_a_reference(service, text, ref, status, commentary):
+    from handlers.replies import UpdateStored
+    from handlers.update import handle_reply
+
+    reply = handle_reply(service, service.actor_for_name("Julie Fellows"), text, source="console")
+    assert isinstance(reply, UpdateStored)
+    assert (reply.action.ref, reply.update.status, reply.update.commentary) == (
+        ref,
+        status,
+        commentary,
+    )
+
+
+def test_free_text_reply_without_status_or_action_asks(service):
+    from handlers.replies import AskAction, AskStatus
+    from handlers.update import handle_reply
+
+    julie = service.actor_for_name("Julie Fellows")
+    ask = handle_reply(service, julie, "L2 HR have the draft", source="console")
+    assert (
+        isinstance(ask, AskStatus)
+        and ask.action.ref == "L2"
+        and ask.commentary == "HR have the draft"
+    )
+    which = handle_reply(service, julie, "On track: drafting", source="console")
+    assert isinstance(which, AskAction) and sorted(a.ref for a in which.candidates) == ["C1", "L2"]
+    assert service.owed()  # nothing was stored by either
+    assert all(a.replied_at is None for a in service.snapshot().actions)
