@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 
+from bot.core.deadlines import MONTHS, month_end
 from bot.core.owing import is_open
 from bot.core.people import Actor, owns
 from bot.core.statuses import Status
@@ -47,27 +48,6 @@ KEYWORDS = (
     "help",
 )
 _REF = re.compile(r"^[A-Za-z]{1,4}-?\d{1,4}[a-z]?$|^#\d+$")
-_MONTHS = {
-    m: i
-    for i, names in enumerate(
-        [
-            ("jan", "january"),
-            ("feb", "february"),
-            ("mar", "march"),
-            ("apr", "april"),
-            ("may",),
-            ("jun", "june"),
-            ("jul", "july"),
-            ("aug", "august"),
-            ("sep", "sept", "september"),
-            ("oct", "october"),
-            ("nov", "november"),
-            ("dec", "december"),
-        ],
-        start=1,
-    )
-    for m in names
-}
 
 
 class QueryError(ValueError):
@@ -327,22 +307,22 @@ def _parse_query_date(s: str, today: date, prefer: str) -> date:
             return _mk(_year(m.group(3)), month, day, s)
         return _yearless(day, month, today, prefer, s)
     m = re.fullmatch(r"(\d{1,2})(?:st|nd|rd|th)? ([a-z]+),? ?(\d{4})?", s)
-    if m and m.group(2) in _MONTHS:
-        day, month = int(m.group(1)), _MONTHS[m.group(2)]
+    if m and m.group(2) in MONTHS:
+        day, month = int(m.group(1)), MONTHS[m.group(2)]
         if m.group(3):
             return _mk(int(m.group(3)), month, day, s)
         return _yearless(day, month, today, prefer, s)
     m = re.fullmatch(r"([a-z]+) (\d{1,2})(?:st|nd|rd|th)?,? ?(\d{4})?", s)
-    if m and m.group(1) in _MONTHS:
-        day, month = int(m.group(2)), _MONTHS[m.group(1)]
+    if m and m.group(1) in MONTHS:
+        day, month = int(m.group(2)), MONTHS[m.group(1)]
         if m.group(3):
             return _mk(int(m.group(3)), month, day, s)
         return _yearless(day, month, today, prefer, s)
     m = re.fullmatch(r"([a-z]+) (\d{4})", s)
-    if m and m.group(1) in _MONTHS:
+    if m and m.group(1) in MONTHS:
         # A month alone means its first day (a `since`) or its last day (a `by`).
-        year, month = int(m.group(2)), _MONTHS[m.group(1)]
-        return date(year, month, 1) if prefer == "past" else _month_end(year, month)
+        year, month = int(m.group(2)), MONTHS[m.group(1)]
+        return date(year, month, 1) if prefer == "past" else month_end(year, month)
     raise QueryError(f"can't read the date {s!r}: use a UK date such as 1/5/2020 or 1 May 2020")
 
 
@@ -364,8 +344,3 @@ def _yearless(day: int, month: int, today: date, prefer: str, s: str) -> date:
     if prefer == "future" and this_year < today:
         return _mk(today.year + 1, month, day, s)
     return this_year
-
-
-def _month_end(year: int, month: int) -> date:
-    nxt = date(year + (month == 12), month % 12 + 1, 1)
-    return nxt - timedelta(days=1)
