@@ -40,7 +40,7 @@ def _roundtrip(url: str) -> None:
         # Rows pointing at action: SQLite's batch rebuild of action must not break them.
         conn.execute(
             text(
-                "INSERT INTO \"update\" (action_id, author_name, status, commentary, source,"
+                'INSERT INTO "update" (action_id, author_name, status, commentary, source,'
                 " created_at) VALUES (:a, 'x', 'On track', 'fine', 'reply', :n)"
             ),
             {"a": aid, "n": now},

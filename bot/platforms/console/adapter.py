@@ -33,6 +33,9 @@ Commands (anything else is your reply to the bot, as the current owner):
   owe                     what you owe (the nudge you would get)
   actions QUERY           ask about actions (`actions help` lists queries); `/actions` works too
   digest [DAYS]           the leadership digest (changes in the last DAYS days, default 7)
+  digest now              post the digest now to the plan's leadership channels
+  sweep [dry]             run the nudge sweep now: send the nudges due (dry: only show them)
+  away until DATE [deputy NAME]   you are away; your nudges go to NAME or wait (`back` ends it)
   people                  owners, their emails and roles
   help                    this list
   quit                    leave
@@ -109,6 +112,12 @@ class ConsoleSession:
                 self.show(handle_query(self.service, self._need_actor(), rest))
             elif cmd == "digest":
                 self._digest(rest)
+            elif cmd == "sweep":
+                self._sweep(rest)
+            elif cmd == "away":
+                self._away(rest)
+            elif cmd == "back" and not rest:
+                self._back()
             elif cmd == "people":
                 self._people()
             else:
@@ -162,11 +171,36 @@ class ConsoleSession:
         self.show(Nudge(person, tuple(items), snap_today))
 
     def _digest(self, rest: str) -> None:
+        if rest.strip().lower() == "now":
+            from bot.platforms.console.notifier import post_digest_now
+
+            post_digest_now(self)
+            return
         days = int(rest) if rest.strip().isdigit() else 7
         from datetime import timedelta
 
-        digest = self.service.digest(since=self.clock.now() - timedelta(days=days))
+        digest = self.service.leadership_digest(since=self.clock.now() - timedelta(days=days))
         self.show(DigestReply(digest))
+
+    def _sweep(self, rest: str) -> None:
+        from bot.platforms.console.notifier import sweep_now
+
+        sweep_now(self, dry_run=rest.strip().lower() in ("dry", "dry-run", "--dry-run"))
+
+    def _away(self, rest: str) -> None:
+        from handlers.away import handle_away
+
+        self._show_away(handle_away(self.service, self._need_actor(), rest))
+
+    def _back(self) -> None:
+        from handlers.away import handle_back
+
+        self._show_away(handle_back(self.service, self._need_actor()))
+
+    def _show_away(self, reply: Reply) -> None:
+        from handlers.replies import AwayNotice
+
+        self.show(Notice(reply.text) if isinstance(reply, AwayNotice) else reply)
 
     def _people(self) -> None:
         from bot.core.people_admin import people_rows
@@ -226,7 +260,11 @@ def _status_answer(text: str, service: PlanService) -> tuple[Status | None, str]
         return Status.from_label(text), ""
     except ValueError:
         parsed = parse_update_text(text, today=service.today())
-        return parsed.status, parsed.commentary if parsed.status else ""
+        # Only a reply that starts with a status answers the question; "G9 slipping to
+        # June" is a new update about another action, not an answer.
+        if parsed.status is None or parsed.commentary == text.strip():
+            return None, ""
+        return parsed.status, parsed.commentary
 
 
 def _choice(text: str, pending: AskAction) -> int | None:

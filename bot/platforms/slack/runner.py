@@ -46,15 +46,12 @@ def run_slack(settings: Settings) -> None:
             log.info("Slack: HTTP on port %s, path /slack/events", settings.port)
             serve(make_wsgi_app(app), host="0.0.0.0", port=settings.port, threads=8)
     finally:
-        if scheduler is not None:
-            scheduler.shutdown(wait=False)
+        scheduler.shutdown(wait=False)
 
 
 def _start_scheduler(settings, service, client, people):
     """The nudge sweep, digests and escalation, delivered through Slack."""
-    try:
-        from bot.platforms.slack.notifier import SlackNotifier
-        from jobs.scheduler import start_scheduler
-    except ImportError:  # pragma: no cover - scheduling lands with the jobs package
-        return None
+    from bot.platforms.slack.notifier import SlackNotifier
+    from jobs.scheduler import start_scheduler
+
     return start_scheduler(service, SlackNotifier(client, service, people))

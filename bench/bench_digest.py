@@ -1,0 +1,119 @@
+"""Benchmark: build the leadership digest for 10,000 actions with 1,000,000 updates, on SQLite
+and on PostgreSQL.
+
+    .venv/bin/python bench/bench_digest.py [--actions 10000] [--updates-per-action 100]
+                                           [--only sqlite|pg] [--keep DIR]
+
+Populates a synthetic plan (bench/synth.py: updates every 3 days back from 1 Jun 2020, so a
+week holds about two per action) on each backend, printing how long that took, then times
+building the digest as the digest job does: the plan snapshot, the period's latest update per
+action with counts, revisions, who was nudged and is silent, and the content itself. PostgreSQL
+runs in a throw-away server (tests/support/postgres.py). Target: under 1 s on each backend.
+Prints seconds and PASS/FAIL; not a timed test. ``--keep DIR`` keeps the SQLite file there and
+reuses it on the next run (populating 1M rows takes minutes).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.synth import populate  # noqa: E402
+from bot.core.clock import FixedClock  # noqa: E402
+from bot.core.digest import digest_from_store, render_status_chart  # noqa: E402
+from bot.core.service import PlanService  # noqa: E402
+from storage.engine import make_engine, read_session  # noqa: E402
+from storage.migrate import upgrade  # noqa: E402
+from storage.queries import list_plans  # noqa: E402
+
+TARGET_S = 1.0
+TODAY = date(2020, 6, 1)
+NOW = datetime(2020, 6, 1, 9, 0, tzinfo=UTC)
+
+
+def build_once(engine) -> tuple[float, float, object]:
+    service = PlanService(engine, FixedClock(NOW))
+    t0 = time.perf_counter()
+    snap = service.snapshot()
+    t1 = time.perf_counter()
+    digest = digest_from_store(
+        engine, snap, today=TODAY, since=NOW - timedelta(days=7), until=NOW, horizon_days=14
+    )
+    t2 = time.perf_counter()
+    return t2 - t0, t1 - t0, digest
+
+
+def run_backend(name: str, url: str, args) -> bool:
+    engine = make_engine(url)
+    upgrade(engine)
+    with read_session(engine) as s:
+        have = bool(list_plans(s))
+    if have:
+        print(f"[{name}] reusing the populated database")
+    else:
+        info = populate(
+            engine,
+            actions=args.actions,
+            owners=args.actions // 5,
+            themes=12,
+            updates_per_action=args.updates_per_action,
+            today=TODAY,
+        )
+        print(
+            f"[{name}] populate: {info.actions} actions, {info.updates:,} updates "
+            f"in {info.seconds:.1f} s"
+        )
+    build_once(engine)  # warm caches (plan, holidays, statement cache) as a running bot has
+    runs = [build_once(engine) for _ in range(3)]
+    total, snap_s, digest = min(runs, key=lambda r: r[0])
+    t = time.perf_counter()
+    png = render_status_chart(digest)
+    chart_s = time.perf_counter() - t
+    changed = sum(len(td.changes) for td in digest.themes)
+    print(
+        f"[{name}] digest: {total:.3f} s (snapshot {snap_s:.3f} s, changes and content "
+        f"{total - snap_s:.3f} s): {digest.total} actions, {digest.new_updates:,} new updates, "
+        f"{changed} changed actions, {sum(len(td.overdue) for td in digest.themes)} overdue"
+    )
+    print(f"[{name}] chart: {len(png):,} bytes PNG in {chart_s:.3f} s (not in the target)")
+    ok = total < TARGET_S
+    print(f"[{name}] {'PASS' if ok else 'FAIL'}: {total:.3f} s (target < {TARGET_S:.0f} s)")
+    engine.dispose()
+    return ok
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--actions", type=int, default=10_000)
+    ap.add_argument("--updates-per-action", type=int, default=100)
+    ap.add_argument("--only", choices=["sqlite", "pg"], default=None)
+    ap.add_argument("--keep", type=Path, default=None, help="keep/reuse the SQLite file here")
+    args = ap.parse_args()
+    results = []
+    tmp = tempfile.TemporaryDirectory(prefix="bench-digest-")
+    if args.only in (None, "sqlite"):
+        folder = args.keep or Path(tmp.name)
+        folder.mkdir(parents=True, exist_ok=True)
+        db = folder / f"digest-{args.actions}-{args.updates_per_action}.db"
+        results.append(run_backend("sqlite", f"sqlite:///{db}", args))
+    if args.only in (None, "pg"):
+        from tests.support.postgres import PostgresServer
+
+        server = PostgresServer().start()
+        try:
+            results.append(run_backend("postgresql", server.create_database("bench"), args))
+        finally:
+            server.stop()
+    tmp.cleanup()
+    print("PASS" if all(results) else "FAIL")
+    return 0 if all(results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

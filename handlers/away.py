@@ -1,0 +1,151 @@
+"""`away until 3 March @deputy` and `back`, the same on every platform.
+
+The text after the command word is platform-neutral: a return date ("3 March", "3/3/2020",
+"2020-03-03", "Friday", "tomorrow") and optionally a deputy, named ("deputy Julie Fellows",
+"@Julie Fellows") or as a chat mention the caller resolves (Slack's ``<@U123>``). "Away until
+3 March" means away through 3 March: nudges resume on the 4th.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import date, timedelta
+
+from bot.core.people import Actor
+from bot.core.service import PlanService
+from handlers.replies import AwayNotice, Problem, Reply
+from storage.queries import NotFound, OwnerView
+
+MONTHS = {
+    m: i + 1
+    for i, names in enumerate(
+        [
+            ("january", "jan"),
+            ("february", "feb"),
+            ("march", "mar"),
+            ("april", "apr"),
+            ("may",),
+            ("june", "jun"),
+            ("july", "jul"),
+            ("august", "aug"),
+            ("september", "sep", "sept"),
+            ("october", "oct"),
+            ("november", "nov"),
+            ("december", "dec"),
+        ]
+    )
+    for m in names
+}
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_DEPUTY = re.compile(r"\s+(?:with\s+)?(?:deputy|cover(?:ed)?\s+by|covering)\s*:?\s+|\s+(?=<@|@)")
+_MENTION = re.compile(r"^<@([A-Za-z0-9_.-]+)(?:\|[^>]*)?>$")
+USAGE = "Say e.g. `away until 3 March deputy Julie Fellows` (or `@Julie Fellows`), and `back`."
+
+
+class AwayTextError(ValueError):
+    pass
+
+
+def parse_away(text: str, today: date) -> tuple[date, str | None]:
+    """(last day away, deputy as written or None) from e.g. "until 3 March @deputy"."""
+    t = " ".join(text.split())
+    t = re.sub(r"^(?:away\s+)?(?:until|till|til|to|through|thru)\s+", "", t, flags=re.I)
+    parts = _DEPUTY.split(t, maxsplit=1)
+    when = parts[0].strip().rstrip(",")
+    deputy = parts[1].strip() if len(parts) > 1 and parts[1].strip() else None
+    if not when:
+        raise AwayTextError(f"Away until when? {USAGE}")
+    until = parse_return_date(when, today)
+    if until < today:
+        raise AwayTextError(f"{until:%-d %B %Y} has passed. {USAGE}")
+    return until, deputy
+
+
+def parse_return_date(text: str, today: date) -> date:
+    """A day as people write it; with no year, the next such day on or after today."""
+    t = text.strip().lower().rstrip(".")
+    if t == "tomorrow":
+        return today + timedelta(days=1)
+    if t in ("today", "tonight"):
+        return today
+    if t in WEEKDAYS or t.removeprefix("next ") in WEEKDAYS:
+        ahead = (WEEKDAYS.index(t.removeprefix("next ")) - today.weekday()) % 7 or 7
+        return today + timedelta(days=ahead)
+    try:
+        if m := re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", t):
+            return date(int(m[1]), int(m[2]), int(m[3]))
+        if m := re.fullmatch(r"(\d{1,2})/(\d{1,2})(?:/(\d{2}|\d{4}))?", t):
+            year = int(m[3]) + (2000 if m[3] and len(m[3]) == 2 else 0) if m[3] else None
+            return _with_year(int(m[1]), int(m[2]), year, today)
+        words = re.sub(r"(\d)(st|nd|rd|th)\b", r"\1", t).replace(",", " ").split()
+        if len(words) in (2, 3):
+            day_first = words[0].isdigit() and words[1] in MONTHS
+            month_first = words[0] in MONTHS and words[1].isdigit()
+            if day_first or month_first:
+                d, mo = (words[0], words[1]) if day_first else (words[1], words[0])
+                year = int(words[2]) if len(words) == 3 and words[2].isdigit() else None
+                if len(words) == 3 and year is None:
+                    raise AwayTextError(f"I can't read the year in {text!r}. {USAGE}")
+                return _with_year(int(d), MONTHS[mo], year, today)
+    except ValueError as exc:  # e.g. 31 February
+        raise AwayTextError(f"{text!r} is not a real date. {USAGE}") from exc
+    raise AwayTextError(f"I can't read {text!r} as a date. {USAGE}")
+
+
+def _with_year(day: int, month: int, year: int | None, today: date) -> date:
+    if year is not None:
+        return date(year, month, day)
+    d = date(today.year, month, day)
+    return d if d >= today else date(today.year + 1, month, day)
+
+
+def handle_away(
+    service: PlanService,
+    actor: Actor,
+    text: str,
+    *,
+    resolve_mention: Callable[[str], OwnerView | None] | None = None,
+) -> Reply:
+    """Record the actor's absence from the text after `away`."""
+    if actor.person is None:
+        return Problem("Only a person can be away (you are acting as a role). `as YOUR NAME`.")
+    try:
+        until, deputy_text = parse_away(text, service.today())
+    except AwayTextError as exc:
+        return Problem(str(exc))
+    deputy: OwnerView | None = None
+    if deputy_text:
+        deputy = _resolve(service, deputy_text, resolve_mention)
+        if deputy is None:
+            return Problem(
+                f"I don't know {deputy_text!r} as a person: give their full name "
+                "(see `people`), or leave the deputy out and your nudges will wait."
+            )
+        if deputy.id == actor.person.id:
+            return Problem("Your deputy must be someone else.")
+    try:
+        service.set_away(actor.person, until, deputy)
+    except (ValueError, NotFound) as exc:
+        return Problem(str(exc))
+    return AwayNotice(actor.person, until, deputy)
+
+
+def handle_back(service: PlanService, actor: Actor) -> Reply:
+    if actor.person is None:
+        return Problem("Only a person can be away (you are acting as a role). `as YOUR NAME`.")
+    return AwayNotice(actor.person, None, ended=service.end_away(actor.person))
+
+
+def _resolve(
+    service: PlanService, text: str, resolve_mention: Callable[[str], OwnerView | None] | None
+) -> OwnerView | None:
+    m = _MENTION.match(text.strip())
+    if m:
+        return resolve_mention(m[1]) if resolve_mention else None
+    name = text.strip().lstrip("@").strip()
+    try:
+        found = service.actor_for_name(name)
+    except NotFound:
+        return None
+    return found.person

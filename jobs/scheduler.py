@@ -1,0 +1,123 @@
+"""The scheduler inside each bot process: APScheduler 3.x, in-memory job store.
+
+APScheduler's job stores must never be shared between schedulers, so each process keeps its
+own in memory and simply ticks: a nudge sweep every few minutes, a digest check, an
+escalation check, and a catch-up run of each at start-up (what fell due while the bot was
+down). Every job computes what is due from the database and claims it there before sending;
+the claims, never the scheduler, are what stop two processes sending the same thing twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.memory import MemoryJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.core.delivery import Notifier
+from jobs.common import JobContext, default_instance_id
+
+log = logging.getLogger(__name__)
+
+SWEEP_JOB = "progressbot.nudge-sweep"
+DIGEST_JOB = "progressbot.digest-check"
+ESCALATION_JOB = "progressbot.escalation"
+
+
+def sweep_job(service, notifier: Notifier, instance_id: str) -> None:
+    from jobs.sweep import run_sweep
+
+    try:
+        report = run_sweep(service, notifier, instance_id=instance_id, escalate=False)
+    except Exception:  # noqa: BLE001 - a failed tick must not stop the next one
+        log.exception("nudge sweep failed")
+        return
+    if report.nudged or report.failures:
+        log.info(
+            "sweep: %d nudged, %d failed, %d skipped",
+            len(report.nudged),
+            len(report.failures),
+            len(report.skipped),
+        )
+
+
+def digest_job(service, notifier: Notifier, instance_id: str) -> None:
+    from jobs.digest_job import run_digest
+
+    try:
+        report = run_digest(service, notifier, instance_id=instance_id)
+    except Exception:  # noqa: BLE001
+        log.exception("digest check failed")
+        return
+    for p in report.posted:
+        log.info("digest posted to %s (%s)", p.channel, p.period_key)
+
+
+def escalation_job(service, notifier: Notifier, instance_id: str) -> None:
+    from jobs.escalation import run_escalations
+
+    try:
+        run_escalations(JobContext.load(service), notifier, instance_id=instance_id)
+    except Exception:  # noqa: BLE001
+        log.exception("escalation check failed")
+
+
+def build_scheduler(
+    service,
+    notifier: Notifier,
+    *,
+    instance_id: str | None = None,
+    sweep_minutes: float = 5,
+    digest_minutes: float = 10,
+    escalation_minutes: float = 15,
+    catch_up: bool = True,
+) -> BackgroundScheduler:
+    """A scheduler (not started) with the three jobs; ``catch_up`` runs each once at start."""
+    instance_id = instance_id or default_instance_id()
+    scheduler = BackgroundScheduler(
+        jobstores={"default": MemoryJobStore()},
+        # One worker: the jobs share a notifier and are quick; a slow one is skipped, not
+        # stacked (max_instances=1, coalesce), and the next tick catches up from the database.
+        executors={"default": ThreadPoolExecutor(1)},
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 120},
+        timezone=UTC,
+    )
+    first = datetime.now(UTC) if catch_up else None
+    args = (service, notifier, instance_id)
+    for job_id, func, minutes in (
+        (SWEEP_JOB, sweep_job, sweep_minutes),
+        (DIGEST_JOB, digest_job, digest_minutes),
+        (ESCALATION_JOB, escalation_job, escalation_minutes),
+    ):
+        kwargs = {"next_run_time": first} if first is not None else {}
+        scheduler.add_job(
+            func,
+            IntervalTrigger(minutes=minutes),
+            args=args,
+            id=job_id,
+            name=job_id,
+            replace_existing=True,
+            **kwargs,
+        )
+    return scheduler
+
+
+_process_notifier: Notifier | None = None
+
+
+def process_notifier() -> Notifier | None:
+    """The notifier this process's scheduler delivers through (None: no scheduler started),
+    for on-demand work such as an administrator's "digest now" in chat."""
+    return _process_notifier
+
+
+def start_scheduler(service, notifier: Notifier, **kw) -> BackgroundScheduler:
+    global _process_notifier
+    _process_notifier = notifier
+    scheduler = build_scheduler(service, notifier, **kw)
+    scheduler.start()
+    log.info("scheduler started: %s", ", ".join(j.id for j in scheduler.get_jobs()))
+    return scheduler

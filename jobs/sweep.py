@@ -1,0 +1,318 @@
+"""The nudge sweep: one pass that sends every nudge due now, exactly once.
+
+1. Take over claims a dead sweep left behind (lease run out). For each, ask the notifier
+   whether the message went out after all (crash after send): if so, mark it sent; if not and
+   it is still the recipient's day and working hours, send it now; otherwise release it so the
+   plan below decides afresh.
+2. Plan (bot/core/nudges.py) what is due now from the database: active windows not yet
+   claimed, routed to people, within their working hours, one message per person per day.
+3. For each person: claim the message and its items, send, mark sent. A send the notifier
+   reports as failed (DeliveryError) releases the claim, so the next sweep retries it; any
+   other error leaves the claim to run out its lease, since the message may have gone out.
+4. Escalate silent owners (jobs/escalation.py).
+
+The sweep can run anywhere, as often as wanted, in as many processes as wanted: the claims in
+the database, never the scheduler, are what prevent duplicates. A dry run plans and reports
+but neither sends nor writes.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from bot.core.delivery import DeliveryError, Notifier
+from bot.core.nudges import (
+    PlannedItem,
+    PlannedNudge,
+    Skipped,
+    active_window,
+    answered,
+    candidate_items,
+    plan_nudges,
+    reason_for,
+    split_claim_key,
+)
+from bot.core.owing import Owed, is_open
+from handlers.replies import Nudge
+from jobs.common import JobContext, default_instance_id
+from storage.claims import (
+    ClaimedItem,
+    NudgeClaim,
+    claim_nudge,
+    claimed_windows,
+    mark_nudge_sent,
+    messaged_days,
+    release_nudge,
+    take_over_stale_nudges,
+)
+from storage.queries import OwnerView
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class SentNudge:
+    recipient: OwnerView
+    day: date
+    items: list[dict[str, Any]]
+    claim_id: int | None = None  # None in a dry run
+    channel: str | None = None
+    message_ts: str | None = None
+    note: str = ""  # "resumed", "already delivered before a crash", …
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "recipient": self.recipient.name,
+            "recipient_id": self.recipient.id,
+            "day": self.day,
+            "claim_id": self.claim_id,
+            "channel": self.channel,
+            "message_ts": self.message_ts,
+            "note": self.note,
+            "actions": self.items,
+        }
+
+
+@dataclass
+class SweepReport:
+    at: datetime
+    plan: str
+    dry_run: bool
+    nudged: list[SentNudge] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    failures: list[tuple[str, str]] = field(default_factory=list)  # (who, error)
+    escalations: list[dict[str, Any]] = field(default_factory=list)
+    released: int = 0  # stale claims given back to be planned afresh
+    lost_races: int = 0  # messages another sweep claimed first
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "at": self.at,
+            "plan": self.plan,
+            "dry_run": self.dry_run,
+            "nudged": [n.as_dict() for n in self.nudged],
+            "skipped": [{"who": s.who, "action": s.action, "why": s.why} for s in self.skipped],
+            "failures": [{"who": w, "error": e} for w, e in self.failures],
+            "escalations": self.escalations,
+            "released": self.released,
+            "lost_races": self.lost_races,
+        }
+
+
+def run_sweep(
+    service,
+    notifier: Notifier | None,
+    *,
+    instance_id: str | None = None,
+    dry_run: bool = False,
+    escalate: bool = True,
+) -> SweepReport:
+    """One sweep at ``service.clock.now()``; see the module docstring."""
+    ctx = JobContext.load(service)
+    instance_id = instance_id or default_instance_id()
+    report = SweepReport(ctx.now, ctx.snapshot.plan.name, dry_run)
+    if not dry_run:
+        if notifier is None:
+            raise ValueError("a sweep that sends needs a notifier")
+        _resume_stale(ctx, notifier, instance_id, report)
+
+    candidates = candidate_items(ctx.snapshot, ctx.today, ctx.policy, ctx.cal)
+    claimed = claimed_windows(
+        ctx.engine,
+        ((i.action.id, i.claim_key) for i in candidates),
+        # A recipient's local day can be a day behind the plan's.
+        since_day=min((i.window.opened for i in candidates), default=ctx.today) - timedelta(days=1),
+    )
+    deputies = {a.deputy_id for a in ctx.absences.values() if a.deputy_id}
+    plan = plan_nudges(
+        ctx.snapshot,
+        ctx.now,
+        ctx.policy,
+        ctx.cal,
+        claimed=claimed,
+        absences=ctx.absences,
+        # Time zones differ by at most a day either side of the plan's.
+        messaged=messaged_days(ctx.engine, ctx.today - timedelta(days=1)),
+        admins=ctx.admins,
+        people=ctx.people(deputies),
+        candidates=candidates,
+    )
+    report.skipped.extend(plan.skipped)
+    for planned in plan.nudges:
+        if dry_run:
+            report.nudged.append(SentNudge(planned.recipient, planned.day, _items(planned.items)))
+            continue
+        _claim_and_send(ctx, notifier, instance_id, planned, report)
+
+    if escalate:
+        from jobs.escalation import run_escalations
+
+        run_escalations(ctx, notifier, instance_id=instance_id, dry_run=dry_run, report=report)
+    return report
+
+
+def nudge_reply(planned: PlannedNudge) -> Nudge:
+    """The reply object renderers turn into the message (each action listed once)."""
+    owed: dict[int, Owed] = {}
+    for item in planned.items:
+        owed.setdefault(item.action.id, item.owed(planned.day))
+    return Nudge(planned.recipient, tuple(owed.values()), planned.day, planned.covering)
+
+
+def _items(items) -> list[dict[str, Any]]:
+    return [
+        {
+            "ref": i.action.label,
+            "action_id": i.action.id,
+            "window": i.window.key,
+            "reason": i.reason.value,
+            "for": i.owner.name,
+        }
+        for i in items
+    ]
+
+
+def _claim_and_send(
+    ctx: JobContext, notifier: Notifier, instance_id: str, planned: PlannedNudge, report
+) -> None:
+    claim = claim_nudge(
+        ctx.engine,
+        plan_id=ctx.plan_id,
+        person_id=planned.recipient.id,
+        day=planned.day,
+        items=[ClaimedItem(i.action.id, i.claim_key, i.reason.value) for i in planned.items],
+        instance_id=instance_id,
+        now=ctx.now,
+        lease=ctx.lease,
+    )
+    if claim is None:
+        report.lost_races += 1
+        return
+    won = {(c.action_id, c.window_key) for c in claim.items}
+    mine = tuple(i for i in planned.items if (i.action.id, i.claim_key) in won)
+    if len(mine) < len(planned.items):
+        report.lost_races += 1  # another sweep listed some of these first
+    _send(ctx, notifier, PlannedNudge(planned.recipient, planned.day, mine), claim.id, report)
+
+
+def _send(
+    ctx: JobContext,
+    notifier: Notifier,
+    planned: PlannedNudge,
+    claim_id: int,
+    report: SweepReport,
+    note: str = "",
+) -> None:
+    who = planned.recipient.name
+    try:
+        delivered = notifier.send_nudge(planned.recipient, nudge_reply(planned), claim_id)
+    except DeliveryError as exc:
+        release_nudge(ctx.engine, claim_id)
+        report.failures.append((who, f"not delivered, will retry: {exc}"))
+        log.warning("nudge to %s not delivered (claim %s released): %s", who, claim_id, exc)
+        return
+    except Exception as exc:  # noqa: BLE001 - unknown outcome: the lease decides later
+        report.failures.append((who, f"unknown outcome, claim kept until its lease ends: {exc}"))
+        log.exception("nudge to %s: unknown outcome (claim %s kept)", who, claim_id)
+        return
+    mark_nudge_sent(
+        ctx.engine,
+        claim_id,
+        channel=delivered.channel,
+        message_ts=delivered.message_ts,
+        now=ctx.service.clock.now(),
+    )
+    report.nudged.append(
+        SentNudge(
+            planned.recipient,
+            planned.day,
+            _items(planned.items),
+            claim_id,
+            delivered.channel,
+            delivered.message_ts,
+            note,
+        )
+    )
+
+
+def _resume_stale(
+    ctx: JobContext, notifier: Notifier, instance_id: str, report: SweepReport
+) -> None:
+    stale = take_over_stale_nudges(
+        ctx.engine, ctx.plan_id, instance_id=instance_id, now=ctx.now, lease=ctx.lease
+    )
+    if not stale:
+        return
+    people = ctx.people(
+        {c.person_id for c in stale}
+        | {split_claim_key(i.window_key)[1] for c in stale for i in c.items}
+    )
+    for claim in stale:
+        recipient = people.get(claim.person_id)
+        if recipient is None:
+            release_nudge(ctx.engine, claim.id)
+            report.released += 1
+            continue
+        try:
+            done = notifier.already_delivered("nudge", claim.id, recipient)
+        except Exception as exc:  # noqa: BLE001 - can't tell: keep the claim, try later
+            report.failures.append((recipient.name, f"could not check an earlier send: {exc}"))
+            continue
+        if done is not None:
+            mark_nudge_sent(
+                ctx.engine,
+                claim.id,
+                channel=done.channel,
+                message_ts=done.message_ts,
+                now=ctx.now,
+            )
+            report.nudged.append(
+                SentNudge(
+                    recipient,
+                    claim.day,
+                    [{"claim_key": i.window_key, "action_id": i.action_id} for i in claim.items],
+                    claim.id,
+                    done.channel,
+                    done.message_ts,
+                    "already delivered before a crash: marked sent, not resent",
+                )
+            )
+            continue
+        planned = _rebuild(ctx, claim, recipient, people)
+        if (
+            planned is None
+            or claim.day != ctx.local_day(recipient)
+            or not ctx.in_working_time(recipient)
+        ):
+            # Another day, out of hours, or nothing left to ask: plan afresh instead.
+            release_nudge(ctx.engine, claim.id)
+            report.released += 1
+            continue
+        _send(ctx, notifier, planned, claim.id, report, note="resumed after a crashed sweep")
+
+
+def _rebuild(
+    ctx: JobContext, claim: NudgeClaim, recipient: OwnerView, people: dict[int, OwnerView]
+) -> PlannedNudge | None:
+    """The nudge a claim stood for, from its stored items and the plan as it is now; items
+    whose action has since closed, or been answered, are left out."""
+    actions = {a.id: a for a in ctx.snapshot.actions}
+    items: list[PlannedItem] = []
+    for ci in claim.items:
+        action = actions.get(ci.action_id)
+        if action is None or not is_open(action):
+            continue
+        window = active_window(action, ctx.today, ctx.policy, ctx.cal)
+        window_key, owner_id = split_claim_key(ci.window_key)
+        if window is None or window.key != window_key:
+            continue  # the deadline moved, or a newer window opened: the plan will decide
+        if answered(action, window, ctx.tz):
+            continue
+        owner = people.get(owner_id) or recipient
+        items.append(PlannedItem(action, window, owner, reason_for(action, window, ctx.today)))
+    if not items:
+        return None
+    return PlannedNudge(recipient, claim.day, tuple(items))

@@ -1,0 +1,141 @@
+"""Set-based reads for the leadership digest: the latest update of each action in a period
+(with how many there were) and the deadline revisions with the due date each replaced.
+
+One statement each instead of a row per update or a query per revision, so a digest over a
+plan with a million updates reads only the period's rows (the update table's created_at index
+bounds the scan) and returns one row per changed action.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from storage.models import Action, DeadlineRevision, Update
+
+
+@dataclass(frozen=True)
+class UpdateRow:
+    id: int
+    action_id: int
+    status: str | None
+    commentary: str
+    source: str
+    author_name: str
+    created_at: datetime
+
+
+def latest_updates_between(
+    session: Session, plan_id: int, since: datetime | None, until: datetime | None
+) -> tuple[list[UpdateRow], dict[int, int]]:
+    """The latest update from a person (imports excluded) of each action of the plan in
+    [since, until), and how many updates each of those actions had in that period.
+
+    Two cheap statements instead of ranking every update of the period: the counts, grouped
+    by action; then the latest updates by primary key, from the action's cached
+    ``last_update_id`` (kept by storage/cache.py in the transaction that appends an update).
+    Where the cache cannot answer (the latest update is an import, or came after ``until``)
+    those few actions are ranked the slow way."""
+    window = [Update.source != "import"]
+    if since is not None:
+        window.append(Update.created_at >= since)
+    if until is not None:
+        window.append(Update.created_at < until)
+    counts = dict(
+        session.execute(
+            select(Update.action_id, func.count())
+            .join(Action, Action.id == Update.action_id)
+            .where(Action.plan_id == plan_id, Action.archived_at.is_(None), *window)
+            .group_by(Update.action_id)
+        ).all()
+    )
+    if not counts:
+        return [], {}
+    cached = session.execute(
+        select(*_UPDATE_COLUMNS)
+        .join(Action, Action.last_update_id == Update.id)
+        .where(Action.plan_id == plan_id, Action.archived_at.is_(None), *window)
+    ).all()
+    latest = {r[1]: _row(r) for r in cached}
+    missing = [a for a in counts if a not in latest]
+    for i in range(0, len(missing), 500):
+        latest.update((r.action_id, r) for r in _ranked(session, missing[i : i + 500], window))
+    return list(latest.values()), counts
+
+
+_UPDATE_COLUMNS = (
+    Update.id,
+    Update.action_id,
+    Update.status,
+    Update.commentary,
+    Update.source,
+    Update.author_name,
+    Update.created_at,
+)
+
+
+def _row(r) -> UpdateRow:
+    uid, aid, status, commentary, source, author, created_at = r[:7]
+    return UpdateRow(uid, aid, status, commentary, source, author, _aware(created_at))
+
+
+def _ranked(session: Session, action_ids: list[int], window) -> list[UpdateRow]:
+    ranked = (
+        select(
+            *_UPDATE_COLUMNS,
+            func.row_number()
+            .over(
+                partition_by=Update.action_id,
+                order_by=(Update.created_at.desc(), Update.id.desc()),
+            )
+            .label("rn"),
+        )
+        .where(Update.action_id.in_(action_ids), *window)
+        .subquery()
+    )
+    return [_row(r) for r in session.execute(select(ranked).where(ranked.c.rn == 1))]
+
+
+def _aware(at: datetime) -> datetime:
+    # Columns read through a subquery may lose their UTC type: be sure all the same.
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
+
+
+def revisions_with_previous(
+    session: Session, plan_id: int, since: datetime | None, until: datetime | None
+) -> tuple[list[DeadlineRevision], dict[int, date | None]]:
+    """Deadline revisions made by updates in [since, until), and for each (by revision id)
+    the due date it replaced."""
+    q = (
+        select(DeadlineRevision)
+        .join(Action, Action.id == DeadlineRevision.action_id)
+        .where(Action.plan_id == plan_id, DeadlineRevision.source == "update")
+    )
+    if since is not None:
+        q = q.where(DeadlineRevision.recorded_at >= since)
+    if until is not None:
+        q = q.where(DeadlineRevision.recorded_at < until)
+    revisions = list(session.scalars(q.order_by(DeadlineRevision.recorded_at, DeadlineRevision.id)))
+    if not revisions:
+        return [], {}
+    action_ids = sorted({r.action_id for r in revisions})
+    history: dict[int, list[tuple[int, date | None]]] = {}
+    for i in range(0, len(action_ids), 500):
+        for rid, aid, due in session.execute(
+            select(DeadlineRevision.id, DeadlineRevision.action_id, DeadlineRevision.due_date)
+            .where(DeadlineRevision.action_id.in_(action_ids[i : i + 500]))
+            .order_by(DeadlineRevision.action_id, DeadlineRevision.id)
+        ):
+            history.setdefault(aid, []).append((rid, due))
+    before: dict[int, date | None] = {}
+    for r in revisions:
+        prev = None
+        for rid, due in history.get(r.action_id, []):
+            if rid >= r.id:
+                break
+            prev = due
+        before[r.id] = prev
+    return revisions, before
