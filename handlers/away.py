@@ -10,34 +10,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date
 
 from bot.core.people import Actor
+from bot.core.query import QueryError, parse_query_date
 from bot.core.service import PlanService
 from handlers.replies import AwayNotice, Problem, Reply
 from storage.queries import NotFound, OwnerView
 
-MONTHS = {
-    m: i + 1
-    for i, names in enumerate(
-        [
-            ("january", "jan"),
-            ("february", "feb"),
-            ("march", "mar"),
-            ("april", "apr"),
-            ("may",),
-            ("june", "jun"),
-            ("july", "jul"),
-            ("august", "aug"),
-            ("september", "sep", "sept"),
-            ("october", "oct"),
-            ("november", "nov"),
-            ("december", "dec"),
-        ]
-    )
-    for m in names
-}
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _DEPUTY = re.compile(r"\s+(?:with\s+)?(?:deputy|cover(?:ed)?\s+by|covering)\s*:?\s+|\s+(?=<@|@)")
 _MENTION = re.compile(r"^<@([A-Za-z0-9_.-]+)(?:\|[^>]*)?>$")
 USAGE = "Say e.g. `away until 3 March deputy Julie Fellows` (or `@Julie Fellows`), and `back`."
@@ -65,39 +45,12 @@ def parse_away(text: str, today: date) -> tuple[date, str | None]:
 def parse_return_date(text: str, today: date) -> date:
     """A day as people write it; with no year, the next such day on or after today."""
     t = text.strip().lower().rstrip(".")
-    if t == "tomorrow":
-        return today + timedelta(days=1)
-    if t in ("today", "tonight"):
+    if t == "tonight":
         return today
-    if t in WEEKDAYS or t.removeprefix("next ") in WEEKDAYS:
-        ahead = (WEEKDAYS.index(t.removeprefix("next ")) - today.weekday()) % 7 or 7
-        return today + timedelta(days=ahead)
     try:
-        if m := re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", t):
-            return date(int(m[1]), int(m[2]), int(m[3]))
-        if m := re.fullmatch(r"(\d{1,2})/(\d{1,2})(?:/(\d{2}|\d{4}))?", t):
-            year = int(m[3]) + (2000 if m[3] and len(m[3]) == 2 else 0) if m[3] else None
-            return _with_year(int(m[1]), int(m[2]), year, today)
-        words = re.sub(r"(\d)(st|nd|rd|th)\b", r"\1", t).replace(",", " ").split()
-        if len(words) in (2, 3):
-            day_first = words[0].isdigit() and words[1] in MONTHS
-            month_first = words[0] in MONTHS and words[1].isdigit()
-            if day_first or month_first:
-                d, mo = (words[0], words[1]) if day_first else (words[1], words[0])
-                year = int(words[2]) if len(words) == 3 and words[2].isdigit() else None
-                if len(words) == 3 and year is None:
-                    raise AwayTextError(f"I can't read the year in {text!r}. {USAGE}")
-                return _with_year(int(d), MONTHS[mo], year, today)
-    except ValueError as exc:  # e.g. 31 February
-        raise AwayTextError(f"{text!r} is not a real date. {USAGE}") from exc
-    raise AwayTextError(f"I can't read {text!r} as a date. {USAGE}")
-
-
-def _with_year(day: int, month: int, year: int | None, today: date) -> date:
-    if year is not None:
-        return date(year, month, day)
-    d = date(today.year, month, day)
-    return d if d >= today else date(today.year + 1, month, day)
+        return parse_query_date(t, today, prefer="future")
+    except QueryError as exc:
+        raise AwayTextError(f"{exc}. {USAGE}") from None
 
 
 def handle_away(

@@ -50,6 +50,9 @@ KEYWORDS = (
 _REF = re.compile(r"^[A-Za-z]{1,4}-?\d{1,4}[a-z]?$|^#\d+$")
 
 
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
 class QueryError(ValueError):
     """The query could not be understood; the message says which part and why."""
 
@@ -290,6 +293,12 @@ def _parse_query_date(s: str, today: date, prefer: str) -> date:
         return today - timedelta(days=1)
     if s == "tomorrow":
         return today + timedelta(days=1)
+    day_name = s.removeprefix("next ").removeprefix("last ")
+    if day_name in WEEKDAYS:
+        # The nearest such day after today (a "by"/"until") or before it (a "since").
+        if prefer == "future":
+            return today + timedelta(days=(WEEKDAYS.index(day_name) - today.weekday()) % 7 or 7)
+        return today - timedelta(days=(today.weekday() - WEEKDAYS.index(day_name)) % 7 or 7)
     m = re.fullmatch(r"(\d+) (day|days|week|weeks|month|months) ago", s)
     if m:
         n, unit = int(m.group(1)), m.group(2)
