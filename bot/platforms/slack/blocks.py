@@ -18,6 +18,7 @@ from handlers.replies import (
     ActionList,
     AskAction,
     AskStatus,
+    AwayNotice,
     HelpText,
     Notice,
     Problem,
@@ -221,7 +222,7 @@ def reply_blocks(
                     }
                 )
             return "Which action is that about?", blocks
-        case Refusal() | Problem() | Notice():
+        case Refusal() | Problem() | Notice() | AwayNotice():
             return reply.text, [{"type": "section", "text": mrkdwn(escape(reply.text))}]
         case HelpText():
             return reply.text, [{"type": "section", "text": mrkdwn(f"```{escape(reply.text)}```")}]

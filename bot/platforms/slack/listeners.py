@@ -24,6 +24,7 @@ from bot.platforms.slack.admin import admin_command
 from bot.platforms.slack.home import publish_home
 from bot.platforms.slack.people import SlackPeople
 from bot.platforms.slack.signoff import notify_leads
+from handlers.away import handle_away, handle_back
 from handlers.query import handle_query
 from handlers.replies import UpdateStored
 from handlers.update import handle_reply, handle_status
@@ -63,9 +64,21 @@ class SlackListeners:
         if admin is not None:
             respond(response_type="ephemeral", text=admin[0], blocks=admin[1])
             return
-        reply = handle_query(self.service, actor, text)
+        reply = self._away(actor, text) or handle_query(self.service, actor, text)
         fallback, blocks = bk.reply_blocks(reply, query=text)
         respond(response_type="ephemeral", text=fallback, blocks=blocks)
+
+    def _away(self, actor, text: str):
+        """`away until 3 March @deputy` / `back`, from /actions or a DM; None otherwise."""
+        word, _, rest = text.strip().partition(" ")
+        if word.lower() == "away":
+            return handle_away(self.service, actor, rest, resolve_mention=self._person_for_user)
+        if text.strip().lower() in ("back", "i'm back", "i am back"):
+            return handle_back(self.service, actor)
+        return None
+
+    def _person_for_user(self, user_id: str):
+        return self.people.actor(user_id).person
 
     def on_page(self, ack, body, respond):
         acked(ack)
@@ -261,7 +274,12 @@ class SlackListeners:
         if thread_ts:
             with read_session(self.service.engine) as s:
                 context = nudged_actions(s, channel, thread_ts)
-        if not thread_ts and _QUERY_HINT.match(text) and not _looks_like_update(text, self.service):
+        away = None if thread_ts else self._away(actor, text)
+        if away is not None:
+            reply = away
+        elif (
+            not thread_ts and _QUERY_HINT.match(text) and not _looks_like_update(text, self.service)
+        ):
             query = re.sub(r"^\s*what do i owe\??\s*$", "mine", text, flags=re.I)
             reply = handle_query(self.service, actor, query)
         else:
