@@ -164,6 +164,134 @@ def deadline_cmd(
         out.print(f"  [yellow]{d.note}[/]")
 
 
+plan_app = typer.Typer(
+    no_args_is_help=True, help="Plan settings: channels, sign-off, policy, theme leads."
+)
+app.add_typer(plan_app, name="plan")
+
+
+@plan_app.command("show")
+def plan_show(plan: PlanOpt = None, as_json: JsonOpt = False) -> None:
+    """The plan's settings and theme leads."""
+    from bot.core.policy import parse_policy
+
+    settings = Settings()
+    if plan:
+        settings.plan_name = plan
+    snap = build_service(settings, SystemClock()).snapshot()
+    p = snap.plan
+    data = {
+        "name": p.name,
+        "timezone": p.timezone,
+        "fy_start_year": p.fy_start_year,
+        "fy_start_month": p.fy_start_month,
+        "leadership_channels": p.leadership_channels,
+        "signoff_required": p.signoff_required,
+        "policy": parse_policy(p.policy_json).__dict__,
+        "themes": [
+            {"name": t.name, "lead": t.lead.name if t.lead else None}
+            for t in sorted(snap.themes.values(), key=lambda t: t.position)
+        ],
+    }
+    if as_json:
+        _emit_json(data)
+        return
+    for key in (
+        "name",
+        "timezone",
+        "fy_start_year",
+        "fy_start_month",
+        "leadership_channels",
+        "signoff_required",
+    ):
+        out.print(f"{key:20} {data[key]}")
+    out.print(f"{'policy':20} {data['policy']}")
+    for t in data["themes"]:
+        out.print(f"theme: {t['name']} — lead: {t['lead'] or 'none'}")
+
+
+@plan_app.command("set")
+def plan_set(
+    plan: PlanOpt = None,
+    channels: Annotated[
+        str | None, typer.Option("--channels", help="Comma-separated channel ids for digests")
+    ] = None,
+    signoff: Annotated[
+        bool | None,
+        typer.Option("--signoff/--no-signoff", help="Completions need the theme lead's sign-off"),
+    ] = None,
+    policy: Annotated[
+        str | None, typer.Option("--policy", help="Nudge policy as JSON, or @FILE")
+    ] = None,
+    timezone: Annotated[str | None, typer.Option("--timezone", help="e.g. Europe/London")] = None,
+    fy_start: Annotated[
+        int | None, typer.Option("--fy-start", help="Year the plan's first financial year starts")
+    ] = None,
+) -> None:
+    """Change the plan's settings (only those given)."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from bot.core.policy import parse_policy
+    from storage.engine import write_session
+    from storage.plans import update_plan
+    from storage.queries import get_plan
+
+    if policy is not None and policy.startswith("@"):
+        try:
+            policy = Path(policy[1:]).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise CliError(f"--policy: can't read {policy[1:]}: {exc.strerror}") from None
+    if policy is not None:
+        parse_policy(policy)  # a bad key or value is refused here, naming it
+    if timezone is not None:
+        try:
+            ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise CliError(f"--timezone: unknown time zone {timezone!r}") from None
+    settings = Settings()
+    engine = open_engine(settings)
+    with write_session(engine) as s:
+        p = get_plan(s, plan or settings.plan_name or None)
+        update_plan(
+            s,
+            p,
+            now=SystemClock().now(),
+            leadership_channels=channels,
+            signoff_required=signoff,
+            policy_json=policy,
+            timezone=timezone,
+            fy_start_year=fy_start,
+        )
+        name = p.name
+    out.print(f"Plan “{name}” updated.")
+
+
+@plan_app.command("lead")
+def plan_lead(
+    theme: Annotated[str, typer.Argument(help="Theme name (part of it is enough)")],
+    person: Annotated[str, typer.Argument(help="The lead: a person or role name, or 'none'")],
+    plan: PlanOpt = None,
+) -> None:
+    """Set the lead of a theme (they sign off completions and hear escalations)."""
+    from storage.engine import write_session
+    from storage.people import find_owner
+    from storage.plans import find_theme, set_theme_lead
+    from storage.queries import NotFound, get_plan
+
+    settings = Settings()
+    engine = open_engine(settings)
+    with write_session(engine) as s:
+        p = get_plan(s, plan or settings.plan_name or None)
+        t = find_theme(s, p.id, theme)
+        lead = None
+        if person.strip().lower() != "none":
+            lead = find_owner(s, person)
+            if lead is None:
+                raise NotFound(f"nobody called {person!r}: add them with `progressbot people set`")
+        set_theme_lead(s, t, lead)
+        out.print(f"{t.name}: lead is now {lead.name if lead else 'nobody'}.")
+
+
 @people_app.command("list")
 def people_list(
     unmatched_only: Annotated[

@@ -96,3 +96,37 @@ def test_queries_and_people(db, tmp_path):
     assert any(p["name"] == "Jane Ward" for p in unmatched)
     bad = run(["people", "set", "Someone", "--email", "not an email"], db, check=False)
     assert bad.returncode == 1 and "is not an email address" in bad.stderr
+
+
+def test_plan_settings_and_theme_leads(db, tmp_path):
+    run(["import", str(PLANS / "seed004.csv"), "--plan", "OD plan"], db)
+    people = tmp_path / "p.csv"
+    people.write_text("name,email\nJane Ward,jane@example.org\n", encoding="utf-8")
+    run(["people", "import", str(people)], db)
+    run(
+        [
+            "plan",
+            "set",
+            "--channels",
+            "C0LEADERS",
+            "--signoff",
+            "--policy",
+            '{"before_due_working_days": [5, 1]}',
+        ],
+        db,
+    )
+    run(["plan", "lead", "people dev", "Jane Ward"], db)
+    shown = json.loads(run(["plan", "show", "--json"], db).stdout)
+    assert shown["leadership_channels"] == "C0LEADERS" and shown["signoff_required"] is True
+    assert shown["policy"]["before_due_working_days"] == [5, 1]
+    assert {t["name"]: t["lead"] for t in shown["themes"]}["People Development"] == "Jane Ward"
+    bad = run(["plan", "set", "--policy", '{"before_due_workng_days": [5]}'], db, check=False)
+    assert (
+        bad.returncode == 1
+        and "before_due_workng_days" in bad.stderr
+        and "Traceback" not in bad.stderr
+    )
+    tz = run(["plan", "set", "--timezone", "Mars/Olympus"], db, check=False)
+    assert tz.returncode == 1 and "unknown time zone" in tz.stderr
+    lead = run(["plan", "lead", "nonsense", "Jane Ward"], db, check=False)
+    assert lead.returncode == 1 and "no theme matches 'nonsense'" in lead.stderr
