@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import delete
 from sqlmodel import Session, select
 
-from storage.claims_sql import insert_ignore
+from storage.claims import insert_ignore
 from storage.models import ChatConversation, NudgeItem, NudgeMessage, ProcessedEvent
 
 

@@ -47,6 +47,43 @@ def _insert(engine: Engine, table):
     raise RuntimeError(f"claims need SQLite or PostgreSQL, not {engine.dialect.name}")
 
 
+def insert_ignore(session, model, values: dict, conflict_columns: list[str], *, returning):
+    """INSERT … ON CONFLICT DO NOTHING RETURNING: None back means someone else has it."""
+    return (
+        _insert(session.get_bind(), model)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=conflict_columns)
+        .returning(returning)
+    )
+
+
+def _mark_sent(engine: Engine, model, claim_ids: Sequence[int], now: datetime) -> None:
+    with write_session(engine) as s:
+        s.execute(
+            update(model)
+            .where(model.id.in_(list(claim_ids)), model.state == CLAIMED)
+            .values(state=SENT, sent_at=now)
+        )
+
+
+def _release(engine: Engine, model, claim_ids: Sequence[int]) -> None:
+    """Give claims back (the send failed): the next sweep claims and sends afresh."""
+    with write_session(engine) as s:
+        s.execute(delete(model).where(model.id.in_(list(claim_ids)), model.state == CLAIMED))
+
+
+def _take_over(s, model, plan_id: int, instance_id: str, now: datetime, lease: timedelta, *cols):
+    """Claims of ``model`` left ``claimed`` past their lease (a sweep died), now ours: one
+    UPDATE sets a new lease only where the old one has run out, so two sweepers never take
+    the same one. Returns ``cols`` of the rows taken."""
+    return s.execute(
+        update(model)
+        .where(model.plan_id == plan_id, model.state == CLAIMED, model.lease_until < now)
+        .values(claimed_by=instance_id[:100], lease_until=now + lease, attempts=model.attempts + 1)
+        .returning(*cols)
+    ).all()
+
+
 # -- nudges ------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class ClaimedItem:
@@ -144,25 +181,12 @@ def release_nudge(engine: Engine, claim_id: int) -> None:
 def take_over_stale_nudges(
     engine: Engine, plan_id: int, *, instance_id: str, now: datetime, lease: timedelta
 ) -> list[NudgeClaim]:
-    """Claims left ``claimed`` past their lease (a sweep died), now ours: one UPDATE sets a
-    new lease only where the old one has run out, so two sweepers never take the same one."""
+    """Nudge claims a dead sweep left behind, with their items (see _take_over)."""
     with write_session(engine) as s:
-        rows = s.execute(
-            update(NudgeMessage)
-            .where(
-                NudgeMessage.plan_id == plan_id,
-                NudgeMessage.state == CLAIMED,
-                NudgeMessage.lease_until < now,
-            )
-            .values(
-                claimed_by=instance_id[:100],
-                lease_until=now + lease,
-                attempts=NudgeMessage.attempts + 1,
-            )
-            .returning(
-                NudgeMessage.id, NudgeMessage.person_id, NudgeMessage.day, NudgeMessage.attempts
-            )
-        ).all()
+        rows = _take_over(
+            s, NudgeMessage, plan_id, instance_id, now, lease,
+            NudgeMessage.id, NudgeMessage.person_id, NudgeMessage.day, NudgeMessage.attempts,
+        )  # fmt: skip
         if not rows:
             return []
         items: dict[int, list[ClaimedItem]] = {}
@@ -345,49 +369,22 @@ def claim_escalations(
 
 
 def mark_escalations_sent(engine: Engine, claim_ids: Sequence[int], *, now: datetime) -> None:
-    with write_session(engine) as s:
-        s.execute(
-            update(Escalation)
-            .where(Escalation.id.in_(list(claim_ids)), Escalation.state == CLAIMED)
-            .values(state=SENT, sent_at=now)
-        )
+    _mark_sent(engine, Escalation, claim_ids, now)
 
 
 def release_escalations(engine: Engine, claim_ids: Sequence[int]) -> None:
-    with write_session(engine) as s:
-        s.execute(
-            delete(Escalation).where(
-                Escalation.id.in_(list(claim_ids)), Escalation.state == CLAIMED
-            )
-        )
+    _release(engine, Escalation, claim_ids)
 
 
 def take_over_stale_escalations(
     engine: Engine, plan_id: int, *, instance_id: str, now: datetime, lease: timedelta
 ) -> list[EscalationClaim]:
     with write_session(engine) as s:
-        rows = s.execute(
-            update(Escalation)
-            .where(
-                Escalation.plan_id == plan_id,
-                Escalation.state == CLAIMED,
-                Escalation.lease_until < now,
-            )
-            .values(
-                claimed_by=instance_id[:100],
-                lease_until=now + lease,
-                attempts=Escalation.attempts + 1,
-            )
-            .returning(
-                Escalation.id,
-                Escalation.owner_id,
-                Escalation.recipient_id,
-                Escalation.spell_key,
-                Escalation.action_ids,
-                Escalation.attempts,
-                Escalation.created_at,
-            )
-        ).all()
+        rows = _take_over(
+            s, Escalation, plan_id, instance_id, now, lease,
+            Escalation.id, Escalation.owner_id, Escalation.recipient_id, Escalation.spell_key,
+            Escalation.action_ids, Escalation.attempts, Escalation.created_at,
+        )  # fmt: skip
     return [
         EscalationClaim(i, o, r, k, tuple(int(x) for x in ids.split(",") if x), a, c)
         for i, o, r, k, ids, a, c in sorted(rows)
@@ -447,43 +444,22 @@ def claim_digest(
 
 
 def mark_digest_sent(engine: Engine, claim_id: int, *, now: datetime) -> None:
-    with write_session(engine) as s:
-        s.execute(
-            update(DigestPost)
-            .where(DigestPost.id == claim_id, DigestPost.state == CLAIMED)
-            .values(state=SENT, sent_at=now)
-        )
+    _mark_sent(engine, DigestPost, [claim_id], now)
 
 
 def release_digest(engine: Engine, claim_id: int) -> None:
-    with write_session(engine) as s:
-        s.execute(delete(DigestPost).where(DigestPost.id == claim_id, DigestPost.state == CLAIMED))
+    _release(engine, DigestPost, [claim_id])
 
 
 def take_over_stale_digests(
     engine: Engine, plan_id: int, *, instance_id: str, now: datetime, lease: timedelta
 ) -> list[DigestClaim]:
     with write_session(engine) as s:
-        rows = s.execute(
-            update(DigestPost)
-            .where(
-                DigestPost.plan_id == plan_id,
-                DigestPost.state == CLAIMED,
-                DigestPost.lease_until < now,
-            )
-            .values(
-                claimed_by=instance_id[:100],
-                lease_until=now + lease,
-                attempts=DigestPost.attempts + 1,
-            )
-            .returning(
-                DigestPost.id,
-                DigestPost.channel,
-                DigestPost.period_key,
-                DigestPost.since,
-                DigestPost.attempts,
-            )
-        ).all()
+        rows = _take_over(
+            s, DigestPost, plan_id, instance_id, now, lease,
+            DigestPost.id, DigestPost.channel, DigestPost.period_key, DigestPost.since,
+            DigestPost.attempts,
+        )  # fmt: skip
     return [DigestClaim(*r) for r in sorted(rows)]
 
 
