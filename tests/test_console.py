@@ -37,6 +37,8 @@ def test_owner_session_in_the_console(tmp_path):
     assert "G2" in out and "due soon" in out
     # Her answer is stored and echoed, then shown by a query.
     assert "Stored for G2: On track — draft STP response shared with partners" in out
+    # Text with square brackets is shown as written, not read as terminal markup.
+    assert "see [appendix] and [/x] notes" in out
     # A slip with a revised date.
     assert "Stored for G9: Delayed" in out and "Deadline now 31 Dec 2019" in out
     # Bad input gets a clear message, not a crash.

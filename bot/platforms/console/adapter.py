@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, time
 
 from rich.console import Console
+from rich.text import Text
 
 from bot.core.clock import FixedClock
 from bot.core.owing import who_owes_what
@@ -35,7 +36,8 @@ Commands (anything else is your reply to the bot, as the current owner):
   digest [DAYS]           the leadership digest (changes in the last DAYS days, default 7)
   digest now              post the digest now to the plan's leadership channels
   sweep [dry]             run the nudge sweep now: send the nudges due (dry: only show them)
-  away until DATE [deputy NAME]   you are away; your nudges go to NAME or wait (`back` ends it)
+  away until DATE [deputy NAME]
+                          you are away: your nudges go to NAME, or wait; `back` ends it
   people                  owners, their emails and roles
   help                    this list
   quit                    leave
@@ -60,13 +62,13 @@ class ConsoleSession:
             if not line or line.startswith("#"):
                 continue
             if echo:
-                self.console.print(f"[bold magenta]{self._prompt()}[/]{line}")
+                self.console.print(Text.assemble((self._prompt(), "bold magenta"), line))
             if line.lower() in ("quit", "exit"):
                 return
             self.handle(line)
 
     def interactive(self) -> None:
-        self.console.print(HELP)
+        self.console.print(HELP, markup=False, highlight=False)
         while True:
             try:
                 line = self.console.input(f"[bold magenta]{self._prompt()}[/]")
@@ -91,7 +93,7 @@ class ConsoleSession:
         cmd = word.lower().lstrip("/")
         try:
             if cmd == "help" and not rest:
-                self.console.print(HELP)
+                self.console.print(HELP, markup=False, highlight=False)
             elif cmd == "as":
                 self._as(rest)
             elif cmd == "whoami":

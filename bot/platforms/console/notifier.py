@@ -18,7 +18,7 @@ from rich.panel import Panel
 from rich.text import Text
 
 from bot.core.delivery import Delivered, Kind
-from bot.platforms.console.render import render, shorten
+from bot.platforms.console.render import plain_row, render, shorten
 from handlers.replies import DigestReply, EscalationNotice, Nudge
 from storage.queries import OwnerView
 
@@ -149,7 +149,7 @@ def sweep_report_renderable(report) -> RenderableType:
                 + (f" for {i['for']}" if i.get("for") and i["for"] != n.recipient.name else "")
                 for i in n.items
             )
-            t.add_row(n.recipient.name, what, n.note)
+            plain_row(t, n.recipient.name, what, n.note)
         parts.append(t)
     for e in report.escalations:
         silent = "; ".join(
@@ -164,9 +164,9 @@ def sweep_report_renderable(report) -> RenderableType:
         t.add_column("action", no_wrap=True)
         t.add_column("why", style="dim")
         for s in report.skipped[:50]:
-            t.add_row(s.who, s.action, s.why)
+            plain_row(t, s.who, s.action, s.why)
         if len(report.skipped) > 50:
-            t.add_row("…", "", f"{len(report.skipped) - 50} more")
+            plain_row(t, "…", "", f"{len(report.skipped) - 50} more")
         parts.append(t)
     return Group(*parts)
 

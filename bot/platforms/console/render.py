@@ -37,6 +37,12 @@ _STYLE = {
 STATUS_CHOICES = ("On track", "Completed", "Delayed", "At risk", "Pending", "Ongoing")
 
 
+def plain_row(table: Table, *cells) -> None:
+    """Add a row whose text cells are shown as written: plan text such as "[see note]"
+    must not be read as rich markup (a stray "[/x]" would even raise)."""
+    table.add_row(*(Text(c) if isinstance(c, str) else c for c in cells))
+
+
 def status_text(status: str | None) -> Text:
     label = status or "No update"
     return Text(label, style=_STYLE[colour_of(status)])
@@ -84,7 +90,7 @@ def render(reply: Reply) -> RenderableType:
             table = Table(title="Which action is that about? Reply with its number or reference.")
             table.add_column("#"), table.add_column("Ref"), table.add_column("Action")
             for i, a in enumerate(reply.candidates, 1):
-                table.add_row(str(i), a.label, shorten(a.text, 80))
+                plain_row(table, str(i), a.label, shorten(a.text, 80))
             return table
         case Refusal():
             return Text(reply.text, style="bold red")
@@ -129,7 +135,8 @@ def action_table(
     table.add_column("Deadline", max_width=36)
     table.add_column("Status", no_wrap=True)
     for a in actions:
-        table.add_row(
+        plain_row(
+            table,
             a.label,
             shorten(a.text, 110),
             shorten(a.theme, 40),
@@ -181,7 +188,8 @@ def digest_group(d: Digest) -> RenderableType:
         )
         t.add_column("what", style="bold", no_wrap=True)
         t.add_column("detail")
-        t.add_row(
+        plain_row(
+            t,
             "Status",
             Text("  ").join(
                 Text.assemble(status_text(None if s == "No update" else s), f" {td.counts[s]}")
@@ -193,24 +201,25 @@ def digest_group(d: Digest) -> RenderableType:
             if c.kind == "slipped":
                 old = f"{c.old_due:%-d %b %Y}" if c.old_due else "?"
                 new = f"{c.new_due:%-d %b %Y}" if c.new_due else c.new_deadline_text
-                t.add_row("Slipped", f"{c.action.label}: {old} → {new}")
+                plain_row(t, "Slipped", f"{c.action.label}: {old} → {new}")
             else:
-                t.add_row(
+                plain_row(
+                    t,
                     "Completed" if c.kind == "completed" else "Updated",
                     Text.assemble(
                         f"{c.action.label} ", status_text(c.status), f" {shorten(c.commentary, 90)}"
                     ),
                 )
         for a in td.overdue:
-            t.add_row("Overdue", f"{a.label} {shorten(a.text, 60)} ({due_text(a, d.today)})")
+            plain_row(t, "Overdue", f"{a.label} {shorten(a.text, 60)} ({due_text(a, d.today)})")
         for a in td.due_next:
-            t.add_row("Due next", f"{a.label} {shorten(a.text, 60)} ({due_text(a, d.today)})")
+            plain_row(t, "Due next", f"{a.label} {shorten(a.text, 60)} ({due_text(a, d.today)})")
         parts.append(t)
     if d.silent:
         s = Table(title="Not replied", title_justify="left", show_header=False)
         s.add_column("who", no_wrap=True)
         s.add_column("actions")
         for person, acts in d.silent:
-            s.add_row(person.name, ", ".join(a.label for a in acts))
+            plain_row(s, person.name, ", ".join(a.label for a in acts))
         parts.append(s)
     return Group(*parts)

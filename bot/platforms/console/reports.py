@@ -9,6 +9,7 @@ from rich.text import Text
 
 from bot.core.people_admin import PersonRow
 from bot.io.plan_import import ImportResult
+from bot.platforms.console.render import plain_row
 from storage.queries import ActionView
 
 
@@ -32,7 +33,7 @@ def import_summary(r: ImportResult) -> RenderableType:
         for col in ("Row", "Deadline as written", "Why", "Action"):
             t.add_column(col)
         for d in r.unread_deadlines:
-            t.add_row(str(d.row), d.text, d.note or "not sure of this date", d.action)
+            plain_row(t, str(d.row), d.text, d.note or "not sure of this date", d.action)
         parts.append(t)
     for w in r.warnings:
         parts.append(Text(f"note: {w}", style="dim"))
@@ -45,7 +46,9 @@ def people_table(rows: list[PersonRow]) -> Table:
         t.add_column(col)
     for r in rows:
         chat = r.chat_user_id or ("—" if r.kind == "role" else "not matched")
-        t.add_row(r.name, r.kind, r.email or "—", ", ".join(r.links) or "—", str(r.actions), chat)
+        plain_row(
+            t, r.name, r.kind, r.email or "—", ", ".join(r.links) or "—", str(r.actions), chat
+        )
     return t
 
 
