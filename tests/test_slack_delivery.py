@@ -157,3 +157,39 @@ def test_away_and_back_from_slash_command(sqlite_engine):
             bot.wait_for(lambda: _responses_to(bot, url3), what="back")
         )
         assert bot.slack.errors == []
+
+
+def test_admin_digest_now_posts_to_the_leadership_channel(sqlite_engine):
+    from sqlmodel import select
+
+    from storage.engine import write_session
+    from storage.models import Plan
+
+    load_small_plan(sqlite_engine)
+    with write_session(sqlite_engine) as s:
+        plan = s.exec(select(Plan)).one()
+        plan.leadership_channels = "C0LEADERS"
+        s.add(plan)
+    with SlackBotHarness(
+        sqlite_engine, date(2019, 9, 16), admin_emails=frozenset({"pat@example.org"})
+    ) as bot:
+        for uid, (email, name) in USERS.items():
+            bot.slack.add_user(uid, email=email, name=name.split()[0].lower(), real_name=name)
+        url = bot.slack.new_response_url()
+        bot.post(
+            command_body(text="digest now", user_id="U0PAT", response_url=url), content_type=FORM
+        )
+        answer = json.dumps(bot.wait_for(lambda: _responses_to(bot, url), what="digest now"))
+        assert "Digest posted to C0LEADERS" in answer
+        posts = [
+            c for c in bot.slack.calls_to("chat.postMessage") if c.params["channel"] == "C0LEADERS"
+        ]
+        assert posts and "*5 actions*" in json.dumps(_blocks(posts[0]))
+        url2 = bot.slack.new_response_url()
+        bot.post(
+            command_body(text="digest now", user_id="U0JULIE", response_url=url2), content_type=FORM
+        )
+        assert "for administrators" in json.dumps(
+            bot.wait_for(lambda: _responses_to(bot, url2), what="refusal")
+        )
+        assert bot.slack.errors == []

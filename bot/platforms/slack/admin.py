@@ -67,9 +67,10 @@ def admin_command(
         msg = f"{row.name} now holds {m.group('role').strip()}."
         return msg, [_section(bk.escape(msg))]
     # digest now
+    from bot.platforms.slack.notifier import SlackNotifier
     from jobs.digest_job import post_digest_now
 
-    result = post_digest_now(service)
+    result = post_digest_now(service, SlackNotifier(people.client, service, people))
     return result, [_section(bk.escape(result))]
 
 
