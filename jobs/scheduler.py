@@ -32,6 +32,7 @@ def sweep_job(service, notifier: Notifier, instance_id: str) -> None:
 
     try:
         report = run_sweep(service, notifier, instance_id=instance_id, escalate=False)
+        _forget_old_chat_events(service)
     except Exception:  # noqa: BLE001 - a failed tick must not stop the next one
         log.exception("nudge sweep failed")
         return
@@ -42,6 +43,17 @@ def sweep_job(service, notifier: Notifier, instance_id: str) -> None:
             len(report.failures),
             len(report.skipped),
         )
+
+
+def _forget_old_chat_events(service) -> None:
+    """Chat platforms retry an event within minutes; ids a day old need not be kept."""
+    from datetime import timedelta
+
+    from storage.chat import forget_events_before
+    from storage.engine import write_session
+
+    with write_session(service.engine) as s:
+        forget_events_before(s, service.clock.now() - timedelta(days=1))
 
 
 def digest_job(service, notifier: Notifier, instance_id: str) -> None:

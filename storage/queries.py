@@ -247,65 +247,6 @@ def deadline_revisions(session: Session, action_id: int) -> list[DeadlineRevisio
     )
 
 
-def updates_between(
-    session: Session, plan_id: int, since: datetime | None, until: datetime | None = None
-) -> list[Update]:
-    q = select(Update).join(Action, Action.id == Update.action_id).where(Action.plan_id == plan_id)
-    if since is not None:
-        q = q.where(Update.created_at >= since)
-    if until is not None:
-        q = q.where(Update.created_at < until)
-    return list(session.exec(q.order_by(Update.created_at, Update.id)))
-
-
-def updated_action_ids(session: Session, plan_id: int, since: datetime) -> set[int]:
-    q = (
-        select(Update.action_id)
-        .join(Action, Action.id == Update.action_id)
-        .where(Action.plan_id == plan_id, Update.created_at >= since)
-        .distinct()
-    )
-    return set(session.exec(q))
-
-
-def revision_counts(session: Session, action_ids: list[int]) -> dict[int, int]:
-    """How many deadlines each action has had (1 = never slipped)."""
-    from sqlalchemy import func
-
-    rows = session.exec(
-        select(DeadlineRevision.action_id, func.count())
-        .where(DeadlineRevision.action_id.in_(action_ids))
-        .group_by(DeadlineRevision.action_id)
-    )
-    return dict(rows.all())
-
-
-def revisions_between(
-    session: Session, plan_id: int, since: datetime | None, until: datetime | None = None
-) -> list[DeadlineRevision]:
-    q = (
-        select(DeadlineRevision)
-        .join(Action, Action.id == DeadlineRevision.action_id)
-        .where(Action.plan_id == plan_id)
-    )
-    if since is not None:
-        q = q.where(DeadlineRevision.recorded_at >= since)
-    if until is not None:
-        q = q.where(DeadlineRevision.recorded_at < until)
-    return list(session.exec(q.order_by(DeadlineRevision.recorded_at, DeadlineRevision.id)))
-
-
-def due_before_revision(session: Session, revision: DeadlineRevision) -> date | None:
-    """The due date an action had just before ``revision``."""
-    prev = session.exec(
-        select(DeadlineRevision)
-        .where(DeadlineRevision.action_id == revision.action_id, DeadlineRevision.id < revision.id)
-        .order_by(DeadlineRevision.id.desc())
-        .limit(1)
-    ).first()
-    return prev.due_date if prev else None
-
-
 def recent_updates_by(session: Session, owner_id: int, *, limit: int = 5) -> list[Update]:
     return list(
         session.exec(

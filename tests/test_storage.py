@@ -180,3 +180,15 @@ def test_role_assignment_history(engine):
         snap = plan_snapshot(s, get_plan(s).id)
         l1 = next(a for a in snap.actions if a.ref == "L1")
         assert [p.name for p in snap.people_for(l1.owners[0])] == ["Bob Jones"]
+
+
+def test_chat_events_are_recognised_once_and_forgotten_after_a_day(engine):
+    from storage.chat import first_delivery, forget_events_before
+
+    with write_session(engine) as s:
+        assert first_delivery(s, "slack:Ev1", now=T0)
+    with write_session(engine) as s:
+        assert not first_delivery(s, "slack:Ev1", now=T0 + timedelta(minutes=1))
+        assert forget_events_before(s, T0 + timedelta(hours=1)) == 1
+    with write_session(engine) as s:
+        assert first_delivery(s, "slack:Ev1", now=T0 + timedelta(days=2))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -238,22 +238,6 @@ def build_digest(
     return Digest(
         snapshot.plan.name, today, since, themes, silent, horizon_days, title=title, until=until
     )
-
-
-def attach_previous_due(digest: Digest, before: dict[int, date | None]) -> None:
-    """Fill each slip's old due date from ``before`` (action id → due date before the slip)."""
-    for td in digest.themes:
-        td.changes = [
-            replace(c, old_due=before.get(c.action.id)) if c.kind == "slipped" else c
-            for c in td.changes
-        ]
-
-
-def group_by_theme(actions: list[ActionView]) -> dict[str, list[ActionView]]:
-    grouped: dict[str, list[ActionView]] = defaultdict(list)
-    for a in actions:
-        grouped[a.theme].append(a)
-    return grouped
 
 
 # -- from the store ----------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy.engine import Engine
 
 from bot.core.clock import Clock, local_today
-from bot.core.digest import Digest, attach_previous_due, build_digest
+from bot.core.digest import Digest
 from bot.core.owing import Owed, OwingPolicy, who_owes_what
 from bot.core.people import Actor, may_update
 from bot.core.query import QueryResult, parse_query, run_query
@@ -32,12 +32,9 @@ from storage.queries import (
     NotFound,
     OwnerView,
     PlanSnapshot,
-    due_before_revision,
     get_plan,
     owner_view,
     plan_snapshot,
-    revisions_between,
-    updates_between,
 )
 from storage.signoff import decide_signoff, open_signoff, request_signoff
 from storage.updates import NewUpdate, append_update, previous_status
@@ -151,29 +148,6 @@ class PlanService:
             if person.id in mine:
                 result.extend(i for i in items if i not in result)
         return result
-
-    def digest(self, *, since: datetime | None = None, today: date | None = None) -> Digest:
-        """The digest as of now: changes since ``since`` (default: the last 7 days)."""
-        snap = self.snapshot()
-        now = self.clock.now()
-        day = today or self.today(snap)
-        since = since or now - timedelta(days=7)
-        with read_session(self.engine) as s:
-            updates = updates_between(s, snap.plan.id, since, now)
-            revisions = revisions_between(s, snap.plan.id, since, now)
-            before = {
-                r.action_id: due_before_revision(s, r) for r in revisions if r.source == "update"
-            }
-        digest = build_digest(
-            snap,
-            today=day,
-            since=since,
-            updates=updates,
-            revisions=revisions,
-            owed=who_owes_what(snap, day, self.policy),
-        )
-        attach_previous_due(digest, before)
-        return digest
 
     def can_update(self, actor: Actor, action: ActionView, snapshot: PlanSnapshot) -> bool:
         return may_update(actor, action, snapshot)
