@@ -8,6 +8,7 @@ query per action.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -131,7 +132,11 @@ def list_plans(session: Session) -> list[Plan]:
     return list(session.exec(select(Plan).order_by(Plan.id)))
 
 
-def plan_snapshot(session: Session, plan_id: int) -> PlanSnapshot:
+def plan_snapshot(
+    session: Session, plan_id: int, *, action_ids: Collection[int] | None = None
+) -> PlanSnapshot:
+    """The live plan; with ``action_ids``, only those actions (cheap, for one action's view
+    after an update)."""
     plan = session.get(Plan, plan_id)
     if plan is None:
         raise NotFound(f"no plan with id {plan_id}")
@@ -150,11 +155,12 @@ def plan_snapshot(session: Session, plan_id: int) -> PlanSnapshot:
         o.id: o.text
         for o in session.exec(select(Objective).where(Objective.theme_id.in_(list(themes) or [-1])))
     }
+    only = () if action_ids is None else (Action.id.in_(list(action_ids)),)
     links: dict[int, list[OwnerView]] = defaultdict(list)
     rows = session.exec(
         select(ActionOwner.action_id, ActionOwner.owner_id)
         .join(Action, Action.id == ActionOwner.action_id)
-        .where(Action.plan_id == plan_id, Action.archived_at.is_(None))
+        .where(Action.plan_id == plan_id, Action.archived_at.is_(None), *only)
         .order_by(ActionOwner.action_id, ActionOwner.position)
     )
     for action_id, owner_id in rows:
@@ -181,7 +187,7 @@ def plan_snapshot(session: Session, plan_id: int) -> PlanSnapshot:
             Action.replied_at,
             Action.signoff_pending,
         )
-        .where(Action.plan_id == plan_id, Action.archived_at.is_(None))
+        .where(Action.plan_id == plan_id, Action.archived_at.is_(None), *only)
         .order_by(Action.position)
     )
     actions = [

@@ -198,14 +198,18 @@ class PlanService:
                 signoff_id = request_signoff(
                     s, action.id, update.id, leads[0].id if leads else None, now=self.clock.now()
                 ).id
-        after = self.snapshot()
-        fresh = next(a for a in after.actions if a.id == action.id)
+        fresh = self._action_now(snap, action.id)
         request = None
         if signoff_id is not None:
             request = SignOffRequest(
                 signoff_id, fresh, actor.display_name, update.commentary, leads
             )
         return StoredUpdate(fresh, update, created, request)
+
+    def _action_now(self, snap: PlanSnapshot, action_id: int) -> ActionView:
+        """One action as it reads now (after a write), without reloading the whole plan."""
+        with read_session(self.engine) as s:
+            return plan_snapshot(s, snap.plan.id, action_ids=[action_id]).actions[0]
 
     def decide_signoff(
         self, actor: Actor, signoff_id: int, *, confirm: bool, comment: str = ""
@@ -249,9 +253,8 @@ class PlanService:
                     ),
                     now=now,
                 )
-        after = self.snapshot()
-        fresh = next(a for a in after.actions if a.id == action.id)
-        tell = tuple(p for o in fresh.owners for p in (after.people_for(o) or ()))
+        fresh = self._action_now(snap, action.id)
+        tell = tuple(p for o in fresh.owners for p in (snap.people_for(o) or ()))
         return SignOffDecision(fresh, confirm, comment.strip(), actor.display_name, tell)
 
     # -- scheduled work: digests and absences (bot/core/digest.py, storage/absences.py) -----
