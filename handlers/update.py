@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from bot.core.deadlines import parse_deadline
 from bot.core.people import Actor, owns
 from bot.core.service import PlanService, Refused
 from bot.core.statuses import Status
@@ -32,13 +31,7 @@ def handle_status(
     """A button press or a submitted form: the action and status are known."""
     revised_due: date | None = None
     if revised_text and revised_text.strip():
-        snap = service.snapshot()
-        parsed = parse_deadline(
-            revised_text,
-            fy_start_year=snap.plan.fy_start_year,
-            fy_start_month=snap.plan.fy_start_month,
-            today=service.today(snap),
-        )
+        parsed = service.read_deadline(revised_text)
         if parsed.due is None:
             return Problem(
                 f"I can't read the revised deadline {revised_text.strip()!r}"

@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy.engine import Engine
 
 from bot.core.clock import Clock, local_today
+from bot.core.deadlines import ParsedDeadline, parse_deadline
 from bot.core.digest import Digest
 from bot.core.owing import Owed, OwingPolicy, who_owes_what
 from bot.core.people import Actor, may_update
@@ -25,7 +26,7 @@ from bot.core.signoff import (
     signoff_leads,
 )
 from storage.engine import read_session, write_session
-from storage.models import Update
+from storage.models import Plan, Update
 from storage.people import all_owners, find_by_chat_user, find_by_email, find_owner, roles_held
 from storage.queries import (
     ActionView,
@@ -72,6 +73,21 @@ class PlanService:
     def snapshot(self) -> PlanSnapshot:
         with read_session(self.engine) as s:
             return plan_snapshot(s, get_plan(s, self.plan_name).id)
+
+    def plan(self) -> Plan:
+        """The plan's own row (settings), without its actions."""
+        with read_session(self.engine) as s:
+            return get_plan(s, self.plan_name)
+
+    def read_deadline(self, text: str) -> ParsedDeadline:
+        """A deadline typed in conversation, read in the plan's financial year and today."""
+        plan = self.plan()
+        return parse_deadline(
+            text,
+            fy_start_year=plan.fy_start_year,
+            fy_start_month=plan.fy_start_month,
+            today=local_today(self.clock, plan.timezone),
+        )
 
     def today(self, snapshot: PlanSnapshot | None = None) -> date:
         tz = snapshot.plan.timezone if snapshot else "Europe/London"

@@ -182,15 +182,7 @@ class SlackListeners:
         if revised_text and revised_date:
             errors["revised_date"] = "Give the new deadline in words or as a date, not both."
         if revised_text and not errors:
-            from bot.core.deadlines import parse_deadline
-
-            snap = self.service.snapshot()
-            parsed = parse_deadline(
-                revised_text,
-                fy_start_year=snap.plan.fy_start_year,
-                fy_start_month=snap.plan.fy_start_month,
-                today=self.service.today(snap),
-            )
+            parsed = self.service.read_deadline(revised_text)
             if parsed.due is None:
                 errors["revised_text"] = (
                     f"Can't read {revised_text!r} as a date; try 30/06/2021 or 'end of June 2021'."
