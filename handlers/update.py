@@ -110,6 +110,7 @@ def handle_reply(
             revised_text=revised_text,
             revised_due=parsed.revised_due if revised_text else None,
             external_id=external_id,
+            snapshot=snap,
         )
     except Refused as exc:
         return Refusal(str(exc))

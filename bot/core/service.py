@@ -180,10 +180,12 @@ class PlanService:
         revised_text: str | None = None,
         revised_due: date | None = None,
         external_id: str | None = None,
+        snapshot: PlanSnapshot | None = None,
     ) -> StoredUpdate:
         """Append an update if ``actor`` may make it; raises Refused otherwise (nothing is
-        stored). Redelivered events (same external_id) store nothing new."""
-        snap = self.snapshot()
+        stored). Redelivered events (same external_id) store nothing new. A caller that
+        has just read the plan passes its ``snapshot`` rather than have it read again."""
+        snap = snapshot or self.snapshot()
         if isinstance(action_ref, int):
             action = next((a for a in snap.actions if a.id == action_ref), None)
             if action is None:
