@@ -1,0 +1,174 @@
+"""`progressbot sweep`, `digest` and `away`: the scheduled work, run by hand."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from bot.app import build_service
+from bot.cli.app import app
+from bot.cli.common import CliError, JsonOpt, PlanOpt, emit_json, err, out
+from bot.core.clock import FixedClock, SystemClock
+from bot.settings import Settings
+
+# -- scheduled work: sweep, digest, away (jobs/) -----------------------------------------------
+WhenOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--today",
+        help="Act as if it were this date (10:00 plan time) or ISO datetime (naive = plan time).",
+    ),
+]
+DryOpt = Annotated[bool, typer.Option("--dry-run", help="Show what would go out; send nothing.")]
+
+
+def _job_service(settings: Settings, when: str | None):
+    """The service on a clock at ``when`` (read in the plan's time zone), or the real time."""
+    from zoneinfo import ZoneInfo
+
+    if not when:
+        return build_service(settings, SystemClock())
+    clock = FixedClock(datetime(2000, 1, 1, tzinfo=UTC))
+    service = build_service(settings, clock)
+    tz = ZoneInfo(service.snapshot().plan.timezone)
+    try:
+        if len(when.strip()) == 10:
+            at = datetime.combine(date.fromisoformat(when.strip()), time(10, 0), tz)
+        else:
+            at = datetime.fromisoformat(when.strip())
+            at = at if at.tzinfo else at.replace(tzinfo=tz)
+    except ValueError:
+        raise CliError(
+            f"--today needs a date (2019-09-16) or an ISO datetime (2019-09-16T09:30), not {when!r}"
+        ) from None
+    clock.set(at)
+    return service
+
+
+def _notifier(settings: Settings, service):
+    """Slack's notifier when Slack is configured, else the console's."""
+    if settings.has_slack:
+        from bot.platforms.slack.client import make_client
+        from bot.platforms.slack.notifier import SlackNotifier
+        from bot.platforms.slack.people import SlackPeople
+
+        client = make_client(settings.slack_bot_token, settings.slack_api_base_url)
+        return SlackNotifier(client, service, SlackPeople(service, client))
+    from sqlalchemy.engine import make_url
+
+    from bot.platforms.console.notifier import ConsoleNotifier
+
+    # Digest charts are saved beside a SQLite database (there is no chat to attach them to).
+    url = make_url(settings.database_url)
+    charts = None
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        charts = Path(url.database).parent / "charts"
+    return ConsoleNotifier(out, chart_dir=charts)
+
+
+@app.command("sweep")
+def sweep_cmd(
+    today: WhenOpt = None, dry_run: DryOpt = False, plan: PlanOpt = None, as_json: JsonOpt = False
+) -> None:
+    """Run one nudge sweep now: send the nudges (and escalations) that are due."""
+    from jobs.sweep import run_sweep
+
+    settings = Settings()
+    if plan:
+        settings.plan_name = plan
+    service = _job_service(settings, today)
+    notifier = None if dry_run else _notifier(settings, service)
+    if as_json and notifier is not None and hasattr(notifier, "quiet"):
+        notifier.quiet = True  # keep stdout pure JSON
+    report = run_sweep(service, notifier, dry_run=dry_run)
+    if as_json:
+        emit_json(report.as_dict())
+        return
+    from bot.platforms.console.notifier import sweep_report_renderable
+
+    out.print(sweep_report_renderable(report))
+
+
+@app.command("digest")
+def digest_cmd(
+    today: WhenOpt = None,
+    dry_run: DryOpt = False,
+    due_only: Annotated[
+        bool,
+        typer.Option(
+            "--due-only", help="Post only if the weekly slot is due (as the scheduler does)."
+        ),
+    ] = False,
+    plan: PlanOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Build the leadership digest and (unless --dry-run) post it to the plan's channels."""
+    from bot.platforms.console.render import render
+    from handlers.replies import DigestReply
+    from jobs.common import JobContext
+    from jobs.digest_job import leadership_channels, run_digest
+
+    settings = Settings()
+    if plan:
+        settings.plan_name = plan
+    service = _job_service(settings, today)
+    notifier = None if dry_run else _notifier(settings, service)
+    channels = leadership_channels(JobContext.load(service))
+    if not channels and not settings.has_slack:
+        channels = ["console"]
+    if as_json and notifier is not None and hasattr(notifier, "quiet"):
+        notifier.quiet = True
+    report = run_digest(
+        service, notifier, dry_run=dry_run, on_demand=not due_only, channels=channels
+    )
+    if as_json:
+        emit_json(report.as_dict())
+        return
+    if dry_run:
+        for p in report.posted:
+            out.print(f"[bold]would post to {p.channel}[/] ({p.period_key}):")
+            out.print(render(DigestReply(p.digest)))
+    for line in report.skipped:
+        out.print(line, style="dim")
+    for channel, error in report.failures:
+        err.print(f"failed: {channel}: {error}", markup=False)
+    if report.failures:
+        raise typer.Exit(1)
+
+
+@app.command("away")
+def away_cmd(
+    name: Annotated[str, typer.Argument(help="The person who is away (or back)")],
+    text: Annotated[list[str], typer.Argument(help="'until 3 March [deputy NAME]', or 'back'")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Mark a person away until a date (their nudges go to a deputy or wait), or back."""
+    from handlers.away import handle_away, handle_back
+    from handlers.replies import AwayNotice
+
+    settings = Settings()
+    service = build_service(settings, SystemClock())
+    actor = service.actor_for_name(name)
+    said = " ".join(text).strip()
+    if said.lower() == "back":
+        reply = handle_back(service, actor)
+    else:
+        reply = handle_away(service, actor, said.removeprefix("away").strip())
+    if not isinstance(reply, AwayNotice):
+        raise CliError(getattr(reply, "text", str(reply)))
+    if as_json:
+        emit_json(
+            {
+                "person": reply.person.name,
+                "until": reply.until,
+                "deputy": reply.deputy.name if reply.deputy else None,
+                "ended": reply.ended,
+            }
+        )
+        return
+    out.print(reply.text)
+
+

@@ -1,0 +1,118 @@
+"""`progressbot run` and `demo`: the bot in Slack, or the console mode with the sample plan."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from bot.app import build_service, sample_file
+from bot.cli.app import app
+from bot.cli.common import CliError, TodayOpt, clock_for, out
+from bot.settings import Settings
+
+
+def _ensure_sample_plan(service) -> None:
+    from bot.core.people_admin import import_people
+    from bot.io.plan_import import import_plan
+    from storage.engine import read_session
+    from storage.queries import list_plans
+
+    with read_session(service.engine) as s:
+        if list_plans(s):
+            return
+    import_plan(
+        service.engine,
+        service.clock,
+        sample_file("sample_plan.csv"),
+        plan_name="Sample OD plan",
+        fy_start_year=2019,
+    )
+    import_people(service.engine, service.clock, sample_file("sample_people.csv"))
+
+
+def _console(
+    settings: Settings,
+    today: str | None,
+    script: Path | None,
+    echo: bool,
+    scheduler: bool = False,
+) -> None:
+    from bot.platforms.console.adapter import ConsoleSession
+
+    clock = clock_for(today or date.today().isoformat())
+    service = build_service(settings, clock)
+    _ensure_sample_plan(service)
+    session = ConsoleSession(service, clock, out)
+    snap = service.snapshot()
+    out.print(
+        f"[bold]progressbot[/] console — plan [bold]{snap.plan.name}[/], "
+        f"{len(snap.actions)} actions, today {clock.now().date():%-d %b %Y}. Type `help`."
+    )
+    jobs = None
+    if scheduler:  # nudges, escalations and digests due print as they go out
+        from bot.platforms.console.notifier import ConsoleNotifier
+        from jobs.scheduler import start_scheduler
+
+        session.notifier = ConsoleNotifier(out)
+        jobs = start_scheduler(service, session.notifier, instance_id="console")
+    try:
+        if script:
+            try:
+                lines = script.read_text(encoding="utf-8").splitlines()
+            except OSError as exc:
+                raise CliError(f"--script: can't read {script}: {exc.strerror}") from None
+            session.run(lines, echo=echo)
+        else:
+            session.interactive()
+    finally:
+        if jobs is not None:
+            jobs.shutdown(wait=False)
+
+
+@app.command("run")
+def run_cmd(
+    today: TodayOpt = None,
+    script: Annotated[
+        Path | None, typer.Option("--script", help="Drive the console from a file of lines.")
+    ] = None,
+    console: Annotated[
+        bool, typer.Option("--console", help="Console mode even if Slack is configured.")
+    ] = False,
+    scheduler: Annotated[
+        bool | None,
+        typer.Option(
+            "--scheduler/--no-scheduler",
+            help="Console mode: run the nudge sweep, digest and escalation jobs in the "
+            "background (default: on, except when driven by --script).",
+        ),
+    ] = None,
+) -> None:
+    """Run the bot: Slack when SLACK_BOT_TOKEN is set, otherwise the console mode."""
+    settings = Settings()
+    if settings.has_slack and not console:
+        from bot.platforms.slack.runner import run_slack
+
+        run_slack(settings)  # starts the scheduler with Slack's notifier
+        return
+    with_jobs = scheduler if scheduler is not None else script is None
+    _console(settings, today, script, echo=script is not None, scheduler=with_jobs)
+
+
+@app.command("demo")
+def demo_cmd(
+    today: TodayOpt = "2019-09-16",
+    script: Annotated[
+        Path | None, typer.Option("--script", help="Drive the console from a file of lines.")
+    ] = None,
+) -> None:
+    """The console mode on a fresh throw-away database with the sample plan."""
+    demo_db = Path("data") / "demo.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{demo_db}{suffix}").unlink(missing_ok=True)
+    settings = Settings(database_url=f"sqlite:///{demo_db}", plan_name="")
+    _console(settings, today, script, echo=script is not None)
+
+
