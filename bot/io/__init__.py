@@ -8,4 +8,6 @@
 - ``columns``: header names and their synonyms; ``cell_text``: HTML and heading clean-up;
   ``owners``: splitting an owner cell into owners.
 - ``plan_import``: the table → the store (deadlines parsed, one transaction).
+- ``limits``: how big a plan file may be; ``zip_limits``: an .xlsx/.docx's unpacked sizes and
+  XML shape checked (streaming, no tree) before anything parses it.
 """

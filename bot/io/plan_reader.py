@@ -39,12 +39,11 @@ from bot.io.cell_text import (
     theme_name,
 )
 from bot.io.columns import FIELD_LABELS, AmbiguousHeader, Header, is_repeat, read_header
+from bot.io.limits import MAX_CELL_CHARS, MAX_ROWS
 from bot.io.owners import split_owners
 from bot.io.plan_table import PlanFileError, PlanRow, PlanTable
 from bot.io.readers import Grid, read_grid
 
-MAX_ROWS = 20_000
-MAX_CELL_CHARS = 10_000
 # A header below this many non-blank rows is not a plan's header. Generous, because a Word
 # document saved as text has pages of prose above its first table (seed 004: ~80 lines).
 HEADER_SEARCH_ROWS = 300

@@ -19,8 +19,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
 
+from bot.io import limits as L
 from bot.io.columns import AmbiguousHeader, read_header
 from bot.io.plan_table import PlanFileError
+from bot.io.zip_limits import check_document, check_workbook
 
 TEXT_EXTENSIONS = {".csv", ".tsv", ".txt"}
 EXCEL_EXTENSIONS = {".xlsx", ".xlsm"}
@@ -53,7 +55,10 @@ def read_grid(path: str | Path) -> list[Grid]:
             file=path.name,
         )
     try:
+        _check_file_size(path, ext)
         data = path.read_bytes()
+    except PlanFileError as exc:
+        raise exc.in_file(path.name) from None
     except FileNotFoundError:
         raise PlanFileError("file not found", file=path.name) from None
     except OSError as exc:
@@ -73,6 +78,60 @@ def read_grid(path: str | Path) -> list[Grid]:
         )
     except PlanFileError as exc:
         raise exc.in_file(path.name) from None
+
+
+def _check_file_size(path: Path, ext: str) -> None:
+    """Before reading a byte: a plan file is never this large."""
+    size = path.stat().st_size
+    limit = L.MAX_TEXT_FILE_BYTES if ext in TEXT_EXTENSIONS else L.MAX_OFFICE_FILE_BYTES
+    if size > limit:
+        raise PlanFileError(
+            f"is too large to be a plan: {L.megabytes(size)} on disk; the limit is "
+            f"{L.megabytes(limit)}"
+        )
+
+
+class _TextBudget:
+    """Counts the text and filled rows read so far and stops at the limits, so a sheet
+    repeating one long shared text in every cell cannot grow without bound."""
+
+    def __init__(self) -> None:
+        self.chars = 0
+        self.filled_rows = 0
+
+    def row(self, cells: list[str], number: int, where: str) -> None:
+        if not any(c.strip() for c in cells):
+            return
+        self.filled_rows += 1
+        if self.filled_rows > L.MAX_ROWS:
+            raise PlanFileError(
+                f"the file has more than {L.MAX_ROWS:,} filled rows, more than the limit of "
+                f"{L.MAX_ROWS:,} rows a plan may have; reading stopped",
+                row=number,
+                sheet=where or None,
+            )
+        self.chars += sum(len(c) for c in cells)
+        if self.chars > L.MAX_TEXT_CHARS:
+            raise PlanFileError(
+                f"the file holds more than {L.MAX_TEXT_CHARS:,} characters of text, more "
+                "than a plan can; reading stopped",
+                row=number,
+                sheet=where or None,
+            )
+
+
+def _fit_columns(cells: list[str], number: int, where: str = "") -> list[str]:
+    """A row no wider than MAX_COLUMNS: blank cells beyond are dropped, data refused."""
+    if len(cells) <= L.MAX_COLUMNS:
+        return cells
+    extra = next((i for i in range(L.MAX_COLUMNS, len(cells)) if cells[i].strip()), None)
+    if extra is not None:
+        raise PlanFileError(
+            f"column {extra + 1} holds data; a plan may have at most {L.MAX_COLUMNS} columns",
+            row=number,
+            sheet=where or None,
+        )
+    return cells[: L.MAX_COLUMNS]
 
 
 # ---- CSV and text ---------------------------------------------------------------------
@@ -118,10 +177,33 @@ def _read_text(data: bytes, ext: str) -> Grid:
         return _parse_csv(text, _sniff_delimiter(text))
     # Word tables pasted as text: one line per row, tabs between cells, no quoting.
     rows, numbers = [], []
-    for n, line in enumerate(text.splitlines(), start=1):
-        rows.append(line.split("\t"))
+    budget = _TextBudget()
+    for n, line in enumerate(_checked_lines(text, "\t"), start=1):
+        cells = _fit_columns(line.rstrip("\r\n").split("\t"), n)
+        if not any(c.strip() for c in cells):
+            continue  # blank lines are not kept: row numbers say where each row was
+        budget.row(cells, n, "")
+        rows.append(cells)
         numbers.append(n)
     return Grid("", rows, numbers, "text")
+
+
+def _checked_lines(text: str, delimiter: str):
+    """The file's lines, refusing (before any is split into cells) a file of more lines,
+    or a line of more cells, than a plan can have."""
+    for n, line in enumerate(io.StringIO(text, newline=""), start=1):
+        if n > L.MAX_RAW_ROWS:
+            raise PlanFileError(
+                f"the file has more than {L.MAX_RAW_ROWS:,} lines (blank ones included), "
+                "more than a plan can have; reading stopped"
+            )
+        if len(line) > L.MAX_CELLS_PER_LINE and line.count(delimiter) > L.MAX_CELLS_PER_LINE:
+            shown = {"\t": "tab", ",": "comma", ";": "semicolon"}[delimiter]
+            raise PlanFileError(
+                f"line {n} has more than {L.MAX_CELLS_PER_LINE:,} {shown}s, far more cells "
+                "than a plan has"
+            )
+        yield line
 
 
 def _sniff_delimiter(text: str) -> str:
@@ -162,13 +244,17 @@ def _limited(reader, n: int):
 
 
 def _parse_csv(text: str, delimiter: str) -> Grid:
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    reader = csv.reader(_checked_lines(text, delimiter), delimiter=delimiter, strict=True)
     rows, numbers = [], []
     line = 1
+    budget = _TextBudget()
     try:
         for row in reader:
-            rows.append(row)
-            numbers.append(line)
+            row = _fit_columns(row, line)
+            if any(c.strip() for c in row):  # blank rows are not kept
+                budget.row(row, line, "")
+                rows.append(row)
+                numbers.append(line)
             line = reader.line_num + 1
     except csv.Error as exc:
         if "field larger than field limit" in str(exc):
@@ -219,6 +305,13 @@ def _check_office_zip(data: bytes, kind: str, needed: str) -> None:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             names = set(zf.namelist())
+            part = "xl/workbook.xml" if kind == "Excel workbook" else "word/document.xml"
+            if part not in names:
+                raise PlanFileError(
+                    f"is not a spreadsheet/CSV/Word file: this ZIP is not {_a(kind)}"
+                )
+            # Sizes and shape first: nothing is decompressed whole before they pass.
+            (check_workbook if kind == "Excel workbook" else check_document)(zf)
             bad = zf.testzip()
     except (zipfile.BadZipFile, EOFError, ValueError, OSError):
         raise PlanFileError(
@@ -226,9 +319,6 @@ def _check_office_zip(data: bytes, kind: str, needed: str) -> None:
         ) from None
     if bad is not None:
         raise PlanFileError(f"is not a readable {kind}: the file is damaged ({bad} is corrupt)")
-    part = "xl/workbook.xml" if kind == "Excel workbook" else "word/document.xml"
-    if part not in names:
-        raise PlanFileError(f"is not a spreadsheet/CSV/Word file: this ZIP is not {_a(kind)}")
 
 
 def _a(noun: str) -> str:
@@ -246,21 +336,31 @@ def _read_xlsx(data: bytes) -> list[Grid]:
             f"is not a readable Excel workbook ({type(exc).__name__}: {exc})"
         ) from None
     grids = []
+    budget = _TextBudget()
     try:
         for ws in wb.worksheets:
             if not hasattr(ws, "iter_rows"):  # chart sheets
                 continue
-            # Some writers record a wrong sheet size; forget it and read every row.
+            # Some writers record a wrong sheet size; forget it and read every row, one at
+            # a time (read-only mode streams the sheet), no wider than a plan may be
+            # (zip_limits refused data beyond that column).
             ws.reset_dimensions()
             rows, numbers = [], []
-            for n, values in enumerate(ws.iter_rows(values_only=True), start=1):
+            for n, values in enumerate(
+                ws.iter_rows(max_col=L.MAX_COLUMNS, values_only=True), start=1
+            ):
                 cells = [_excel_text(v) for v in values]
                 while cells and not cells[-1].strip():
                     cells.pop()
+                if not cells:
+                    continue  # blank rows are not kept (a sheet may jump to row 1,000,000)
+                budget.row(cells, n, ws.title)
                 rows.append(cells)
                 numbers.append(n)
             if any(any(c.strip() for c in r) for r in rows):
                 grids.append(Grid(ws.title, rows, numbers, "sheet"))
+    except PlanFileError:
+        raise
     except Exception as exc:
         raise PlanFileError(
             f"is not a readable Excel workbook ({type(exc).__name__}: {exc})"
@@ -273,6 +373,9 @@ def _read_xlsx(data: bytes) -> list[Grid]:
 
 
 # ---- Word -------------------------------------------------------------------------------
+
+
+_W_TEXT = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}t"
 
 
 def _read_docx(data: bytes) -> list[Grid]:
@@ -288,15 +391,22 @@ def _read_docx(data: bytes) -> list[Grid]:
         ) from None
     grids: list[Grid] = []
     before: list[str] = []
+    budget = _TextBudget()
     for block in document.iter_inner_content():
         if not isinstance(block, Table):
+            # python-docx's .text costs an XPath query a paragraph; one without a text run
+            # (a document can hold hundreds of thousands) is passed over in C by lxml.
+            if next(block._p.iter(_W_TEXT), None) is None:
+                continue
             text = block.text.strip()
             if text:
                 before.append(text)
             continue
         rows, numbers = [], []
         for n, row in enumerate(block.rows, start=1):
-            rows.append(_docx_row(row))
+            cells = _fit_columns(_docx_row(row), n, f"table {len(grids) + 1}")
+            budget.row(cells, n, f"table {len(grids) + 1}")
+            rows.append(cells)
             numbers.append(n)
         grids.append(Grid(f"table {len(grids) + 1}", rows, numbers, "table", before))
         before = []
