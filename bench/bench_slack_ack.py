@@ -76,7 +76,7 @@ def bare_app(slack: SlackStandIn):
     app = App(client=make_client(slack.bot_token, slack.base_url), signing_secret=SECRET)
     app.command("/actions")(lambda ack: ack())
     app.action("status:on_track")(lambda ack: ack())
-    server = create_server(make_wsgi_app(app), host="127.0.0.1", port=0, threads=8)
+    server = create_server(make_wsgi_app(app, SECRET), host="127.0.0.1", port=0, threads=8)
     threading.Thread(target=server.run, daemon=True).start()
     return server, f"http://127.0.0.1:{server.effective_port}/slack/events"
 

@@ -93,9 +93,12 @@ def run_cmd(
     """Run the bot: Slack when SLACK_BOT_TOKEN is set, otherwise the console mode."""
     settings = Settings()
     if settings.has_slack and not console:
-        from bot.platforms.slack.runner import run_slack
+        from bot.platforms.slack.runner import SlackSettingsError, run_slack
 
-        run_slack(settings)  # starts the scheduler with Slack's notifier
+        try:
+            run_slack(settings)  # starts the scheduler with Slack's notifier
+        except SlackSettingsError as exc:
+            raise CliError(str(exc)) from None
         return
     with_jobs = scheduler if scheduler is not None else script is None
     _console(settings, today, script, echo=script is not None, scheduler=with_jobs)

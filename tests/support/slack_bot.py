@@ -17,6 +17,7 @@ from bot.core.clock import FixedClock
 from bot.core.service import PlanService
 from bot.platforms.slack.app import build_slack_app
 from bot.platforms.slack.client import make_client
+from bot.platforms.slack.http_gate import MAX_BODY_BYTES
 from bot.platforms.slack.runner import make_wsgi_app
 from bot.settings import Settings
 from tests.support.slack_api import SlackStandIn
@@ -58,7 +59,13 @@ class SlackBotHarness:
         self.service = PlanService(self.engine, self.clock, admin_emails=self.admin_emails)
         client = make_client(settings.slack_bot_token, settings.slack_api_base_url)
         self.app, self.people = build_slack_app(settings, self.service, client=client)
-        self.server = create_server(make_wsgi_app(self.app), host="127.0.0.1", port=0, threads=8)
+        self.server = create_server(
+            make_wsgi_app(self.app, SECRET, self.service),
+            host="127.0.0.1",
+            port=0,
+            threads=8,
+            max_request_body_size=MAX_BODY_BYTES,
+        )
         self.url = f"http://127.0.0.1:{self.server.effective_port}/slack/events"
         self.thread = threading.Thread(target=self.server.run, daemon=True, name="bot-http")
         self.thread.start()

@@ -14,22 +14,27 @@ from bot.settings import Settings
 log = logging.getLogger(__name__)
 
 
-def make_wsgi_app(bolt_app):
-    """bolt's WSGI handler at /slack/events plus /healthz for load balancers and monitors."""
+class SlackSettingsError(Exception):
+    """Settings the Slack bot cannot start with; the message says which and why."""
+
+
+def make_wsgi_app(bolt_app, signing_secret: str, service=None):
+    """bolt's WSGI handler at /slack/events behind the gate that caps, verifies and dedupes
+    requests before bolt parses them (http_gate.py), plus /healthz for monitors."""
     from slack_bolt.adapter.wsgi import SlackRequestHandler
 
-    handler = SlackRequestHandler(bolt_app)
+    from bot.platforms.slack.http_gate import SlackHttpGate
 
-    def wsgi(environ, start_response):
-        if environ.get("PATH_INFO") == "/healthz":
-            start_response("200 OK", [("Content-Type", "text/plain")])
-            return [b"ok"]
-        return handler(environ, start_response)
-
-    return wsgi
+    return SlackHttpGate(SlackRequestHandler(bolt_app), signing_secret, service)
 
 
 def run_slack(settings: Settings) -> None:
+    if not settings.slack_app_token and not settings.slack_signing_secret:
+        raise SlackSettingsError(
+            "HTTP mode needs SLACK_SIGNING_SECRET (Slack app > Basic Information > Signing "
+            "Secret) to verify that requests come from Slack; set it, or set SLACK_APP_TOKEN "
+            "for Socket Mode"
+        )
     logging.basicConfig(level=settings.log_level)
     service = build_service(settings, SystemClock())
     app, people = build_slack_app(settings, service)
@@ -44,7 +49,16 @@ def run_slack(settings: Settings) -> None:
             from waitress import serve
 
             log.info("Slack: HTTP on port %s, path /slack/events", settings.port)
-            serve(make_wsgi_app(app), host="0.0.0.0", port=settings.port, threads=8)
+            from bot.platforms.slack.http_gate import MAX_BODY_BYTES
+
+            serve(
+                make_wsgi_app(app, settings.slack_signing_secret, service),
+                host="0.0.0.0",
+                port=settings.port,
+                threads=8,
+                # waitress refuses a larger body itself (chunked ones included).
+                max_request_body_size=MAX_BODY_BYTES,
+            )
     finally:
         scheduler.shutdown(wait=False)
 
