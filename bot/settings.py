@@ -21,13 +21,26 @@ class Settings(BaseSettings):
     log_level: str = Field(default="INFO")
 
     # Slack. No token: the bot runs the console mode.
-    slack_bot_token: str = Field(default="", description="xoxb- bot token")
-    slack_app_token: str = Field(default="", description="xapp- token: Socket Mode when set")
-    slack_signing_secret: str = Field(default="", description="Verifies HTTP requests from Slack")
+    # Secrets are left out of repr(): settings printed in a traceback or a log show none.
+    slack_bot_token: str = Field(default="", description="xoxb- bot token", repr=False)
+    slack_app_token: str = Field(
+        default="", description="xapp- token: Socket Mode when set", repr=False
+    )
+    slack_signing_secret: str = Field(
+        default="", description="Verifies HTTP requests from Slack", repr=False
+    )
     slack_api_base_url: str = Field(
         default="https://slack.com/api/", description="Web API base (tests use a local stand-in)"
     )
     port: int = Field(default=3000, description="HTTP port for Slack's requests (HTTP mode)")
+
+    def __repr_args__(self):
+        for name, value in super().__repr_args__():
+            if name == "database_url" and isinstance(value, str) and "@" in value:
+                from sqlalchemy.engine import make_url
+
+                value = make_url(value).render_as_string(hide_password=True)
+            yield name, value
 
     @cached_property
     def admin_email_set(self) -> frozenset[str]:
