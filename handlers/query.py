@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from bot.core.people import Actor, may_update
+from bot.core.people import Actor, may_read, may_update, read_refusal
 from bot.core.query import HELP, QueryError, parse_query, run_query
 from bot.core.service import PlanService
-from handlers.replies import ActionList, HelpText, Problem, Reply
+from handlers.replies import ActionList, HelpText, Problem, Refusal, Reply
 from storage.queries import NotFound
 
 
@@ -21,6 +21,8 @@ def handle_query(service: PlanService, actor: Actor, text: str) -> Reply:
         return Problem(f"{exc}. Try `help` for the list of queries.")
     if query.is_help:
         return HelpText(HELP)
+    if not may_read(actor, snap.plan.readers):
+        return Refusal(read_refusal(actor))
     result = run_query(query, snap)
     if query.ref and not result.actions:
         return Problem(f"No action {query.ref} in the plan. Try `search WORDS` to find one.")

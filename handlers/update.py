@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from bot.core.people import Actor, owns
+from bot.core.people import Actor, covers, owns
 from bot.core.service import PlanService, Refused
 from bot.core.statuses import Status
 from bot.core.update_text import parse_update_text
@@ -148,4 +148,4 @@ def _candidates(snap: PlanSnapshot, actor: Actor, context: tuple[int, ...]) -> l
         return [a for a in snap.actions if a.id in wanted]
     from bot.core.owing import is_open
 
-    return [a for a in snap.actions if owns(actor, a) and is_open(a)]
+    return [a for a in snap.actions if (owns(actor, a) or covers(actor, a)) and is_open(a)]

@@ -90,6 +90,20 @@ def _open(s, person_ids: list[int], on_or_after: date) -> list[Absence]:
     )
 
 
+def people_covered_by(session, deputy_id: int, day: date) -> list[int]:
+    """The people whose absence covering ``day`` names ``deputy_id`` as their deputy."""
+    return list(
+        session.scalars(
+            select(Absence.person_id).where(
+                Absence.deputy_id == deputy_id,
+                Absence.cancelled_at.is_(None),
+                Absence.starts <= day,
+                Absence.until >= day,
+            )
+        )
+    )
+
+
 def absences_on(engine: Engine, day: date) -> dict[int, AbsenceView]:
     """The absence covering ``day`` for each person away then (the newest if several)."""
     with read_session(engine) as s:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Column, Index, MetaData, Text, UniqueConstraint
+from sqlalchemy import Column, Index, MetaData, String, Text, UniqueConstraint
+from sqlalchemy import text as sa_text
 from sqlmodel import Field, SQLModel
 
 # Named constraints keep Alembic batch migrations on SQLite deterministic.
@@ -43,6 +44,11 @@ class Plan(SQLModel, table=True):
     signoff_required: bool = Field(default=False)
     # Per-plan nudge/digest policy overrides as JSON (see bot/core/policy.py).
     policy_json: str = Field(default="", sa_column=_text(nullable=False, server_default=""))
+    # Who may read the plan in chat: "members" (the people in it and administrators) or
+    # "workspace" (anyone in the chat workspace).
+    readers: str = Field(
+        default="members", sa_column=Column(String(20), nullable=False, server_default="members")
+    )
     created_at: datetime
     updated_at: datetime
 
@@ -79,6 +85,9 @@ class Owner(SQLModel, table=True):
     timezone: str | None = Field(default=None, max_length=64)
     is_admin: bool = Field(default=False)
     created_at: datetime
+    # Set when the person's data was erased (`progressbot people erase`): the row stays so
+    # the plan's history keeps its shape, under the name "Former member of staff (#id)".
+    erased_at: datetime | None = Field(default=None)
 
 
 class RoleAssignment(SQLModel, table=True):
@@ -244,8 +253,18 @@ class Absence(SQLModel, table=True):
 
 
 class SignOff(SQLModel, table=True):
-    """A completion waiting for (or given) the theme lead's confirmation."""
+    """A completion waiting for (or given) the theme lead's confirmation. At most one is
+    open (undecided) per action: a second completion does not open another."""
 
+    __table_args__ = (
+        Index(
+            "uq_signoff_open_action",
+            "action_id",
+            unique=True,
+            sqlite_where=sa_text("decision IS NULL"),
+            postgresql_where=sa_text("decision IS NULL"),
+        ),
+    )
     id: int | None = Field(default=None, primary_key=True)
     action_id: int = Field(foreign_key="action.id", index=True)
     update_id: int = Field(foreign_key="update.id")
@@ -275,3 +294,17 @@ class ChatConversation(SQLModel, table=True):
     conversation_id: str = Field(max_length=200)
     reference: str = Field(default="", sa_column=_text(nullable=False, server_default=""))
     updated_at: datetime
+
+
+class AuditEntry(SQLModel, table=True):
+    """Who did what when, for every administrative change: imports, role mapping, people,
+    plan settings, erasures. Written in the same transaction as the change it records."""
+
+    __table_args__ = (Index("ix_auditentry_at", "at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime
+    actor: str = Field(max_length=300)  # "Pat Admin (slack U0PAT)", "command line (root)"
+    action: str = Field(max_length=40)  # e.g. people.map, plan.set, people.erase
+    subject: str = Field(default="", max_length=300)
+    subject_owner_id: int | None = Field(default=None, index=True)
+    details: str = Field(default="", sa_column=_text(nullable=False, server_default=""))

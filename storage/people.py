@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from types import EllipsisType
 
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from storage.models import ActionOwner, Owner, RoleAssignment
+from storage.models import ActionOwner, ChatConversation, Owner, RoleAssignment
 from storage.queries import NotFound
 
 
@@ -31,6 +32,41 @@ def find_by_email(session: Session, email: str) -> Owner | None:
 
 def find_by_chat_user(session: Session, chat_user_id: str) -> Owner | None:
     return session.exec(select(Owner).where(Owner.chat_user_id == chat_user_id)).first()
+
+
+def set_chat_identity(
+    session: Session,
+    person: Owner,
+    *,
+    email: str | None | EllipsisType = ...,
+    chat_user_id: str | None | EllipsisType = ...,
+) -> list[str]:
+    """Change a person's email and/or chat user id (``...`` leaves one as it is) and return
+    what changed, as words for the audit trail. A new chat id, or a new email on a person
+    whose chat id was matched by the old one, forgets the stored chat conversations and the
+    old chat id: messages must never follow an identity to the wrong person."""
+    changes: list[str] = []
+    if email is not ...:
+        new = (email or "").strip() or None
+        if (new or "").casefold() != (person.email or "").casefold():
+            changes.append(f"email {person.email or 'none'} -> {new or 'none'}")
+            if person.email and person.chat_user_id and chat_user_id is ...:
+                chat_user_id = None  # matched by the old email: re-match by the new one
+            person.email = new
+    if chat_user_id is not ...:
+        new_id = chat_user_id or None
+        if new_id != person.chat_user_id:
+            changes.append(f"chat user {person.chat_user_id or 'none'} -> {new_id or 'none'}")
+            if person.chat_user_id:
+                for conv in session.exec(
+                    select(ChatConversation).where(ChatConversation.owner_id == person.id)
+                ):
+                    session.delete(conv)
+            person.chat_user_id = new_id
+    if changes:
+        session.add(person)
+        session.flush()
+    return changes
 
 
 def upsert_person(

@@ -19,6 +19,7 @@ SETTABLE = (
     "fy_start_month",
     "organisation",
     "period",
+    "readers",
 )
 
 

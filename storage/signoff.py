@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from storage.models import Action, SignOff
@@ -13,13 +14,22 @@ from storage.queries import NotFound
 
 def request_signoff(
     session: Session, action_id: int, update_id: int, lead_id: int | None, *, now: datetime
-) -> SignOff:
+) -> SignOff | None:
+    """Open a sign-off for the completion ``update_id``; None if one is already open for the
+    action (a second "Completed" does not ask the lead again). The unique index on open
+    sign-offs settles a race between two instances: the loser gets None."""
+    if pending_signoffs(session, action_id):
+        return None
     action = session.get(Action, action_id)
+    signoff = SignOff(action_id=action_id, update_id=update_id, lead_id=lead_id, requested_at=now)
+    try:
+        with session.begin_nested():
+            session.add(signoff)
+            session.flush()
+    except IntegrityError:
+        return None
     action.signoff_pending = True
     session.add(action)
-    signoff = SignOff(action_id=action_id, update_id=update_id, lead_id=lead_id, requested_at=now)
-    session.add(signoff)
-    session.flush()
     return signoff
 
 

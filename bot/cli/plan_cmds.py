@@ -31,6 +31,7 @@ def import_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Load a plan (again: updates it in place)."""
+    from bot.cli.people_cmds import cli_actor
     from bot.io.plan_import import import_plan
 
     settings = Settings()
@@ -42,6 +43,7 @@ def import_cmd(
         plan_name=plan or settings.plan_name or None,
         fy_start_year=fy_start,
         dry_run=dry_run,
+        by=cli_actor(),
     )
     if as_json:
         emit_json(result.as_dict())
@@ -111,6 +113,7 @@ def plan_show(plan: PlanOpt = None, as_json: JsonOpt = False) -> None:
         "fy_start_month": p.fy_start_month,
         "leadership_channels": p.leadership_channels,
         "signoff_required": p.signoff_required,
+        "readers": p.readers,
         "policy": parse_policy(p.policy_json).__dict__,
         "themes": [
             {"name": t.name, "lead": t.lead.name if t.lead else None}
@@ -127,6 +130,7 @@ def plan_show(plan: PlanOpt = None, as_json: JsonOpt = False) -> None:
         "fy_start_month",
         "leadership_channels",
         "signoff_required",
+        "readers",
     ):
         out.print(f"{key:20} {data[key]}")
     out.print(f"{'policy':20} {data['policy']}")
@@ -151,11 +155,21 @@ def plan_set(
     fy_start: Annotated[
         int | None, typer.Option("--fy-start", help="Year the plan's first financial year starts")
     ] = None,
+    readers: Annotated[
+        str | None,
+        typer.Option(
+            "--readers",
+            help="Who may read the plan in chat: members (its people and administrators; "
+            "the default) or workspace (anyone in the chat workspace)",
+        ),
+    ] = None,
 ) -> None:
     """Change the plan's settings (only those given)."""
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+    from bot.cli.people_cmds import cli_actor
     from bot.core.policy import parse_policy
+    from storage.audit import record
     from storage.engine import write_session
     from storage.plans import update_plan
     from storage.queries import get_plan
@@ -172,21 +186,37 @@ def plan_set(
             ZoneInfo(timezone)
         except (ZoneInfoNotFoundError, ValueError):
             raise CliError(f"--timezone: unknown time zone {timezone!r}") from None
+    if readers is not None and readers not in ("members", "workspace"):
+        raise CliError(f"--readers: {readers!r} is neither 'members' nor 'workspace'")
     settings = Settings()
     engine = open_engine(settings)
-    with write_session(engine) as s:
-        p = get_plan(s, plan or settings.plan_name or None)
-        update_plan(
-            s,
-            p,
-            now=SystemClock().now(),
+    changed = {
+        k: v
+        for k, v in dict(
             leadership_channels=channels,
             signoff_required=signoff,
             policy_json=policy,
             timezone=timezone,
             fy_start_year=fy_start,
-        )
+            readers=readers,
+        ).items()
+        if v is not None
+    }
+    now = SystemClock().now()
+    with write_session(engine) as s:
+        p = get_plan(s, plan or settings.plan_name or None)
+        before = {k: getattr(p, k) for k in changed}
+        update_plan(s, p, now=now, **changed)
         name = p.name
+        record(
+            s,
+            actor=cli_actor(),
+            action="plan.set",
+            subject=name,
+            now=now,
+            before=before,
+            after=changed,
+        )
     out.print(f"Plan “{name}” updated.")
 
 
@@ -197,6 +227,8 @@ def plan_lead(
     plan: PlanOpt = None,
 ) -> None:
     """Set the lead of a theme (they sign off completions and hear escalations)."""
+    from bot.cli.people_cmds import cli_actor
+    from storage.audit import record
     from storage.engine import write_session
     from storage.people import find_owner
     from storage.plans import find_theme, set_theme_lead
@@ -213,6 +245,14 @@ def plan_lead(
             if lead is None:
                 raise NotFound(f"nobody called {person!r}: add them with `progressbot people set`")
         set_theme_lead(s, t, lead)
+        record(
+            s,
+            actor=cli_actor(),
+            action="plan.lead",
+            subject=t.name,
+            subject_owner_id=lead.id if lead else None,
+            now=SystemClock().now(),
+            plan=p.name,
+            lead=lead.name if lead else None,
+        )
         out.print(f"{t.name}: lead is now {lead.name if lead else 'nobody'}.")
-
-

@@ -40,9 +40,17 @@ class Actor:
     person: OwnerView | None = None
     role_ids: frozenset[int] = field(default_factory=frozenset)
     is_admin: bool = False
+    # Owners this person is deputy for today (the absent people and the roles they hold):
+    # set only while the absence lasts.
+    covering_ids: frozenset[int] = field(default_factory=frozenset)
 
     def owner_ids(self) -> frozenset[int]:
         return self.role_ids | ({self.person.id} if self.person else set())
+
+    @property
+    def is_member(self) -> bool:
+        """One of the plan's people (matched to a person, holding a role) or an administrator."""
+        return self.person is not None or bool(self.role_ids) or self.is_admin
 
 
 def owns(actor: Actor, action: ActionView) -> bool:
@@ -50,9 +58,28 @@ def owns(actor: Actor, action: ActionView) -> bool:
     return any(o.id in ids for o in action.owners)
 
 
+def covers(actor: Actor, action: ActionView) -> bool:
+    """The actor is deputy, today, for an absent owner of ``action``."""
+    return any(o.id in actor.covering_ids for o in action.owners)
+
+
+def may_read(actor: Actor, readers: str) -> bool:
+    """The plan's ``readers`` setting: "members" (default) or "workspace"."""
+    return readers == "workspace" or actor.is_member
+
+
+def read_refusal(actor: Actor) -> str:
+    return (
+        f"Sorry {actor.display_name}, this plan is shared only with the people in it and its "
+        "administrators, and I can't match you to anyone in it. Ask the programme office to "
+        "add you (by your work email)."
+    )
+
+
 def may_update(actor: Actor, action: ActionView, snapshot: PlanSnapshot) -> bool:
-    """Only an owner, the holder of an owning role, the theme lead or an administrator."""
-    if actor.is_admin or owns(actor, action):
+    """Only an owner, the holder of an owning role, the deputy of an absent owner (while the
+    absence lasts), the theme lead or an administrator."""
+    if actor.is_admin or owns(actor, action) or covers(actor, action):
         return True
     lead = snapshot.themes[action.theme_id].lead
     if lead is None:
@@ -63,8 +90,11 @@ def may_update(actor: Actor, action: ActionView, snapshot: PlanSnapshot) -> bool
 
 
 def refusal(actor: Actor, action: ActionView) -> str:
+    # Someone outside the plan is not told who owns what.
     owners = ", ".join(o.name for o in action.owners) or "no one yet"
+    who = f" ({owners})" if actor.is_member else ""
     return (
-        f"Sorry {actor.display_name}, only the owners of {action.label} ({owners}), "
-        "the theme lead or an administrator can update it. Nothing was stored."
+        f"Sorry {actor.display_name}, only the owners of {action.label}{who}, their deputy "
+        "while they are away, the theme lead or an administrator can update it. "
+        "Nothing was stored."
     )

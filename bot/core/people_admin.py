@@ -10,8 +10,17 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 
 from bot.core.clock import Clock
+from storage.audit import record
 from storage.engine import read_session, write_session
-from storage.people import action_counts, all_owners, assign_role, upsert_person
+from storage.people import (
+    action_counts,
+    all_owners,
+    assign_role,
+    find_by_email,
+    find_owner,
+    set_chat_identity,
+    upsert_person,
+)
 from storage.queries import current_role_holders
 
 
@@ -71,6 +80,28 @@ def unmatched(engine: Engine) -> list[PersonRow]:
     ]
 
 
+class NeedsConfirmation(ValueError):
+    """An administrative change that would move an identity (a person's email or chat user
+    changes): described, not done. The caller asks, then calls again with confirmed=True."""
+
+    def __init__(self, changes: list[str]):
+        self.changes = changes
+        super().__init__(
+            "this would change who someone is: " + "; ".join(changes) + ". Nothing was changed."
+        )
+
+
+def _check_email_free(s, email: str | None, person, where: str = "") -> None:
+    if not email:
+        return
+    other = find_by_email(s, email)
+    if other is not None and (person is None or other.id != person.id):
+        raise ValueError(
+            f"{where}{email} is already the email of {other.name}: one email, one person "
+            f"(change {other.name}'s first)"
+        )
+
+
 def set_person(
     engine: Engine,
     clock: Clock,
@@ -78,20 +109,62 @@ def set_person(
     *,
     email: str | None = None,
     role: str | None = None,
-    chat_user_id: str | None = None,
     is_admin: bool | None = None,
+    by: str = "command line",
+    confirmed: bool = False,
 ) -> PersonRow:
+    """Add the person ``name`` or change their email, role or administrator flag. A person
+    is found by name only here, where the administrator names them; changing an email they
+    already have (which unlinks the chat user matched by it) needs ``confirmed``."""
     with write_session(engine) as s:
-        person = upsert_person(
-            s, name, now=clock.now(), email=email, chat_user_id=chat_user_id, is_admin=is_admin
-        )
+        person = find_owner(s, name)
+        if person is not None and person.kind != "person":
+            raise ValueError(f"{person.name!r} is a role in the plan; give the person's own name")
+        _check_email_free(s, email, person)
+        created = person is None
+        if person is not None and email is not None and person.email:
+            if person.email.casefold() != (email.strip() or "").casefold():
+                moved = [f"{person.name}: email {person.email} -> {email.strip() or 'none'}"]
+                if person.chat_user_id:
+                    moved.append(f"{person.name}: chat user {person.chat_user_id} unlinked")
+                if not confirmed:
+                    raise NeedsConfirmation(moved)
+        now = clock.now()
+        if person is None:
+            person = upsert_person(s, name, now=now)
+        changes = set_chat_identity(s, person, email=email) if email is not None else []
+        if is_admin is not None and person.is_admin != is_admin:
+            changes.append(f"administrator {person.is_admin} -> {is_admin}")
+            person.is_admin = is_admin
+            s.add(person)
         if role:
-            assign_role(s, role, person, now=clock.now())
-    return next(r for r in people_rows(engine) if r.name == person.name)
+            assign_role(s, role, person, now=now)
+        record(
+            s,
+            actor=by,
+            action="people.set",
+            subject=person.name,
+            subject_owner_id=person.id,
+            now=now,
+            created=created,
+            role=role,
+            changes=changes,
+        )
+        person_name = person.name
+    return next(r for r in people_rows(engine) if r.name == person_name)
 
 
-def import_people(engine: Engine, clock: Clock, path: str | Path) -> int:
-    """Load `name,email,role` rows (role optional; header required). All or nothing."""
+def import_people(
+    engine: Engine,
+    clock: Clock,
+    path: str | Path,
+    *,
+    by: str = "command line",
+    confirmed: bool = False,
+) -> int:
+    """Load `name,email,role` rows (role optional; header required). All or nothing. A row
+    that would change the email of someone already known needs ``confirmed``; an email that
+    belongs to a different person is refused, naming the row."""
     path = Path(path)
     try:
         with path.open(newline="", encoding="utf-8-sig") as fh:
@@ -112,9 +185,56 @@ def import_people(engine: Engine, clock: Clock, path: str | Path) -> int:
             raise PeopleFileError(
                 f"{path.name}: row {i}, column 'email': {email!r} is not an email"
             )
+    seen: dict[str, int] = {}
+    for i, r in enumerate(rows, start=2):
+        email = (r.get("email") or "").casefold()
+        if email and email in seen:
+            raise PeopleFileError(
+                f"{path.name}: row {i}, column 'email': {r['email']} is also on row {seen[email]}"
+            )
+        if email:
+            seen[email] = i
+    now = clock.now()
     with write_session(engine) as s:
+        moves: list[str] = []
+        for i, r in enumerate(rows, start=2):
+            person = find_owner(s, r["name"])
+            if person is not None and person.kind != "person":
+                raise PeopleFileError(
+                    f"{path.name}: row {i}, column 'name': {person.name!r} is a role in the plan"
+                )
+            try:
+                _check_email_free(s, r.get("email"), person, f"{path.name}: row {i}: ")
+            except ValueError as exc:
+                raise PeopleFileError(str(exc)) from None
+            new = r.get("email") or None
+            if (
+                person is not None
+                and new
+                and person.email
+                and person.email.casefold() != new.casefold()
+            ):
+                moves.append(f"row {i}: {person.name}: email {person.email} -> {new}")
+        if moves and not confirmed:
+            raise NeedsConfirmation(moves)
+        created = 0
         for r in rows:
-            person = upsert_person(s, r["name"], now=clock.now(), email=r.get("email") or None)
+            person = find_owner(s, r["name"])
+            if person is None:
+                person = upsert_person(s, r["name"], now=now)
+                created += 1
+            if r.get("email"):
+                set_chat_identity(s, person, email=r["email"])
             for role in filter(None, (x.strip() for x in r.get("role", "").split(";"))):
-                assign_role(s, role, person, now=clock.now())
+                assign_role(s, role, person, now=now)
+        record(
+            s,
+            actor=by,
+            action="people.import",
+            subject=path.name,
+            now=now,
+            rows=len(rows),
+            created=created,
+            email_changes=moves,
+        )
     return len(rows)

@@ -6,6 +6,7 @@ what, what a reply means), and returns plain results; it never formats chat mess
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -25,6 +26,7 @@ from bot.core.signoff import (
     reopened_status,
     signoff_leads,
 )
+from storage.absences import people_covered_by
 from storage.engine import read_session, write_session
 from storage.models import Plan, Update
 from storage.people import all_owners, find_by_chat_user, find_by_email, find_owner, roles_held
@@ -39,6 +41,8 @@ from storage.queries import (
 )
 from storage.signoff import decide_signoff, open_signoff, request_signoff
 from storage.updates import NewUpdate, append_update, previous_status
+
+log = logging.getLogger(__name__)
 
 
 class Refused(PermissionError):
@@ -107,13 +111,25 @@ class PlanService:
     def actor_for_chat_user(
         self, chat_user_id: str, *, email: str | None = None, display_name: str = ""
     ) -> Actor:
-        """The actor behind a chat user; matches them by email the first time and remembers
-        the chat id, so later look-ups need no call to the chat platform."""
+        """The actor behind a chat user: the person with this chat id, else the person with
+        this ``email`` (which must be the one the chat platform verified) if they are not
+        linked to another chat user yet; the chat id is then remembered. ``display_name`` is
+        only shown: a name never matches anyone (bot/core/identity.py)."""
         with write_session(self.engine) as s:
             person = find_by_chat_user(s, chat_user_id)
             if person is None and email:
                 person = find_by_email(s, email)
-                if person is not None:
+                if person is not None and person.chat_user_id:
+                    # Another chat user already is this person: an administrator decides
+                    # (`map`, with confirmation), never an incoming message.
+                    log.warning(
+                        "chat user %s has the email of owner %s, who is linked to another "
+                        "chat user: not matched",
+                        chat_user_id,
+                        person.id,
+                    )
+                    person = None
+                elif person is not None:
                     person.chat_user_id = chat_user_id
                     s.add(person)
             return self._actor(s, person, display_name, email, fallback_name=chat_user_id)
@@ -137,11 +153,16 @@ class PlanService:
         if person is None:
             return Actor(display_name or fallback_name, is_admin=is_admin)
         roles = frozenset(r.id for r in roles_held(s, person.id))
+        covering: set[int] = set()
+        for absent_id in people_covered_by(s, person.id, self.today()):
+            covering.add(absent_id)
+            covering.update(r.id for r in roles_held(s, absent_id))
         return Actor(
             person.name or display_name,
             person=owner_view(person),
             role_ids=roles,
             is_admin=is_admin or person.is_admin,
+            covering_ids=frozenset(covering),
         )
 
     # -- questions --------------------------------------------------------------------------
@@ -213,9 +234,11 @@ class PlanService:
             if created and needs_signoff(snap, actor, action, status):
                 admins = [owner_view(o) for o in all_owners(s) if o.is_admin]
                 leads = signoff_leads(snap, action, admins)
-                signoff_id = request_signoff(
+                # None: a completion is already waiting for sign-off; it is not asked twice.
+                signoff = request_signoff(
                     s, action.id, update.id, leads[0].id if leads else None, now=self.clock.now()
-                ).id
+                )
+                signoff_id = signoff.id if signoff else None
         fresh = self._action_now(snap, action.id)
         request = None
         if signoff_id is not None:

@@ -16,6 +16,7 @@ from bot.core.people import guess_owner_kind
 from bot.core.update_text import parse_update_text
 from bot.io.plan_reader import read_plan
 from bot.io.plan_table import PlanFileError, PlanTable
+from storage.audit import record
 from storage.engine import write_session
 from storage.plan_sync import (
     ActionSpec,
@@ -178,8 +179,10 @@ def import_plan(
     fy_start_year: int | None = None,
     fy_start_month: int = 4,
     dry_run: bool = False,
+    by: str = "command line",
 ) -> ImportResult:
-    """Read ``path`` and write it to the store in one transaction (rolled back if dry)."""
+    """Read ``path`` and write it to the store in one transaction (rolled back if dry),
+    with its entry in the audit trail (``by``: who imported it)."""
     path = Path(path)
     table = read_plan(path)
     name = plan_name or _default_name(table, path)
@@ -193,6 +196,15 @@ def import_plan(
     try:
         with write_session(engine) as session:
             report = sync_plan(session, spec, now=clock.now())
+            record(
+                session,
+                actor=by,
+                action="plan.import",
+                subject=name,
+                now=clock.now(),
+                file=path.name,
+                actions=len(spec.actions),
+            )
             if dry_run:
                 raise _DryRun
     except _DryRun:

@@ -1,14 +1,20 @@
 """Administrator verbs of /actions: `people` (who is not matched to a Slack user),
-`map ROLE @user` (hand a role to someone), `digest now`."""
+`map ROLE @user` (hand a role to someone; an identity move asks for confirmation first),
+`digest now`."""
 
 from __future__ import annotations
 
+import json
 import re
 
+from slack_bolt import App
+
+from bot.core.identity import ChatUser, IdentityConflict, describe, map_chat_user
 from bot.core.people import Actor
-from bot.core.people_admin import set_person, unmatched
+from bot.core.people_admin import unmatched
 from bot.core.service import PlanService
 from bot.platforms.slack import blocks as bk
+from bot.platforms.slack.ack import acked
 from bot.platforms.slack.people import SlackPeople
 
 _MAP = re.compile(r"^map\s+(?P<role>.+?)\s+(?:to\s+)?<@(?P<user>[A-Z0-9]+)(?:\|[^>]*)?>\s*$", re.I)
@@ -52,26 +58,101 @@ def admin_command(
         if not m:
             msg = "Use `/actions map ROLE @user`, e.g. `/actions map Director of Corporate Affairs @jane`."
             return msg, [_section(msg)]
-        user_id = m.group("user")
-        email, name = people.profile(user_id)
-        holder = people.actor(user_id)
-        person_name = holder.person.name if holder.person else name
-        row = set_person(
-            service.engine,
-            service.clock,
-            person_name,
-            email=email,
-            role=m.group("role").strip(),
-            chat_user_id=user_id,
-        )
-        msg = f"{row.name} now holds {m.group('role').strip()}."
-        return msg, [_section(bk.escape(msg))]
+        return map_role(service, people, actor, m.group("role").strip(), m.group("user"))
     # digest now
     from bot.platforms.slack.notifier import SlackNotifier
     from jobs.digest_job import post_digest_now
 
     result = post_digest_now(service, SlackNotifier(people.client, service, people))
     return result, [_section(bk.escape(result))]
+
+
+def audit_name(actor: Actor, user_id: str | None = None) -> str:
+    """How the audit trail names someone acting in Slack."""
+    uid = user_id or (actor.person.chat_user_id if actor.person else None)
+    return f"{actor.display_name} (slack {uid or 'unknown user'})"
+
+
+def map_role(
+    service: PlanService,
+    people: SlackPeople,
+    actor: Actor,
+    role: str,
+    user_id: str,
+    *,
+    confirmed_person_id: int | None = None,
+) -> tuple[str, list[dict]]:
+    """Hand ``role`` to the person behind Slack user ``user_id``. They are found by user id
+    or Slack's verified email only; a mapping that would change an existing person's email or
+    Slack user is shown with a Confirm button and done only when an administrator presses it."""
+    email, name = people.profile(user_id)
+    user = ChatUser(user_id, email, name)
+    try:
+        result = map_chat_user(
+            service.engine,
+            service.clock,
+            user,
+            role,
+            by=audit_name(actor),
+            confirmed_person_id=confirmed_person_id,
+        )
+    except (IdentityConflict, ValueError) as exc:
+        msg = f"Nothing was changed: {exc}"
+        return msg, [_section(bk.escape(msg))]
+    mp = result.mapping
+    if result.done:
+        msg = f"{mp.person_name} now holds {role}."
+        if mp.changes:
+            msg += f" Changed: {describe(mp)}."
+        return msg, [_section(bk.escape(msg))]
+    msg = (
+        f"Confirm: <@{user_id}> is not matched to anyone by Slack user or verified email, "
+        f"and mapping them to {mp.person_name} would change who {mp.person_name} is "
+        f"({describe(mp)}). Anyone can set their Slack name to a colleague's: confirm only if "
+        f"you know this is {mp.person_name}. Nothing has been changed yet."
+    )
+    value = json.dumps({"r": role, "u": user_id, "p": mp.person_id}, ensure_ascii=False)
+    return msg, [
+        _section(bk.escape(msg).replace(f"&lt;@{user_id}&gt;", f"<@{user_id}>")),
+        {
+            "type": "actions",
+            "block_id": "map_confirm",
+            "elements": [
+                bk.button(f"Confirm: {role} to {mp.person_name}", "map_confirm", value, "danger"),
+                bk.button("Cancel", "map_cancel", "{}"),
+            ],
+        },
+    ]
+
+
+def register_admin(app: App, service: PlanService, people: SlackPeople) -> None:
+    """The Confirm / Cancel buttons of a `map` that would move an identity."""
+
+    @app.action("map_confirm")
+    def on_confirm(ack, body, respond):
+        acked(ack)
+        user_id = body["user"]["id"]
+        actor = people.actor(user_id)
+        if not actor.is_admin:
+            msg = f"Sorry {actor.display_name}, only an administrator can confirm this. Nothing was changed."
+            respond(replace_original=False, response_type="ephemeral", text=msg)
+            return
+        value = json.loads(body["actions"][0]["value"])
+        msg, blocks = map_role(
+            service,
+            people,
+            actor,
+            value["r"],
+            value["u"],
+            confirmed_person_id=value.get("p"),
+        )
+        respond(replace_original=True, text=msg, blocks=blocks)
+
+    @app.action("map_cancel")
+    def on_cancel(ack, respond):
+        acked(ack)
+        msg = "Cancelled: nothing was changed."
+        respond(replace_original=True, text=msg, blocks=[_section(msg)])
 
 
 def _section(text: str) -> dict:

@@ -9,6 +9,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.core.service import PlanService
+from bot.platforms.slack.admin import register_admin
 from bot.platforms.slack.client import make_client
 from bot.platforms.slack.listeners import SlackListeners
 from bot.platforms.slack.people import SlackPeople
@@ -29,4 +30,5 @@ def build_slack_app(
     )
     people = SlackPeople(service, client)
     SlackListeners(app, service, people)
+    register_admin(app, service, people)
     return app, people

@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 
 from bot.core.digest import NO_UPDATE, STATUS_ORDER
 from bot.core.owing import is_open
-from bot.core.people import owns
+from bot.core.people import covers, may_read, owns, read_refusal
 from bot.core.service import PlanService
 from bot.platforms.slack import blocks as bk
 from bot.platforms.slack.people import SlackPeople
@@ -28,8 +28,11 @@ def home_view(service: PlanService, people: SlackPeople, user_id: str) -> dict:
     except NotFound as exc:
         blocks.append({"type": "section", "text": bk.mrkdwn(bk.escape(str(exc)))})
         return {"type": "home", "blocks": blocks}
+    if not may_read(actor, snap.plan.readers):
+        blocks.append({"type": "section", "text": bk.mrkdwn(bk.escape(read_refusal(actor)))})
+        return {"type": "home", "blocks": blocks}
     today = service.today(snap)
-    mine = [a for a in snap.actions if owns(actor, a) and is_open(a)]
+    mine = [a for a in snap.actions if (owns(actor, a) or covers(actor, a)) and is_open(a)]
     mine.sort(key=lambda a: (a.due_date is None, a.due_date, a.position))
     if actor.person is None:
         blocks.append(

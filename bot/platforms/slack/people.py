@@ -1,5 +1,6 @@
-"""Matching Slack users to the plan's people, by email, with caching: a user is looked up
-once (users.info / users.lookupByEmail) and the id is stored on the person."""
+"""Matching Slack users to the plan's people, by chat user id or the email Slack verified
+(never by display name: bot/core/identity.py), with caching: a user is looked up once
+(users.info / users.lookupByEmail) and the id is stored on the person."""
 
 from __future__ import annotations
 
@@ -31,13 +32,19 @@ class SlackPeople:
         else:
             prof = user.get("profile", {})
             name = prof.get("real_name") or user.get("real_name") or user.get("name") or user_id
-            result = (prof.get("email"), name)
+            # Only an email Slack vouches for identifies anyone: none for deactivated users,
+            # bots, or an address Slack says is unconfirmed. The name is for display only.
+            trusted = not (
+                user.get("deleted") or user.get("is_bot") or user.get("is_email_confirmed") is False
+            )
+            result = (prof.get("email") if trusted else None, name)
         with self._lock:
             self._profiles[user_id] = result
         return result
 
     def actor(self, user_id: str) -> Actor:
-        """The actor behind a Slack user; asks Slack for the email only the first time."""
+        """The actor behind a Slack user: by user id, else by the email Slack verified (asked
+        only the first time); the display name is only shown."""
         actor = self.service.actor_for_chat_user(user_id)
         if actor.person is not None:
             return actor
