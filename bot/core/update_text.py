@@ -261,6 +261,9 @@ def _status(clean: str) -> tuple[Status | None, str]:
         lead_emoji = lead_emoji or _EMOJI[m.group(0)]
         body = _SKIN.sub("", body.lstrip()[m.end() :], count=1).lstrip(" :-–—")
     m = _LEADING.match(body) or _LEADING_COLOUR.match(body)
+    if m and lead_emoji is not None and status_of_word(m.group("word")) != lead_emoji:
+        # "🔴 no progress": the emoji is the owner's RAG; the words are commentary.
+        return lead_emoji, _strip_emoji(body)
     if m:
         status = status_of_word(m.group("word"))
         rest = body[m.end() :].strip(" :;,.-–—")
@@ -321,7 +324,7 @@ def _revised(text: str, today: date, fy_year: int | None, fy_month: int) -> Pars
         for m in pattern.finditer(text):
             candidate = m.group("date").strip()
             # Drop trailing clauses: "end of June as the panel moved" -> "end of June".
-            candidate = _CLAUSE_END.sub("", candidate).strip()
+            candidate = _CLAUSE_END.sub("", re.sub(r"\s*[(\[].*$", "", candidate)).strip()
             if not candidate:
                 continue
             parsed = parse_deadline(
