@@ -135,7 +135,7 @@ _ANYWHERE: list[tuple[re.Pattern, Status]] = [
     ),
     (
         re.compile(
-            r"\b(?:has\s+been|have\s+been|was|is|been)\s+(?:delayed|postponed|deferred)\b", re.I
+            r"\b(?:has\s+been|have\s+been|was|is|been)\s+(?:delayed|postponed|deferred|paused)\b", re.I
         ),
         Status.DELAYED,
     ),
@@ -333,3 +333,43 @@ def _revised(text: str, today: date, fy_year: int | None, fy_month: int) -> Pars
             if parsed.due is not None:
                 return parsed
     return None
+
+
+_RAG_LETTERS = {"b": Status.COMPLETED, "g": Status.ON_TRACK, "a": Status.AT_RISK, "r": Status.DELAYED}
+_WORD_OR_EMOJI = {**{s.value.casefold(): s for s in Status}, "complete": Status.COMPLETED}
+
+
+def status_of_cell(text: str) -> Status | None:
+    """A Status / RAG / BRAG column's cell: "Green", "G", "A/G" (the worse colour), "Blue",
+    "Completed", "In progress", "🟢", "75%"; None when it names no status."""
+    s = normalise_reply(text).strip(" .:-–—")
+    if not s:
+        return None
+    key = s.casefold()
+    if key in _WORD_OR_EMOJI:
+        return _WORD_OR_EMOJI[key]
+    letters = [p.strip() for p in re.split(r"[/\-–\s]+", key) if p.strip()]
+    if letters and all(p in _RAG_LETTERS or p in _COLOURS for p in letters):
+        # "Amber/Green", "A/G": a split rating reads as its worse colour.
+        order = [Status.DELAYED, Status.AT_RISK, Status.ON_TRACK, Status.COMPLETED]
+        found = [_RAG_LETTERS.get(p) or _COLOURS[p] for p in letters]
+        return min(found, key=order.index)
+    return parse_update_text(s, today=date(2000, 1, 1)).status
+
+
+def infer_status(progress: str) -> Status | None:
+    """The status an imported "Update on Progress" text states, only where it is clear: a
+    leading status word ("Completed: …", "On track – …") or a status phrase in its first
+    sentence ("This was completed and…", "Has been delayed due to Covid")."""
+    clean = normalise_reply(progress)
+    if not clean:
+        return None
+    m = _LEADING.match(clean) or _LEADING_COLOUR.match(clean)
+    if m:
+        return status_of_word(m.group("word"))
+    first = re.split(r"(?<=[.!?;])\s+|\n", clean, maxsplit=1)[0]
+    m = _RAG_ANYWHERE.search(first)
+    if m:
+        return _COLOURS[m.group("word").casefold()]
+    found = [(m.start(), st) for p, st in _ANYWHERE if (m := p.search(first))]
+    return min(found, key=lambda f: f[0])[1] if found else None
