@@ -122,6 +122,10 @@ _ANYWHERE: list[tuple[re.Pattern, Status]] = [
     (re.compile(r"\b(?:not\s+on\s+track|off[\s-]track)\b", re.I), Status.AT_RISK),
     (re.compile(r"\bno\s+progress\b", re.I), Status.NOT_STARTED),
     (re.compile(r"\bon[\s-]hold\b", re.I), Status.PENDING),
+    (
+        re.compile(r"\b(?:continues\s+to\s+be|remains|is\s+still|still)\s+on-?\s?going\b", re.I),
+        Status.ONGOING,
+    ),
     (re.compile(r"\bbehind(?:\s+schedule)?\b", re.I), Status.DELAYED),
     (re.compile(r"\b(?:on[\s-]?track|on\s+schedule|on\s+target)\b", re.I), Status.ON_TRACK),
     (re.compile(r"\bat[\s-]risk\b", re.I), Status.AT_RISK),
@@ -135,7 +139,8 @@ _ANYWHERE: list[tuple[re.Pattern, Status]] = [
     ),
     (
         re.compile(
-            r"\b(?:has\s+been|have\s+been|was|is|been)\s+(?:delayed|postponed|deferred|paused)\b", re.I
+            r"\b(?:has\s+been|have\s+been|was|is|been)\s+(?:delayed|postponed|deferred|paused)\b",
+            re.I,
         ),
         Status.DELAYED,
     ),
@@ -335,7 +340,12 @@ def _revised(text: str, today: date, fy_year: int | None, fy_month: int) -> Pars
     return None
 
 
-_RAG_LETTERS = {"b": Status.COMPLETED, "g": Status.ON_TRACK, "a": Status.AT_RISK, "r": Status.DELAYED}
+_RAG_LETTERS = {
+    "b": Status.COMPLETED,
+    "g": Status.ON_TRACK,
+    "a": Status.AT_RISK,
+    "r": Status.DELAYED,
+}
 _WORD_OR_EMOJI = {**{s.value.casefold(): s for s in Status}, "complete": Status.COMPLETED}
 
 
