@@ -148,8 +148,7 @@ def build_spec(
             leading = parsed.status is not None and parsed.status == inferred
             progress = ProgressSpec(
                 # The status cell is part of what was written: a change to it is a new update.
-                text=row.progress_text
-                + (f"\n[{row.status_text}]" if row.status_text else ""),
+                text=row.progress_text + (f"\n[{row.status_text}]" if row.status_text else ""),
                 status=status.value if status else None,
                 commentary=parsed.commentary if leading else parsed_text(row.progress_text),
             )
@@ -226,7 +225,7 @@ def import_plan(
     """Read ``path`` and write it to the store in one transaction (rolled back if dry)."""
     path = Path(path)
     table = read_plan(path)
-    name = plan_name or _default_name(table, path)
+    name = plan_name or _plan_to_update(engine, table, path)
     counts = StatusCounts()
     try:
         spec, unread = build_spec(
@@ -261,6 +260,27 @@ def import_plan(
         dry_run=dry_run,
         statuses=counts,
     )
+
+
+def _plan_to_update(engine: Engine, table: PlanTable, path: Path) -> str:
+    """The plan an import with no --plan updates: the one with this name; else the one whose
+    title matches; else the only plan loaded (a re-import from "plan v2 (final).xlsx");
+    else a new plan named after the title or file."""
+    from storage.engine import read_session
+    from storage.queries import list_plans
+
+    name = _default_name(table, path)
+    with read_session(engine) as s:
+        plans = list_plans(s)
+    if any(p.name == name for p in plans):
+        return name
+    title = " ".join(table.title.split())
+    same_title = [p for p in plans if title and " ".join(p.title.split()) == title]
+    if len(same_title) == 1:
+        return same_title[0].name
+    if len(plans) == 1:
+        return plans[0].name
+    return name
 
 
 def _default_name(table: PlanTable, path: Path) -> str:
