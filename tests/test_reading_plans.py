@@ -108,3 +108,30 @@ def test_replies_on_a_dotted_plan(engine):
     assert isinstance(moved, UpdateStored)
     assert (moved.update.status, moved.update.revised_due.isoformat()) == ("Delayed", "2019-12-31")
     assert isinstance(handle_reply(service, nursing, "G1 done", source="console"), Refusal)
+
+
+def test_owners_given_as_emails_are_people_matched_by_email(engine, tmp_path):
+    from storage.engine import write_session
+    from storage.models import ActionOwner, Owner
+    from storage.people import upsert_person
+
+    with write_session(engine) as s:
+        upsert_person(s, "Julie F.", email="Julie.Fellows@nhs.net", now=CLOCK.now())
+    plan = tmp_path / "owners.csv"
+    plan.write_text(
+        "Ref,Action,Deadline,Owner\n"
+        'A1.,Run the workshops,Mar-20,"julie.fellows@nhs.net / robert.tredwell@nhs.net"\n'
+        "A2.,Publish the offer,Jul-19,Director of Corporate Affairs\n",
+        encoding="utf-8",
+    )
+    import_plan(engine, CLOCK, plan, plan_name="Owners")
+    with read_session(engine) as s:
+        owners = {
+            o.name: (o.kind, o.email)
+            for o in s.exec(select(Owner).join(ActionOwner, ActionOwner.owner_id == Owner.id))
+        }
+    assert owners == {
+        "Julie F.": ("person", "Julie.Fellows@nhs.net"),  # the person already known
+        "Robert Tredwell": ("person", "robert.tredwell@nhs.net"),
+        "Director of Corporate Affairs": ("role", None),
+    }

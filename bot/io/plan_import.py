@@ -14,6 +14,7 @@ from bot.core.clock import Clock
 from bot.core.deadlines import ParsedDeadline, parse_deadline
 from bot.core.people import guess_owner_kind
 from bot.core.update_text import infer_status, parse_update_text, status_of_cell
+from bot.io.owners import owner_email, split_owner_emails
 from bot.io.plan_reader import read_plan
 from bot.io.plan_table import PlanFileError, PlanTable
 from storage.engine import write_session
@@ -160,7 +161,7 @@ def build_spec(
                 theme_tags=list(row.theme_tags),
                 objective=row.objective,
                 deadline=_deadline_spec(deadline),
-                owners=[OwnerSpec(name, guess_owner_kind(name)) for name in row.owners],
+                owners=[_owner_spec(name) for name in split_owner_emails(row.owners)],
                 progress=progress,
                 source_row=row.source_row,
             )
@@ -174,6 +175,14 @@ def build_spec(
         fy_start_month=fy_start_month,
     )
     return spec, unread
+
+
+def _owner_spec(cell_part: str) -> OwnerSpec:
+    """A person or role; an email in the owner cell names a person, matched by it."""
+    name, email = owner_email(cell_part)
+    if email:
+        return OwnerSpec(name, "person", email)
+    return OwnerSpec(name, guess_owner_kind(name))
 
 
 def parsed_text(text: str) -> str:
