@@ -21,6 +21,53 @@ class UpdateStored:
 
 
 @dataclass(frozen=True)
+class UpdatesStored:
+    """One reply naming several actions ("G3 & G4 done"): each stored where the owner may,
+    the others refused with the reason."""
+
+    stored: tuple[UpdateStored, ...]
+    refused: tuple[Refusal, ...] = ()
+
+    @property
+    def text(self) -> str:
+        parts = [
+            f"{s.action.label}: {s.update.status or 'comment'}"
+            + (f", due {s.update.revised_due:%-d %b %Y}" if s.update.revised_due else "")
+            for s in self.stored
+        ]
+        out = f"Stored {len(self.stored)} updates: " + "; ".join(parts) + "." if parts else ""
+        return " ".join([out, *(r.text for r in self.refused)]).strip()
+
+
+@dataclass(frozen=True)
+class ReassignRequested:
+    """ "This is no longer my action": passed to the programme office, not stored as progress."""
+
+    action: ActionView
+    requested_by: str
+    text: str
+    admins: tuple[OwnerView, ...]  # who will see it
+    request_id: int
+    created: bool = True
+
+    @property
+    def message(self) -> str:
+        who = ", ".join(a.name for a in self.admins) or "the programme office"
+        return (
+            f"Thanks {self.requested_by}: I've asked {who} to reassign {self.action.label} "
+            f"({self.action.text[:80]}). Nothing was stored as progress."
+        )
+
+    @property
+    def admin_message(self) -> str:
+        owners = ", ".join(o.name for o in self.action.owners) or "no one"
+        return (
+            f"Reassignment request from {self.requested_by} for {self.action.label} "
+            f"(owners: {owners}): “{self.text}”"
+        )
+
+
+@dataclass(frozen=True)
 class AskStatus:
     """We know the action but not the status: ask with status buttons."""
 
@@ -132,6 +179,8 @@ class AwayNotice:
 
 Reply = (
     UpdateStored
+    | UpdatesStored
+    | ReassignRequested
     | AskStatus
     | AskAction
     | Refusal

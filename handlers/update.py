@@ -8,13 +8,21 @@ import re
 from datetime import date
 
 from bot.core.people import Actor, covers, owns
+from bot.core.refs import RefIndex, leading_refs
 from bot.core.service import PlanService, Refused
 from bot.core.statuses import Status
-from bot.core.update_text import parse_update_text
-from handlers.replies import AskAction, AskStatus, Problem, Refusal, Reply, UpdateStored
+from bot.core.update_text import normalise_reply, parse_update_text
+from handlers.replies import (
+    AskAction,
+    AskStatus,
+    Problem,
+    ReassignRequested,
+    Refusal,
+    Reply,
+    UpdatesStored,
+    UpdateStored,
+)
 from storage.queries import ActionView, NotFound, PlanSnapshot
-
-_TOKEN = re.compile(r"[A-Za-z]{1,4}-?\d{1,4}[a-z]?|#\d+")
 
 
 def handle_status(
@@ -72,8 +80,8 @@ def handle_reply(
     external_id: str | None = None,
 ) -> Reply:
     """A free-text reply, in a nudge's thread (``context_action_ids`` = what it listed) or a
-    direct message that names a reference."""
-    text = text.strip()
+    direct message that names one or more references ("L2. done", "G3 & G4 on track")."""
+    text = normalise_reply(text)
     if not text:
         return Problem(
             "That message was empty: reply with a status and a comment, e.g. "
@@ -83,11 +91,11 @@ def handle_reply(
         snap = service.snapshot()
     except NotFound as exc:
         return Problem(str(exc))
-    action, rest = _find_action(snap, text)
-    if action is None:
+    actions, rest = find_actions(snap, text)
+    if not actions:
         candidates = _candidates(snap, actor, context_action_ids)
         if len(candidates) == 1:
-            action = candidates[0]
+            actions = [candidates[0]]
         else:
             return AskAction(tuple(candidates[:20]) or (), text)
     today = service.today(snap)
@@ -97,49 +105,89 @@ def handle_reply(
         fy_start_year=snap.plan.fy_start_year,
         fy_start_month=snap.plan.fy_start_month,
     )
+    if parsed.problem:
+        # A date that cannot be a date: say so and store nothing, not half the reply.
+        return Problem(
+            f"{parsed.problem}, so nothing was stored. Send the update again with a real "
+            "date, e.g. 'pushed back to 28/02/2020' or 'end of February'."
+        )
+    if parsed.reassign:
+        return _reassign(service, actor, snap, actions, text, source, external_id)
     revised_text = parsed.revised.text if parsed.revised and parsed.revised.due else None
     if parsed.status is None:
-        return AskStatus(action, parsed.commentary, revised_text)
-    try:
-        stored = service.record_update(
-            actor,
-            action.id,
-            status=parsed.status.value,
-            commentary=parsed.commentary,
-            source=source,
-            revised_text=revised_text,
-            revised_due=parsed.revised_due if revised_text else None,
-            external_id=external_id,
-            snapshot=snap,
+        return AskStatus(actions[0], parsed.commentary, revised_text)
+    stored: list[UpdateStored] = []
+    refused: list[Refusal] = []
+    for action in actions:
+        eid = external_id
+        if external_id and len(actions) > 1:
+            eid = f"{external_id}:{action.id}"  # one idempotent update per action named
+        try:
+            done = service.record_update(
+                actor,
+                action.id,
+                status=parsed.status.value,
+                commentary=parsed.commentary,
+                source=source,
+                revised_text=revised_text,
+                revised_due=parsed.revised_due if revised_text else None,
+                external_id=eid,
+                snapshot=snap,
+            )
+        except Refused as exc:
+            refused.append(Refusal(str(exc)))
+            continue
+        stored.append(UpdateStored(done.action, done.update, done.created, done.signoff))
+    if len(actions) == 1:
+        return stored[0] if stored else refused[0]
+    if not stored:
+        return refused[0] if len(refused) == 1 else Refusal(" ".join(r.text for r in refused))
+    return UpdatesStored(tuple(stored), tuple(refused))
+
+
+def _reassign(service, actor, snap, actions, text, source, external_id) -> Reply:
+    """Pass "no longer my action" to the administrators, for the actions the actor owns."""
+    replies = []
+    for action in actions:
+        if not service.can_update(actor, action, snap):
+            from bot.core.people import refusal
+
+            return Refusal(refusal(actor, action))
+        eid = f"{external_id}:{action.id}" if external_id and len(actions) > 1 else external_id
+        req_id, created, admins = service.request_reassign(
+            actor, action, text, source=source, external_id=eid
         )
-    except Refused as exc:
-        return Refusal(str(exc))
-    return UpdateStored(stored.action, stored.update, stored.created, stored.signoff)
+        replies.append(ReassignRequested(action, actor.display_name, text, admins, req_id, created))
+    return replies[0]
 
 
-def _find_action(snap: PlanSnapshot, text: str) -> tuple[ActionView | None, str]:
-    """A reference named in the text, and the text without it. Only references that exist in
-    the plan count, so "Q2" or "L4" in prose that is not a reference is left alone."""
-    refs = {(a.ref or "").casefold(): a for a in snap.actions if a.ref}
-    ids = {f"#{a.id}": a for a in snap.actions}
-    found: list[tuple[ActionView, re.Match]] = []
-    for m in _TOKEN.finditer(text):
-        token = m.group(0).casefold()
-        a = refs.get(token) or ids.get(token)
-        if a is not None and all(a.id != f.id for f, _ in found):
-            found.append((a, m))
-    if len(found) != 1:
-        return None, text
-    a, m = found[0]
-    before, after = text[: m.start()].strip(), text[m.end() :].strip(" :,-–—.")
-    # "Update on L4: done", "Re L4 - done": the words before the reference only say which.
-    if re.fullmatch(
-        r"(?:(?:an?\s+)?update|re|for|on|about|ref|action)?[\s:,-]*(?:on|for|to)?[\s:,-]*",
-        before,
-        re.I,
-    ):
-        before = ""
-    return a, f"{before} {after}".strip()
+def find_actions(snap: PlanSnapshot, text: str) -> tuple[list[ActionView], str]:
+    """The actions a reply is about and the text without their references: the references
+    that open it ("G3 & G4 done", "✅ V14. done", "Re L4 -"), else the one reference it
+    names anywhere (never a bare number there). Only references in the plan count, so "Q2"
+    or "L4" in prose that is no reference is left alone."""
+    hits = RefIndex(snap.actions).find_in(text)
+    chosen = leading_refs(text, hits)
+    if not chosen:
+        named = [h for h in hits if not h.written.strip(".)").replace(".", "").isdigit()]
+        if len(named) != 1:
+            return [], text
+        chosen = named
+    opener = text[: chosen[0].start]
+    tail = text[chosen[-1].end :]
+    if _INTRO.fullmatch(opener):
+        # Only introduces the reference ("Update on L4:"); keep any emoji ("✅ V14 done").
+        opener = "".join(ch for ch in opener if not ch.isascii() and not ch.isspace())
+    tail = _LIST_TAIL.sub("", tail)
+    return [h.action for h in chosen], f"{opener} {tail}".strip()
+
+
+_INTRO = re.compile(
+    r"[\W_]*(?:(?:an?\s+)?updates?|re|for|on|about|ref|actions?)?[\W_]*(?:on|for|to)?[\W_]*",
+    re.I,
+)
+# What joins the references to the status: "L2.: done", "G3 & G4 - both done".
+_LIST_TAIL = re.compile(r"^[\s:,\-–—.)]*(?:(?:are\s+)?(?:both|all|each)\b)?[\s:,\-–—]*", re.I)
 
 
 def _candidates(snap: PlanSnapshot, actor: Actor, context: tuple[int, ...]) -> list[ActionView]:

@@ -51,6 +51,8 @@ class Plan(SQLModel, table=True):
     )
     created_at: datetime
     updated_at: datetime
+    # `plan delete`: the plan and its history stay in the database, out of every command.
+    archived_at: datetime | None = Field(default=None)
 
 
 class Theme(SQLModel, table=True):
@@ -308,3 +310,18 @@ class AuditEntry(SQLModel, table=True):
     subject: str = Field(default="", max_length=300)
     subject_owner_id: int | None = Field(default=None, index=True)
     details: str = Field(default="", sa_column=_text(nullable=False, server_default=""))
+
+
+class ReassignRequest(SQLModel, table=True):
+    """An owner's "this is no longer my action": for the programme office to act on. It is
+    not progress, so it is kept apart from the update log."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    action_id: int = Field(foreign_key="action.id", index=True)
+    requested_by_id: int | None = Field(default=None, foreign_key="owner.id")
+    requested_by_name: str = Field(default="", max_length=200)
+    text: str = Field(sa_column=_text(nullable=False))
+    source: str = Field(default="reply", max_length=20)
+    external_id: str | None = Field(default=None, max_length=200, unique=True)
+    created_at: datetime
+    resolved_at: datetime | None = Field(default=None)

@@ -12,6 +12,7 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from sqlalchemy import func
 from sqlmodel import Session, select
 
 from storage.cache import apply_to_action_cache
@@ -37,6 +38,7 @@ def text_key(text: str) -> str:
 class OwnerSpec:
     name: str
     kind: str  # "person" | "role"
+    email: str | None = None  # an owner cell that gave an email: matched to people by it
 
 
 @dataclass
@@ -168,6 +170,33 @@ def _sync_owners(session, spec, now, report) -> dict[str, Owner]:
     wanted = {o.name: o for a in spec.actions for o in a.owners}
     existing = {o.name: o for o in session.exec(select(Owner).where(Owner.name.in_(list(wanted))))}
     for name, o in wanted.items():
+        if o.email:
+            # An owner written as an email is the person with that email, whatever their name.
+            by_email = session.exec(
+                select(Owner).where(
+                    func.lower(Owner.email) == o.email.lower(), Owner.kind == "person"
+                )
+            ).first()
+            if by_email is not None:
+                existing[name] = by_email
+                continue
+            if name in existing and existing[name].kind == "person":
+                if not existing[name].email:
+                    existing[name].email = o.email
+                    session.add(existing[name])
+                continue
+            if name in existing:
+                # The name is a role's: keep the person apart, named by their email.
+                name_for = o.email
+                existing[name] = session.exec(
+                    select(Owner).where(Owner.name == name_for)
+                ).first() or Owner(name=name_for, kind="person", email=o.email, created_at=now)
+                session.add(existing[name])
+                continue
+            existing[name] = Owner(name=name, kind="person", email=o.email, created_at=now)
+            session.add(existing[name])
+            report.owners_created += 1
+            continue
         if name not in existing:
             existing[name] = Owner(name=name, kind=o.kind, created_at=now)
             session.add(existing[name])

@@ -116,11 +116,15 @@ def _owner_views(session: Session) -> dict[int, OwnerView]:
 def get_plan(session: Session, name: str | None = None) -> Plan:
     """The named plan; with no name, the only plan (an error if there are none or several)."""
     if name:
-        plan = session.exec(select(Plan).where(Plan.name == name)).first()
+        plan = session.exec(
+            select(Plan).where(Plan.name == name, Plan.archived_at.is_(None))
+        ).first()
         if plan is None:
             raise NotFound(f"no plan named {name!r}")
         return plan
-    plans = list(session.exec(select(Plan).order_by(Plan.id).limit(2)))
+    plans = list(
+        session.exec(select(Plan).where(Plan.archived_at.is_(None)).order_by(Plan.id).limit(2))
+    )
     if not plans:
         raise NotFound("no plan loaded yet: import one with `progressbot import FILE`")
     if len(plans) > 1:
@@ -128,8 +132,12 @@ def get_plan(session: Session, name: str | None = None) -> Plan:
     return plans[0]
 
 
-def list_plans(session: Session) -> list[Plan]:
-    return list(session.exec(select(Plan).order_by(Plan.id)))
+def list_plans(session: Session, *, archived: bool = False) -> list[Plan]:
+    """The loaded plans (with ``archived``, the deleted ones too)."""
+    query = select(Plan).order_by(Plan.id)
+    if not archived:
+        query = query.where(Plan.archived_at.is_(None))
+    return list(session.exec(query))
 
 
 def plan_snapshot(

@@ -10,6 +10,8 @@ SEEDS_DIR defaults to ../shared/seeds next to the repository. Writes:
   tables, one page-chunk per table, with each priority's heading before its first table.
 - tests/fixtures/bad/* — files every one of which must be refused with its own message.
 - bot/data/sample_plan.csv and sample_people.csv — the console's bundled sample plan.
+- tests/fixtures/plans/seed000_dotted_rag.csv / .xlsx — the sample plan with references
+  written "G1.", a RAG column holding each status, and no status words in the progress text.
 
 The built files are committed; rebuilding gives the same bytes (zip timestamps are fixed).
 """
@@ -262,6 +264,44 @@ def sample_plan_rows(seed000: Path) -> list[list[str]]:
     return rows
 
 
+# Seed 000's statuses as BRAG colours, for a plan that keeps its status in a RAG column.
+_BRAG = {
+    "completed": "Blue",
+    "on track": "Green",
+    "ongoing": "Green",
+    "pending": "Amber",
+    "developing": "Amber",
+    "delayed": "Red",
+}
+_LEADING_WORD = re.compile(
+    r"^(Completed|On track|Ongoing|Pending|Developing|Delayed)\s*[:\-–]\s*", re.I
+)
+
+
+def dotted_rag_rows(sample_rows: list[list[str]]) -> list[list[str]]:
+    """The sample plan as many programme offices keep it: references written "G1.", a RAG
+    column holding the status, and the status word taken out of the progress text."""
+    out = [
+        ["Ref.", "Theme", "Objective", "Action", "Deadline", "Owner", "RAG", "Update on Progress"]
+    ]
+    for ref, theme, _tags, objective, action, deadline, owner, progress in sample_rows[1:]:
+        m = _LEADING_WORD.match(progress)
+        rag = _BRAG[m.group(1).lower()] if m else ""
+        out.append(
+            [
+                f"{ref}.",
+                theme,
+                objective,
+                action,
+                deadline,
+                owner,
+                rag,
+                progress[m.end() :] if m else progress,
+            ]
+        )
+    return out
+
+
 # ---- bad files --------------------------------------------------------------------------
 
 
@@ -379,7 +419,11 @@ def main(argv: list[str]) -> None:
     write_xlsx(PLANS / "seed004.xlsx", {"Action plan": rows004})
     write_seed004_docx(PLANS / "seed004.docx", chunks)
 
-    write_csv(DATA / "sample_plan.csv", sample_plan_rows(seed000))
+    sample = sample_plan_rows(seed000)
+    write_csv(DATA / "sample_plan.csv", sample)
+    dotted = dotted_rag_rows(sample)
+    write_csv(PLANS / "seed000_dotted_rag.csv", dotted)
+    write_xlsx(PLANS / "seed000_dotted_rag.xlsx", {"Plan": dotted})
     write_csv(DATA / "sample_people.csv", [["name", "email", "role"], *map(list, SAMPLE_PEOPLE)])
 
     build_bad(PLANS / "seed004.xlsx")

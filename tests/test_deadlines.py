@@ -237,3 +237,43 @@ def test_explicit_days(text, due):
 def test_two_digit_year_is_flagged():
     d = parse_deadline("June 21")
     assert d.due == D(2021, 6, 30) and not d.sure and "two-digit" in d.note
+
+
+# Deadlines as spreadsheets and programme offices write them (issue 7), plan year 2019/20:
+# (as written, due now, kind, sure, revision chain or None)
+AS_WRITTEN = [
+    ("Jul-19", D(2019, 7, 31), "fixed", True, None),  # Excel's mmm-yy
+    ("Mar-20", D(2020, 3, 31), "fixed", True, None),
+    ("Sept 20", D(2020, 9, 30), "fixed", False, None),  # two-digit year: read, flagged
+    ("Q3 19/20", D(2019, 12, 31), "fixed", True, None),
+    ("Q1 2020/21", D(2020, 6, 30), "fixed", True, None),
+    ("w/c 3 Feb", D(2020, 2, 7), "fixed", False, None),  # Friday of that week, plan's year
+    ("w/c 3 Feb 2020", D(2020, 2, 7), "fixed", True, None),
+    ("week commencing 10/02/2020", D(2020, 2, 14), "fixed", True, None),
+    ("end Q4", D(2020, 3, 31), "fixed", True, None),
+    (
+        "31st March 2021 (revised from 30th September 2020)",
+        D(2021, 3, 31),
+        "fixed",
+        True,
+        [D(2020, 9, 30), D(2021, 3, 31)],
+    ),
+    ("March 2021 (was Sept 2020)", D(2021, 3, 31), "fixed", True, [D(2020, 9, 30), D(2021, 3, 31)]),
+    ("TBC", None, "unknown", False, [None]),
+]
+
+
+@pytest.mark.parametrize(("text", "due", "kind", "sure", "chain"), AS_WRITTEN)
+def test_as_written(text, due, kind, sure, chain):
+    d = parse_deadline(text, fy_start_year=2019)
+    assert (d.due, d.kind, d.sure) == (due, kind, sure)
+    assert [s.due for s in d.steps] == (chain or [due])
+    assert d.text == text
+    if not sure:
+        assert d.note  # flagged for the administrator, never silently invented
+
+
+def test_yearless_day_in_conversation_is_the_next_one():
+    # dateparser would read "31st January" against the wall clock; today is injected.
+    assert parse_deadline("31st January", today=D(2020, 1, 10)).due == D(2020, 1, 31)
+    assert parse_deadline("3 Feb", today=D(2020, 3, 1)).due == D(2021, 2, 3)

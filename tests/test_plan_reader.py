@@ -500,7 +500,9 @@ def test_second_column_for_a_field_is_ignored_with_a_warning():
     )
     assert table.rows[0].owners == ["Chief Officer"]
     assert any("'Owner' also looks like the owner column" in w for w in table.warnings)
-    assert any("'RAG status' is not imported" in w for w in table.warnings)
+    # A RAG column is imported now (issue 7): the status of the row's progress.
+    assert table.rows[0].status_text == "Green"
+    assert table.columns["status"] == "RAG status"
 
 
 def test_header_synonyms():

@@ -65,7 +65,10 @@ def test_leading_status(text, status, commentary):
     [
         "I am done with the first half",
         "Workshops booked for 12 March",
-        "We are on track I think",
+        # "We are on track I think" used to be here; a programme officer reads it as On
+        # track, and so does the parser now (tests/test_replies_as_written.py).
+        "ask Sarah",
+        "see attached",
         "",
     ],
 )

@@ -163,8 +163,16 @@ def plan_set(
             "the default) or workspace (anyone in the chat workspace)",
         ),
     ] = None,
+    fy_month: Annotated[
+        int | None,
+        typer.Option(
+            "--fy-month", min=1, max=12, help="Month the financial year starts (4 = April)"
+        ),
+    ] = None,
+    as_json: JsonOpt = False,
 ) -> None:
-    """Change the plan's settings (only those given)."""
+    """Change the plan's settings (only those given); a new financial year re-reads the
+    quarter deadlines and lists what moved."""
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
     from bot.cli.people_cmds import cli_actor
@@ -188,6 +196,8 @@ def plan_set(
             raise CliError(f"--timezone: unknown time zone {timezone!r}") from None
     if readers is not None and readers not in ("members", "workspace"):
         raise CliError(f"--readers: {readers!r} is neither 'members' nor 'workspace'")
+    from bot.core.fy_reread import reread_deadlines
+
     settings = Settings()
     engine = open_engine(settings)
     changed = {
@@ -198,6 +208,7 @@ def plan_set(
             policy_json=policy,
             timezone=timezone,
             fy_start_year=fy_start,
+            fy_start_month=fy_month,
             readers=readers,
         ).items()
         if v is not None
@@ -205,8 +216,13 @@ def plan_set(
     now = SystemClock().now()
     with write_session(engine) as s:
         p = get_plan(s, plan or settings.plan_name or None)
+        old_year, old_month = p.fy_start_year, p.fy_start_month
         before = {k: getattr(p, k) for k in changed}
         update_plan(s, p, now=now, **changed)
+        moved = []
+        if (p.fy_start_year, p.fy_start_month) != (old_year, old_month):
+            # Quarter deadlines depend on the financial year: re-read them, say what moved.
+            moved = reread_deadlines(s, p, old_year=old_year, old_month=old_month, now=now)
         name = p.name
         record(
             s,
@@ -217,7 +233,27 @@ def plan_set(
             before=before,
             after=changed,
         )
+    if as_json:
+        emit_json({"plan": name, "moved": [_moved_dict(m) for m in moved]})
+        return
     out.print(f"Plan “{name}” updated.")
+    if fy_start is not None or fy_month is not None:
+        out.print(f"{len(moved)} deadlines re-read in the new financial year.")
+    for m in moved:
+        out.print(f"  {m.ref}: {m.deadline_text!r} {_day(m.old)} → {_day(m.new)}")
+
+
+def _day(d) -> str:
+    return f"{d:%-d %b %Y}" if d else "no date"
+
+
+def _moved_dict(m) -> dict:
+    return {
+        "ref": m.ref,
+        "deadline": m.deadline_text,
+        "old": m.old.isoformat() if m.old else None,
+        "new": m.new.isoformat() if m.new else None,
+    }
 
 
 @plan_app.command("lead")
@@ -256,3 +292,85 @@ def plan_lead(
             lead=lead.name if lead else None,
         )
         out.print(f"{t.name}: lead is now {lead.name if lead else 'nobody'}.")
+
+
+@plan_app.command("list")
+def plan_list(
+    archived: Annotated[
+        bool, typer.Option("--archived", help="Include deleted (archived) plans")
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """The plans loaded: name, title, actions and updates."""
+    from storage.engine import read_session
+    from storage.plans import plan_counts
+    from storage.queries import list_plans
+
+    engine = open_engine(Settings())
+    rows = []
+    with read_session(engine) as s:
+        for p in list_plans(s, archived=archived):
+            actions, updates = plan_counts(s, p.id)
+            rows.append(
+                {
+                    "name": p.name,
+                    "title": p.title,
+                    "actions": actions,
+                    "updates": updates,
+                    "archived": p.archived_at.isoformat() if p.archived_at else None,
+                }
+            )
+    if as_json:
+        emit_json(rows)
+        return
+    if not rows:
+        out.print("No plans loaded: `progressbot import FILE`.")
+    for r in rows:
+        gone = " (deleted)" if r["archived"] else ""
+        out.print(f"{r['name']}{gone}: {r['actions']} actions, {r['updates']} updates")
+
+
+@plan_app.command("rename")
+def plan_rename(
+    old: Annotated[str, typer.Argument(help="The plan's current name")],
+    new: Annotated[str, typer.Argument(help="Its new name")],
+) -> None:
+    """Rename a plan (its actions and history stay with it)."""
+    from storage.engine import write_session
+    from storage.plans import rename_plan
+    from storage.queries import get_plan
+
+    engine = open_engine(Settings())
+    with write_session(engine) as s:
+        try:
+            rename_plan(s, get_plan(s, old), new, now=SystemClock().now())
+        except ValueError as exc:
+            raise CliError(str(exc)) from None
+    out.print(f"Plan “{old}” is now “{' '.join(new.split())}”.")
+
+
+@plan_app.command("delete")
+def plan_delete(
+    name: Annotated[str, typer.Argument(help="The plan to delete")],
+    yes: Annotated[bool, typer.Option("--yes", help="Don't ask for confirmation")] = False,
+) -> None:
+    """Delete a plan from every command. Its actions and updates are archived in the
+    database, never lost (`plan list --archived` shows it)."""
+    from storage.engine import read_session, write_session
+    from storage.plans import archive_plan, plan_counts
+    from storage.queries import get_plan
+
+    engine = open_engine(Settings())
+    with read_session(engine) as s:
+        p = get_plan(s, name)
+        actions, updates = plan_counts(s, p.id)
+    if not yes and not typer.confirm(
+        f"Delete plan “{name}” ({actions} actions, {updates} updates, which stay archived)?"
+    ):
+        raise CliError("not deleted")
+    with write_session(engine) as s:
+        kept = archive_plan(s, get_plan(s, name), now=SystemClock().now())
+    out.print(
+        f"Plan “{name}” deleted: {kept[0]} actions and {kept[1]} updates archived "
+        "(see `plan list --archived`)."
+    )

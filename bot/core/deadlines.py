@@ -1,6 +1,7 @@
 """Reads deadlines as plans write them: "Quarter 2", "Q4 2020/21", "By end June 2020",
 "April/May 2016", "March 2016 onwards", "By September 2020 Revised 31 st March 2021",
-"31/03/2021". Keeps the text as written, returns the date now due (the last revision), the
+"31/03/2021", "Jul-19", "Q3 19/20", "w/c 3 Feb", "31st March 2021 (revised from 30th
+September 2020)", "TBC" (no date, flagged). Keeps the text as written, returns the date now due (the last revision), the
 kind (fixed, range, ongoing, unknown), the chain of revisions and whether it is sure.
 
 The plan grammar is recognised here with regular expressions; only a leftover that looks
@@ -13,7 +14,7 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from functools import lru_cache
 
 MONTHS = {
@@ -56,11 +57,11 @@ _ONWARDS = re.compile(
 _TBC = re.compile(r"^(?:tbc|tba|tbd|to\s+be\s+(?:confirmed|agreed|determined|decided))$", re.I)
 # Filler words before or after the date itself.
 _LEAD = re.compile(
-    r"^(?:(?:to\s+be\s+)?complete[d]?\s+(?:in|by)|by\s+the\s+end\s+of|by\s+end\s+of|by\s+end|by|end\s+of|end|due|deadline|target|before|no\s+later\s+than|in|during|from|w/?c|week\s+commencing)\b[\s:,]*",
+    r"^(?:(?:to\s+be\s+)?complete[d]?\s+(?:in|by)|by\s+the\s+end\s+of|by\s+end\s+of|by\s+end|by|end\s+of|end|due|deadline|target|before|no\s+later\s+than|in|during|from)\b[\s:,]*",
     re.I,
 )
 _QUARTER = re.compile(
-    r"^(?:q|qtr|quarter)\s*(?P<q>[1-4])(?:\s*(?:of\s+)?(?:fy\s*)?(?P<y1>\d{4})(?:\s*[/-]\s*(?P<y2>\d{2,4}))?)?$",
+    r"^(?:q|qtr|quarter)\s*(?P<q>[1-4])(?:\s*(?:of\s+)?(?:fy\s*)?(?:(?P<y1>\d{4})(?:\s*[/-]\s*(?P<y2>\d{2,4}))?|(?P<s1>\d{2})\s*[/-]\s*(?P<s2>\d{2})))?$",
     re.I,
 )
 _NUMERIC = re.compile(r"^(?P<d>\d{1,2})[/.-](?P<m>\d{1,2})[/.-](?P<y>\d{4}|\d{2})$")
@@ -72,6 +73,22 @@ _MONTH_DAY_YEAR = re.compile(
     rf"^(?P<m>{_MONTH})\s+(?P<d>\d{{1,2}})\s*(?:st|nd|rd|th)?,?\s+(?P<y>\d{{4}})$", re.I
 )
 _MONTH_YEAR = re.compile(rf"^(?P<m>{_MONTH}),?\s+(?P<y>{_YEAR})$", re.I)
+# Excel's mmm-yy display format: "Jul-19", "Mar-20" (unambiguous, unlike "June 21").
+_EXCEL_MONTH = re.compile(rf"^(?P<m>{_MONTH})\s*[-'’]\s*(?P<y>\d{{2}})$", re.I)
+_DAY_MONTH = re.compile(
+    rf"^(?P<d>\d{{1,2}})\s*(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<m>{_MONTH})$|"
+    rf"^(?P<m2>{_MONTH})\s+(?P<d2>\d{{1,2}})\s*(?:st|nd|rd|th)?$",
+    re.I,
+)
+_WEEK_COMMENCING = re.compile(r"^(?:w/?c|week\s+commencing|week\s+beginning|w/?b)\b\.?\s*", re.I)
+# "31st March 2021 (revised from 30th September 2020)", "March 2021 (was Sept 2020)":
+# the date written first is the one now in force; the bracket names the old one.
+_REVISED_FROM = re.compile(
+    r"^(?P<new>.+?)\s*[(\[]?\s*(?:revised|moved|changed|amended|extended|slipped)\s+from\s+"
+    r"(?P<old>[^)\]]+)[)\]]?\s*$|"
+    r"^(?P<new2>.+?)\s*[(\[]\s*(?:was|originally|previously|orig\.?|formerly)\s+(?P<old2>[^)\]]+)[)\]]\s*$",
+    re.I,
+)
 _MONTH_ONLY = re.compile(rf"^(?P<m>{_MONTH})$", re.I)
 _RANGE = re.compile(
     rf"^(?P<m1>{_MONTH})(?:\s+(?P<y1>{_YEAR}))?{_DASH}(?P<m2>{_MONTH})(?:,?\s+(?P<y2>{_YEAR}))?$",
@@ -143,7 +160,19 @@ def _parse(text: str, fy_year: int | None, fy_month: int, today: date | None) ->
     written = " ".join(text.split())
     if not written:
         return ParsedDeadline("", None, "unknown", False, (), note="no deadline given")
-    parts = _split_revisions(written)
+    m = _REVISED_FROM.match(written)
+    if m:
+        new, old = (
+            (m.group("new"), m.group("old"))
+            if m.group("new")
+            else (
+                m.group("new2"),
+                m.group("old2"),
+            )
+        )
+        parts = [old.strip(" ,;:"), new.strip(" ,;:")]
+    else:
+        parts = _split_revisions(written)
     steps: list[DeadlineStep] = []
     pieces: list[_Piece] = []
     for part in parts:
@@ -199,6 +228,17 @@ def _year(y: str) -> int:
 
 
 def _piece(s: str, fy_year: int | None, fy_month: int, today: date | None) -> _Piece:
+    if not _WEEK_COMMENCING.match(s):
+        return _date_piece(s, fy_year, fy_month, today)
+    # "w/c 3 Feb 2020": due by the end of that working week (its Friday).
+    piece = _date_piece(_WEEK_COMMENCING.sub("", s).strip(" .,;:-–—"), fy_year, fy_month, today)
+    if piece.due is None or piece.kind != "fixed":
+        return piece
+    friday = piece.due + timedelta(days=max(0, 4 - piece.due.weekday()))
+    return _Piece(friday, "fixed", piece.sure, note=piece.note)
+
+
+def _date_piece(s: str, fy_year: int | None, fy_month: int, today: date | None) -> _Piece:
     if not s:
         return _Piece(None, "unknown", False, note="no date in it")
     if _ONGOING.match(s):
@@ -211,7 +251,11 @@ def _piece(s: str, fy_year: int | None, fy_month: int, today: date | None) -> _P
         return _Piece(None, "unknown", False, note="to be confirmed")
     m = _QUARTER.match(s)
     if m:
-        return _quarter(int(m.group("q")), m.group("y1"), m.group("y2"), fy_year, fy_month, today)
+        if m.group("s1"):
+            y1, y2 = str(2000 + int(m.group("s1"))), m.group("s2")
+        else:
+            y1, y2 = m.group("y1"), m.group("y2")
+        return _quarter(int(m.group("q")), y1, y2, fy_year, fy_month, today)
     m = _NUMERIC.match(s) or _ISO.match(s)
     if m:
         return _day(_year(m.group("y")), int(m.group("m")), int(m.group("d")), s)
@@ -223,9 +267,15 @@ def _piece(s: str, fy_year: int | None, fy_month: int, today: date | None) -> _P
         year = _year(m.group("y"))
         note = "" if len(m.group("y")) == 4 else f"two-digit year {m.group('y')!r} read as {year}"
         return _Piece(month_end(year, MONTHS[_mkey(m.group("m"))]), "fixed", not note, note=note)
+    m = _EXCEL_MONTH.match(s)
+    if m:
+        return _Piece(month_end(_year(m.group("y")), MONTHS[_mkey(m.group("m"))]), "fixed", True)
     m = _RANGE.match(s)
     if m:
         return _range(m, today)
+    m = _DAY_MONTH.match(s)
+    if m:
+        return _yearless_day(m, fy_year, fy_month, today)
     m = _FIN_YEAR.match(s)
     if m:
         y1 = int(m.group("y1"))
@@ -246,6 +296,27 @@ def _piece(s: str, fy_year: int | None, fy_month: int, today: date | None) -> _P
         year = today.year if month >= today.month else today.year + 1
         return _Piece(month_end(year, month), "fixed", True)
     return _fallback(s, today)
+
+
+def _yearless_day(m: re.Match, fy_year: int | None, fy_month: int, today: date | None) -> _Piece:
+    """ "3 Feb", "w/c 3 Feb": the next such day from today; in a plan, the one in its year."""
+    day = int(m.group("d") or m.group("d2"))
+    month = MONTHS[_mkey(m.group("m") or m.group("m2"))]
+    note = ""
+    if today is not None:
+        year = today.year if (month, day) >= (today.month, today.day) else today.year + 1
+    elif fy_year is not None:
+        year = fy_year if month >= fy_month else fy_year + 1
+        note = f"no year: read in the plan's financial year {fy_year}/{(fy_year + 1) % 100:02d}"
+    else:
+        return _Piece(None, "unknown", False, note="a day with no year")
+    try:
+        found = date(year, month, day)
+    except ValueError:
+        return _Piece(
+            None, "unknown", False, note=f"{day} {calendar.month_name[month]} is not a real date"
+        )
+    return _Piece(found, "fixed", not note, note=note)
 
 
 def _mkey(m: str) -> str:

@@ -17,6 +17,7 @@ from functools import lru_cache
 from bot.core.deadlines import MONTHS, month_end
 from bot.core.owing import is_open
 from bot.core.people import Actor, owns
+from bot.core.refs import RefIndex, looks_like_ref
 from bot.core.statuses import Status
 from storage.queries import ActionView, PlanSnapshot
 
@@ -47,7 +48,6 @@ KEYWORDS = (
     "all",
     "help",
 )
-_REF = re.compile(r"^[A-Za-z]{1,4}-?\d{1,4}[a-z]?$|^#\d+$")
 
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -123,16 +123,14 @@ def parse_query(text: str, *, actor: Actor, today: date, snapshot: PlanSnapshot)
             _TEXT_CLAUSES[word](q, arg, snapshot)
             i = j
             continue
-        if _REF.match(words[i]) and i == 0 and len(words) == 1:
-            ref = words[i].lstrip("#")
+        if i == 0 and len(words) == 1 and looks_like_ref(words[i]):
+            # One reference however written ("L2", "l2.", "L2)", "#23", "23"): see refs.py.
+            found = RefIndex(snapshot.actions).lookup(words[i])
             q.ref = words[i]
-            if words[i].startswith("#"):
-                return _add(q, f"action {words[i]}", lambda a, ref=ref: str(a.id) == ref)
-            return _add(
-                q,
-                f"action {words[i].upper()}",
-                lambda a, ref=ref: (a.ref or "").lower() == ref.lower(),
-            )
+            if found is not None:
+                return _add(q, f"action {found.label}", lambda a, fid=found.id: a.id == fid)
+            if not re.fullmatch(r"\d+", words[i]):
+                return _add(q, f"action {words[i].upper()}", lambda a: False)
         # Anything else is a search, so "workshops booked" just works.
         _TEXT_CLAUSES["search"](q, " ".join(words[i:j]) if j > i else words[i], snapshot)
         i = max(j, i + 1)

@@ -18,6 +18,7 @@ from bot.core.digest import Digest
 from bot.core.owing import Owed, OwingPolicy, who_owes_what
 from bot.core.people import Actor, may_update
 from bot.core.query import QueryResult, parse_query, run_query
+from bot.core.refs import RefIndex
 from bot.core.signoff import (
     SignOffDecision,
     SignOffRequest,
@@ -98,14 +99,12 @@ class PlanService:
         return local_today(self.clock, tz)
 
     def find_action(self, snapshot: PlanSnapshot, ref: str) -> ActionView:
-        """An action by its reference (`L4`) or id (`#12`)."""
-        key = ref.strip().lstrip("#").casefold()
-        for a in snapshot.actions:
-            if (a.ref or "").casefold() == key or (
-                ref.strip().startswith("#") and str(a.id) == key
-            ):
-                return a
-        raise NotFound(f"no action {ref.strip()!r} in the plan")
+        """An action by its reference however written (`L4`, `l4.`, `L4)`, `23` in a
+        numbered plan) or id (`#12`); see bot/core/refs.py."""
+        found = RefIndex(snapshot.actions).lookup(ref)
+        if found is None:
+            raise NotFound(f"no action {ref.strip()!r} in the plan")
+        return found
 
     # -- who is acting ----------------------------------------------------------------------
     def actor_for_chat_user(
@@ -246,6 +245,37 @@ class PlanService:
                 signoff_id, fresh, actor.display_name, update.commentary, leads
             )
         return StoredUpdate(fresh, update, created, request)
+
+    def request_reassign(
+        self,
+        actor: Actor,
+        action: ActionView,
+        text: str,
+        *,
+        source: str,
+        external_id: str | None = None,
+    ) -> tuple[int, bool, tuple[OwnerView, ...]]:
+        """Store "this is no longer my action" for the administrators: (request id, created,
+        the administrators who are to act on it)."""
+        from storage.reassign import add_reassign_request
+
+        with write_session(self.engine) as s:
+            req, created = add_reassign_request(
+                s,
+                action.id,
+                by_id=actor.person.id if actor.person else None,
+                by_name=actor.display_name,
+                text=text.strip(),
+                source=source,
+                external_id=external_id,
+                now=self.clock.now(),
+            )
+            admins = tuple(
+                owner_view(o)
+                for o in all_owners(s)
+                if o.is_admin or (o.email or "").casefold() in self.admin_emails
+            )
+            return req.id, created, admins
 
     def _action_now(self, snap: PlanSnapshot, action_id: int) -> ActionView:
         """One action as it reads now (after a write), without reloading the whole plan."""

@@ -1,7 +1,19 @@
-"""Reads a free-text progress reply: "On track: workshops booked for 12 March",
-"completed - signed off by GB", "slipping to end of June", "Done." → status, commentary and
-any revised deadline. Only a leading status word counts ("done" inside a sentence is not a
-status); text with no status keeps its commentary and reports none, so the bot can ask.
+"""Reads a free-text progress reply the way a programme officer would: "On track: workshops
+booked for 12 March", "RAG green", "V8: Amber - paper drafted", "✅ done", "50% complete",
+"we're behind, probably December now", "not done yet", "please reassign" → status,
+commentary, any revised deadline, any impossible date, and whether it asks for reassignment.
+
+What counts as a status, strongest first:
+1. a status that opens the reply: a word or phrase ("Completed", "on hold", "not done"), a
+   RAG/BRAG colour ("Amber - …", "RAG: green"), or an emoji (✅ 🟢 🟠 🔴 ⚠️ 👍, or Slack's
+   ``:white_check_mark:`` codes), optionally after "status:", "we're", "it's", "all", "both";
+2. an unmistakable phrase anywhere ("…, on track for March", "currently on hold",
+   "no progress", "behind schedule", "RAG is amber");
+3. a percentage ("50% complete" is in progress; 100% is complete, 0% not started);
+4. an emoji anywhere ("done ✅").
+"Done" inside a sentence ("I am done with the first half") is not a status; a negated word
+("not done", "not complete") is never Completed. Text with no status keeps its commentary
+and reports none, so the bot can ask.
 """
 
 from __future__ import annotations
@@ -10,51 +22,188 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from bot.core.deadlines import ParsedDeadline, parse_deadline
+from bot.core.deadlines import MONTHS, ParsedDeadline, parse_deadline
 from bot.core.statuses import Status
 
-# Longest phrases first so "not started" wins over "started", "on hold" over "on".
+# Longest and negated phrases first: "not started" before "started", "not done" before
+# "done", "on hold" before "on".
 _PHRASES: list[tuple[str, Status]] = [
-    (r"not\s+yet\s+started|not\s+started|yet\s+to\s+start", Status.NOT_STARTED),
-    (r"on[\s-]?track|ontrack|on\s+target|going\s+to\s+plan", Status.ON_TRACK),
+    (
+        r"not\s+yet\s+started|not\s+started|yet\s+to\s+start|no\s+progress(?:\s+yet)?",
+        Status.NOT_STARTED,
+    ),
+    (
+        r"not\s+(?:yet\s+|quite\s+)?(?:done|complete[d]?|finished|closed|achieved|delivered)"
+        r"(?:\s+yet)?|incomplete|unfinished|still\s+(?:open|in\s+progress|going|ongoing)",
+        Status.ONGOING,
+    ),
+    (r"not\s+on\s+track|off[\s-]track", Status.AT_RISK),
+    (
+        r"on[\s-]?track|ontrack|on\s+target|on\s+schedule|going\s+to\s+plan|ahead\s+of\s+schedule",
+        Status.ON_TRACK,
+    ),
     (r"at[\s-]risk|risk", Status.AT_RISK),
-    (r"on[\s-]hold|paused|pending", Status.PENDING),
-    (r"completed?|done|finished|closed|achieved|delivered", Status.COMPLETED),
-    (r"in[\s-]progress|on[\s-]?going|underway|under\s+way|progressing", Status.ONGOING),
+    (r"on[\s-]hold|paused|pending|parked|stalled|suspended", Status.PENDING),
+    (
+        r"completed?|complete|done|finished|closed|achieved|delivered|signed[\s-]off",
+        Status.COMPLETED,
+    ),
+    (r"in[\s-]progress|on[\s-]?going|underway|under\s+way|progressing|started", Status.ONGOING),
     (r"developing|in\s+development", Status.DEVELOPING),
     (r"behind(?:\s+schedule)?|delayed|slipped|slipping|late|overdue", Status.DELAYED),
 ]
-_STATUS = re.compile(
-    r"^\s*(?:status\s*[:\-]\s*)?(?P<word>"
-    + "|".join(f"(?:{p})" for p, _ in _PHRASES)
-    + r")(?P<after>[\s:;,.!\-–—)]+|$)",
+_COLOURS: dict[str, Status] = {
+    "blue": Status.COMPLETED,
+    "green": Status.ON_TRACK,
+    "amber": Status.AT_RISK,
+    "yellow": Status.AT_RISK,
+    "red": Status.DELAYED,
+}
+_EMOJI: dict[str, Status] = {
+    "✅": Status.COMPLETED,
+    "✔️": Status.COMPLETED,
+    "✔": Status.COMPLETED,
+    "☑️": Status.COMPLETED,
+    "☑": Status.COMPLETED,
+    "🔵": Status.COMPLETED,
+    "🟢": Status.ON_TRACK,
+    "👍": Status.ON_TRACK,
+    "🟠": Status.AT_RISK,
+    "🟡": Status.AT_RISK,
+    "⚠️": Status.AT_RISK,
+    "⚠": Status.AT_RISK,
+    "🔴": Status.DELAYED,
+    "⏸️": Status.PENDING,
+    "⏸": Status.PENDING,
+}
+# Slack sends emoji as short codes in message text.
+SLACK_EMOJI = {
+    ":white_check_mark:": "✅",
+    ":heavy_check_mark:": "✔️",
+    ":ballot_box_with_check:": "☑️",
+    ":large_blue_circle:": "🔵",
+    ":blue_circle:": "🔵",
+    ":large_green_circle:": "🟢",
+    ":green_circle:": "🟢",
+    ":+1:": "👍",
+    ":thumbsup:": "👍",
+    ":large_orange_circle:": "🟠",
+    ":orange_circle:": "🟠",
+    ":large_yellow_circle:": "🟡",
+    ":yellow_circle:": "🟡",
+    ":warning:": "⚠️",
+    ":red_circle:": "🔴",
+    ":double_vertical_bar:": "⏸️",
+}
+_SHORTCODE = re.compile(r":[a-z0-9_+\-]{1,40}:")
+_EMOJI_RE = re.compile("|".join(re.escape(e) for e in sorted(_EMOJI, key=len, reverse=True)))
+_SKIN = re.compile("[\U0001f3fb-\U0001f3ff\ufe0f]")
+
+_WORDS = "|".join(f"(?:{p})" for p, _ in _PHRASES)
+_SEP = r"(?P<after>[\s:;,.!\-–—)/]+|$)"
+_SUBJECT = (
+    r"(?:(?:b?rag|status|rag\s+status|brag\s+status|progress)\s*(?:is\s+|=\s*|[:\-–—]\s*)?|"
+    r"(?:we(?:'re|’re|\s+are)|it(?:'s|’s|\s+is)|this(?:'s|\s+is)|that(?:'s|\s+is)|all|both|"
+    r"now|currently|still|is|are|has\s+been|have\s+been|now\s+been|action)\s+)*"
+)
+_LEADING = re.compile(rf"^\s*{_SUBJECT}(?P<word>{_WORDS})\b{_SEP}", re.I)
+_LEADING_COLOUR = re.compile(
+    rf"^\s*{_SUBJECT}(?P<word>blue|green|amber|yellow|red)\b(?P<after>\s*(?:$|[:;,.!\-–—)/]+\s*))",
     re.I,
 )
+_RAG_ANYWHERE = re.compile(
+    r"\b(?:b?rag|status)\s*(?:status\s*)?(?:is\s+|=\s*|:\s*|-\s*)?(?:now\s+)?"
+    r"(?P<word>blue|green|amber|yellow|red)\b",
+    re.I,
+)
+# Phrases that mean a status wherever they stand.
+_ANYWHERE: list[tuple[re.Pattern, Status]] = [
+    (re.compile(r"\bnot\s+(?:yet\s+)?(?:done|complete[d]?|finished)\b", re.I), Status.ONGOING),
+    (re.compile(r"\b(?:not\s+on\s+track|off[\s-]track)\b", re.I), Status.AT_RISK),
+    (re.compile(r"\bno\s+progress\b", re.I), Status.NOT_STARTED),
+    (re.compile(r"\bon[\s-]hold\b", re.I), Status.PENDING),
+    (
+        re.compile(r"\b(?:continues\s+to\s+be|remains|is\s+still|still)\s+on-?\s?going\b", re.I),
+        Status.ONGOING,
+    ),
+    (re.compile(r"\bbehind(?:\s+schedule)?\b", re.I), Status.DELAYED),
+    (re.compile(r"\b(?:on[\s-]?track|on\s+schedule|on\s+target)\b", re.I), Status.ON_TRACK),
+    (re.compile(r"\bat[\s-]risk\b", re.I), Status.AT_RISK),
+    (
+        re.compile(
+            r"\b(?:is|are|was|has\s+been|have\s+been|now|been|now\s+fully|fully|all)\s+"
+            r"(?:now\s+)?(?:completed?|finished|closed|done|delivered|signed[\s-]off)\b",
+            re.I,
+        ),
+        Status.COMPLETED,
+    ),
+    (
+        re.compile(
+            r"\b(?:has\s+been|have\s+been|was|is|been)\s+(?:delayed|postponed|deferred|paused)\b",
+            re.I,
+        ),
+        Status.DELAYED,
+    ),
+]
+_PERCENT = re.compile(r"(?<![\d.])(?P<n>\d{1,3})(?:\.\d+)?\s*%")
 _KINDS = [(re.compile(rf"^(?:{p})$", re.I), s) for p, s in _PHRASES]
 _TAGS = re.compile(r"<[^>]+>")
 
 # "revised to June 2021", "now due end of March", "slipping to 30/06/2021", "moved to Q3",
-# "delayed until September", "deadline now 1/7/2021", "new date 31 March 2022".
+# "delayed until September", "deadline now 1/7/2021", "new date 31 March 2022",
+# "pushed back to 31st January", "probably December now", "more likely end of May".
 _DATE_TAIL = r"(?P<date>[^.;,!?\n]+)"
 _REVISED = [
     re.compile(
-        rf"\b(?:revised|moved|pushed|put\s+back|deferred|postponed|rescheduled|extended)\s+(?:back\s+)?(?:to|until|till)\s+{_DATE_TAIL}",
+        rf"\b(?:revised|moved|pushed|put|deferred|postponed|rescheduled|re-scheduled|extended|"
+        rf"changed|brought|set)\s+(?:back\s+|forward\s+|out\s+)?(?:to|until|till|for)\s+{_DATE_TAIL}",
         re.I,
     ),
     re.compile(
-        rf"\b(?:slipp(?:ing|ed)|slip|delayed|delay)\s+(?:to|until|till)\s+{_DATE_TAIL}", re.I
+        rf"\b(?:slipp(?:ing|ed)|slips?|delayed|delay|running\s+late)\s+(?:to|until|till|into)\s+{_DATE_TAIL}",
+        re.I,
     ),
     re.compile(rf"\bnow\s+due\s+(?:on\s+|by\s+|in\s+)?{_DATE_TAIL}", re.I),
     re.compile(
-        rf"\b(?:new|revised)\s+(?:due\s+)?(?:date|deadline)\s*(?:is|of|:)?\s*{_DATE_TAIL}", re.I
+        rf"\b(?:new|revised)\s+(?:due\s+|target\s+)?(?:date|deadline)\s*(?:is|of|:|-|now)?\s*{_DATE_TAIL}",
+        re.I,
     ),
     re.compile(rf"\bdeadline\s+(?:is\s+)?now\s+{_DATE_TAIL}", re.I),
     re.compile(
-        rf"\b(?:will\s+)?now\s+(?:be\s+)?(?:complete[d]?|delivered|finished)\s+(?:by|in)\s+{_DATE_TAIL}",
+        rf"\b(?:will\s+)?now\s+(?:be\s+)?(?:complete[d]?|delivered|finished|done)\s+(?:by|in)\s+{_DATE_TAIL}",
+        re.I,
+    ),
+    re.compile(
+        rf"\b(?:probably|likely|more\s+likely|realistically|most\s+likely|expected|expect|"
+        rf"looking\s+(?:like|at)|aiming\s+for|hopefully)\s+(?:to\s+be\s+)?(?:complete[d]?\s+|done\s+)?"
+        rf"(?:by\s+|in\s+|for\s+|on\s+)?{_DATE_TAIL}",
         re.I,
     ),
 ]
-_SLIPPING = re.compile(r"\b(?:slipp(?:ing|ed)|delayed|postponed|deferred|pushed\s+back)\b", re.I)
+# A date move counts as "delayed" when nothing else was said about the status.
+_SLIPPING = re.compile(
+    r"\b(?:slipp(?:ing|ed)|slips?|delayed|postponed|deferred|pushed\s+back|put\s+back|"
+    r"probably|likely|realistically|running\s+late)\b",
+    re.I,
+)
+_CLAUSE_END = re.compile(
+    r"\s+(?:as|because|due\s+to|since|but|and|so|when|while|pending|now|at\s+the\s+earliest|"
+    r"at\s+best|i\s+think|i\s+expect|hopefully|if|unless|following|after)\b.*$",
+    re.I,
+)
+_REASSIGN = re.compile(
+    r"\b(?:no\s+longer\s+(?:my|mine|me|with\s+me|the\s+owner|responsible|my\s+responsibility|"
+    r"i?\s*(?:own|lead)|leading|owning)|not\s+(?:my|mine)\s*(?:action|responsibility|area)?\b|"
+    r"please\s+re-?assign|re-?assign\s+(?:this|it|to)|needs?\s+(?:to\s+be\s+)?re-?assigned|"
+    r"should\s+be\s+re-?assigned|wrong\s+(?:owner|person|lead)|"
+    r"(?:should|now)\s+(?:sit|sits|be)\s+with|(?:i|i've|i\s+have)\s+(?:left|moved\s+(?:on|roles?|posts?)))",
+    re.I,
+)
+# Dates that cannot be dates: "31/02/2020", "30th February 2021".
+_NUMERIC_DATE = re.compile(r"(?<![\d/])(\d{1,2})[/.](\d{1,2})[/.](\d{4}|\d{2})(?![\d/])")
+_WORD_DATE = re.compile(
+    r"\b(\d{1,2})\s*(?:st|nd|rd|th)?\s+(?:of\s+)?([A-Za-z]{3,9})\.?(?:,?\s+(\d{4}))?\b"
+)
 
 
 @dataclass(frozen=True)
@@ -62,6 +211,8 @@ class ParsedUpdate:
     status: Status | None
     commentary: str
     revised: ParsedDeadline | None
+    problem: str = ""  # an impossible date, to warn about; nothing should be stored
+    reassign: bool = False  # "no longer my action": for the programme office, not progress
 
     @property
     def revised_due(self) -> date | None:
@@ -69,34 +220,108 @@ class ParsedUpdate:
 
 
 def status_of_word(word: str) -> Status | None:
-    """The status a phrase names ("on-track" → On track), or None."""
-    w = " ".join(word.split())
+    """The status a phrase names ("on-track" → On track, "amber" → At risk), or None."""
+    w = " ".join((word or "").split())
+    if w.casefold() in _COLOURS:
+        return _COLOURS[w.casefold()]
     for pattern, status in _KINDS:
         if pattern.match(w):
             return status
     return None
 
 
+def normalise_reply(text: str) -> str:
+    """Reply text with HTML tags gone, Slack's emoji codes as emoji, spaces folded."""
+    s = text or ""
+    if "<" in s:
+        s = _TAGS.sub(" ", s)
+    if ":" in s:
+        s = _SHORTCODE.sub(lambda m: SLACK_EMOJI.get(m.group(0).lower(), m.group(0)), s)
+    return " ".join(s.split())
+
+
 def parse_update_text(
     text: str, *, today: date, fy_start_year: int | None = None, fy_start_month: int = 4
 ) -> ParsedUpdate:
-    clean = (
-        " ".join(_TAGS.sub(" ", text or "").split())
-        if "<" in (text or "")
-        else (text or "").strip()
-    )
-    status: Status | None = None
-    commentary = clean
-    m = _STATUS.match(clean)
-    if m:
-        status = status_of_word(m.group("word"))
-        rest = clean[m.end() :].strip(" :;,.-–—")
-        # "delayed until September" is one phrase: keep it whole as the commentary.
-        commentary = clean if re.match(r"(?:to|until|till)\b", rest, re.I) else rest
+    clean = normalise_reply(text)
+    status, commentary = _status(clean)
     revised = _revised(clean, today, fy_start_year, fy_start_month)
     if status is None and revised is not None and _SLIPPING.search(clean):
         status = Status.DELAYED
-    return ParsedUpdate(status, commentary if status else clean, revised)
+    problem = impossible_date(clean)
+    reassign = bool(_REASSIGN.search(clean))
+    return ParsedUpdate(
+        status, commentary if status else _strip_emoji(clean), revised, problem, reassign
+    )
+
+
+def _status(clean: str) -> tuple[Status | None, str]:
+    """The status the reply states and the commentary left once a leading status is taken."""
+    body = clean
+    lead_emoji: Status | None = None
+    while True:
+        m = _EMOJI_RE.match(body.lstrip())
+        if not m:
+            break
+        lead_emoji = lead_emoji or _EMOJI[m.group(0)]
+        body = _SKIN.sub("", body.lstrip()[m.end() :], count=1).lstrip(" :-–—")
+    m = _LEADING.match(body) or _LEADING_COLOUR.match(body)
+    if m and lead_emoji is not None and status_of_word(m.group("word")) != lead_emoji:
+        # "🔴 no progress": the emoji is the owner's RAG; the words are commentary.
+        return lead_emoji, _strip_emoji(body)
+    if m:
+        status = status_of_word(m.group("word"))
+        rest = body[m.end() :].strip(" :;,.-–—")
+        # "delayed until September", "on hold until the merger" are one phrase: keep whole.
+        commentary = body if re.match(r"(?:to|until|till|into)\b", rest, re.I) else rest
+        return status, _strip_emoji(commentary)
+    if lead_emoji is not None:
+        return lead_emoji, _strip_emoji(body)
+    m = _RAG_ANYWHERE.search(clean)
+    if m:
+        return _COLOURS[m.group("word").casefold()], _strip_emoji(clean)
+    found = [(p.search(clean), s) for p, s in _ANYWHERE]
+    found = [(m.start(), s) for m, s in found if m]
+    if found:
+        # Negated phrases come first in the list and win over what they contain.
+        return min(found, key=lambda f: f[0])[1], _strip_emoji(clean)
+    pct = _PERCENT.search(clean)
+    if pct:
+        n = int(pct.group("n"))
+        status = Status.COMPLETED if n >= 100 else Status.NOT_STARTED if n == 0 else Status.ONGOING
+        return status, _strip_emoji(clean)
+    em = _EMOJI_RE.search(clean)
+    if em:
+        return _EMOJI[em.group(0)], _strip_emoji(clean)
+    return None, clean
+
+
+def _strip_emoji(text: str) -> str:
+    return " ".join(_SKIN.sub("", _EMOJI_RE.sub(" ", text)).split()).strip(" :-–—")
+
+
+def impossible_date(text: str) -> str:
+    """The first date in ``text`` that cannot exist ("31/02/2020"), described; or ""."""
+    for m in _NUMERIC_DATE.finditer(text):
+        d, mo, y = int(m.group(1)), int(m.group(2)), m.group(3)
+        if not _real(d, mo, int(y) + 2000 if len(y) == 2 else int(y)):
+            return f"{m.group(0)!r} is not a real date"
+    for m in _WORD_DATE.finditer(text):
+        month = MONTHS.get(m.group(2).casefold())
+        if month is None:
+            continue
+        year = int(m.group(3)) if m.group(3) else 2000  # a leap year: 29 February may exist
+        if not _real(int(m.group(1)), month, year):
+            return f"{m.group(0).strip()!r} is not a real date"
+    return ""
+
+
+def _real(day: int, month: int, year: int) -> bool:
+    try:
+        date(year, month, day)
+    except ValueError:
+        return False
+    return True
 
 
 def _revised(text: str, today: date, fy_year: int | None, fy_month: int) -> ParsedDeadline | None:
@@ -104,15 +329,57 @@ def _revised(text: str, today: date, fy_year: int | None, fy_month: int) -> Pars
         for m in pattern.finditer(text):
             candidate = m.group("date").strip()
             # Drop trailing clauses: "end of June as the panel moved" -> "end of June".
-            candidate = re.split(
-                r"\s+(?:as|because|due\s+to|since|but|and|so|when|while|pending)\s+",
-                candidate,
-                maxsplit=1,
-                flags=re.I,
-            )[0]
+            candidate = _CLAUSE_END.sub("", re.sub(r"\s*[(\[].*$", "", candidate)).strip()
+            if not candidate:
+                continue
             parsed = parse_deadline(
                 candidate, fy_start_year=fy_year, fy_start_month=fy_month, today=today
             )
             if parsed.due is not None:
                 return parsed
     return None
+
+
+_RAG_LETTERS = {
+    "b": Status.COMPLETED,
+    "g": Status.ON_TRACK,
+    "a": Status.AT_RISK,
+    "r": Status.DELAYED,
+}
+_WORD_OR_EMOJI = {**{s.value.casefold(): s for s in Status}, "complete": Status.COMPLETED}
+
+
+def status_of_cell(text: str) -> Status | None:
+    """A Status / RAG / BRAG column's cell: "Green", "G", "A/G" (the worse colour), "Blue",
+    "Completed", "In progress", "🟢", "75%"; None when it names no status."""
+    s = normalise_reply(text).strip(" .:-–—")
+    if not s:
+        return None
+    key = s.casefold()
+    if key in _WORD_OR_EMOJI:
+        return _WORD_OR_EMOJI[key]
+    letters = [p.strip() for p in re.split(r"[/\-–\s]+", key) if p.strip()]
+    if letters and all(p in _RAG_LETTERS or p in _COLOURS for p in letters):
+        # "Amber/Green", "A/G": a split rating reads as its worse colour.
+        order = [Status.DELAYED, Status.AT_RISK, Status.ON_TRACK, Status.COMPLETED]
+        found = [_RAG_LETTERS.get(p) or _COLOURS[p] for p in letters]
+        return min(found, key=order.index)
+    return parse_update_text(s, today=date(2000, 1, 1)).status
+
+
+def infer_status(progress: str) -> Status | None:
+    """The status an imported "Update on Progress" text states, only where it is clear: a
+    leading status word ("Completed: …", "On track – …") or a status phrase in its first
+    sentence ("This was completed and…", "Has been delayed due to Covid")."""
+    clean = normalise_reply(progress)
+    if not clean:
+        return None
+    m = _LEADING.match(clean) or _LEADING_COLOUR.match(clean)
+    if m:
+        return status_of_word(m.group("word"))
+    first = re.split(r"(?<=[.!?;])\s+|\n", clean, maxsplit=1)[0]
+    m = _RAG_ANYWHERE.search(first)
+    if m:
+        return _COLOURS[m.group("word").casefold()]
+    found = [(m.start(), st) for p, st in _ANYWHERE if (m := p.search(first))]
+    return min(found, key=lambda f: f[0])[1] if found else None

@@ -93,6 +93,25 @@ SYNONYMS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ),
         (),
     ),
+    # A RAG / BRAG / Status column: the status of the row's progress update.
+    "status": (
+        (
+            "status",
+            "rag",
+            "brag",
+            "rag status",
+            "brag status",
+            "rag rating",
+            "brag rating",
+            "current status",
+            "progress status",
+            "action status",
+            "overall status",
+            "delivery status",
+            "rating",
+        ),
+        (),
+    ),
     "tag": (
         ("culture theme", "culture themes", "audience", "audiences", "category", "categories"),
         (),
@@ -101,11 +120,6 @@ SYNONYMS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     # keeps "Action status" from being read as a second action column.
     "ignored": (
         (
-            "status",
-            "rag",
-            "brag",
-            "rag status",
-            "brag status",
             "theme lead",
             "year",
             "linked priorities",
@@ -127,6 +141,7 @@ FIELD_LABELS = {
     "theme": "Theme",
     "objective": "Objective(s)",
     "reference": "Ref",
+    "status": "Status / RAG / BRAG",
 }
 
 _EXACT: dict[str, str] = {}

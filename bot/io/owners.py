@@ -138,3 +138,31 @@ def _split_owners(text: str) -> tuple[str, ...]:
             seen.add(owner.lower())
             unique.append(owner)
     return tuple(unique)
+
+
+_EMAIL = re.compile(r"[A-Za-z0-9._%+\-']+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
+
+
+def owner_email(owner: str) -> tuple[str, str | None]:
+    """(name, email) for an owner given by email: "julie.fellows@nhs.net" → ("Julie
+    Fellows", "julie.fellows@nhs.net"); "Julie Fellows <jf@nhs.net>" keeps the name given.
+    (owner, None) when there is no email in it."""
+    m = _EMAIL.search(owner or "")
+    if not m:
+        return owner, None
+    email = m.group(0).strip(".'")
+    name = (owner[: m.start()] + owner[m.end() :]).strip(" <>()[]:-–—,")
+    if not name:
+        local = re.sub(r"\d+", "", email.split("@", 1)[0])
+        words = [w for w in re.split(r"[._\-+']+", local) if w]
+        name = " ".join(w.capitalize() for w in words) or email
+    return name, email.lower()
+
+
+def split_owner_emails(owners: list[str]) -> list[str]:
+    """Owners where one part holds several emails ("a@x.nhs.net and b@y.nhs.net")."""
+    out: list[str] = []
+    for owner in owners:
+        found = _EMAIL.findall(owner)
+        out.extend(found if len(found) > 1 else [owner])
+    return out

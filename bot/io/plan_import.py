@@ -13,7 +13,8 @@ from sqlalchemy.engine import Engine
 from bot.core.clock import Clock
 from bot.core.deadlines import ParsedDeadline, parse_deadline
 from bot.core.people import guess_owner_kind
-from bot.core.update_text import parse_update_text
+from bot.core.update_text import infer_status, parse_update_text, status_of_cell
+from bot.io.owners import owner_email, split_owner_emails
 from bot.io.plan_reader import read_plan
 from bot.io.plan_table import PlanFileError, PlanTable
 from storage.audit import record
@@ -44,6 +45,24 @@ class UnreadDeadline:
 
 
 @dataclass
+class StatusCounts:
+    """Where the imported updates' statuses came from: a Status/RAG column, inferred from
+    the progress text, or unknown (rows listed, for the administrator)."""
+
+    from_column: int = 0
+    inferred: int = 0
+    unknown_rows: list[int] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {
+            "from_column": self.from_column,
+            "inferred": self.inferred,
+            "unknown": len(self.unknown_rows),
+            "unknown_rows": self.unknown_rows,
+        }
+
+
+@dataclass
 class ImportResult:
     plan_name: str
     sync: SyncReport
@@ -55,6 +74,7 @@ class ImportResult:
     unread_deadlines: list[UnreadDeadline] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     dry_run: bool = False
+    statuses: StatusCounts | None = None
 
     def as_dict(self) -> dict:
         return {
@@ -70,6 +90,7 @@ class ImportResult:
             "unchanged": self.sync.unchanged,
             "archived": self.sync.archived,
             "unread_deadlines": [d.__dict__ for d in self.unread_deadlines],
+            "statuses": (self.statuses or StatusCounts()).as_dict(),
             "warnings": self.warnings,
         }
 
@@ -87,8 +108,11 @@ def build_spec(
     fy_start_year: int | None,
     fy_start_month: int = 4,
     today=None,
+    counts: StatusCounts | None = None,
 ) -> tuple[PlanSpec, list[UnreadDeadline]]:
     fy_year = fy_start_year or guess_fy_start_year(table.title)
+    counts = counts if counts is not None else StatusCounts()
+    status_column = table.columns.get("status", "Status")
     unread: list[UnreadDeadline] = []
     actions: list[ActionSpec] = []
     for row in table.rows:
@@ -102,17 +126,33 @@ def build_spec(
                 UnreadDeadline(row.source_row, row.action[:80], row.deadline_text, deadline.note)
             )
         progress = None
-        if row.progress_text.strip():
+        column_status = status_of_cell(row.status_text) if row.status_text else None
+        if row.status_text and column_status is None:
+            table.warnings.append(
+                f"{row.where}, column '{status_column}': can't read {row.status_text!r} as a "
+                "status (expected e.g. Green, Amber, Red, Blue, Completed, On track)"
+            )
+        if row.progress_text.strip() or column_status is not None:
             parsed = parse_update_text(
                 row.progress_text,
                 today=today or _as_of(deadline),
                 fy_start_year=fy_year,
                 fy_start_month=fy_start_month,
             )
+            inferred = infer_status(row.progress_text)
+            status = column_status or inferred
+            if column_status is not None:
+                counts.from_column += 1
+            elif inferred is not None:
+                counts.inferred += 1
+            else:
+                counts.unknown_rows.append(row.source_row)
+            leading = parsed.status is not None and parsed.status == inferred
             progress = ProgressSpec(
-                text=row.progress_text,
-                status=parsed.status.value if parsed.status else None,
-                commentary=parsed.commentary,
+                # The status cell is part of what was written: a change to it is a new update.
+                text=row.progress_text + (f"\n[{row.status_text}]" if row.status_text else ""),
+                status=status.value if status else None,
+                commentary=parsed.commentary if leading else parsed_text(row.progress_text),
             )
         actions.append(
             ActionSpec(
@@ -122,7 +162,7 @@ def build_spec(
                 theme_tags=list(row.theme_tags),
                 objective=row.objective,
                 deadline=_deadline_spec(deadline),
-                owners=[OwnerSpec(name, guess_owner_kind(name)) for name in row.owners],
+                owners=[_owner_spec(name) for name in split_owner_emails(row.owners)],
                 progress=progress,
                 source_row=row.source_row,
             )
@@ -136,6 +176,18 @@ def build_spec(
         fy_start_month=fy_start_month,
     )
     return spec, unread
+
+
+def _owner_spec(cell_part: str) -> OwnerSpec:
+    """A person or role; an email in the owner cell names a person, matched by it."""
+    name, email = owner_email(cell_part)
+    if email:
+        return OwnerSpec(name, "person", email)
+    return OwnerSpec(name, guess_owner_kind(name))
+
+
+def parsed_text(text: str) -> str:
+    return " ".join(text.split()) if "<" in text else text.strip()
 
 
 def _check_unique_keys(actions: list[ActionSpec]) -> None:
@@ -185,10 +237,15 @@ def import_plan(
     with its entry in the audit trail (``by``: who imported it)."""
     path = Path(path)
     table = read_plan(path)
-    name = plan_name or _default_name(table, path)
+    name = plan_name or _plan_to_update(engine, table, path)
+    counts = StatusCounts()
     try:
         spec, unread = build_spec(
-            table, plan_name=name, fy_start_year=fy_start_year, fy_start_month=fy_start_month
+            table,
+            plan_name=name,
+            fy_start_year=fy_start_year,
+            fy_start_month=fy_start_month,
+            counts=counts,
         )
     except PlanFileError as exc:
         raise exc.in_file(path.name) from None
@@ -222,7 +279,29 @@ def import_plan(
         unread_deadlines=unread,
         warnings=list(table.warnings),
         dry_run=dry_run,
+        statuses=counts,
     )
+
+
+def _plan_to_update(engine: Engine, table: PlanTable, path: Path) -> str:
+    """The plan an import with no --plan updates: the one with this name; else the one whose
+    title matches; else the only plan loaded (a re-import from "plan v2 (final).xlsx");
+    else a new plan named after the title or file."""
+    from storage.engine import read_session
+    from storage.queries import list_plans
+
+    name = _default_name(table, path)
+    with read_session(engine) as s:
+        plans = list_plans(s)
+    if any(p.name == name for p in plans):
+        return name
+    title = " ".join(table.title.split())
+    same_title = [p for p in plans if title and " ".join(p.title.split()) == title]
+    if len(same_title) == 1:
+        return same_title[0].name
+    if len(plans) == 1:
+        return plans[0].name
+    return name
 
 
 def _default_name(table: PlanTable, path: Path) -> str:

@@ -80,6 +80,7 @@ class _Record:
     owner: str
     progress: str
     header: Header
+    status: str = ""
 
 
 @dataclass
@@ -306,7 +307,10 @@ class _PlanParser:
     def _is_continuation(self, cells: list[str], header: Header) -> bool:
         if not self.records:
             return False
-        if any(self._cell(cells, header, f) for f in ("deadline", "owner", "theme", "reference")):
+        if any(
+            self._cell(cells, header, f)
+            for f in ("deadline", "owner", "theme", "reference", "status")
+        ):
             return False
         filled = [i for i, c in enumerate(cells) if c.strip()]
         if filled == [0] and section_heading(cells[0]) is not None:
@@ -383,7 +387,8 @@ class _PlanParser:
             others = [
                 header.name(i)
                 for i, f in sorted(header.fields.items())
-                if f in ("deadline", "owner", "progress", "reference") and cells[i].strip()
+                if f in ("deadline", "owner", "progress", "reference", "status")
+                and cells[i].strip()
             ]
             if others:
                 raise PlanFileError(
@@ -408,6 +413,7 @@ class _PlanParser:
                 owner=self._cell(cells, header, "owner"),
                 progress=self._cell(cells, header, "progress"),
                 header=header,
+                status=self._cell(cells, header, "status"),
             )
         )
 
@@ -436,6 +442,7 @@ class _PlanParser:
                 owners=split_owners(clean_text(rec.owner)),
                 progress_text=clean_text(rec.progress),
                 source=rec.source if self.many else "",
+                status_text=one_line(rec.status),
             )
             if reference:
                 first = seen_refs.setdefault(reference.upper(), row)

@@ -24,6 +24,7 @@ class PlanRow:
     # Which sheet or table the row came from ("Sheet1", "table 3"); "" for CSV / text files.
     # Needed because docx row numbers restart in every table.
     source: str = ""
+    status_text: str = ""  # a Status / RAG / BRAG column's cell as written; "" if none
 
     @property
     def where(self) -> str:

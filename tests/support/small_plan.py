@@ -71,10 +71,18 @@ def small_spec() -> PlanSpec:
     )
 
 
-def load_small_plan(engine: Engine) -> None:
+def dotted_spec() -> PlanSpec:
+    """The same plan with its references written as Word and Excel plans often do: "L2."."""
+    spec = small_spec()
+    for a in spec.actions:
+        a.ref = f"{a.ref}."
+    return spec
+
+
+def load_small_plan(engine: Engine, spec: PlanSpec | None = None) -> None:
     """Load the plan; Alice holds Director of Corporate Affairs; nobody holds CFO."""
     with write_session(engine) as s:
-        sync_plan(s, small_spec(), now=LOADED)
+        sync_plan(s, spec or small_spec(), now=LOADED)
         alice = upsert_person(s, "Alice Smith", email="alice@example.org", now=LOADED)
         assign_role(s, "Director of Corporate Affairs", alice, now=LOADED)
         julie = upsert_person(s, "Julie Fellows", now=LOADED)

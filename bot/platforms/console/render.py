@@ -21,8 +21,10 @@ from handlers.replies import (
     Notice,
     Nudge,
     Problem,
+    ReassignRequested,
     Refusal,
     Reply,
+    UpdatesStored,
     UpdateStored,
 )
 from storage.queries import ActionView
@@ -72,6 +74,17 @@ def render(reply: Reply) -> RenderableType:
     match reply:
         case UpdateStored():
             return _stored(reply)
+        case UpdatesStored():
+            out = Text()
+            for i, one in enumerate(reply.stored):
+                out.append_text(_stored(one))
+                if i < len(reply.stored) - 1:
+                    out.append("\n")
+            for refused in reply.refused:
+                out.append(f"\n{refused.text}", style="bold red")
+            return out
+        case ReassignRequested():
+            return Text(reply.message, style="cyan")
         case AskStatus():
             return Text.assemble(
                 (f"{reply.action.label} ", "bold"),

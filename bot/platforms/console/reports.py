@@ -24,6 +24,19 @@ def import_summary(r: ImportResult) -> RenderableType:
         + (f", {s.archived} archived (no longer in the file)" if s.archived else ""),
     )
     parts: list[RenderableType] = [lines]
+    st = r.statuses
+    if st is not None and (st.from_column or st.inferred or st.unknown_rows):
+        unknown = ""
+        if st.unknown_rows:
+            shown = ", ".join(str(n) for n in st.unknown_rows[:30])
+            more = f" and {len(st.unknown_rows) - 30} more" if len(st.unknown_rows) > 30 else ""
+            unknown = f", {len(st.unknown_rows)} unknown (rows {shown}{more})"
+        parts.append(
+            Text(
+                f"  statuses: {st.from_column} from the status column, "
+                f"{st.inferred} inferred from the progress text{unknown}"
+            )
+        )
     if r.unread_deadlines:
         t = Table(
             title=f"{len(r.unread_deadlines)} deadlines need a look (kept as written)",

@@ -22,8 +22,10 @@ from handlers.replies import (
     HelpText,
     Notice,
     Problem,
+    ReassignRequested,
     Refusal,
     Reply,
+    UpdatesStored,
     UpdateStored,
 )
 from storage.queries import ActionView
@@ -186,6 +188,15 @@ def reply_blocks(
     match reply:
         case UpdateStored():
             return stored_blocks(reply)
+        case UpdatesStored():
+            blocks = []
+            for one in reply.stored[: MAX_MESSAGE_BLOCKS - 1 - len(reply.refused[:1])]:
+                blocks.extend(stored_blocks(one)[1])
+            for refused in reply.refused[:1]:
+                blocks.append({"type": "section", "text": mrkdwn(escape(cut(refused.text, 2900)))})
+            return cut(reply.text, 3000), blocks[:MAX_MESSAGE_BLOCKS]
+        case ReassignRequested():
+            return reply.message, [{"type": "section", "text": mrkdwn(escape(reply.message))}]
         case AskStatus():
             a = reply.action
             extra = {"c": cut(reply.commentary, 1500)} if reply.commentary else {}

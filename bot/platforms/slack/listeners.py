@@ -23,10 +23,10 @@ from bot.platforms.slack.ack import ACK_GRACE_SECONDS, acked
 from bot.platforms.slack.admin import admin_command
 from bot.platforms.slack.home import publish_home
 from bot.platforms.slack.people import SlackPeople
-from bot.platforms.slack.signoff import notify_leads
+from bot.platforms.slack.signoff import notify_admins, notify_leads
 from handlers.away import handle_away, handle_back
 from handlers.query import handle_query
-from handlers.replies import UpdateStored
+from handlers.replies import ReassignRequested, UpdatesStored, UpdateStored
 from handlers.update import handle_reply, handle_status
 from storage.chat import first_delivery, nudged_actions
 from storage.engine import read_session, write_session
@@ -111,9 +111,13 @@ class SlackListeners:
         self._after_click(body, client, respond, reply, int(value["a"]))
 
     def _announce(self, client: WebClient, reply) -> None:
-        """Ask the theme lead to sign off a completion that needs it."""
-        if isinstance(reply, UpdateStored) and reply.signoff is not None:
-            notify_leads(client, self.people, reply.signoff)
+        """Ask the theme lead to sign off a completion that needs it; pass a reassignment
+        request to the administrators."""
+        for one in reply.stored if isinstance(reply, UpdatesStored) else (reply,):
+            if isinstance(one, UpdateStored) and one.signoff is not None:
+                notify_leads(client, self.people, one.signoff)
+        if isinstance(reply, ReassignRequested) and reply.created:
+            notify_admins(client, self.people, reply)
 
     def _after_click(self, body, client: WebClient, respond, reply, action_id: int):
         self._announce(client, reply)

@@ -13,6 +13,7 @@ from bot.core.signoff import SignOffRequest
 from bot.platforms.slack import blocks as bk
 from bot.platforms.slack.ack import acked
 from bot.platforms.slack.people import SlackPeople
+from handlers.replies import ReassignRequested
 from storage.queries import NotFound
 
 
@@ -26,6 +27,22 @@ def notify_leads(client: WebClient, people: SlackPeople, request: SignOffRequest
         if user_id:
             channel = client.conversations_open(users=user_id)["channel"]["id"]
             client.chat_postMessage(channel=channel, text=text, blocks=blocks)
+
+
+def notify_admins(client: WebClient, people: SlackPeople, request: ReassignRequested) -> None:
+    """DM each administrator reachable in Slack about an owner's reassignment request."""
+    text = request.admin_message
+    for admin in request.admins:
+        user_id = admin.chat_user_id or (
+            people.user_for_email(admin.email) if admin.email else None
+        )
+        if user_id:
+            channel = client.conversations_open(users=user_id)["channel"]["id"]
+            client.chat_postMessage(
+                channel=channel,
+                text=text,
+                blocks=[{"type": "section", "text": bk.mrkdwn(bk.escape(text))}],
+            )
 
 
 def register_signoff(app: App, service: PlanService, people: SlackPeople) -> None:

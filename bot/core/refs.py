@@ -1,0 +1,136 @@
+"""Action references however people write them: "L2", "L2.", "l2", "L2)", "(L2)", "L-2",
+"#23", and a bare "23" where the plan numbers its actions. The one place a reference typed
+in a reply, a query, the CLI or a form is matched to an action; the reference is kept as
+the plan wrote it for display.
+
+Matching compares a *key*: case folded, with surrounding punctuation ("L2." "(L2)" "#23")
+and inner spaces or dashes ("L 2", "L-2") removed. Inner dots stay ("1.2" is not "12").
+A "#N" that is no plan's reference is the action's id (the bot's own label for actions
+without a reference).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+
+class _HasRef(Protocol):
+    id: int
+    ref: str | None
+
+
+_EDGE = " \t\r\n.,;:!?)(][}{'\"`*_#"
+# A token that may be a reference, anywhere in text: "L2", "L2.", "CF-12b", "#23", "1.2", "23".
+_TOKEN = re.compile(
+    r"(?<![\w.#/£$%])"
+    r"(?P<tok>#?\s?(?:[A-Za-z]{1,4}[-\s]?)?\d{1,4}(?:\.\d{1,3})*[A-Za-z]?)"
+    r"(?![\w/%£$]|\.\d|:\d)"
+)
+_WHOLE = re.compile(r"^#?(?:[A-Za-z]{1,4}[-\s]?)?\d{1,4}(?:\.\d{1,3})*[A-Za-z]?$")
+
+
+def ref_key(text: str) -> str:
+    """The comparable form of a reference: "L2." → "l2", "(L-2)" → "l2", "#23" → "23"."""
+    s = (text or "").strip(_EDGE)
+    s = re.sub(r"(?<=[A-Za-z])[\s\-]+(?=\d)", "", s)
+    return s.casefold()
+
+
+def looks_like_ref(text: str) -> bool:
+    """Could this word be a reference at all ("L2.", "#23", "1.2")? Says nothing of the plan."""
+    s = (text or "").strip().strip(".,;:!?)(][")
+    return bool(_WHOLE.match(s))
+
+
+@dataclass(frozen=True)
+class RefHit:
+    action: object
+    start: int
+    end: int
+    written: str
+
+
+class RefIndex:
+    """The references of one plan's actions, for matching what people type."""
+
+    def __init__(self, actions: Iterable[_HasRef]):
+        self.actions = list(actions)
+        self.by_key: dict[str, _HasRef] = {}
+        for a in self.actions:
+            if a.ref:
+                self.by_key.setdefault(ref_key(a.ref), a)
+        self.by_id = {a.id: a for a in self.actions}
+        # A plan numbers its actions when most references are bare numbers ("1", "23", "2.1").
+        numeric = sum(1 for k in self.by_key if re.fullmatch(r"\d+(?:\.\d+)*", k))
+        self.numbered = bool(self.by_key) and numeric * 2 >= len(self.by_key)
+
+    def lookup(self, text: str):
+        """The action ``text`` names, or None."""
+        raw = (text or "").strip()
+        if not raw or len(raw) > 40:
+            return None
+        key = ref_key(raw)
+        if not key:
+            return None
+        hashed = raw.lstrip("([{").startswith("#")
+        found = self.by_key.get(key)
+        if found is not None:
+            if key.replace(".", "").isdigit() and not (hashed or self.numbered):
+                # A bare number is a reference only in a plan that numbers its actions
+                # (or when that number is written exactly as some action's reference).
+                exact = any(
+                    (a.ref or "").strip() == raw.strip(_EDGE) for a in self.actions if a.ref
+                )
+                return found if exact else None
+            return found
+        if hashed and key.isdigit():
+            return self.by_id.get(int(key))
+        return None
+
+    def find_in(self, text: str) -> list[RefHit]:
+        """Every reference to one of the plan's actions in ``text``, in order, each action
+        once. Bare numbers count only in a plan that numbers its actions."""
+        hits: list[RefHit] = []
+        seen: set[int] = set()
+        for m in _TOKEN.finditer(text or ""):
+            tok = m.group("tok")
+            bare = tok.replace(".", "").isdigit()
+            if bare and not self.numbered:
+                continue
+            a = self.lookup(tok)
+            if a is None or a.id in seen:
+                continue
+            seen.add(a.id)
+            end = m.end()
+            # The dot or bracket the reference was written with belongs to it ("L2." "L2)").
+            if end < len(text) and text[end] in ".)" and text[end + 1 : end + 2] in ("", " "):
+                end += 1
+            hits.append(RefHit(a, m.start(), end, text[m.start() : end]))
+        return hits
+
+
+_JOINERS = re.compile(r"^(?:\s*(?:,|&|\+|/|and|\band\b|plus)\s*|\s+)$", re.I)
+
+
+def leading_refs(text: str, hits: Sequence[RefHit]) -> list[RefHit]:
+    """The references that open a reply as a list ("G3 & G4 done", "V5 and V10: on track",
+    "Re L4 -"): the actions it is about. Empty when the text does not open with one."""
+    if not hits:
+        return []
+    opener = text[: hits[0].start]
+    if not re.fullmatch(
+        r"[\W_]*(?:(?:an?\s+)?updates?|re|for|on|about|ref|actions?|both)?[\W_]*"
+        r"(?:on|for|to)?[\W_]*",
+        opener,
+        re.I,
+    ):
+        return []
+    out = [hits[0]]
+    for prev, hit in zip(hits, hits[1:], strict=False):
+        if not _JOINERS.match(text[prev.end : hit.start]):
+            break
+        out.append(hit)
+    return out
