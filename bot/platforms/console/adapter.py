@@ -7,8 +7,9 @@ see the nudges owners would get, answer them in plain words, ask queries and pri
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 
 from rich.console import Console
 from rich.text import Text
@@ -19,6 +20,7 @@ from bot.core.people import Actor
 from bot.core.service import PlanService
 from bot.platforms.console.render import render
 from handlers.conversation import Conversation, person_key
+from handlers.job_words import JobWordsError, read_job_words
 from handlers.replies import DigestReply, Notice, Nudge, Problem, Reply
 from storage.queries import NotFound
 
@@ -56,8 +58,8 @@ class ConsoleSession:
     def run(self, lines: Iterable[str], *, echo: bool = False) -> None:
         for raw in lines:
             self.line_no += 1
-            line = raw.strip()
-            if not line or line.startswith("#"):
+            line = strip_comment(raw)
+            if not line:
                 continue
             if echo:
                 self.console.print(Text.assemble((self._prompt(), "bold magenta"), line))
@@ -73,10 +75,11 @@ class ConsoleSession:
             except (EOFError, KeyboardInterrupt):
                 self.console.print()
                 return
-            if line.strip().lower() in ("quit", "exit"):
+            line = strip_comment(line)
+            if line.lower() in ("quit", "exit"):
                 return
-            if line.strip():
-                self.handle(line.strip())
+            if line:
+                self.handle(line)
 
     def _prompt(self) -> str:
         who = self.actor.display_name if self.actor else "nobody"
@@ -146,21 +149,28 @@ class ConsoleSession:
             )
 
     def _digest(self, rest: str) -> None:
-        if rest.strip().lower() == "now":
+        try:
+            words = read_job_words("digest", rest)
+        except JobWordsError as exc:
+            self.show(Problem(str(exc)))
+            return
+        if words.now:
             from bot.platforms.console.notifier import post_digest_now
 
             post_digest_now(self)
             return
-        days = int(rest) if rest.strip().isdigit() else 7
-        from datetime import timedelta
-
-        digest = self.service.leadership_digest(since=self.clock.now() - timedelta(days=days))
-        self.show(DigestReply(digest))
+        since = self.clock.now() - timedelta(days=words.days or 7)
+        self.show(DigestReply(self.service.leadership_digest(since=since)))
 
     def _sweep(self, rest: str) -> None:
         from bot.platforms.console.notifier import sweep_now
 
-        sweep_now(self, dry_run=rest.strip().lower() in ("dry", "dry-run", "--dry-run"))
+        try:
+            words = read_job_words("sweep", rest)
+        except JobWordsError as exc:
+            self.show(Problem(str(exc)))
+            return
+        sweep_now(self, dry_run=words.dry_run)
 
     def _people(self) -> None:
         from bot.core.people_admin import people_rows
@@ -189,3 +199,13 @@ class ConsoleSession:
 
 class _NoActor(Exception):
     pass
+
+
+# A comment starts at a `#` at the start of the line or after a space, unless a digit follows:
+# `#23 done` is a reply about action #23, `sweep dry   # preview` is `sweep dry`.
+_COMMENT = re.compile(r"(?:^|\s)#(?!\d).*$")
+
+
+def strip_comment(line: str) -> str:
+    """The line without its `# comment` (and surrounding spaces); "" for a comment line."""
+    return _COMMENT.sub("", line).strip()
