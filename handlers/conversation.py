@@ -66,7 +66,16 @@ from bot.core.statuses import Status
 from bot.core.update_text import parse_update_text
 from handlers.away import handle_away, handle_back
 from handlers.query import handle_query
-from handlers.replies import AskAction, AskStatus, HelpText, Notice, Nudge, Problem, Reply
+from handlers.replies import (
+    AskAction,
+    AskStatus,
+    HelpText,
+    Notice,
+    Nudge,
+    Problem,
+    Reply,
+    UpdateStored,
+)
 from handlers.update import handle_reply, handle_status
 from storage.conversation import load_state, nudged_ids, save_state
 from storage.engine import read_session, write_session
@@ -122,24 +131,24 @@ class Conversation:
                 "'On track: workshops booked', or ask e.g. `mine` or `help`."
             )
         key = context_key(actor, user_key)
-        pending, nudged = self._load(platform, key)
+        before = pending, nudged = self._load(platform, key)
         kind, arg = self.intent(line)
         if kind == "help":
-            return self._close(platform, key, pending, HelpText(_help()))
+            return self._settle(platform, key, before, HelpText(_help()))
         if kind == "away":
             reply = handle_away(self.service, actor, arg, resolve_mention=resolve_mention)
-            return self._close(platform, key, pending, reply)
+            return self._settle(platform, key, before, reply)
         if kind == "back":
-            return self._close(platform, key, pending, handle_back(self.service, actor))
+            return self._settle(platform, key, before, handle_back(self.service, actor))
         if kind == "owe":
-            return self._close(platform, key, pending, self._owe(actor, platform, key))
+            return self._settle(platform, key, before, self._owe(actor, platform, key))
         if kind == "query" and arg is not None:  # a query however the question stands
-            return self._close(platform, key, pending, handle_query(self.service, actor, arg))
+            return self._settle(platform, key, before, handle_query(self.service, actor, arg))
         answer = self._answer(actor, line, pending, source=source, external_id=external_id)
         if answer is not None:
-            return self._after(platform, key, pending, answer)
+            return self._settle(platform, key, before, answer)
         if kind == "query":
-            return self._close(platform, key, pending, handle_query(self.service, actor, line))
+            return self._settle(platform, key, before, handle_query(self.service, actor, line))
         reply = handle_reply(
             self.service,
             actor,
@@ -148,7 +157,7 @@ class Conversation:
             source=source,
             external_id=external_id,
         )
-        return self._after(platform, key, pending, reply)
+        return self._settle(platform, key, before, reply)
 
     def intent(self, text: str) -> tuple[str, str | None]:
         """What kind of line this is, before any open question is considered: ("help", _),
@@ -190,7 +199,7 @@ class Conversation:
         source: str = "reply",
     ) -> Reply:
         key = context_key(actor, user_key)
-        pending, _ = self._load(platform, key)
+        before = self._load(platform, key)
         reply = handle_reply(
             self.service,
             actor,
@@ -199,7 +208,7 @@ class Conversation:
             source=source,
             external_id=external_id,
         )
-        return self._after(platform, key, pending, reply)
+        return self._settle(platform, key, before, reply)
 
     def give_status(
         self,
@@ -215,7 +224,7 @@ class Conversation:
         source: str = "button",
     ) -> Reply:
         key = context_key(actor, user_key)
-        pending, _ = self._load(platform, key)
+        before = self._load(platform, key)
         reply = handle_status(
             self.service,
             actor,
@@ -226,7 +235,7 @@ class Conversation:
             source=source,
             external_id=external_id,
         )
-        return self._close(platform, key, pending, reply)
+        return self._settle(platform, key, before, reply)
 
     # -- context ------------------------------------------------------------------------------
     def remember_nudge(self, platform: str, user_key: str, action_ids: tuple[int, ...]) -> None:
@@ -265,20 +274,22 @@ class Conversation:
         pending = json.loads(state.pending) if state is not None and state.pending else None
         return pending, nudged_ids(state)
 
-    def _close(self, platform: str, key: str, pending: dict | None, reply: Reply) -> Reply:
-        """A line that is not an answer closes any open question."""
-        if pending is not None:
+    def _settle(
+        self, platform: str, key: str, before: tuple[dict | None, tuple[int, ...]], reply: Reply
+    ) -> Reply:
+        """Store what the reply leaves open: the question it asks (any other reply closes the
+        one that was open), and the last nudge's actions still unanswered (an update about
+        one of them takes it off, so "slipping to June" after "G1 done" is about the rest)."""
+        pending, nudged = before
+        asked = _pending_of(reply) or ""
+        values: dict = {}
+        if asked != (json.dumps(pending) if pending is not None else ""):
+            values["pending"] = asked
+        if isinstance(reply, UpdateStored) and reply.action.id in nudged:
+            values["nudged_action_ids"] = tuple(i for i in nudged if i != reply.action.id)
+        if values:
             with write_session(self.service.engine) as s:
-                save_state(s, platform, key, now=self.service.clock.now(), pending="")
-        return reply
-
-    def _after(self, platform: str, key: str, pending: dict | None, reply: Reply) -> Reply:
-        """Store the question the reply asks (if any), replacing the one answered."""
-        asked = _pending_of(reply)
-        if asked is None:
-            return self._close(platform, key, pending, reply)
-        with write_session(self.service.engine) as s:
-            save_state(s, platform, key, now=self.service.clock.now(), pending=asked)
+                save_state(s, platform, key, now=self.service.clock.now(), **values)
         return reply
 
     def _owe(self, actor: Actor, platform: str, key: str) -> Reply:

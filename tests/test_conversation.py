@@ -202,3 +202,20 @@ def test_an_empty_line_says_what_to_do(service):
 )
 def test_intent(service, line, kind):
     assert Conversation(service).intent(line)[0] == kind
+
+
+def test_acting_as_a_role_is_acting_as_its_holder(service):
+    role = service.actor_for_name("Director of Corporate Affairs")
+    assert role.person is not None and role.person.name == "Alice Smith"
+    assert role.via_role == "Director of Corporate Affairs"
+    conv = Conversation(service)
+    owe = conv.handle(role, "owe", platform="console")
+    assert isinstance(owe, Nudge) and owe.person.name == "Alice Smith"
+    assert sorted(o.action.ref for o in owe.items) == ["C1", "L1"]
+    mine = conv.handle(role, "mine", platform="console")
+    assert sorted(a.ref for a in mine.actions) == ["C1", "L1"]
+    stored = conv.handle(role, "L1 on track: booked", platform="console")
+    assert isinstance(stored, UpdateStored) and stored.update.author_name == "Alice Smith"
+    # A role nobody holds acts as the role itself, and says so.
+    cfo = service.actor_for_name("Chief Finance Officer")
+    assert cfo.person is None and "nobody holds" in cfo.description

@@ -7,9 +7,12 @@ see the nudges owners would get, answer them in plain words, ask queries and pri
 
 from __future__ import annotations
 
+import io
+import json
 import re
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
+from typing import TextIO
 
 from rich.console import Console
 from rich.text import Text
@@ -21,7 +24,7 @@ from bot.core.service import PlanService
 from bot.platforms.console.render import render
 from handlers.conversation import Conversation, person_key
 from handlers.job_words import JobWordsError, read_job_words
-from handlers.replies import DigestReply, Notice, Nudge, Problem, Reply
+from handlers.replies import ActionList, DigestReply, Notice, Nudge, Problem, Reply
 from storage.queries import NotFound
 
 PLATFORM = "console"
@@ -45,14 +48,35 @@ Commands (anything else is your reply to the bot, as the current owner):
 Replies: `L4 on track: workshops booked`, `G2 done`, `slipping to end of June`."""
 
 
+# Replies that mean the line was not understood or not allowed (`--json` marks them).
+TROUBLE = frozenset({"Problem", "Refusal"})
+
+
 class ConsoleSession:
-    def __init__(self, service: PlanService, clock: FixedClock, console: Console):
+    def __init__(
+        self,
+        service: PlanService,
+        clock: FixedClock,
+        console: Console,
+        *,
+        json_out: TextIO | None = None,
+    ):
         self.service = service
         self.clock = clock
-        self.console = console
         self.conversation = Conversation(service)
         self.actor: Actor | None = None
         self.line_no = 0
+        # --json: each input line's output is captured as plain text and written to
+        # ``json_out`` as one JSON object a line, with the kinds of reply it got.
+        self.json_out = json_out
+        self._buffer = io.StringIO() if json_out is not None else None
+        self.console = (
+            Console(file=self._buffer, width=100, color_system=None, emoji=False)
+            if self._buffer is not None
+            else console
+        )
+        self._kinds: list[str] = []
+        self._empty = False  # a query answered with no actions
 
     # -- driving ----------------------------------------------------------------------------
     def run(self, lines: Iterable[str], *, echo: bool = False) -> None:
@@ -61,11 +85,33 @@ class ConsoleSession:
             line = strip_comment(raw)
             if not line:
                 continue
-            if echo:
+            if echo and self.json_out is None:
                 self.console.print(Text.assemble((self._prompt(), "bold magenta"), line))
             if line.lower() in ("quit", "exit"):
                 return
+            self._kinds, self._empty = [], False
             self.handle(line)
+            if self.json_out is not None:
+                self._emit_json(line)
+
+    def _emit_json(self, line: str) -> None:
+        assert self._buffer is not None and self.json_out is not None
+        text = self._buffer.getvalue()
+        self._buffer.seek(0)
+        self._buffer.truncate()
+        kinds = self._kinds or ["Text"]
+        record = {
+            "line": self.line_no,
+            "input": line,
+            "as": self.actor.display_name if self.actor else None,
+            "today": self.clock.now().date().isoformat(),
+            "replies": kinds,
+            "ok": not TROUBLE.intersection(kinds),
+            "empty": self._empty or not text.strip(),
+            "text": "\n".join(t.rstrip() for t in text.strip("\n").splitlines()),
+        }
+        self.json_out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        self.json_out.flush()
 
     def interactive(self) -> None:
         self.console.print(HELP, markup=False, highlight=False)
@@ -86,6 +132,9 @@ class ConsoleSession:
         return f"[{self.clock.now().date():%Y-%m-%d} as {who}] > "
 
     def show(self, reply: Reply) -> None:
+        self._kinds.append(type(reply).__name__)
+        if isinstance(reply, ActionList) and not reply.actions:
+            self._empty = True
         self.console.print(render(reply))
 
     # -- one line ---------------------------------------------------------------------------
@@ -100,7 +149,7 @@ class ConsoleSession:
             elif cmd == "whoami":
                 self.show(
                     Notice(
-                        f"You are {self.actor.display_name}."
+                        f"You are {self.actor.description}."
                         if self.actor
                         else "You are nobody yet: `as NAME`."
                     )
@@ -118,13 +167,27 @@ class ConsoleSession:
             else:
                 self._converse(line)
         except NotFound as exc:
-            self.show(Problem(str(exc)))
+            hint = ": `people` lists everyone" if str(exc).startswith("nobody called") else ""
+            self.show(Problem(f"{exc}{hint}"))
         except _NoActor:
             self.show(Problem("Say who you are first: `as NAME` (see `people`)."))
 
     def _as(self, name: str) -> None:
         self.actor = self.service.actor_for_name(name.strip())
-        self.show(Notice(f"You are now {self.actor.display_name}."))
+        a = self.actor
+        if a.via_role:
+            text = (
+                f"{a.via_role} is held by {a.display_name}: you are now acting as "
+                f"{a.display_name} (their own actions and the role's)."
+            )
+        elif a.person is None and a.role_ids:
+            text = (
+                f"You are now acting for {a.display_name}, a role nobody holds now: you can "
+                "ask and update its actions; give it to someone with `progressbot people set`."
+            )
+        else:
+            text = f"You are now {a.display_name}."
+        self.show(Notice(text))
 
     def _today(self, text: str) -> None:
         try:
