@@ -62,7 +62,7 @@ def handle_away(
 ) -> Reply:
     """Record the actor's absence from the text after `away`."""
     if actor.person is None:
-        return Problem("Only a person can be away (you are acting as a role). `as YOUR NAME`.")
+        return Problem(_not_a_person(actor))
     try:
         until, deputy_text = parse_away(text, service.today())
     except AwayTextError as exc:
@@ -86,8 +86,17 @@ def handle_away(
 
 def handle_back(service: PlanService, actor: Actor) -> Reply:
     if actor.person is None:
-        return Problem("Only a person can be away (you are acting as a role). `as YOUR NAME`.")
+        return Problem(_not_a_person(actor))
     return AwayNotice(actor.person, None, ended=service.end_away(actor.person))
+
+
+def _not_a_person(actor: Actor) -> str:
+    if actor.role_ids:
+        return (
+            f"Nobody holds {actor.display_name} now, so nobody can be away for it: "
+            "give the role to a person first."
+        )
+    return f"{actor.display_name} is not matched to a person in the plan, so can't be away."
 
 
 def _resolve(

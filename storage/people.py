@@ -139,6 +139,15 @@ def roles_held(session: Session, person_id: int) -> list[Owner]:
     )
 
 
+def role_holder(session: Session, role_id: int) -> Owner | None:
+    """The person holding the role now (a role has one holder at a time), or None."""
+    return session.exec(
+        select(Owner)
+        .join(RoleAssignment, RoleAssignment.person_id == Owner.id)
+        .where(RoleAssignment.role_id == role_id, RoleAssignment.ended_at.is_(None))
+    ).first()
+
+
 def all_owners(session: Session) -> list[Owner]:
     return list(session.exec(select(Owner).order_by(Owner.kind, Owner.name)))
 

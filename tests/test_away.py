@@ -120,8 +120,13 @@ def test_silence_while_away_is_not_escalated(service):
 
 
 def test_away_needs_a_person_and_a_known_deputy(service):
+    # Acting as a role is acting as its holder: Alice is away. A role nobody holds can't be.
     role = service.actor_for_name("Director of Corporate Affairs")
-    assert isinstance(handle_away(service, role, "until Friday"), Problem)
+    held = handle_away(service, role, "until Friday")
+    assert held.person.name == "Alice" and held.until == date(2019, 9, 20)
+    assert handle_back(service, role).ended == 1
+    unheld = handle_away(service, service.actor_for_name("Chief Finance Officer"), "until Friday")
+    assert isinstance(unheld, Problem) and "Nobody holds Chief Finance Officer" in unheld.text
     alice = service.actor_for_name("Alice")
     assert "Nobody Known" in handle_away(service, alice, "until Friday @Nobody Known").text
     assert isinstance(handle_away(service, alice, "until Friday deputy Alice"), Problem)

@@ -24,7 +24,12 @@ PlanOpt = Annotated[str | None, typer.Option("--plan", help="Plan name (default:
 
 
 class CliError(Exception):
-    """Reported as one line on stderr with exit code 1."""
+    """Reported as one line on stderr (with --json: ``{"error": …, "where": …}`` on stdout)
+    with exit code 1. ``where`` names the command, option or file position at fault."""
+
+    def __init__(self, message: str, *, where: str | None = None):
+        super().__init__(message)
+        self.where = where
 
 
 def clock_for(today: str | None):
@@ -39,5 +44,11 @@ def clock_for(today: str | None):
 
 def emit_json(data) -> None:
     sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+
+
+def emit_json_line(data) -> None:
+    """One compact JSON object on one line (for streams of answers)."""
+    sys.stdout.write(json.dumps(data, default=str, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
 
 

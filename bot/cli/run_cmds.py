@@ -10,7 +10,7 @@ import typer
 
 from bot.app import build_service, sample_file
 from bot.cli.app import app
-from bot.cli.common import CliError, TodayOpt, clock_for, out
+from bot.cli.common import CliError, JsonOpt, TodayOpt, clock_for, emit_json_line, out
 from bot.settings import Settings
 
 
@@ -39,18 +39,26 @@ def _console(
     script: Path | None,
     echo: bool,
     scheduler: bool = False,
+    as_json: bool = False,
 ) -> None:
+    import sys
+
     from bot.platforms.console.adapter import ConsoleSession
 
     clock = clock_for(today or date.today().isoformat())
     service = build_service(settings, clock)
     _ensure_sample_plan(service)
-    session = ConsoleSession(service, clock, out)
+    session = ConsoleSession(service, clock, out, json_out=sys.stdout if as_json else None)
     snap = service.snapshot()
-    out.print(
-        f"[bold]progressbot[/] console — plan [bold]{snap.plan.name}[/], "
-        f"{len(snap.actions)} actions, today {clock.now().date():%-d %b %Y}. Type `help`."
-    )
+    if as_json:
+        emit_json_line(
+            {"plan": snap.plan.name, "actions": len(snap.actions), "today": clock.now().date()}
+        )
+    else:
+        out.print(
+            f"[bold]progressbot[/] console — plan [bold]{snap.plan.name}[/], "
+            f"{len(snap.actions)} actions, today {clock.now().date():%-d %b %Y}. Type `help`."
+        )
     jobs = None
     if scheduler:  # nudges, escalations and digests due print as they go out
         from bot.platforms.console.notifier import ConsoleNotifier
@@ -65,6 +73,8 @@ def _console(
             except OSError as exc:
                 raise CliError(f"--script: can't read {script}: {exc.strerror}") from None
             session.run(lines, echo=echo)
+        elif as_json:  # lines from stdin, one JSON answer a line
+            session.run(sys.stdin, echo=False)
         else:
             session.interactive()
     finally:
@@ -89,10 +99,18 @@ def run_cmd(
             "background (default: on, except when driven by --script).",
         ),
     ] = None,
+    as_json: JsonOpt = False,
 ) -> None:
-    """Run the bot: Slack when SLACK_BOT_TOKEN is set, otherwise the console mode."""
+    """Run the bot: Slack when SLACK_BOT_TOKEN is set, otherwise the console mode.
+    With --json (console mode) each input line, from --script or stdin, is answered with one
+    JSON object: the line, the kinds of reply, whether it was understood, and the text."""
     settings = Settings()
     if settings.has_slack and not console:
+        if as_json:
+            raise CliError(
+                "--json needs the console mode: add --console (Slack answers in Slack)",
+                where="progressbot run --json",
+            )
         from bot.platforms.slack.runner import SlackSettingsError, run_slack
 
         try:
@@ -100,8 +118,8 @@ def run_cmd(
         except SlackSettingsError as exc:
             raise CliError(str(exc)) from None
         return
-    with_jobs = scheduler if scheduler is not None else script is None
-    _console(settings, today, script, echo=script is not None, scheduler=with_jobs)
+    with_jobs = scheduler if scheduler is not None else (script is None and not as_json)
+    _console(settings, today, script, echo=script is not None, scheduler=with_jobs, as_json=as_json)
 
 
 @app.command("demo")
@@ -110,12 +128,12 @@ def demo_cmd(
     script: Annotated[
         Path | None, typer.Option("--script", help="Drive the console from a file of lines.")
     ] = None,
+    as_json: JsonOpt = False,
 ) -> None:
-    """The console mode on a fresh throw-away database with the sample plan."""
+    """The console mode on a fresh throw-away database with the sample plan (--json: as
+    for `run`)."""
     demo_db = Path("data") / "demo.db"
     for suffix in ("", "-wal", "-shm"):
         Path(f"{demo_db}{suffix}").unlink(missing_ok=True)
     settings = Settings(database_url=f"sqlite:///{demo_db}", plan_name="")
-    _console(settings, today, script, echo=script is not None)
-
-
+    _console(settings, today, script, echo=script is not None, as_json=as_json)

@@ -43,6 +43,18 @@ class Actor:
     # Owners this person is deputy for today (the absent people and the roles they hold):
     # set only while the absence lasts.
     covering_ids: frozenset[int] = field(default_factory=frozenset)
+    # Chosen by a role's name ("as Director of Corporate Affairs"): the role, and this is
+    # its current holder acting (their own actions and the role's).
+    via_role: str | None = None
+
+    @property
+    def description(self) -> str:
+        """Who this is, saying how a role was resolved."""
+        if self.via_role:
+            return f"{self.display_name} (holder of {self.via_role})"
+        if self.person is None and self.role_ids:
+            return f"{self.display_name} (a role nobody holds now)"
+        return self.display_name
 
     def owner_ids(self) -> frozenset[int]:
         return self.role_ids | ({self.person.id} if self.person else set())

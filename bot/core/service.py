@@ -7,7 +7,7 @@ what, what a reply means), and returns plain results; it never formats chat mess
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from sqlalchemy.engine import Engine
@@ -30,7 +30,14 @@ from bot.core.signoff import (
 from storage.absences import people_covered_by
 from storage.engine import read_session, write_session
 from storage.models import Plan, Update
-from storage.people import all_owners, find_by_chat_user, find_by_email, find_owner, roles_held
+from storage.people import (
+    all_owners,
+    find_by_chat_user,
+    find_by_email,
+    find_owner,
+    role_holder,
+    roles_held,
+)
 from storage.queries import (
     ActionView,
     NotFound,
@@ -134,12 +141,18 @@ class PlanService:
             return self._actor(s, person, display_name, email, fallback_name=chat_user_id)
 
     def actor_for_name(self, name: str) -> Actor:
-        """The actor with this person or role name (the console's "answer as")."""
+        """The actor with this person or role name (the console's `as`, the CLI's `--as`).
+        A role acts through its current holder, so `owe`, `mine`, replies and `away` are
+        that person's; a role nobody holds acts as the role itself."""
         with read_session(self.engine) as s:
             owner = find_owner(s, name)
             if owner is None:
-                raise NotFound(f"nobody called {name!r}: see `people list`")
+                raise NotFound(f"nobody called {name!r}")
             if owner.kind == "role":
+                holder = role_holder(s, owner.id)
+                if holder is not None:
+                    actor = self._actor(s, holder, holder.name, holder.email)
+                    return replace(actor, via_role=owner.name)
                 view = owner_view(owner)
                 return Actor(owner.name, person=None, role_ids=frozenset({view.id}))
             return self._actor(s, owner, owner.name, owner.email)
