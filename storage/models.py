@@ -43,6 +43,10 @@ class Plan(SQLModel, table=True):
     signoff_required: bool = Field(default=False)
     # Per-plan nudge/digest policy overrides as JSON (see bot/core/policy.py).
     policy_json: str = Field(default="", sa_column=_text(nullable=False, server_default=""))
+    # The plan's own columns as imported, in the file's order: a JSON list of
+    # [field, header text] (field: theme, tag, objective, reference, action, deadline, owner,
+    # progress). The board report lays its table out by them.
+    columns_json: str = Field(default="", sa_column=_text(nullable=False, server_default=""))
     created_at: datetime
     updated_at: datetime
 
