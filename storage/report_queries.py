@@ -94,9 +94,7 @@ def plan_as_at(session: Session, plan_id: int, at: datetime) -> PlanAt:
     themes = {
         tid: ThemeAt(tid, name, tuple(x for x in tags.split("\n") if x), position)
         for tid, name, tags, position in session.execute(
-            select(Theme.id, Theme.name, Theme.tags, Theme.position).where(
-                Theme.plan_id == plan_id
-            )
+            select(Theme.id, Theme.name, Theme.tags, Theme.position).where(Theme.plan_id == plan_id)
         )
     }
     objectives = dict(

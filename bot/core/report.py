@@ -41,7 +41,7 @@ _LEADING_REVISED = re.compile(r"^\s*(?:revised|amended|extended|now(?:\s+due)?)\
 
 @dataclass(frozen=True)
 class ReportColumn:
-    field: str  # theme, tag, objective, reference, action, deadline, owner, progress, changes
+    field: str  # theme tag objective reference action deadline owner | status progress changes
     heading: str
 
 
@@ -107,6 +107,7 @@ class Report:
     since: date | None
     columns: list[ReportColumn]
     themes: list[ReportTheme]
+    _chart: bytes | None = field(default=None, repr=False, compare=False)
 
     @property
     def rows(self) -> list[ReportRow]:
@@ -146,10 +147,12 @@ class Report:
         return out
 
     def chart_png(self) -> bytes:
-        """The digest's status-by-theme chart, for this report's date."""
+        """The digest's status-by-theme chart, for this report's date (drawn once)."""
         from bot.core.digest import render_status_chart
 
-        return render_status_chart(self._as_digest())
+        if self._chart is None:
+            self._chart = render_status_chart(self._as_digest())
+        return self._chart
 
     def _as_digest(self) -> Digest:
         themes = []
@@ -254,10 +257,10 @@ def build_report(
     columns = plan_columns(plan_at)
     if since is not None:
         columns.append(ReportColumn("changes", f"Changed since {_day(since_date)}"))
-    columns.insert(
-        next((i for i, c in enumerate(columns) if c.field == "changes"), len(columns)),
-        ReportColumn("progress", PROGRESS_HEADING),
-    )
+    # A BRAG status column to shade, then the plan's "Update on Progress" (status word
+    # leading, as the seeds write it), before any "changed since" column.
+    at = next((i for i, c in enumerate(columns) if c.field == "changes"), len(columns))
+    columns[at:at] = [ReportColumn("status", "Status"), ReportColumn("progress", PROGRESS_HEADING)]
     themes = sorted(plan_at.themes.values(), key=lambda t: (t.position, t.id))
     if theme:
         needle = theme.casefold().strip()
@@ -342,8 +345,10 @@ def _changes(a: ActionAt, then: ActionAt | None) -> tuple[str, ...]:
     now_u, then_u = a.latest, then.latest
     if (now_u.status if now_u else None) != (then_u.status if then_u else None):
         out.append("new status")
-    if now_u and (then_u is None or now_u.id != then_u.id) and (
-        then_u is None or now_u.commentary != then_u.commentary
+    if (
+        now_u
+        and (then_u is None or now_u.id != then_u.id)
+        and (then_u is None or now_u.commentary != then_u.commentary)
     ):
         out.append("new commentary")
     if len(a.revisions) != len(then.revisions):
@@ -368,6 +373,8 @@ def _cell(c: ReportColumn, a: ActionAt, section: ReportTheme, row: ReportRow) ->
         return "; ".join(
             f"{o.name} ({', '.join(o.holders)})" if o.holders else o.name for o in a.owners
         )
+    if c.field == "status":
+        return row.status_label
     if c.field == "progress":
         return progress_text(row)
     if c.field == "changes":
