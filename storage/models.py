@@ -49,6 +49,10 @@ class Plan(SQLModel, table=True):
     readers: str = Field(
         default="members", sa_column=Column(String(20), nullable=False, server_default="members")
     )
+    # The plan's own columns as imported, in the file's order: a JSON list of
+    # [field, header text] (field: theme, tag, objective, reference, action, deadline, owner,
+    # progress). The board report lays its table out by them.
+    columns_json: str = Field(default="", sa_column=_text(nullable=False, server_default=""))
     created_at: datetime
     updated_at: datetime
     # `plan delete`: the plan and its history stay in the database, out of every command.

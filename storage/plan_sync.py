@@ -9,6 +9,7 @@ Actions that disappear from the file are archived, never deleted: their history 
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -84,6 +85,8 @@ class PlanSpec:
     fy_start_year: int | None = None
     fy_start_month: int = 4
     timezone: str = "Europe/London"
+    # The file's columns in order, as (field, header text); kept for the board report.
+    columns: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -112,6 +115,11 @@ def sync_plan(session: Session, spec: PlanSpec, *, now: datetime) -> SyncReport:
         value = getattr(spec, attr)
         if value not in (None, "") and getattr(plan, attr) != value:
             setattr(plan, attr, value)
+            plan.updated_at = now
+    if spec.columns:
+        columns_json = json.dumps([list(c) for c in spec.columns])
+        if plan.columns_json != columns_json:
+            plan.columns_json = columns_json
             plan.updated_at = now
     session.add(plan)
     session.flush()

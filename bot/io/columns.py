@@ -216,6 +216,11 @@ class Header:
             return one_line(self.cells[index])
         return f"column {index + 1}"
 
+    def layout(self) -> list[tuple[str, str]]:
+        """The imported columns in the file's order, as (field, header text); ignored
+        columns left out, each tag column kept as its own ("tag", …)."""
+        return [(f, self.name(i)) for i, f in sorted(self.fields.items()) if f != "ignored"]
+
     def found(self) -> dict[str, str]:
         """Our field name -> header text, as PlanTable.columns reports it."""
         out: dict[str, str] = {}

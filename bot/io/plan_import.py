@@ -174,6 +174,7 @@ def build_spec(
         title=table.title,
         fy_start_year=fy_year,
         fy_start_month=fy_start_month,
+        columns=list(table.layout),
     )
     return spec, unread
 

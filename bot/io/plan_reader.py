@@ -136,7 +136,9 @@ class _PlanParser:
                 sheet=self._sheet_name_of_header(),
             )
         rows = self._finish()
-        return PlanTable(rows, self.header.found(), self.title, self.warnings)
+        return PlanTable(
+            rows, self.header.found(), self.title, self.warnings, layout=self.header.layout()
+        )
 
     def _check_size(self) -> None:
         total = 0

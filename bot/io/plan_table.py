@@ -38,6 +38,8 @@ class PlanTable:
     columns: dict[str, str]  # our field name -> header text found, e.g. {"action": "Actions"}
     title: str = ""  # first title line above the header, "" if none
     warnings: list[str] = field(default_factory=list)  # non-fatal notes, each naming row/column
+    # The plan's columns in the file's order, as (field, header text): the report's layout.
+    layout: list[tuple[str, str]] = field(default_factory=list)
 
 
 class PlanFileError(Exception):

@@ -1,0 +1,139 @@
+"""Benchmark: the board report for 5,000 actions with 50,000 updates, in every format, on
+SQLite and on PostgreSQL.
+
+    .venv/bin/python bench/bench_report.py [--actions 5000] [--updates-per-action 10]
+                                           [--only sqlite|pg]
+
+Populates a synthetic plan (bench/synth.py; updates every 3 days back from 1 Jun 2020) plus a
+deadline revision for one action in ten, then times `progressbot report`'s work for each
+format: reading the plan as at a date (actions, latest update and status by then, revisions,
+role holders) and rendering the file (XLSX, DOCX, HTML, CSV; the chart is drawn for each).
+As at 1 Jun 2020, and as at 20 May 2020 with changes since 1 May. Target: each under 3 s on
+each backend. The first (cold) run per backend is printed too; the target is checked on the
+best of two warm runs, as a running bot has its imports loaded. Prints seconds and PASS/FAIL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import tempfile
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import insert, select  # noqa: E402
+
+from bench.synth import populate  # noqa: E402
+from bot.core.report import report_from_store  # noqa: E402
+from bot.io.report_layout import FORMATS, render  # noqa: E402
+from storage.engine import make_engine, write_session  # noqa: E402
+from storage.migrate import upgrade  # noqa: E402
+from storage.models import Action, DeadlineRevision  # noqa: E402
+
+TARGET_S = 3.0
+TODAY = date(2020, 6, 1)
+
+
+def add_revisions(engine, plan_id: int, share: float = 0.1) -> int:
+    """A revised deadline (a month later) for ``share`` of the actions, as owners' updates."""
+    rnd = random.Random(7)
+    with write_session(engine) as s:
+        rows = s.execute(
+            select(Action.id, Action.due_date).where(
+                Action.plan_id == plan_id, Action.due_date.is_not(None)
+            )
+        ).all()
+        picked = [r for r in rows if rnd.random() < share]
+        s.execute(
+            insert(DeadlineRevision),
+            [
+                {
+                    "action_id": aid,
+                    "text": (due + timedelta(days=30)).isoformat(),
+                    "due_date": due + timedelta(days=30),
+                    "source": "update",
+                    "recorded_at": datetime(2020, 5, 10, 9, tzinfo=UTC),
+                }
+                for aid, due in picked
+            ],
+        )
+    return len(picked)
+
+
+def one(engine, plan_id: int, fmt: str, as_at: date, since: date | None):
+    t0 = time.perf_counter()
+    report = report_from_store(engine, plan_id, as_at=as_at, since=since)
+    t1 = time.perf_counter()
+    data = render(report, fmt)
+    t2 = time.perf_counter()
+    return t2 - t0, t1 - t0, t2 - t1, len(data), report
+
+
+def run_backend(name: str, url: str, args) -> bool:
+    engine = make_engine(url)
+    upgrade(engine)
+    info = populate(
+        engine,
+        actions=args.actions,
+        owners=max(10, args.actions // 5),
+        themes=10,
+        updates_per_action=args.updates_per_action,
+        today=TODAY,
+    )
+    revised = add_revisions(engine, info.plan_id)
+    print(
+        f"[{name}] populate: {info.actions:,} actions, {info.updates:,} updates, "
+        f"{revised} revised deadlines in {info.seconds:.1f} s"
+    )
+    ok = True
+    cold = one(engine, info.plan_id, "xlsx", TODAY, None)
+    print(f"[{name}] cold first report (xlsx, imports and chart fonts loading): {cold[0]:.3f} s")
+    for as_at, since in ((TODAY, None), (date(2020, 5, 20), date(2020, 5, 1))):
+        label = f"as at {as_at}" + (f", changes since {since}" if since else "")
+        for fmt in FORMATS:
+            runs = [one(engine, info.plan_id, fmt, as_at, since) for _ in range(2)]
+            total, read_s, render_s, size, report = min(runs, key=lambda r: r[0])
+            passed = total < TARGET_S
+            ok &= passed
+            extra = ""
+            if since:
+                extra = f", {sum(1 for r in report.rows if r.changes):,} changed"
+            print(
+                f"[{name}] {fmt:4} {label}: {total:.3f} s (read {read_s:.3f} s, render "
+                f"{render_s:.3f} s) {size / 1e6:.1f} MB; {report.total:,} actions, "
+                f"{report.overdue:,} overdue, {report.slipped:,} slipped{extra} "
+                f"{'PASS' if passed else 'FAIL'}"
+            )
+    print(f"[{name}] {'PASS' if ok else 'FAIL'} (target: each format < {TARGET_S:.0f} s)")
+    engine.dispose()
+    return ok
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--actions", type=int, default=5_000)
+    ap.add_argument("--updates-per-action", type=int, default=10)
+    ap.add_argument("--only", choices=["sqlite", "pg"], default=None)
+    args = ap.parse_args()
+    results = []
+    with tempfile.TemporaryDirectory(prefix="bench-report-") as tmp:
+        if args.only in (None, "sqlite"):
+            results.append(run_backend("sqlite", f"sqlite:///{Path(tmp) / 'report.db'}", args))
+        if args.only in (None, "pg"):
+            from tests.support.postgres import PostgresServer
+
+            server = PostgresServer().start()
+            try:
+                results.append(run_backend("postgresql", server.create_database("bench"), args))
+            finally:
+                server.stop()
+    print("PASS" if all(results) else "FAIL")
+    return 0 if all(results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,412 @@
+"""The board report ("Update on Progress" as at a date), built once and laid out by each writer.
+
+The model follows the plan's own table: the columns it was imported with, in its order, then
+"Update on Progress" (status word leading, then the commentary, then "(updated 3 Sep 2019 by
+…)"), rows grouped by theme. Deadlines read as written, with each later revision ("By
+September 2020 — revised 31 st March 2021"). A summary counts statuses per theme and overall,
+overdue actions and slipped ones, and reuses the digest's status chart. With a second date,
+each row says what changed since then (new action, status, commentary, deadline).
+
+Pure data: bot/io/report_{xlsx,docx,html,csv}.py only lay it out.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.core.digest import NO_UPDATE, STATUS_ORDER, Digest, ThemeDigest, colour_of
+from bot.core.statuses import CLOSED_STATUSES, COLOUR_HEX, Colour
+from storage.queries import ThemeView
+from storage.report_queries import ActionAt, PlanAt, RevisionAt
+
+PROGRESS_HEADING = "Update on Progress"
+# The plan's columns a report can show; anything else stored is ignored.
+_FIELDS = ("theme", "tag", "objective", "reference", "action", "deadline", "owner")
+_DEFAULT_HEADINGS = {
+    "theme": "Theme",
+    "objective": "Objective",
+    "reference": "Ref",
+    "action": "Action",
+    "deadline": "Deadline",
+    "owner": "Owner",
+}
+_LEADING_REVISED = re.compile(r"^\s*(?:revised|amended|extended|now(?:\s+due)?)\b[\s:,-]*", re.I)
+
+
+@dataclass(frozen=True)
+class ReportColumn:
+    field: str  # theme tag objective reference action deadline owner | status progress changes
+    heading: str
+
+
+@dataclass
+class ReportRow:
+    action_id: int
+    ref: str | None
+    theme: str
+    cells: list[str]  # one per report column, as shown
+    status: str | None
+    commentary: str
+    updated_on: date | None
+    updated_by: str
+    imported: bool  # the latest update is the plan's own progress text, as imported
+    deadline: str
+    due_date: date | None
+    overdue: bool
+    slipped: bool
+    changes: tuple[str, ...] = ()  # since the comparison date: new, status, commentary, deadline
+
+    @property
+    def status_label(self) -> str:
+        return self.status or NO_UPDATE
+
+    @property
+    def colour(self) -> Colour:
+        return safe_colour(self.status)
+
+    @property
+    def hex(self) -> str:
+        return COLOUR_HEX[self.colour]
+
+
+@dataclass
+class ReportTheme:
+    name: str
+    tags: tuple[str, ...]
+    rows: list[ReportRow] = field(default_factory=list)
+
+    @property
+    def counts(self) -> Counter:
+        return Counter(r.status_label for r in self.rows)
+
+    @property
+    def overdue(self) -> int:
+        return sum(r.overdue for r in self.rows)
+
+    @property
+    def slipped(self) -> int:
+        return sum(r.slipped for r in self.rows)
+
+    @property
+    def heading(self) -> str:
+        """The theme row's text: its name, with its tags (seed 000's "Culture Theme")."""
+        return f"{self.name} — {'; '.join(self.tags)}" if self.tags else self.name
+
+
+@dataclass
+class Report:
+    plan_name: str
+    title: str  # "<plan> — Update at November 2019"
+    as_at: date
+    since: date | None
+    columns: list[ReportColumn]
+    themes: list[ReportTheme]
+    _chart: bytes | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def rows(self) -> list[ReportRow]:
+        return [r for t in self.themes for r in t.rows]
+
+    @property
+    def counts(self) -> Counter:
+        total: Counter = Counter()
+        for t in self.themes:
+            total.update(t.counts)
+        return total
+
+    @property
+    def total(self) -> int:
+        return sum(len(t.rows) for t in self.themes)
+
+    @property
+    def overdue(self) -> int:
+        return sum(t.overdue for t in self.themes)
+
+    @property
+    def slipped(self) -> int:
+        return sum(t.slipped for t in self.themes)
+
+    @property
+    def statuses(self) -> list[str]:
+        """The statuses present, in the vocabulary's order (columns of the summary)."""
+        counts = self.counts
+        return [s for s in STATUS_ORDER if counts.get(s)] + sorted(
+            s for s in counts if s not in STATUS_ORDER
+        )
+
+    def summary_rows(self) -> list[tuple[str, Counter, int, int, int]]:
+        """(theme, counts, total, overdue, slipped) per theme, then "All themes"."""
+        out = [(t.name, t.counts, len(t.rows), t.overdue, t.slipped) for t in self.themes]
+        out.append(("All themes", self.counts, self.total, self.overdue, self.slipped))
+        return out
+
+    def chart_png(self) -> bytes:
+        """The digest's status-by-theme chart, for this report's date (drawn once)."""
+        from bot.core.digest import render_status_chart
+
+        if self._chart is None:
+            self._chart = render_status_chart(self._as_digest())
+        return self._chart
+
+    def _as_digest(self) -> Digest:
+        themes = []
+        for i, t in enumerate(self.themes):
+            td = ThemeDigest(ThemeView(-i - 1, t.name, t.tags, None, i))
+            td.counts = Counter({s: n for s, n in t.counts.items() if s in STATUS_ORDER})
+            themes.append(td)
+        return Digest(self.plan_name, self.as_at, None, themes, [], 0)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain data for `--json` and tests."""
+        return {
+            "plan": self.plan_name,
+            "title": self.title,
+            "as_at": self.as_at.isoformat(),
+            "changes_since": self.since.isoformat() if self.since else None,
+            "columns": [c.heading for c in self.columns],
+            "total": self.total,
+            "counts": dict(self.counts),
+            "overdue": self.overdue,
+            "slipped": self.slipped,
+            "themes": [
+                {
+                    "theme": t.name,
+                    "tags": list(t.tags),
+                    "counts": dict(t.counts),
+                    "overdue": t.overdue,
+                    "slipped": t.slipped,
+                    "actions": [
+                        {
+                            "ref": r.ref,
+                            "cells": dict(
+                                zip([c.heading for c in self.columns], r.cells, strict=True)
+                            ),
+                            "status": r.status,
+                            "commentary": r.commentary,
+                            "updated_on": r.updated_on.isoformat() if r.updated_on else None,
+                            "updated_by": r.updated_by,
+                            "deadline": r.deadline,
+                            "due": r.due_date.isoformat() if r.due_date else None,
+                            "overdue": r.overdue,
+                            "slipped": r.slipped,
+                            "changes": list(r.changes),
+                        }
+                        for r in t.rows
+                    ],
+                }
+                for t in self.themes
+            ],
+        }
+
+
+def safe_colour(status: str | None) -> Colour:
+    """The BRAG colour of a status; grey for none or one outside the vocabulary."""
+    try:
+        return colour_of(status)
+    except ValueError:
+        return Colour.GREY
+
+
+# -- building ----------------------------------------------------------------------------------
+def end_of_day(day: date, tz: str) -> datetime:
+    """The last moment of ``day`` in ``tz``, in UTC: "as at 30 November" includes that day."""
+    start = datetime(day.year, day.month, day.day, tzinfo=ZoneInfo(tz)) + timedelta(days=1)
+    return (start - timedelta(microseconds=1)).astimezone(UTC)
+
+
+def plan_columns(plan_at: PlanAt) -> list[ReportColumn]:
+    """The plan's own columns in its order (as imported), or a sensible set for a plan
+    imported before the columns were kept."""
+    stored = []
+    if plan_at.plan.columns_json:
+        try:
+            stored = [(f, h) for f, h in json.loads(plan_at.plan.columns_json) if f in _FIELDS]
+        except (ValueError, TypeError):
+            stored = []
+    if not any(f == "action" for f, _ in stored):
+        acts = plan_at.actions
+        stored = [("theme", "Theme")]
+        if any(a.objective for a in acts):
+            stored.append(("objective", "Objective"))
+        if any(a.ref for a in acts):
+            stored.append(("reference", "Ref"))
+        stored += [("action", "Action"), ("deadline", "Deadline")]
+        if any(a.owners for a in acts):
+            stored.append(("owner", "Owner"))
+    return [ReportColumn(f, h or _DEFAULT_HEADINGS.get(f, f)) for f, h in stored]
+
+
+def build_report(
+    plan_at: PlanAt,
+    *,
+    as_at: date,
+    since: PlanAt | None = None,
+    since_date: date | None = None,
+    theme: str | None = None,
+) -> Report:
+    """The report of ``plan_at`` (the plan read as at the end of ``as_at``). ``since``: the
+    same plan read at an earlier date, to mark what changed. ``theme``: only the themes whose
+    name contains it (case ignored); an error naming the themes if none does."""
+    tz = plan_at.plan.timezone or "Europe/London"
+    columns = plan_columns(plan_at)
+    if since is not None:
+        columns.append(ReportColumn("changes", f"Changed since {_day(since_date)}"))
+    # A BRAG status column to shade, then the plan's "Update on Progress" (status word
+    # leading, as the seeds write it), before any "changed since" column.
+    at = next((i for i, c in enumerate(columns) if c.field == "changes"), len(columns))
+    columns[at:at] = [ReportColumn("status", "Status"), ReportColumn("progress", PROGRESS_HEADING)]
+    themes = sorted(plan_at.themes.values(), key=lambda t: (t.position, t.id))
+    if theme:
+        needle = theme.casefold().strip()
+        picked = [t for t in themes if needle in t.name.casefold()]
+        if not picked:
+            names = "; ".join(t.name for t in themes)
+            raise ValueError(f"no theme matches {theme!r}. Themes: {names}")
+        themes = picked
+    sections = {t.id: ReportTheme(t.name, t.tags) for t in themes}
+    before = {a.id: a for a in since.actions} if since is not None else None
+    for a in plan_at.actions:
+        section = sections.get(a.theme_id)
+        if section is None:
+            continue
+        row = _row(a, section, as_at, tz)
+        if before is not None:
+            row.changes = _changes(a, before.get(a.id))
+        row.cells = [_cell(c, a, section, row) for c in columns]
+        section.rows.append(row)
+    title = f"{plan_at.plan.name} — Update at {as_at:%B %Y}"
+    out = [s for s in sections.values() if s.rows]
+    return Report(plan_at.plan.name, title, as_at, since_date, columns, out)
+
+
+def _row(a: ActionAt, section: ReportTheme, as_at: date, tz: str) -> ReportRow:
+    latest = a.latest
+    status = latest.status if latest else None
+    due = a.due_date
+    closed = status is not None and status in {s.value for s in CLOSED_STATUSES}
+    return ReportRow(
+        action_id=a.id,
+        ref=a.ref,
+        theme=section.name,
+        cells=[],
+        status=status,
+        commentary=latest.commentary if latest else "",
+        updated_on=latest.created_at.astimezone(ZoneInfo(tz)).date() if latest else None,
+        updated_by=latest.author_name if latest else "",
+        imported=bool(latest and latest.source == "import"),
+        deadline=deadline_as_written(a.revisions),
+        due_date=due,
+        overdue=not closed and due is not None and due < as_at,
+        slipped=len(a.revisions) > 1,
+    )
+
+
+def deadline_as_written(revisions: list[RevisionAt]) -> str:
+    """ "By September 2020 — revised 31 st March 2021": the first deadline as the plan wrote
+    it, then each revision known at the time."""
+    if not revisions:
+        return ""
+    parts = [_revision_text(revisions[0])]
+    for r in revisions[1:]:
+        parts.append(f"revised {_LEADING_REVISED.sub('', _revision_text(r)) or _revision_text(r)}")
+    return " — ".join(parts)
+
+
+def _revision_text(r: RevisionAt) -> str:
+    text = " ".join(r.text.split())
+    if r.due_date is not None and text == r.due_date.isoformat():
+        return _day(r.due_date)  # an update that gave a date but no words
+    return text
+
+
+def progress_text(row: ReportRow) -> str:
+    """ "On track: commentary (updated 3 Sep 2019 by Jane Smith)". The plan's own imported
+    text carries no "updated" note: it is what the plan already said."""
+    if row.status and row.commentary:
+        text = f"{row.status}: {row.commentary}"
+    else:
+        text = row.status or row.commentary
+    if row.updated_on and not row.imported:
+        by = f" by {row.updated_by}" if row.updated_by else ""
+        text = f"{text} (updated {_day(row.updated_on)}{by})".strip()
+    return text
+
+
+def _changes(a: ActionAt, then: ActionAt | None) -> tuple[str, ...]:
+    if then is None:
+        return ("new action",)
+    out = []
+    now_u, then_u = a.latest, then.latest
+    if (now_u.status if now_u else None) != (then_u.status if then_u else None):
+        out.append("new status")
+    if (
+        now_u
+        and (then_u is None or now_u.id != then_u.id)
+        and (then_u is None or now_u.commentary != then_u.commentary)
+    ):
+        out.append("new commentary")
+    if len(a.revisions) != len(then.revisions):
+        out.append("new deadline")
+    return tuple(out)
+
+
+def _cell(c: ReportColumn, a: ActionAt, section: ReportTheme, row: ReportRow) -> str:
+    if c.field == "theme":
+        return section.name
+    if c.field == "tag":
+        return "; ".join(section.tags)
+    if c.field == "objective":
+        return a.objective
+    if c.field == "reference":
+        return a.ref or ""
+    if c.field == "action":
+        return a.text
+    if c.field == "deadline":
+        return row.deadline
+    if c.field == "owner":
+        return "; ".join(
+            f"{o.name} ({', '.join(o.holders)})" if o.holders else o.name for o in a.owners
+        )
+    if c.field == "status":
+        return row.status_label
+    if c.field == "progress":
+        return progress_text(row)
+    if c.field == "changes":
+        return ", ".join(row.changes)
+    return ""
+
+
+def _day(d: date | None) -> str:
+    return f"{d.day} {d:%b %Y}" if d else ""
+
+
+# -- from the store ----------------------------------------------------------------------------
+def report_from_store(
+    engine,
+    plan_id: int,
+    *,
+    as_at: date,
+    since: date | None = None,
+    theme: str | None = None,
+) -> Report:
+    """Read the plan as at the end of ``as_at`` (and of ``since``) and build its report."""
+    from storage.engine import read_session
+    from storage.models import Plan
+    from storage.report_queries import plan_as_at
+
+    if since is not None and since >= as_at:
+        raise ValueError(
+            f"--changes-since {since.isoformat()} must be before the report's date "
+            f"{as_at.isoformat()}"
+        )
+    with read_session(engine) as s:
+        tz = s.get(Plan, plan_id).timezone or "Europe/London"
+        now = plan_as_at(s, plan_id, end_of_day(as_at, tz))
+        then = plan_as_at(s, plan_id, end_of_day(since, tz)) if since is not None else None
+    return build_report(now, as_at=as_at, since=then, since_date=since, theme=theme)

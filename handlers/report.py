@@ -1,0 +1,103 @@
+"""The board report asked for in chat or from the command line, platform-neutral.
+
+`report [as at DATE] [theme WORDS] [since DATE] [as xlsx|docx|html|csv]` is read into a
+ReportRequest; `make_report` reads the plan as at that date and renders the file. Adapters
+deliver the file (the console writes it, Slack uploads it to the requester's DM)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from bot.core.clock import local_today
+from bot.core.query import QueryError, parse_query_date
+from bot.core.report import Report, report_from_store
+from bot.core.service import PlanService
+from bot.io.report_layout import FORMATS, MEDIA_TYPES, default_name, render
+
+HELP = (
+    "report [as at DATE] [theme WORDS] [since DATE] [as xlsx|docx|html|csv] — the board "
+    "report (Update on Progress) as at a date, e.g. `report as at 30 Nov 2019 theme leadership`"
+)
+_KEYWORDS = re.compile(r"\b(as\s+at|theme|changes\s+since|since|as|format)\b(?=\s|$)", re.I)
+
+
+@dataclass(frozen=True)
+class ReportRequest:
+    as_at: date | None = None  # None: today in the plan's time zone
+    theme: str | None = None
+    since: date | None = None
+    fmt: str = "xlsx"
+
+
+@dataclass(frozen=True)
+class ReportFile:
+    name: str
+    data: bytes
+    media_type: str
+    report: Report
+
+    @property
+    def summary(self) -> str:
+        r = self.report
+        counts = ", ".join(f"{s} {r.counts[s]}" for s in r.statuses)
+        return f"{r.title}: {r.total} actions ({counts}); {r.overdue} overdue, {r.slipped} slipped."
+
+
+def read_report_date(text: str, today: date) -> date:
+    """A report date as typed: "30/11/2019", "30 Nov 2019", "2019-11-30", "today", or a
+    month ("November 2019" means its last day: the report as the month closed)."""
+    s = " ".join(text.split()).lower().rstrip(".")
+    m = re.fullmatch(r"([a-z]+),? (\d{4})", s)
+    if m:
+        from bot.core.deadlines import MONTHS, month_end
+
+        if m.group(1) in MONTHS:
+            return month_end(int(m.group(2)), MONTHS[m.group(1)])
+    return parse_query_date(s, today, prefer="past")
+
+
+def parse_report_request(text: str, today: date, *, fmt: str = "xlsx") -> ReportRequest:
+    """Read the words after `report`. Raises QueryError naming the part it could not read."""
+    text = " ".join((text or "").split())
+    parts: dict[str, str] = {}
+    marks = list(_KEYWORDS.finditer(text))
+    if marks and marks[0].start() > 0 or (not marks and text):
+        lead = text[: marks[0].start()] if marks else text
+        raise QueryError(f"can't read {lead.strip()!r} in the report request. {HELP}")
+    for i, m in enumerate(marks):
+        key = " ".join(m.group(1).lower().split())
+        key = {"changes since": "since", "format": "as"}.get(key, key)
+        value = text[m.end() : marks[i + 1].start() if i + 1 < len(marks) else len(text)].strip()
+        if not value:
+            raise QueryError(f"'{m.group(1)}' needs something after it. {HELP}")
+        if key in parts:
+            raise QueryError(f"'{m.group(1)}' is given twice. {HELP}")
+        parts[key] = value
+    if "as" in parts:
+        fmt = parts["as"].lower().lstrip(".")
+        if fmt not in FORMATS:
+            raise QueryError(f"unknown report format {parts['as']!r}; one of {', '.join(FORMATS)}")
+    as_at = read_report_date(parts["as at"], today) if "as at" in parts else None
+    since = read_report_date(parts["since"], today) if "since" in parts else None
+    return ReportRequest(as_at, parts.get("theme"), since, fmt)
+
+
+def report_for(service: PlanService, request: ReportRequest) -> Report:
+    """The report model: the plan read as at the request's date (default: today)."""
+    plan = service.plan()
+    today = local_today(service.clock, plan.timezone)
+    as_at = request.as_at or today
+    if as_at > today:
+        raise QueryError(f"the report date {as_at:%-d %b %Y} is in the future")
+    return report_from_store(
+        service.engine, plan.id, as_at=as_at, since=request.since, theme=request.theme
+    )
+
+
+def make_report(service: PlanService, request: ReportRequest) -> ReportFile:
+    """The report rendered as the file the request asks for."""
+    report = report_for(service, request)
+    data = render(report, request.fmt)
+    return ReportFile(default_name(report, request.fmt), data, MEDIA_TYPES[request.fmt], report)
