@@ -5,7 +5,12 @@ members), with deactivated users, bots and near-miss emails; then what the sweep
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from slack_sdk.errors import SlackApiError
@@ -21,7 +26,8 @@ from bot.platforms.slack.notifier import SlackNotifier
 from bot.platforms.slack.people import SlackDirectory, SlackPeople
 from jobs.people_sync import run_people_sync
 from jobs.sweep import run_sweep
-from storage.engine import read_session, write_session
+from storage.engine import make_engine, read_session, write_session
+from storage.migrate import upgrade
 from storage.models import Owner, PeopleSync
 from storage.people import upsert_person
 from storage.people_sync import last_sync
@@ -263,3 +269,65 @@ def test_people_sync_starts_first_in_the_scheduler(sqlite_engine):
     # pending jobs expose the next run time requested (the scheduler is not started)
     assert jobs[PEOPLE_SYNC_JOB].next_run_time < jobs[SWEEP_JOB].next_run_time
     assert PEOPLE_SYNC_JOB not in {j.id for j in build_scheduler(service, object()).get_jobs()}
+
+
+# -- the command line --------------------------------------------------------------------------
+
+
+def _cli(args, db, slack: SlackStandIn | None):
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}", "PLAN_NAME": "", "COLUMNS": "250"}
+    for k in ("SLACK_BOT_TOKEN", "SLACK_API_BASE_URL", "SLACK_APP_TOKEN"):
+        env.pop(k, None)
+    if slack is not None:
+        env.update(SLACK_BOT_TOKEN=slack.bot_token, SLACK_API_BASE_URL=slack.base_url)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=Path(__file__).resolve().parent.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_people_sync_and_unmatched_from_the_command_line(tmp_path):
+    db = tmp_path / "cli.db"
+    engine = make_engine(f"sqlite:///{db}")
+    upgrade(engine)
+    load_small_plan(engine)
+    engine.dispose()
+    no_slack = _cli(["people", "sync"], db, None)
+    assert no_slack.returncode == 1 and "SLACK_BOT_TOKEN" in no_slack.stderr
+    with SlackStandIn() as slack:
+        slack.add_user("U0ALICE", email="Alice@Example.org", name="alice", real_name="Alice Smith")
+        slack.add_user("U0JULIE", email="julie@example.org", name="julie", deleted=True)
+        slack.add_user("U0PAT", email="pat@example.net", name="pat", real_name="Pat Admin")
+        dry = _cli(["people", "sync", "--dry-run", "--json"], db, slack)
+        assert dry.returncode == 0, dry.stderr
+        out = json.loads(dry.stdout)
+        assert out["dry_run"] and out["matched"] == 1 and out["pages"] == 1
+        text = _cli(["people", "sync"], db, slack)
+        assert text.returncode == 0, text.stderr
+        assert "matched 1 people (1 new)" in text.stdout
+        assert "Julie Fellows <julie@example.org>: chat account deactivated" in text.stdout
+        assert "Pat Admin: nobody in the workspace has pat@example.org" in text.stdout
+        assert (
+            "pat@example.net" in text.stdout and "example.net instead of example.org" in text.stdout
+        )
+        slack.fail_next("users.list", status=200, error="missing_scope")
+        refused = _cli(["people", "sync"], db, slack)
+        assert refused.returncode == 1
+        assert "missing_scope: add the users:read and users:read.email scopes" in refused.stderr
+    listed = _cli(
+        ["people", "list", "--unmatched", "--platform", "teams", "--platform", "slack", "--json"],
+        db,
+        None,
+    )
+    assert listed.returncode == 0, listed.stderr
+    why = {r["name"]: r.get("unreachable", {}) for r in json.loads(listed.stdout)}
+    assert why["Alice Smith"] == {"teams": NO_TEAMS_CONVERSATION}
+    assert why["Julie Fellows"]["slack"].startswith("account deactivated")
+    table = _cli(["people", "list", "--unmatched", "--platform", "teams"], db, None)
+    assert "Teams: no Teams conversation yet (app not installed for them)" in table.stdout
+    wrong = _cli(["people", "list", "--platform", "irc"], db, None)
+    assert wrong.returncode == 1 and "'irc' is not one of slack, teams" in wrong.stderr
