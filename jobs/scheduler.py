@@ -3,14 +3,15 @@
 APScheduler's job stores must never be shared between schedulers, so each process keeps its
 own in memory and simply ticks: a nudge sweep every few minutes, a digest check, an
 escalation check, and a catch-up run of each at start-up (what fell due while the bot was
-down). Every job computes what is due from the database and claims it there before sending;
+down). With a chat directory it also syncs people (jobs/people_sync.py) at start - first, so
+a rollout day's first sweep finds every user id stored - and once a day. Every job computes what is due from the database and claims it there before sending;
 the claims, never the scheduler, are what stop two processes sending the same thing twice.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.memory import MemoryJobStore
@@ -25,6 +26,7 @@ log = logging.getLogger(__name__)
 SWEEP_JOB = "progressbot.nudge-sweep"
 DIGEST_JOB = "progressbot.digest-check"
 ESCALATION_JOB = "progressbot.escalation"
+PEOPLE_SYNC_JOB = "progressbot.people-sync"
 
 
 def sweep_job(service, notifier: Notifier, instance_id: str) -> None:
@@ -77,6 +79,19 @@ def escalation_job(service, notifier: Notifier, instance_id: str) -> None:
         log.exception("escalation check failed")
 
 
+def people_sync_job(service, directory) -> None:
+    from jobs.people_sync import run_people_sync
+
+    try:
+        report = run_people_sync(service, directory)
+    except Exception:  # noqa: BLE001 - yesterday's matches stand; tomorrow tries again
+        log.exception("people sync failed")
+        return
+    log.info("people sync: %s", report.headline())
+    for line in report.lines:
+        log.info("people sync: %s", line)
+
+
 def build_scheduler(
     service,
     notifier: Notifier,
@@ -86,8 +101,11 @@ def build_scheduler(
     digest_minutes: float = 10,
     escalation_minutes: float = 15,
     catch_up: bool = True,
+    directory=None,
+    people_sync_hours: float = 24,
 ) -> BackgroundScheduler:
-    """A scheduler (not started) with the three jobs; ``catch_up`` runs each once at start."""
+    """A scheduler (not started) with the three jobs, and the people sync when given a
+    ``directory`` (bot/core/people_match.py); ``catch_up`` runs each once at start."""
     instance_id = instance_id or default_instance_id()
     scheduler = BackgroundScheduler(
         jobstores={"default": MemoryJobStore()},
@@ -98,6 +116,20 @@ def build_scheduler(
         timezone=UTC,
     )
     first = datetime.now(UTC) if catch_up else None
+    if directory is not None:
+        scheduler.add_job(
+            people_sync_job,
+            IntervalTrigger(hours=people_sync_hours),
+            args=(service, directory),
+            id=PEOPLE_SYNC_JOB,
+            name=PEOPLE_SYNC_JOB,
+            replace_existing=True,
+            # At start, before the catch-up sweep: the single worker runs jobs in the order
+            # they fall due, so the sweep waits for the user ids the sync stores.
+            next_run_time=datetime.now(UTC),
+        )
+        if first is not None:
+            first += timedelta(seconds=1)
     args = (service, notifier, instance_id)
     for job_id, func, minutes in (
         (SWEEP_JOB, sweep_job, sweep_minutes),

@@ -90,6 +90,12 @@ class Owner(SQLModel, table=True):
     chat_user_id: str | None = Field(default=None, max_length=64, index=True)
     timezone: str | None = Field(default=None, max_length=64)
     is_admin: bool = Field(default=False)
+    # Set by a people sync (storage/people_sync.py): the matched chat account is deactivated
+    # (the person is reported, never nudged) since this time.
+    chat_deactivated_at: datetime | None = Field(default=None)
+    # The email a sync or look-up last found nobody for: no per-person look-up again until
+    # the email changes or a sync matches them.
+    chat_unmatched_email: str | None = Field(default=None, max_length=320)
     created_at: datetime
     # Set when the person's data was erased (`progressbot people erase`): the row stays so
     # the plan's history keeps its shape, under the name "Former member of staff (#id)".
@@ -347,3 +353,18 @@ class ConversationState(SQLModel, table=True):
         default="", sa_column=_text(nullable=False, server_default="")
     )  # JSON of the open question (AskStatus / AskAction), "" when none
     updated_at: datetime
+class PeopleSync(SQLModel, table=True):
+    """One run of matching the plan's people to a chat workspace's members (people sync):
+    when it ran and what it found; the newest row is "last synced"."""
+
+    __table_args__ = (Index("ix_peoplesync_platform_finished", "platform", "finished_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=10)  # slack | teams
+    started_at: datetime
+    finished_at: datetime
+    members: int = Field(default=0)
+    matched: int = Field(default=0)
+    newly_matched: int = Field(default=0)
+    unmatched: int = Field(default=0)
+    deactivated: int = Field(default=0)
+    near_misses: int = Field(default=0)

@@ -40,6 +40,8 @@ class OwnerView:
     chat_user_id: str | None = None
     timezone: str | None = None
     is_admin: bool = False
+    # The chat account a people sync matched is deactivated: reported, never nudged.
+    chat_deactivated: bool = False
 
 
 @dataclass(frozen=True)
@@ -94,7 +96,16 @@ class PlanSnapshot:
 
 
 def owner_view(o: Owner) -> OwnerView:
-    return OwnerView(o.id, o.kind, o.name, o.email, o.chat_user_id, o.timezone, o.is_admin)
+    return OwnerView(
+        o.id,
+        o.kind,
+        o.name,
+        o.email,
+        o.chat_user_id,
+        o.timezone,
+        o.is_admin,
+        o.chat_deactivated_at is not None,
+    )
 
 
 def _owner_views(session: Session) -> dict[int, OwnerView]:
@@ -108,9 +119,10 @@ def _owner_views(session: Session) -> dict[int, OwnerView]:
             Owner.chat_user_id,
             Owner.timezone,
             Owner.is_admin,
+            Owner.chat_deactivated_at.is_not(None),
         )
     )
-    return {r[0]: OwnerView(*r) for r in rows}
+    return {r[0]: OwnerView(*r[:-1], bool(r[-1])) for r in rows}
 
 
 def get_plan(session: Session, name: str | None = None) -> Plan:

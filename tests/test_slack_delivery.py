@@ -38,7 +38,11 @@ def test_sweep_nudges_arrive_in_slack_and_thread_replies_are_understood(sqlite_e
         notifier = SlackNotifier(bot.app.client, bot.service, bot.people)
         report = run_sweep(bot.service, notifier, instance_id="test")
         posts = bot.slack.calls_to("chat.postMessage")
-        by_channel = {c.params["channel"]: c for c in posts}
+        # First contact: posted with the user id as the channel (no conversations.open);
+        # Slack's reply names the DM channel, which is where the message is and stays.
+        assert {c.params["channel"] for c in posts} <= set(USERS)
+        assert bot.slack.calls_to("conversations.open") == []
+        by_channel = {c.response["channel"]: c for c in posts}
         julie_dm = bot.slack.dm_channel_id("U0JULIE")
         assert julie_dm in by_channel and bot.slack.dm_channel_id("U0ALICE") in by_channel
         julie = by_channel[julie_dm]

@@ -13,8 +13,9 @@ from bot.core.owing import who_owes_what
 from bot.platforms.slack.blocks import nudge_blocks
 from bot.platforms.slack.notifier import SlackNotifier
 from handlers.replies import Nudge
+from storage.chat import conversation_for
 from storage.engine import read_session, write_session
-from storage.models import Plan, Update
+from storage.models import Owner, Plan, Update
 from tests.support.slack_bot import SlackBotHarness
 from tests.support.slack_signing import (
     FORM,
@@ -277,7 +278,7 @@ def test_nudge_blocks_stay_within_limits_for_many_actions(bot):
 
 
 def _plan_requires_signoff(engine, lead_name: str) -> None:
-    from storage.models import Owner, Theme
+    from storage.models import Theme
 
     with write_session(engine) as s:
         plan = s.exec(select(Plan)).one()
@@ -372,6 +373,14 @@ def test_completion_waits_for_theme_lead_signoff_then_return_reopens(bot):
     assert "No evidence attached yet" in told[0]["text"]
     l2 = bot.service.find_action(bot.service.snapshot(), "L2")
     assert not l2.signoff_pending and l2.status == "Ongoing"
+    # First contact with the lead went by user id, no DM opened; the DM channel was stored.
+    first = next(
+        c for c in bot.slack.calls_to("chat.postMessage") if c.response["ts"] == ask[0]["ts"]
+    )
+    assert first.params["channel"] == "U0ALICE" and bot.slack.calls_to("conversations.open") == []
+    with read_session(bot.engine) as s:
+        alice = s.exec(select(Owner).where(Owner.name == "Alice Smith")).one()
+        assert conversation_for(s, "slack", alice.id).conversation_id == alice_dm
 
 
 def test_unclear_reply_asks_which_action_with_buttons(bot):

@@ -730,3 +730,57 @@ def test_post_to_bot_sends_signed_requests_and_retry_headers():
     finally:
         server.shutdown()
         server.server_close()
+
+
+# ---------------------------------------------------------------------------------------------
+# users.list: every member, cursor-paginated, Tier 2 (people sync, issue 12)
+# ---------------------------------------------------------------------------------------------
+
+
+def test_users_list_pages_through_every_member_with_a_cursor(slack, client):
+    for i in range(25):
+        slack.add_user(f"U{i:04d}", email=f"p{i}@example.org", name=f"p{i}", deleted=i == 3)
+    slack.add_user("UBOTX", email="", name="somebot", is_bot=True)
+    slack.users_list_max_page = 10
+    seen, cursor, pages = [], None, 0
+    while True:
+        page = client.users_list(limit=1000, cursor=cursor)  # asked for more: capped at 10
+        pages += 1
+        assert len(page["members"]) <= 10
+        seen += page["members"]
+        cursor = page["response_metadata"]["next_cursor"]
+        if not cursor:
+            break
+    assert pages == 3
+    assert [m["id"] for m in seen] == sorted(slack.users)  # each member once, stable order
+    assert next(m for m in seen if m["id"] == "U0003")["deleted"] is True
+    assert next(m for m in seen if m["id"] == "UBOTX")["is_bot"] is True
+    assert seen[0]["profile"]["email"] == "p0@example.org"
+    small = client.users_list(limit=4)
+    assert len(small["members"]) == 4 and small["response_metadata"]["next_cursor"]
+    error = api_error(client.users_list, cursor="bm90LWEtY3Vyc29y")
+    assert error.response["error"] == "invalid_cursor"
+
+
+def test_users_list_is_tier_2_and_lookups_and_dm_opens_tier_3(clock):
+    with SlackStandIn(clock=clock) as standin:
+        standin.add_user("U0001", email="a@example.org", name="a")
+        client = client_for(standin)
+        assert standin.limit_for("users.list").per_second == pytest.approx(20 / 60)
+        for method in ("users.lookupByEmail", "conversations.open"):
+            assert standin.limit_for(method).per_second == pytest.approx(50 / 60)
+        client.users_list()
+        client.users_list()  # a burst of 2 (a tenth of 20 a minute)
+        limited = api_error(client.users_list)
+        assert limited.response.status_code == 429
+        assert limited.response.headers["Retry-After"] == "3"  # one call every 3 s
+        clock.advance(3)
+        client.users_list()
+        for _ in range(5):  # Tier 3: a burst of 5, then 50 a minute
+            client.conversations_open(users="U0001")
+        assert api_error(client.conversations_open, users="U0001").response.status_code == 429
+        for _ in range(5):
+            client.users_lookupByEmail(email="a@example.org")
+        assert (
+            api_error(client.users_lookupByEmail, email="a@example.org").response.status_code == 429
+        )

@@ -13,6 +13,7 @@ import typer
 from bot.cli import (  # noqa: F401
     job_cmds,
     people_cmds,
+    people_sync_cmd,
     plan_cmds,
     query_cmds,
     report_cmds,

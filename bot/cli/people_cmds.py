@@ -22,19 +22,49 @@ def people_list(
             "--unmatched", help="Only those not yet matched to a chat user / unheld roles."
         ),
     ] = False,
+    platform: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--platform",
+            help="Say who can't be reached on this platform (slack, teams; repeatable). "
+            "Default: the platforms configured.",
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Owners, emails, roles held, and chat matching."""
+    """Owners, emails, roles held, chat matching, and why someone can't be reached yet."""
     from bot.core.people_admin import people_rows, unmatched
 
-    engine = open_engine(Settings())
-    rows = unmatched(engine) if unmatched_only else people_rows(engine)
+    settings = Settings()
+    platforms = chat_platforms(settings, platform)
+    engine = open_engine(settings)
+    rows = unmatched(engine, platforms) if unmatched_only else people_rows(engine, platforms)
     if as_json:
         emit_json([r.as_dict() for r in rows])
         return
     from bot.platforms.console.reports import people_table
 
-    out.print(people_table(rows))
+    title = "Who can't be reached yet, and why" if unmatched_only else "People and roles"
+    out.print(people_table(rows, title=title))
+
+
+def chat_platforms(settings: Settings, asked: list[str] | None = None) -> tuple[str, ...]:
+    """The platforms whose reachability `people list` reports: those asked for, else those
+    configured (Slack with a bot token; Teams with a Teams app id), else Slack."""
+    from bot.core.people_admin import PLATFORMS
+
+    if asked:
+        wrong = [p for p in asked if p.lower() not in PLATFORMS]
+        if wrong:
+            raise CliError(f"--platform: {wrong[0]!r} is not one of {', '.join(PLATFORMS)}")
+        return tuple(dict.fromkeys(p.lower() for p in asked))
+    configured = []
+    if settings.has_slack:
+        configured.append("slack")
+    # The Teams adapter's settings (branch `teams`) name the app's client id.
+    if getattr(settings, "has_teams", False) or getattr(settings, "teams_client_id", ""):
+        configured.append("teams")
+    return tuple(configured) or ("slack",)
 
 
 YesOpt = Annotated[

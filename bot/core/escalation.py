@@ -22,7 +22,7 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from bot.core.calendar import WorkCalendar
-from bot.core.nudges import Skipped, split_claim_key
+from bot.core.nudges import DEACTIVATED, Skipped, split_claim_key
 from bot.core.owing import is_open
 from bot.core.policy import NudgePolicy
 from storage.absences import AbsenceView
@@ -157,6 +157,9 @@ def plan_escalations(
             )
     for rid, spells in grouped.items():
         recipient = recipients[rid]
+        if recipient.chat_deactivated:
+            result.skipped.append(Skipped(recipient.name, "", DEACTIVATED))
+            continue
         at = now.astimezone(ZoneInfo(recipient.timezone or snapshot.plan.timezone))
         if not cal.is_working_time(at, policy.working_hours_start, policy.working_hours_end):
             result.skipped.append(Skipped(recipient.name, "", "escalation waits for working hours"))

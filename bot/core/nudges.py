@@ -80,6 +80,11 @@ class PlannedNudge:
         return tuple(seen.values())
 
 
+DEACTIVATED = (
+    "chat account deactivated: reported, not nudged (`progressbot people list --unmatched`)"
+)
+
+
 @dataclass(frozen=True)
 class Skipped:
     who: str
@@ -238,6 +243,9 @@ def plan_nudges(
         recipient, why = _route(item.owner, today, policy, absences, people, admins)
         if recipient is None:
             result.skipped.append(Skipped(item.owner.name, item.action.label, why))
+            continue
+        if recipient.chat_deactivated:
+            result.skipped.append(Skipped(recipient.name, item.action.label, DEACTIVATED))
             continue
         at = local(recipient)
         if not cal.is_working_time(at, policy.working_hours_start, policy.working_hours_end):

@@ -21,7 +21,11 @@ from storage.people import (
     set_chat_identity,
     upsert_person,
 )
+from storage.people_sync import Reachability, reachability
 from storage.queries import current_role_holders
+
+PLATFORMS = ("slack", "teams")
+NO_TEAMS_CONVERSATION = "no Teams conversation yet (app not installed for them)"
 
 
 class PeopleFileError(ValueError):
@@ -36,13 +40,15 @@ class PersonRow:
     chat_user_id: str | None
     actions: int
     links: list[str] = field(default_factory=list)  # roles held (person) / holders (role)
+    # platform -> why this person cannot be reached there yet (absent: reachable)
+    unreachable: dict[str, str] = field(default_factory=dict)
 
     @property
     def matched(self) -> bool:
-        return self.kind == "role" or bool(self.chat_user_id)
+        return self.kind == "role" or (bool(self.chat_user_id) and not self.unreachable)
 
     def as_dict(self) -> dict:
-        return {
+        out = {
             "name": self.name,
             "kind": self.kind,
             "email": self.email,
@@ -50,13 +56,44 @@ class PersonRow:
             "actions": self.actions,
             "roles" if self.kind == "person" else "held_by": self.links,
         }
+        if self.kind == "person":
+            out["unreachable"] = dict(self.unreachable)
+        return out
 
 
-def people_rows(engine: Engine) -> list[PersonRow]:
+def why_unreachable(
+    platform: str,
+    person_id: int,
+    email: str | None,
+    chat_user_id: str | None,
+    reach: Reachability,
+) -> str | None:
+    """Why a person cannot be reached on ``platform`` yet, or None if they can."""
+    if platform == "teams":
+        # First contact in Teams needs the app installed for the person (an app setup
+        # policy in the Teams admin centre): the bot then stores their conversation.
+        return None if person_id in reach.conversations.get("teams", ()) else NO_TEAMS_CONVERSATION
+    if person_id in reach.deactivated:
+        return "account deactivated: reported, not nudged"
+    if chat_user_id:
+        return None
+    if not email:
+        return "no email in the plan: add one with `progressbot people set NAME --email E`"
+    if (reach.unmatched_email.get(person_id) or "") == email.strip().casefold():
+        return (
+            f"nobody in the workspace has {email} "
+            "(`progressbot people sync` lists look-alike emails)"
+        )
+    return "not matched yet: run `progressbot people sync`"
+
+
+def people_rows(engine: Engine, platforms: tuple[str, ...] = ("slack",)) -> list[PersonRow]:
+    """Everyone, with why each person can't yet be reached on each of ``platforms``."""
     with read_session(engine) as s:
         owners = all_owners(s)
         counts = action_counts(s)
         holders = current_role_holders(s)
+    reach = reachability(engine)
     names = {o.id: o.name for o in owners}
     held: dict[int, list[str]] = {}
     for role_id, people in holders.items():
@@ -67,16 +104,25 @@ def people_rows(engine: Engine) -> list[PersonRow]:
         links = (
             held.get(o.id, []) if o.kind == "person" else [p.name for p in holders.get(o.id, ())]
         )
-        rows.append(PersonRow(o.name, o.kind, o.email, o.chat_user_id, counts.get(o.id, 0), links))
+        why: dict[str, str] = {}
+        if o.kind == "person":
+            for platform in platforms:
+                reason = why_unreachable(platform, o.id, o.email, o.chat_user_id, reach)
+                if reason:
+                    why[platform] = reason
+        rows.append(
+            PersonRow(o.name, o.kind, o.email, o.chat_user_id, counts.get(o.id, 0), links, why)
+        )
     return rows
 
 
-def unmatched(engine: Engine) -> list[PersonRow]:
-    """People with no chat user yet, and roles that nobody holds."""
+def unmatched(engine: Engine, platforms: tuple[str, ...] = ("slack",)) -> list[PersonRow]:
+    """People who cannot yet be reached on one of ``platforms`` (and why), and roles that
+    nobody holds."""
     return [
         r
-        for r in people_rows(engine)
-        if (r.kind == "person" and not r.chat_user_id) or (r.kind == "role" and not r.links)
+        for r in people_rows(engine, platforms)
+        if (r.kind == "person" and r.unreachable) or (r.kind == "role" and not r.links)
     ]
 
 

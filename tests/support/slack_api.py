@@ -160,6 +160,7 @@ METHOD_TIERS: dict[str, str] = {
     "conversations.replies": "tier3",
     "users.lookupByEmail": "tier3",
     "users.info": "tier4",
+    "users.list": "tier2",
     "views.open": "tier4",
     "views.update": "tier4",
     "views.push": "tier4",
@@ -1425,6 +1426,45 @@ class SlackStandIn:
             if user["profile"]["email"].lower() == email and email:
                 return {"user": copy.deepcopy(user)}
         raise SlackApiFailure("users_not_found")
+
+    # users.list: the whole member set (add_user), cursor-paginated --------------------------
+    # Slack returns every member - deactivated ones (deleted: true), bots and Slackbot
+    # included - in a stable order, at most `users_list_max_page` a page (Slack: up to 1,000;
+    # fewer may come back than asked for). The cursor is opaque; a made-up one is refused.
+
+    users_list_max_page: int = 1000
+
+    def _m_users_list(self, params: dict[str, Any]) -> dict[str, Any]:
+        try:
+            limit = int(params.get("limit") or self.users_list_max_page)
+        except ValueError as e:
+            raise SlackApiFailure("invalid_limit") from e
+        limit = max(1, min(limit, self.users_list_max_page))
+        ids = sorted(self.users)
+        start = 0
+        cursor = params.get("cursor")
+        if cursor:
+            try:
+                after = base64.b64decode(str(cursor), validate=True).decode().removeprefix("users:")
+            except Exception as e:
+                raise SlackApiFailure("invalid_cursor") from e
+            if after not in self.users:
+                raise SlackApiFailure("invalid_cursor")
+            start = ids.index(after)
+        page = ids[start : start + limit]
+        rest = ids[start + limit :]
+        next_cursor = base64.b64encode(f"users:{rest[0]}".encode()).decode() if rest else ""
+        members = []
+        for uid in page:
+            member = copy.deepcopy(self.users[uid])
+            if _truthy(params.get("include_locale")):
+                member["locale"] = "en-GB"
+            members.append(member)
+        return {
+            "members": members,
+            "cache_ts": int(self.wall_clock()),
+            "response_metadata": {"next_cursor": next_cursor},
+        }
 
     def _m_users_info(self, params: dict[str, Any]) -> dict[str, Any]:
         user = self.users.get(str(params.get("user") or ""))

@@ -53,15 +53,26 @@ def import_summary(r: ImportResult) -> RenderableType:
     return Group(*parts)
 
 
-def people_table(rows: list[PersonRow]) -> Table:
-    t = Table(title="People and roles")
-    for col in ("Name", "Kind", "Email", "Holds / held by", "Actions", "Chat user"):
+_PLATFORM_NAMES = {"slack": "Slack", "teams": "Teams"}
+
+
+def people_table(rows: list[PersonRow], *, title: str = "People and roles") -> Table:
+    t = Table(title=title)
+    cols = ["Name", "Kind", "Email", "Holds / held by", "Actions", "Chat user"]
+    why = any(r.unreachable for r in rows)
+    if why:
+        cols.append("Can't be reached yet")
+    for col in cols:
         t.add_column(col)
     for r in rows:
         chat = r.chat_user_id or ("—" if r.kind == "role" else "not matched")
-        plain_row(
-            t, r.name, r.kind, r.email or "—", ", ".join(r.links) or "—", str(r.actions), chat
-        )
+        cells = [r.name, r.kind, r.email or "—", ", ".join(r.links) or "—", str(r.actions), chat]
+        if why:
+            reasons = [f"{_PLATFORM_NAMES.get(p, p)}: {w}" for p, w in r.unreachable.items()]
+            if r.kind == "role" and not r.links:
+                reasons.append("nobody holds this role")
+            cells.append("; ".join(reasons) or "—")
+        plain_row(t, *cells)
     return t
 
 

@@ -209,10 +209,10 @@ class SlackListeners:
         )
         self._announce(client, reply)
         fallback, blocks = bk.reply_blocks(reply)
-        dm = self._dm(client, user_id)
         if isinstance(reply, UpdateStored) and meta.get("ch") and meta.get("ts"):
             self._mark_in_nudge(client, meta["ch"], meta["ts"], reply)
-        client.chat_postMessage(channel=dm, text=fallback, blocks=blocks)
+        # A user id as the channel lands in the app's DM with them: no conversations.open.
+        client.chat_postMessage(channel=user_id, text=fallback, blocks=blocks)
 
     def _mark_in_nudge(self, client: WebClient, channel: str, ts: str, reply: UpdateStored):
         """Show the stored update in the nudge the form was opened from."""
@@ -293,5 +293,3 @@ class SlackListeners:
         time.sleep(ACK_GRACE_SECONDS)
         publish_home(self.service, self.people, client, event["user"])
 
-    def _dm(self, client: WebClient, user_id: str) -> str:
-        return client.conversations_open(users=user_id)["channel"]["id"]

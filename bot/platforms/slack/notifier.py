@@ -2,7 +2,9 @@
 
 Every message carries its claim id in Slack message metadata, so a sweep that takes over a
 claim left by a crashed sweep can look in the conversation and see the message already went
-out. DM channel ids are stored per person, so a nudge needs no conversations.open call.
+out. A person is reached through bot/platforms/slack/direct.py: their stored DM channel, or
+on first contact their user id (no users.lookupByEmail or conversations.open per person);
+the DM channel from Slack's reply is stored, and is what the claim records.
 """
 
 from __future__ import annotations
@@ -18,12 +20,10 @@ from bot.core.delivery import Delivered, DeliveryError, Kind
 from bot.core.service import PlanService
 from bot.platforms.slack.blocks import nudge_blocks
 from bot.platforms.slack.digest_blocks import digest_messages, escalation_blocks
+from bot.platforms.slack.direct import DirectMessages
 from bot.platforms.slack.people import SlackPeople
 from handlers.conversation import Conversation, person_key
 from handlers.replies import DigestReply, EscalationNotice, Nudge
-from storage.chat import conversation_for, remember_conversation
-from storage.engine import read_session, write_session
-from storage.people import get_owner
 from storage.queries import OwnerView
 
 log = logging.getLogger(__name__)
@@ -40,63 +40,43 @@ class SlackNotifier:
         self.client = client
         self.service = service
         self.people = people
-
-    # -- where to send ----------------------------------------------------------------------
-    def dm_channel(self, person: OwnerView) -> str:
-        """The person's DM channel with the bot: stored, else opened once and stored."""
-        with read_session(self.service.engine) as s:
-            conv = conversation_for(s, "slack", person.id)
-        if conv is not None:
-            return conv.conversation_id
-        user_id = person.chat_user_id
-        if not user_id and person.email:
-            user_id = self.people.user_for_email(person.email)
-            if user_id:
-                with write_session(self.service.engine) as s:
-                    owner = get_owner(s, person.id)
-                    owner.chat_user_id = user_id
-                    s.add(owner)
-        if not user_id:
-            raise DeliveryError(
-                f"{person.name} has no Slack user (email {person.email or 'not set'}): "
-                "set it with `progressbot people set`"
-            )
-        channel = self.client.conversations_open(users=user_id)["channel"]["id"]
-        with write_session(self.service.engine) as s:
-            remember_conversation(s, "slack", person.id, channel, now=self.service.clock.now())
-        return channel
+        self.direct = DirectMessages(service, client, people)
 
     def _post(
-        self, kind: Kind, claim_id: int, channel: str, text: str, blocks: list[dict], **kw
-    ) -> str:
+        self,
+        kind: Kind,
+        claim_id: int,
+        channel: str | OwnerView,
+        text: str,
+        blocks: list[dict],
+        **kw,
+    ) -> Delivered:
+        """Post to a channel, or to a person (first contact by user id, see direct.py)."""
+        message = dict(
+            text=text,
+            blocks=blocks,
+            metadata={"event_type": EVENT_TYPES[kind], "event_payload": {"claim_id": claim_id}},
+            unfurl_links=False,
+            unfurl_media=False,
+            **kw,
+        )
         try:
-            result = self.client.chat_postMessage(
-                channel=channel,
-                text=text,
-                blocks=blocks,
-                metadata={"event_type": EVENT_TYPES[kind], "event_payload": {"claim_id": claim_id}},
-                unfurl_links=False,
-                unfurl_media=False,
-                **kw,
-            )
+            if isinstance(channel, str):
+                result = self.client.chat_postMessage(channel=channel, **message)
+            else:
+                result = self.direct.post(channel, **message)
         except SlackApiError as exc:
             retry = exc.response.headers.get("Retry-After") if exc.response is not None else None
             raise DeliveryError(
                 f"Slack refused the {kind}: {exc.response.get('error')}",
                 retry_after=float(retry) if retry else None,
             ) from exc
-        return result["ts"]
+        return Delivered(result["channel"], result["ts"])
 
     # -- Notifier ---------------------------------------------------------------------------
     def send_nudge(self, recipient: OwnerView, nudge: Nudge, claim_id: int) -> Delivered:
-        try:
-            channel = self.dm_channel(recipient)
-        except SlackApiError as exc:
-            raise DeliveryError(
-                f"can't open a DM with {recipient.name}: {exc.response.get('error')}"
-            ) from exc
         text, blocks = nudge_blocks(nudge.person.name, nudge.items, nudge.today)
-        delivered = Delivered(channel, self._post("nudge", claim_id, channel, text, blocks))
+        delivered = self._post("nudge", claim_id, recipient, text, blocks)
         # A DM reply that names no action is about this nudge (handlers/conversation.py).
         Conversation(self.service).remember_nudge(
             "slack", person_key(recipient), tuple(o.action.id for o in nudge.items)
@@ -106,9 +86,8 @@ class SlackNotifier:
     def send_escalation(
         self, recipient: OwnerView, notice: EscalationNotice, claim_ids: Sequence[int]
     ) -> Delivered:
-        channel = self.dm_channel(recipient)
         text, blocks = escalation_blocks(notice)
-        return Delivered(channel, self._post("escalation", claim_ids[0], channel, text, blocks))
+        return self._post("escalation", claim_ids[0], recipient, text, blocks)
 
     def post_digest(self, channel: str, digest: DigestReply, claim_id: int) -> Delivered:
         messages = digest_messages(digest.digest)
@@ -123,7 +102,7 @@ class SlackNotifier:
                 text,
                 blocks,
                 **({"thread_ts": first_ts} if first_ts else {}),
-            )
+            ).message_ts
             first_ts = first_ts or ts
             if i == 0:
                 self._attach_chart(channel, digest, ts)
@@ -154,11 +133,9 @@ class SlackNotifier:
         if isinstance(target, str):
             channel = target
         else:
-            with read_session(self.service.engine) as s:
-                conv = conversation_for(s, "slack", target.id)
-            if conv is None:
-                return None  # never opened a DM: nothing can have been sent
-            channel = conv.conversation_id
+            channel = self.direct.dm_for_lookback(target)
+            if channel is None:
+                return None  # no Slack user yet: nothing can have been sent
         oldest = (self.service.clock.now() - LOOKBACK).timestamp()
         cursor = None
         while True:

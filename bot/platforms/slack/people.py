@@ -1,15 +1,19 @@
 """Matching Slack users to the plan's people, by chat user id or the email Slack verified
-(never by display name: bot/core/identity.py), with caching: a user is looked up once
-(users.info / users.lookupByEmail) and the id is stored on the person."""
+(never by display name: bot/core/identity.py): in bulk from the member list
+(``SlackDirectory``, users.list, for jobs/people_sync.py), and one at a time with caching
+(users.info for someone writing to the bot; users.lookupByEmail only as the fall-back for a
+person added since the last people sync)."""
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.core.people import Actor
+from bot.core.people_match import Member
 from bot.core.service import PlanService
 
 
@@ -59,3 +63,37 @@ class SlackPeople:
             if exc.response.get("error") == "users_not_found":
                 return None
             raise
+
+
+class SlackDirectory:
+    """The workspace's members from users.list (Tier 2, ~20 calls a minute), a page of up to
+    ``page_size`` at a time following the cursor; the client waits out 429s (Retry-After)."""
+
+    platform = "slack"
+
+    def __init__(self, client: WebClient, *, page_size: int = 1000):
+        self.client = client
+        self.page_size = page_size
+        self.pages = 0
+
+    def members(self) -> Iterator[Member]:
+        cursor = None
+        while True:
+            page = self.client.users_list(limit=self.page_size, cursor=cursor)
+            self.pages += 1
+            for user in page.get("members") or ():
+                yield member_from_slack(user)
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return
+
+
+def member_from_slack(user: dict) -> Member:
+    profile = user.get("profile") or {}
+    return Member(
+        user_id=user["id"],
+        email=profile.get("email") or None,
+        name=profile.get("real_name") or user.get("real_name") or user.get("name") or "",
+        deactivated=bool(user.get("deleted")),
+        is_bot=bool(user.get("is_bot")),
+    )

@@ -64,8 +64,12 @@ def run_slack(settings: Settings) -> None:
 
 
 def _start_scheduler(settings, service, client, people):
-    """The nudge sweep, digests and escalation, delivered through Slack."""
+    """The nudge sweep, digests and escalation, delivered through Slack; the people sync
+    (users.list) at start and once a day."""
     from bot.platforms.slack.notifier import SlackNotifier
+    from bot.platforms.slack.people import SlackDirectory
     from jobs.scheduler import start_scheduler
 
-    return start_scheduler(service, SlackNotifier(client, service, people))
+    return start_scheduler(
+        service, SlackNotifier(client, service, people), directory=SlackDirectory(client)
+    )

@@ -4,6 +4,7 @@ comment in a small form; the owners hear the decision."""
 from __future__ import annotations
 
 import json
+import logging
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -12,21 +13,26 @@ from bot.core.service import PlanService, Refused
 from bot.core.signoff import SignOffRequest
 from bot.platforms.slack import blocks as bk
 from bot.platforms.slack.ack import acked
+from bot.platforms.slack.direct import DirectMessages, Unreachable
 from bot.platforms.slack.people import SlackPeople
 from handlers.replies import ReassignRequested
 from storage.queries import NotFound
 
+log = logging.getLogger(__name__)
+
 
 def notify_leads(client: WebClient, people: SlackPeople, request: SignOffRequest) -> None:
-    """DM each lead who can be reached in Slack; returns quietly for those who can't."""
+    """DM each lead who can be reached in Slack (first contact by user id, no DM opened);
+    a lead who can't be reached is logged and skipped."""
     text, blocks = bk.signoff_blocks(
         request.action, request.owner_name, request.commentary, request.id
     )
+    direct = DirectMessages(people.service, client, people)
     for lead in request.leads:
-        user_id = lead.chat_user_id or (people.user_for_email(lead.email) if lead.email else None)
-        if user_id:
-            channel = client.conversations_open(users=user_id)["channel"]["id"]
-            client.chat_postMessage(channel=channel, text=text, blocks=blocks)
+        try:
+            direct.post(lead, text=text, blocks=blocks)
+        except Unreachable as exc:
+            log.warning("sign-off request for %s not sent: %s", request.action.label, exc)
 
 
 def notify_admins(client: WebClient, people: SlackPeople, request: ReassignRequested) -> None:
@@ -63,11 +69,11 @@ def register_signoff(app: App, service: PlanService, people: SlackPeople) -> Non
                 f"{decision.decided_by} returned {a.label}: {decision.comment}. It is open again ({a.status})."
             )
         )
+        direct = DirectMessages(service, client, people)
         for person in decision.tell:
-            if person.chat_user_id:
-                channel = client.conversations_open(users=person.chat_user_id)["channel"]["id"]
-                client.chat_postMessage(
-                    channel=channel,
+            if person.chat_user_id and not person.chat_deactivated:
+                direct.post(
+                    person,
                     text=note,
                     blocks=[{"type": "section", "text": bk.mrkdwn(bk.escape(note))}],
                 )
