@@ -90,8 +90,14 @@ def run_cmd(
         ),
     ] = None,
 ) -> None:
-    """Run the bot: Slack when SLACK_BOT_TOKEN is set, otherwise the console mode."""
+    """Run the bot: Teams when TEAMS_CLIENT_ID is set, Slack when SLACK_BOT_TOKEN is set
+    (both in one process when both are), otherwise the console mode."""
     settings = Settings()
+    if settings.has_teams and not console:
+        from bot.platforms.teams.runner import run_teams
+
+        run_teams(settings)  # serves Slack too when configured; one scheduler for both
+        return
     if settings.has_slack and not console:
         from bot.platforms.slack.runner import run_slack
 

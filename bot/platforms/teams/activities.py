@@ -103,8 +103,8 @@ class TeamsBot:
             )
         else:
             text = (
-                f"Hello {actor.display_name}! I'll message you here when your actions need an "
-                "update. Try “mine”, “overdue” or “help”."
+                f"Hello {actor.display_name}! I'll message you here when your actions are "
+                "due. Try “mine”, “overdue” or “help”."
             )
         self._send(act, [cd.text_card(text)], text)
 
