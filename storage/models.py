@@ -329,3 +329,21 @@ class TeamsSent(SQLModel, table=True):
     conversation_id: str = Field(max_length=300)
     activity_id: str = Field(max_length=200)
     sent_at: datetime
+
+
+class ConversationState(SQLModel, table=True):
+    """What a person's next chat line may refer to, per platform (handlers/conversation.py):
+    the actions in the last nudge shown or sent to them, and a question the bot asked that
+    is still waiting for an answer. Kept in the database so a restart forgets nothing."""
+
+    __table_args__ = (UniqueConstraint("platform", "user_key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=10)  # console | slack | teams
+    user_key: str = Field(max_length=200)  # "person:12", "role:3", or a platform user id
+    nudged_action_ids: str = Field(
+        default="", sa_column=_text(nullable=False, server_default="")
+    )  # comma-separated, in the order the nudge listed them
+    pending: str = Field(
+        default="", sa_column=_text(nullable=False, server_default="")
+    )  # JSON of the open question (AskStatus / AskAction), "" when none
+    updated_at: datetime

@@ -510,3 +510,53 @@ def test_rate_limited_post_is_retried_after_retry_after(bot):
     limited = [c for c in bot.slack.calls_to("chat.postMessage") if c.status == 429]
     assert len(limited) == 1 and calls[0].time - limited[0].time >= 0.9
     bot.slack.calls[:] = [c for c in bot.slack.calls if c.status != 429]  # the 429 was expected
+
+
+def _dm(bot: SlackBotHarness, user: str, text: str) -> None:
+    channel = bot.slack.dm_channel_id(user)
+    assert (
+        bot.post(event_body(message_im_event(text, user=user, channel=channel)), content_type=JSON)[
+            0
+        ]
+        == 200
+    )
+
+
+def _posted(bot: SlackBotHarness, n: int) -> list:
+    return bot.wait_for(
+        lambda: (calls := bot.slack.calls_to("chat.postMessage")) and len(calls) >= n and calls,
+        what=f"{n} message(s) from the bot",
+    )
+
+
+def test_a_query_word_alone_in_a_dm_is_a_query_not_an_update(bot):
+    # "overdue" reads as the status Delayed; alone on a line it is a query.
+    _dm(bot, "U0JULIE", "overdue")
+    answer = _posted(bot, 1)[0].params
+    assert "overdue" in answer["text"].lower() and "L2" in json.dumps(answer["blocks"])
+    assert _updates(bot.engine) == []
+
+
+def test_a_dm_reply_is_about_the_last_nudge_sent(bot):
+    snap = bot.service.snapshot()
+    owed = who_owes_what(snap, TODAY)
+    julie = next(p for p in owed if p.name == "Julie Fellows")
+    only_l2 = tuple(o for o in owed[julie] if o.action.ref == "L2")
+    notifier = SlackNotifier(bot.app.client, bot.service, bot.people)
+    notifier.send_nudge(julie, Nudge(julie, only_l2, TODAY), claim_id=7)
+    # Not in the nudge's thread, and naming no action: it is about the nudge's one action.
+    _dm(bot, "U0JULIE", "slipping to end of December")
+    updates = bot.wait_for(lambda: _updates(bot.engine), what="the update")
+    l2 = bot.service.find_action(snap, "L2")
+    assert [(u.action_id, u.status, u.revised_due) for u in updates] == [
+        (l2.id, "Delayed", date(2019, 12, 31))
+    ]
+
+
+def test_a_dm_answers_the_status_question_the_bot_asked(bot):
+    _dm(bot, "U0JULIE", "L2 coaching offer drafted")
+    asked = _posted(bot, 1)[0].params
+    assert asked["text"] == "What is the status of L2?" and _updates(bot.engine) == []
+    _dm(bot, "U0JULIE", "on track")
+    updates = bot.wait_for(lambda: _updates(bot.engine), what="the update")
+    assert [(u.status, u.commentary) for u in updates] == [("On track", "coaching offer drafted")]

@@ -24,7 +24,12 @@ PlanOpt = Annotated[str | None, typer.Option("--plan", help="Plan name (default:
 
 
 class CliError(Exception):
-    """Reported as one line on stderr with exit code 1."""
+    """Reported as one line on stderr (with --json: ``{"error": …, "where": …}`` on stdout)
+    with exit code 1. ``where`` names the command, option or file position at fault."""
+
+    def __init__(self, message: str, *, where: str | None = None):
+        super().__init__(message)
+        self.where = where
 
 
 def clock_for(today: str | None):

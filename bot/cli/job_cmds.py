@@ -23,6 +23,27 @@ WhenOpt = Annotated[
     ),
 ]
 DryOpt = Annotated[bool, typer.Option("--dry-run", help="Show what would go out; send nothing.")]
+WordsArg = Annotated[
+    list[str] | None,
+    typer.Argument(help="`dry` (or `preview`): only show what would go out", show_default=False),
+]
+
+
+def _words(command: str, words: list[str] | None, dry_run: bool) -> bool:
+    """Whether this is a dry run; any word not understood is refused before anything is sent."""
+    from handlers.job_words import JobWordsError, read_job_words
+
+    try:
+        read = read_job_words(command, words or [], syntax="cli")
+    except JobWordsError as exc:
+        raise CliError(str(exc), where=f"progressbot {command}") from None
+    if read.days is not None:
+        raise CliError(
+            f"`progressbot {command}` takes no number of days; the digest covers the time "
+            "since the last one. Nothing was sent.",
+            where=f"progressbot {command}",
+        )
+    return dry_run or read.dry_run
 
 
 def _job_service(settings: Settings, when: str | None):
@@ -83,11 +104,16 @@ def _notifier(settings: Settings, service):
 
 @app.command("sweep")
 def sweep_cmd(
-    today: WhenOpt = None, dry_run: DryOpt = False, plan: PlanOpt = None, as_json: JsonOpt = False
+    words: WordsArg = None,
+    today: WhenOpt = None,
+    dry_run: DryOpt = False,
+    plan: PlanOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Run one nudge sweep now: send the nudges (and escalations) that are due."""
     from jobs.sweep import run_sweep
 
+    dry_run = _words("sweep", words, dry_run)
     settings = Settings()
     if plan:
         settings.plan_name = plan
@@ -106,6 +132,7 @@ def sweep_cmd(
 
 @app.command("digest")
 def digest_cmd(
+    words: WordsArg = None,
     today: WhenOpt = None,
     dry_run: DryOpt = False,
     due_only: Annotated[
@@ -123,6 +150,7 @@ def digest_cmd(
     from jobs.common import JobContext
     from jobs.digest_job import leadership_channels, run_digest
 
+    dry_run = _words("digest", words, dry_run)
     settings = Settings()
     if plan:
         settings.plan_name = plan

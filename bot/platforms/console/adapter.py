@@ -7,8 +7,9 @@ see the nudges owners would get, answer them in plain words, ask queries and pri
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 
 from rich.console import Console
 from rich.text import Text
@@ -17,13 +18,13 @@ from bot.core.clock import FixedClock
 from bot.core.owing import who_owes_what
 from bot.core.people import Actor
 from bot.core.service import PlanService
-from bot.core.statuses import Status
-from bot.core.update_text import parse_update_text
 from bot.platforms.console.render import render
-from handlers.query import handle_query
-from handlers.replies import AskAction, AskStatus, DigestReply, Notice, Nudge, Problem, Reply
-from handlers.update import handle_reply, handle_status
+from handlers.conversation import Conversation, person_key
+from handlers.job_words import JobWordsError, read_job_words
+from handlers.replies import DigestReply, Notice, Nudge, Problem, Reply
 from storage.queries import NotFound
+
+PLATFORM = "console"
 
 HELP = """\
 Commands (anything else is your reply to the bot, as the current owner):
@@ -49,17 +50,16 @@ class ConsoleSession:
         self.service = service
         self.clock = clock
         self.console = console
+        self.conversation = Conversation(service)
         self.actor: Actor | None = None
-        self.pending: Reply | None = None  # an AskStatus/AskAction waiting for an answer
-        self.context: tuple[int, ...] = ()  # actions in the last nudge shown to this actor
         self.line_no = 0
 
     # -- driving ----------------------------------------------------------------------------
     def run(self, lines: Iterable[str], *, echo: bool = False) -> None:
         for raw in lines:
             self.line_no += 1
-            line = raw.strip()
-            if not line or line.startswith("#"):
+            line = strip_comment(raw)
+            if not line:
                 continue
             if echo:
                 self.console.print(Text.assemble((self._prompt(), "bold magenta"), line))
@@ -75,10 +75,11 @@ class ConsoleSession:
             except (EOFError, KeyboardInterrupt):
                 self.console.print()
                 return
-            if line.strip().lower() in ("quit", "exit"):
+            line = strip_comment(line)
+            if line.lower() in ("quit", "exit"):
                 return
-            if line.strip():
-                self.handle(line.strip())
+            if line:
+                self.handle(line)
 
     def _prompt(self) -> str:
         who = self.actor.display_name if self.actor else "nobody"
@@ -108,35 +109,21 @@ class ConsoleSession:
                 self._today(rest)
             elif cmd == "nudges":
                 self._nudges()
-            elif cmd == "owe" or line.lower().rstrip("?") in ("what do i owe", "what do i owe?"):
-                self._owe()
-            elif cmd == "actions":
-                self.show(handle_query(self.service, self._need_actor(), rest))
             elif cmd == "digest":
                 self._digest(rest)
             elif cmd == "sweep":
                 self._sweep(rest)
-            elif cmd == "away":
-                self._away(rest)
-            elif cmd == "back" and not rest:
-                self._back()
             elif cmd == "people":
                 self._people()
             else:
-                self._reply(line)
+                self._converse(line)
         except NotFound as exc:
             self.show(Problem(str(exc)))
         except _NoActor:
             self.show(Problem("Say who you are first: `as NAME` (see `people`)."))
 
-    def _need_actor(self) -> Actor:
-        if self.actor is None:
-            raise _NoActor
-        return self.actor
-
     def _as(self, name: str) -> None:
         self.actor = self.service.actor_for_name(name.strip())
-        self.pending, self.context = None, ()
         self.show(Notice(f"You are now {self.actor.display_name}."))
 
     def _today(self, text: str) -> None:
@@ -156,53 +143,34 @@ class ConsoleSession:
             self.show(Notice("Nobody owes an update today."))
         for person, items in owed.items():
             self.show(Nudge(person, tuple(items), today))
-            if self.actor and person.id in self.actor.owner_ids():
-                self.context = tuple(o.action.id for o in items)
-
-    def _owe(self) -> None:
-        actor = self._need_actor()
-        items = self.service.owed_by(actor)
-        if not items:
-            self.show(Notice("You owe no updates today. Thank you!"))
-            return
-        self.context = tuple(o.action.id for o in items)
-        snap_today = self.service.today()
-        person = actor.person or next(
-            o for o in items[0].action.owners if o.id in actor.owner_ids()
-        )
-        self.show(Nudge(person, tuple(items), snap_today))
+            # What each owner was shown is their last nudge: a reply refers to it.
+            self.conversation.remember_nudge(
+                PLATFORM, person_key(person), tuple(o.action.id for o in items)
+            )
 
     def _digest(self, rest: str) -> None:
-        if rest.strip().lower() == "now":
+        try:
+            words = read_job_words("digest", rest)
+        except JobWordsError as exc:
+            self.show(Problem(str(exc)))
+            return
+        if words.now:
             from bot.platforms.console.notifier import post_digest_now
 
             post_digest_now(self)
             return
-        days = int(rest) if rest.strip().isdigit() else 7
-        from datetime import timedelta
-
-        digest = self.service.leadership_digest(since=self.clock.now() - timedelta(days=days))
-        self.show(DigestReply(digest))
+        since = self.clock.now() - timedelta(days=words.days or 7)
+        self.show(DigestReply(self.service.leadership_digest(since=since)))
 
     def _sweep(self, rest: str) -> None:
         from bot.platforms.console.notifier import sweep_now
 
-        sweep_now(self, dry_run=rest.strip().lower() in ("dry", "dry-run", "--dry-run"))
-
-    def _away(self, rest: str) -> None:
-        from handlers.away import handle_away
-
-        self._show_away(handle_away(self.service, self._need_actor(), rest))
-
-    def _back(self) -> None:
-        from handlers.away import handle_back
-
-        self._show_away(handle_back(self.service, self._need_actor()))
-
-    def _show_away(self, reply: Reply) -> None:
-        from handlers.replies import AwayNotice
-
-        self.show(Notice(reply.text) if isinstance(reply, AwayNotice) else reply)
+        try:
+            words = read_job_words("sweep", rest)
+        except JobWordsError as exc:
+            self.show(Problem(str(exc)))
+            return
+        sweep_now(self, dry_run=words.dry_run)
 
     def _people(self) -> None:
         from bot.core.people_admin import people_rows
@@ -210,70 +178,34 @@ class ConsoleSession:
 
         self.console.print(people_table(people_rows(self.service.engine)))
 
-    def _reply(self, text: str) -> None:
-        actor = self._need_actor()
-        pending, self.pending = self.pending, None
-        if isinstance(pending, AskStatus):
-            status, extra = _status_answer(text, self.service)
-            if status is not None:
-                commentary = " ".join(c for c in (pending.commentary, extra) if c)
-                self.show(
-                    handle_status(
-                        self.service,
-                        actor,
-                        pending.action.id,
-                        status.value,
-                        commentary=commentary,
-                        revised_text=pending.revised_text,
-                        source="console",
-                    )
-                )
-                return
-        if isinstance(pending, AskAction):
-            choice = _choice(text, pending)
-            if choice is not None:
-                reply = handle_reply(
-                    self.service,
-                    actor,
-                    pending.text,
-                    context_action_ids=(choice,),
-                    source="console",
-                )
-                self._after(reply)
-                return
-        reply = handle_reply(
-            self.service, actor, text, context_action_ids=self.context, source="console"
+    def _converse(self, line: str) -> None:
+        """Anything that is not a console command is chat: handlers/conversation.py decides
+        what it means. Before `as NAME` only queries (which change nothing) are answered."""
+        if self.actor is None:
+            kind, _ = self.conversation.intent(line)
+            if kind not in ("query", "help"):
+                raise _NoActor
+        actor = self.actor or Actor("nobody")
+        self.show(
+            self.conversation.handle(
+                actor,
+                line,
+                platform=PLATFORM,
+                user_key=None if self.actor else "nobody",
+                source="console",
+            )
         )
-        self._after(reply)
-
-    def _after(self, reply: Reply) -> None:
-        if isinstance(reply, AskStatus | AskAction):
-            self.pending = reply
-        self.show(reply)
 
 
 class _NoActor(Exception):
     pass
 
 
-def _status_answer(text: str, service: PlanService) -> tuple[Status | None, str]:
-    """The status (and any extra comment) in an answer to "what is its status?"."""
-    try:
-        return Status.from_label(text), ""
-    except ValueError:
-        parsed = parse_update_text(text, today=service.today())
-        # Only a reply that starts with a status answers the question; "G9 slipping to
-        # June" is a new update about another action, not an answer.
-        if parsed.status is None or parsed.commentary == text.strip():
-            return None, ""
-        return parsed.status, parsed.commentary
+# A comment starts at a `#` at the start of the line or after a space, unless a digit follows:
+# `#23 done` is a reply about action #23, `sweep dry   # preview` is `sweep dry`.
+_COMMENT = re.compile(r"(?:^|\s)#(?!\d).*$")
 
 
-def _choice(text: str, pending: AskAction) -> int | None:
-    t = text.strip().lstrip("#")
-    if t.isdigit() and 1 <= int(t) <= len(pending.candidates):
-        return pending.candidates[int(t) - 1].id
-    for a in pending.candidates:
-        if (a.ref or "").casefold() == t.casefold():
-            return a.id
-    return None
+def strip_comment(line: str) -> str:
+    """The line without its `# comment` (and surrounding spaces); "" for a comment line."""
+    return _COMMENT.sub("", line).strip()

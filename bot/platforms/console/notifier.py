@@ -186,6 +186,14 @@ def sweep_now(session, *, dry_run: bool = False) -> None:
     report = run_sweep(
         session.service, _session_notifier(session), instance_id="console", dry_run=dry_run
     )
+    if not dry_run:
+        # A nudge the sweep sent is the recipient's last nudge: a bare reply is about it.
+        from handlers.conversation import Conversation, person_key
+
+        conv = Conversation(session.service)
+        for n in report.nudged:
+            ids = tuple(i["action_id"] for i in n.items if i.get("action_id"))
+            conv.remember_nudge("console", person_key(n.recipient), ids)
     session.console.print(sweep_report_renderable(report))
 
 

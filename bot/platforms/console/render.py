@@ -16,6 +16,7 @@ from handlers.replies import (
     ActionList,
     AskAction,
     AskStatus,
+    AwayNotice,
     DigestReply,
     HelpText,
     Notice,
@@ -96,7 +97,7 @@ def render(reply: Reply) -> RenderableType:
             return Text(reply.text, style="bold red")
         case Problem():
             return Text(reply.text, style="yellow")
-        case Notice():
+        case Notice() | AwayNotice():
             return Text(reply.text)
         case HelpText():
             return Panel(reply.text, title="help")

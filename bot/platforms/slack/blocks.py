@@ -21,6 +21,7 @@ from handlers.replies import (
     AwayNotice,
     HelpText,
     Notice,
+    Nudge,
     Problem,
     Refusal,
     Reply,
@@ -228,6 +229,8 @@ def reply_blocks(
             return reply.text, [{"type": "section", "text": mrkdwn(f"```{escape(reply.text)}```")}]
         case ActionList():
             return action_list_blocks(reply, page=page, query=query)
+        case Nudge():
+            return nudge_blocks(reply.person.name, reply.items, reply.today)
     raise TypeError(f"no Block Kit rendering for {type(reply).__name__}")
 
 

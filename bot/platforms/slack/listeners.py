@@ -17,25 +17,20 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.core.service import PlanService
-from bot.core.update_text import parse_update_text
 from bot.platforms.slack import blocks as bk
 from bot.platforms.slack.ack import ACK_GRACE_SECONDS, acked
 from bot.platforms.slack.admin import admin_command
 from bot.platforms.slack.home import publish_home
 from bot.platforms.slack.people import SlackPeople
 from bot.platforms.slack.signoff import notify_leads
-from handlers.away import handle_away, handle_back
+from handlers.conversation import Conversation
 from handlers.query import handle_query
 from handlers.replies import UpdateStored
-from handlers.update import handle_reply, handle_status
 from storage.chat import first_delivery, nudged_actions
 from storage.engine import read_session, write_session
 
 log = logging.getLogger(__name__)
-_QUERY_HINT = re.compile(
-    r"^\s*(what do i owe\??|help|mine|overdue|due\b|theme\b|owner\b|search\b|status\b|all)\s*",
-    re.I,
-)
+PLATFORM = "slack"
 
 
 class SlackListeners:
@@ -43,6 +38,7 @@ class SlackListeners:
         self.app = app
         self.service = service
         self.people = people
+        self.conversation = Conversation(service)
         app.command("/actions")(self.on_actions)
         app.action(re.compile(r"^status:"))(self.on_status_button)
         app.action("open_form")(self.on_open_form)
@@ -64,18 +60,20 @@ class SlackListeners:
         if admin is not None:
             respond(response_type="ephemeral", text=admin[0], blocks=admin[1])
             return
-        reply = self._away(actor, text) or handle_query(self.service, actor, text)
+        # `/actions …` is a query, or `away …` / `back` / `owe`: never an update.
+        kind, _ = self.conversation.intent(text)
+        if kind in ("away", "back", "owe", "help"):
+            reply = self.conversation.handle(
+                actor,
+                text,
+                platform=PLATFORM,
+                user_key=command["user_id"],
+                resolve_mention=self._person_for_user,
+            )
+        else:
+            reply = handle_query(self.service, actor, text)
         fallback, blocks = bk.reply_blocks(reply, query=text)
         respond(response_type="ephemeral", text=fallback, blocks=blocks)
-
-    def _away(self, actor, text: str):
-        """`away until 3 March @deputy` / `back`, from /actions or a DM; None otherwise."""
-        word, _, rest = text.strip().partition(" ")
-        if word.lower() == "away":
-            return handle_away(self.service, actor, rest, resolve_mention=self._person_for_user)
-        if text.strip().lower() in ("back", "i'm back", "i am back"):
-            return handle_back(self.service, actor)
-        return None
 
     def _person_for_user(self, user_id: str):
         return self.people.actor(user_id).person
@@ -98,11 +96,12 @@ class SlackListeners:
         value = json.loads(act["value"])
         user_id = body["user"]["id"]
         actor = self.people.actor(user_id)
-        reply = handle_status(
-            self.service,
+        reply = self.conversation.give_status(
             actor,
             int(value["a"]),
             Status[status].value,
+            platform=PLATFORM,
+            user_key=user_id,
             commentary=value.get("c", ""),
             revised_text=value.get("r"),
             source="button",
@@ -193,11 +192,12 @@ class SlackListeners:
         acked(ack)
         user_id = body["user"]["id"]
         actor = self.people.actor(user_id)
-        reply = handle_status(
-            self.service,
+        reply = self.conversation.give_status(
             actor,
             int(meta["a"]),
             status,
+            platform=PLATFORM,
+            user_key=user_id,
             commentary=commentary,
             revised_text=revised_text or revised_date,
             source="form",
@@ -234,11 +234,12 @@ class SlackListeners:
         value = json.loads(body["actions"][0]["value"])
         user_id = body["user"]["id"]
         actor = self.people.actor(user_id)
-        reply = handle_reply(
-            self.service,
+        reply = self.conversation.pick_action(
             actor,
+            int(value["a"]),
             value.get("t", ""),
-            context_action_ids=(int(value["a"]),),
+            platform=PLATFORM,
+            user_key=user_id,
             source="reply",
             external_id=f"slack:pick:{body['actions'][0].get('action_ts', '')}:{user_id}",
         )
@@ -266,23 +267,16 @@ class SlackListeners:
         if thread_ts:
             with read_session(self.service.engine) as s:
                 context = nudged_actions(s, channel, thread_ts)
-        away = None if thread_ts else self._away(actor, text)
-        if away is not None:
-            reply = away
-        elif (
-            not thread_ts and _QUERY_HINT.match(text) and not _looks_like_update(text, self.service)
-        ):
-            query = re.sub(r"^\s*what do i owe\??\s*$", "mine", text, flags=re.I)
-            reply = handle_query(self.service, actor, query)
-        else:
-            reply = handle_reply(
-                self.service,
-                actor,
-                text,
-                context_action_ids=context,
-                source="reply",
-                external_id=f"slack:msg:{channel}:{event['ts']}",
-            )
+        reply = self.conversation.handle(
+            actor,
+            text,
+            platform=PLATFORM,
+            user_key=user_id,
+            thread_context=context,
+            external_id=f"slack:msg:{channel}:{event['ts']}",
+            source="reply",
+            resolve_mention=self._person_for_user,
+        )
         self._announce(client, reply)
         fallback, blocks = bk.reply_blocks(reply, query=text)
         client.chat_postMessage(
@@ -297,7 +291,3 @@ class SlackListeners:
 
     def _dm(self, client: WebClient, user_id: str) -> str:
         return client.conversations_open(users=user_id)["channel"]["id"]
-
-
-def _looks_like_update(text: str, service: PlanService) -> bool:
-    return parse_update_text(text, today=service.today()).status is not None

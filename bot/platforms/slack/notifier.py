@@ -19,6 +19,7 @@ from bot.core.service import PlanService
 from bot.platforms.slack.blocks import nudge_blocks
 from bot.platforms.slack.digest_blocks import digest_messages, escalation_blocks
 from bot.platforms.slack.people import SlackPeople
+from handlers.conversation import Conversation, person_key
 from handlers.replies import DigestReply, EscalationNotice, Nudge
 from storage.chat import conversation_for, remember_conversation
 from storage.engine import read_session, write_session
@@ -95,7 +96,12 @@ class SlackNotifier:
                 f"can't open a DM with {recipient.name}: {exc.response.get('error')}"
             ) from exc
         text, blocks = nudge_blocks(nudge.person.name, nudge.items, nudge.today)
-        return Delivered(channel, self._post("nudge", claim_id, channel, text, blocks))
+        delivered = Delivered(channel, self._post("nudge", claim_id, channel, text, blocks))
+        # A DM reply that names no action is about this nudge (handlers/conversation.py).
+        Conversation(self.service).remember_nudge(
+            "slack", person_key(recipient), tuple(o.action.id for o in nudge.items)
+        )
+        return delivered
 
     def send_escalation(
         self, recipient: OwnerView, notice: EscalationNotice, claim_ids: Sequence[int]

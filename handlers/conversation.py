@@ -1,0 +1,391 @@
+"""What a line of chat means, decided once for every platform (console, Slack, Teams).
+
+An adapter verifies and translates its platform's event, then hands the line here and
+renders the Reply it gets back (handlers/replies.py). It never decides itself whether a
+line is an update, a query or an answer.
+
+API (``conv = Conversation(service)``; every method returns a Reply):
+
+``conv.handle(actor, text, *, platform, user_key=None, thread_context=(), external_id=None,
+source="reply", resolve_mention=None)``
+    One line typed by ``actor``. ``platform`` is "console" | "slack" | "teams".
+    ``user_key`` is the platform's id for the user; it is only used when the actor is not
+    a known person or role (see ``context_key``), so a nudge remembered by the scheduled job
+    and a reply typed later meet on the same key. ``thread_context``: the action ids of the
+    nudge the line replies to, when the platform knows it (a reply in a nudge's Slack
+    thread); otherwise the last nudge remembered for this person is used. ``external_id``
+    is the platform's id for the message: a redelivered event stores nothing new.
+    ``resolve_mention`` turns a platform mention id (Slack ``<@U1>``) into an OwnerView for
+    `away … deputy @someone`.
+
+``conv.pick_action(actor, action_id, text, *, platform, user_key=None, external_id=None,
+source="reply")``
+    The answer to an AskAction ("which action is that about?") given with a button: the
+    earlier ``text`` is now about ``action_id``.
+
+``conv.give_status(actor, action_id, status, *, platform, user_key=None, commentary="",
+revised_text=None, external_id=None, source="button")``
+    A status chosen with a button (on a nudge, or answering an AskStatus).
+
+``conv.remember_nudge(platform, user_key, action_ids)``
+    Record the actions of the nudge just shown or sent to a person (``person_key(owner)``
+    for a scheduled nudge); a later free-text reply with no reference is about them.
+
+``conv.forget(platform, user_key)``
+    Drop the context (the console does this when you switch who you act as).
+
+How a line is read, in this order (the first that applies wins):
+  1. ``help`` / ``?``                                   → HelpText (the query language)
+  2. ``away …``, ``back``                               → handlers/away.py
+  3. ``owe``, ``what do I owe?``                        → the Nudge you would get (remembered)
+  4. ``actions …`` or ``/actions …``                    → a query, always
+  5. a query that is a word alone (``mine``, ``overdue``, ``all``, ``due soon``; see
+     QUERY_ALONE) → a query, always, whatever the pending question;
+  6. an answer to the question the bot asked last: a status ("on track", "done: booked")
+     after AskStatus, a number or a listed reference after AskAction;
+  7. a line that starts with a query keyword (``theme …``, ``due 1/4/2020..30/6/2020``,
+     ``search …``) and does not read as a status update, or a reference alone (``L4``)
+                                                        → a query
+  8. anything else                                      → an update (handlers/update.py),
+     about the reference it names, else the thread's or the last nudge's action.
+Any new line closes the pending question; an AskStatus/AskAction reply opens a new one.
+The context is stored per platform and person (storage/conversation.py), so it survives
+a restart and each platform keeps its own.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+
+from bot.core.people import Actor
+from bot.core.query import KEYWORDS
+from bot.core.service import PlanService
+from bot.core.statuses import Status
+from bot.core.update_text import parse_update_text
+from handlers.away import handle_away, handle_back
+from handlers.query import handle_query
+from handlers.replies import AskAction, AskStatus, HelpText, Notice, Nudge, Problem, Reply
+from handlers.update import handle_reply, handle_status
+from storage.conversation import load_state, nudged_ids, save_state
+from storage.engine import read_session, write_session
+from storage.queries import NotFound, OwnerView
+
+# A query that is complete in itself: alone on a line it is a query, never an update
+# ("overdue" is not a status report, "mine" is not a comment).
+QUERY_ALONE = frozenset({"mine", "overdue", "all", "help", "due soon", "my actions", "status"})
+_OWE = re.compile(r"^(?:owe|what do i owe|what do i owe today|what's due|whats due)\??$", re.I)
+_BACK = re.compile(r"^(?:back|i'?m back|i am back)[.!]?$", re.I)
+_REF_ALONE = re.compile(r"^(?:[A-Za-z]{1,4}-?\d{1,4}[a-z]?|#\d+)$")
+
+
+def person_key(owner: OwnerView | int) -> str:
+    """The context key of a person (or role) known to the plan."""
+    owner_id = owner if isinstance(owner, int) else owner.id
+    return f"owner:{owner_id}"
+
+
+def context_key(actor: Actor, user_key: str | None) -> str:
+    """Known people (and, in the console, roles) are keyed by owner id; anyone else by the
+    platform's user id."""
+    if actor.person is not None:
+        return person_key(actor.person)
+    if len(actor.role_ids) == 1:
+        return person_key(next(iter(actor.role_ids)))
+    if user_key:
+        return f"user:{user_key}"
+    raise ValueError("an actor who is not a known person needs a user_key")
+
+
+class Conversation:
+    def __init__(self, service: PlanService):
+        self.service = service
+
+    # -- one line -----------------------------------------------------------------------------
+    def handle(
+        self,
+        actor: Actor,
+        text: str,
+        *,
+        platform: str,
+        user_key: str | None = None,
+        thread_context: tuple[int, ...] = (),
+        external_id: str | None = None,
+        source: str = "reply",
+        resolve_mention: Callable[[str], OwnerView | None] | None = None,
+    ) -> Reply:
+        line = " ".join(text.split())
+        if not line:
+            return Problem(
+                "That message was empty: reply with a status and a comment, e.g. "
+                "'On track: workshops booked', or ask e.g. `mine` or `help`."
+            )
+        key = context_key(actor, user_key)
+        pending, nudged = self._load(platform, key)
+        kind, arg = self.intent(line)
+        if kind == "help":
+            return self._close(platform, key, pending, HelpText(_help()))
+        if kind == "away":
+            reply = handle_away(self.service, actor, arg, resolve_mention=resolve_mention)
+            return self._close(platform, key, pending, reply)
+        if kind == "back":
+            return self._close(platform, key, pending, handle_back(self.service, actor))
+        if kind == "owe":
+            return self._close(platform, key, pending, self._owe(actor, platform, key))
+        if kind == "query" and arg is not None:  # a query however the question stands
+            return self._close(platform, key, pending, handle_query(self.service, actor, arg))
+        answer = self._answer(actor, line, pending, source=source, external_id=external_id)
+        if answer is not None:
+            return self._after(platform, key, pending, answer)
+        if kind == "query":
+            return self._close(platform, key, pending, handle_query(self.service, actor, line))
+        reply = handle_reply(
+            self.service,
+            actor,
+            line,
+            context_action_ids=thread_context or nudged,
+            source=source,
+            external_id=external_id,
+        )
+        return self._after(platform, key, pending, reply)
+
+    def intent(self, text: str) -> tuple[str, str | None]:
+        """What kind of line this is, before any open question is considered: ("help", _),
+        ("away", rest), ("back", _), ("owe", _), ("query", query text) for a query that
+        stands whatever the question, ("query", None) for a query unless the line answers
+        the open question, or ("update", None)."""
+        line = " ".join(text.split())
+        low = line.lower().rstrip("?").strip()
+        word, _, rest = line.partition(" ")
+        word_l = word.lower().lstrip("/")
+        if low == "help" or line == "?":
+            return "help", None
+        if word_l == "away":
+            return "away", rest
+        if _BACK.match(line):
+            return "back", None
+        if _OWE.match(line):
+            return "owe", None
+        if word_l == "actions":
+            return "query", rest
+        if low in QUERY_ALONE:
+            return "query", low
+        if _REF_ALONE.match(line) or (
+            word_l.rstrip("?,") in KEYWORDS and not self._reads_as_update(line)
+        ):
+            return "query", None
+        return "update", None
+
+    # -- buttons ------------------------------------------------------------------------------
+    def pick_action(
+        self,
+        actor: Actor,
+        action_id: int,
+        text: str,
+        *,
+        platform: str,
+        user_key: str | None = None,
+        external_id: str | None = None,
+        source: str = "reply",
+    ) -> Reply:
+        key = context_key(actor, user_key)
+        pending, _ = self._load(platform, key)
+        reply = handle_reply(
+            self.service,
+            actor,
+            text,
+            context_action_ids=(action_id,),
+            source=source,
+            external_id=external_id,
+        )
+        return self._after(platform, key, pending, reply)
+
+    def give_status(
+        self,
+        actor: Actor,
+        action_id: int,
+        status: str,
+        *,
+        platform: str,
+        user_key: str | None = None,
+        commentary: str = "",
+        revised_text: str | None = None,
+        external_id: str | None = None,
+        source: str = "button",
+    ) -> Reply:
+        key = context_key(actor, user_key)
+        pending, _ = self._load(platform, key)
+        reply = handle_status(
+            self.service,
+            actor,
+            action_id,
+            status,
+            commentary=commentary,
+            revised_text=revised_text,
+            source=source,
+            external_id=external_id,
+        )
+        return self._close(platform, key, pending, reply)
+
+    # -- context ------------------------------------------------------------------------------
+    def remember_nudge(self, platform: str, user_key: str, action_ids: tuple[int, ...]) -> None:
+        with write_session(self.service.engine) as s:
+            save_state(
+                s,
+                platform,
+                user_key,
+                now=self.service.clock.now(),
+                nudged_action_ids=tuple(action_ids),
+                pending="",
+            )
+
+    def forget(self, platform: str, user_key: str) -> None:
+        with write_session(self.service.engine) as s:
+            save_state(
+                s,
+                platform,
+                user_key,
+                now=self.service.clock.now(),
+                nudged_action_ids=(),
+                pending="",
+            )
+
+    def last_nudge(self, platform: str, user_key: str) -> tuple[int, ...]:
+        return self._load(platform, user_key)[1]
+
+    def pending(self, platform: str, user_key: str) -> dict | None:
+        """The open question, as stored (``{"kind": "status"|"action", …}``), or None."""
+        return self._load(platform, user_key)[0]
+
+    # -- inside -------------------------------------------------------------------------------
+    def _load(self, platform: str, key: str) -> tuple[dict | None, tuple[int, ...]]:
+        with read_session(self.service.engine) as s:
+            state = load_state(s, platform, key)
+        pending = json.loads(state.pending) if state is not None and state.pending else None
+        return pending, nudged_ids(state)
+
+    def _close(self, platform: str, key: str, pending: dict | None, reply: Reply) -> Reply:
+        """A line that is not an answer closes any open question."""
+        if pending is not None:
+            with write_session(self.service.engine) as s:
+                save_state(s, platform, key, now=self.service.clock.now(), pending="")
+        return reply
+
+    def _after(self, platform: str, key: str, pending: dict | None, reply: Reply) -> Reply:
+        """Store the question the reply asks (if any), replacing the one answered."""
+        asked = _pending_of(reply)
+        if asked is None:
+            return self._close(platform, key, pending, reply)
+        with write_session(self.service.engine) as s:
+            save_state(s, platform, key, now=self.service.clock.now(), pending=asked)
+        return reply
+
+    def _owe(self, actor: Actor, platform: str, key: str) -> Reply:
+        items = self.service.owed_by(actor)
+        if not items:
+            return Notice("You owe no updates today. Thank you!")
+        mine = actor.owner_ids()
+        owners = items[0].action.owners
+        person = actor.person or next((o for o in owners if o.id in mine), owners[0])
+        self.remember_nudge(platform, key, tuple(o.action.id for o in items))
+        return Nudge(person, tuple(items), self.service.today())
+
+    def _answer(
+        self, actor: Actor, line: str, pending: dict | None, *, source: str, external_id
+    ) -> Reply | None:
+        """The line as the answer to the open question, or None if it is not one."""
+        if pending is None:
+            return None
+        if pending.get("kind") == "status":
+            status, extra = self._status_answer(line)
+            if status is None:
+                return None
+            commentary = " ".join(c for c in (pending.get("commentary", ""), extra) if c)
+            return handle_status(
+                self.service,
+                actor,
+                int(pending["action"]),
+                status.value,
+                commentary=commentary,
+                revised_text=pending.get("revised") or None,
+                source=source,
+                external_id=external_id,
+            )
+        if pending.get("kind") == "action":
+            choice = self._choice(line, pending)
+            if choice is None:
+                return None
+            return handle_reply(
+                self.service,
+                actor,
+                pending.get("text", ""),
+                context_action_ids=(choice,),
+                source=source,
+                external_id=external_id,
+            )
+        return None
+
+    def _status_answer(self, text: str) -> tuple[Status | None, str]:
+        """The status (and any extra comment) in an answer to "what is its status?"."""
+        try:
+            return Status.from_label(text), ""
+        except ValueError:
+            parsed = parse_update_text(text, today=self.service.today())
+            # Only a reply that starts with a status answers the question; "G9 slipping to
+            # June" is a new update about another action, not an answer.
+            if parsed.status is None or parsed.commentary == text.strip():
+                return None, ""
+            return parsed.status, parsed.commentary
+
+    def _choice(self, text: str, pending: dict) -> int | None:
+        """A number from the list (``2``, ``#2``) or one of the listed references."""
+        ids: list[int] = [int(i) for i in pending.get("candidates", [])]
+        refs: list[str] = list(pending.get("refs", []))
+        t = text.strip().rstrip(".")
+        n = t.lstrip("#")
+        if n.isdigit() and 1 <= int(n) <= len(ids) and not t.startswith("#"):
+            return ids[int(n) - 1]
+        for action_id, ref in zip(ids, refs, strict=False):
+            if ref and ref.casefold() == t.casefold():
+                return action_id
+        if t.startswith("#") and n.isdigit() and int(n) in ids:
+            return int(n)
+        if t.startswith("#") and n.isdigit() and 1 <= int(n) <= len(ids):
+            return ids[int(n) - 1]
+        return None
+
+    def _reads_as_update(self, line: str) -> bool:
+        try:
+            today = self.service.today()
+            return parse_update_text(line, today=today).status is not None
+        except NotFound:
+            return False
+
+
+def _pending_of(reply: Reply) -> str | None:
+    if isinstance(reply, AskStatus):
+        return json.dumps(
+            {
+                "kind": "status",
+                "action": reply.action.id,
+                "commentary": reply.commentary,
+                "revised": reply.revised_text or "",
+            }
+        )
+    if isinstance(reply, AskAction) and reply.candidates:
+        return json.dumps(
+            {
+                "kind": "action",
+                "candidates": [a.id for a in reply.candidates],
+                "refs": [a.ref or "" for a in reply.candidates],
+                "text": reply.text,
+            }
+        )
+    return None
+
+
+def _help() -> str:
+    from bot.core.query import HELP
+
+    return HELP
