@@ -369,3 +369,89 @@ def test_authentication_on_refuses_unsigned_requests_and_stores_nothing(sqlite_e
         assert bot.bc.calls == [] and _updates(sqlite_engine) == []
         with read_session(sqlite_engine) as s:
             assert s.exec(select(ChatMember)).all() == []
+
+
+def test_free_text_reply_is_about_the_last_nudge_and_owe_shows_it(bot):
+    alice = _install(bot, "29:alice")
+    _sweep(bot)
+    nudge = _nudge(bot, alice)
+    listed = {a["data"]["a"] for a in _actions(_card(nudge)) if a["data"].get("k") == "status"}
+    # Alice's nudge lists the actions of the role she holds; a reply naming none of them is
+    # about the nudge (decided by handlers/conversation.py, not by the Teams adapter)
+    assert bot.post(bot.message("29:alice", "On track: workshops booked for 12 March"))[0] == 200
+    if len(listed) == 1:
+        bot.wait_for(lambda: _updates(bot.engine), what="the update")
+        assert _updates(bot.engine)[0].action_id in listed
+    else:
+        asked = bot.wait_for(
+            lambda: [a for a in bot.bc.sent_to(alice) if "Which action" in a.get("text", "")],
+            what="the question",
+        )
+        picks = {a["data"]["a"] for a in _actions(_card(asked[0])) if a["data"]["k"] == "pick"}
+        assert picks == listed and _updates(bot.engine) == []
+        pick = next(a["data"] for a in _actions(_card(asked[0])) if a["data"]["k"] == "pick")
+        status, body = bot.post(bot.execute("29:alice", pick))
+        assert "On track" in json.dumps(body["value"])
+        assert [u.commentary for u in _updates(bot.engine)] == ["workshops booked for 12 March"]
+    bot.post(bot.message("29:alice", "what do I owe?"))
+    bot.wait_for(
+        lambda: [a for a in bot.bc.sent_to(alice) if a.get("text", "").startswith("What you owe")],
+        what="the owe answer",
+    )
+
+
+def test_a_long_nudge_is_split_into_cards_under_the_size_limit(bot):
+    from bot.core.owing import who_owes_what
+    from bot.platforms.teams import cards as cd
+    from bot.platforms.teams.connector import message
+    from handlers.replies import Nudge
+
+    julie = _install(bot, "29:julie")
+    snap = bot.service.snapshot()
+    owed = who_owes_what(snap, TODAY)
+    person = next(p for p in owed if p.name == "Julie Fellows")
+    # 150 copies of her items, each with a 3,000-character text in non-Latin script
+    base = owed[person][0]
+    from dataclasses import replace
+
+    items = tuple(
+        replace(base, action=replace(base.action, id=10_000 + i, ref=f"X{i}", text="Ω" * 3000))
+        for i in range(150)
+    )
+    parts = cd.nudge_cards(person.name, items, TODAY, claim_id=7)
+    assert len(parts) > 1
+    assert all(cd.size_of(message(p, "x" * 200)) < 80 * 1024 for p in parts)
+    listed = [
+        a["data"]["a"]
+        for p in parts
+        for a in _actions(p)
+        if a["data"]["k"] == "status" and a["data"]["s"] == "Completed"
+    ]
+    assert listed == [10_000 + i for i in range(150)]  # every action once, in order
+    notifier = TeamsNotifier(bot.runtime.connector, bot.service, bot.runtime.people)
+    delivered = notifier.send_nudge(person, Nudge(person, items, TODAY), claim_id=7)
+    assert delivered.channel == julie
+    # the welcome, then every part: the stand-in (80 KB as UTF-16) refused none
+    assert len(bot.bc.sent_to(julie)) == 1 + len(parts)
+
+
+def test_a_claim_left_by_a_crash_after_sending_is_not_sent_again(bot):
+    from datetime import timedelta
+
+    _install(bot, "29:julie"), _install(bot, "29:alice")
+    notifier, report = _sweep(bot)
+    sent_before = len(bot.bc.calls_to("POST", r"/activities$"))
+    # The process died after Teams accepted the nudges but before they were marked sent:
+    from sqlalchemy import update as sql_update
+
+    from storage.models import NudgeMessage
+
+    with write_session(bot.engine) as s:
+        s.execute(sql_update(NudgeMessage).values(state="claimed", sent_at=None))
+    bot.clock.set(bot.clock.now() + timedelta(hours=2))  # the lease has run out
+    again = run_sweep(bot.service, notifier, instance_id="after-crash")
+    assert len(bot.bc.calls_to("POST", r"/activities$")) == sent_before  # nothing resent
+    notes = [n.note for n in again.nudged]
+    assert notes and all("already delivered" in n for n in notes)
+    with read_session(bot.engine) as s:
+        assert {m.state for m in s.exec(select(NudgeMessage))} == {"sent"}

@@ -24,20 +24,20 @@ from bot.core.people import Actor
 from bot.core.service import PlanService, Refused
 from bot.platforms.teams import cards as cd
 from bot.platforms.teams.connector import ConnectorError, TeamsConnector, message
-from bot.platforms.teams.people import TeamsPeople, is_personal, tenant_of
-from handlers.away import handle_away, handle_back
+from bot.platforms.teams.people import PLATFORM, TeamsPeople, is_personal, tenant_of
+from handlers.conversation import Conversation
 from handlers.query import handle_query
 from handlers.replies import (
     ActionList,
     AskAction,
     AskStatus,
     HelpText,
+    Nudge,
     Problem,
     Refusal,
     Reply,
     UpdateStored,
 )
-from handlers.update import handle_reply, handle_status
 from storage.chat import first_delivery
 from storage.chat_members import forget_channel, remember_channel
 from storage.engine import read_session, write_session
@@ -61,6 +61,7 @@ class TeamsBot:
         self.service = service
         self.connector = connector
         self.people = people
+        self.conversation = Conversation(service)
 
     # -- install --------------------------------------------------------------------------------
     def on_conversation_update(self, act: dict) -> None:
@@ -201,25 +202,17 @@ class TeamsBot:
         text = _strip_mentions(act.get("text") or "")
         if not is_personal(act):
             return  # in channels the bot only posts digests
-        reply = self.interpret(actor, text, external_id=f"teams:msg:{key}")
+        reply = self.interpret(
+            actor, text, user_key=act["from"]["id"], external_id=f"teams:msg:{key}"
+        )
         self._announce(reply)
         self._send(act, cd.reply_cards(reply, query=text), _fallback(reply))
 
-    def interpret(self, actor: Actor, text: str, *, external_id: str) -> Reply:
-        """What a chat line means. Interim, until handlers/conversation.py lands: the same
-        rules Slack's DM listener applies (away/back, a query word, else an update)."""
-        word, _, rest = text.strip().partition(" ")
-        if word.lower() == "away":
-            return handle_away(self.service, actor, rest)
-        if text.strip().lower() in ("back", "i'm back", "i am back"):
-            return handle_back(self.service, actor)
-        bare = " ".join(text.lower().split()).rstrip("?")
-        if bare in _QUERY_WORDS or (
-            _QUERY_HINT.match(text) and not _looks_like_update(text, self.service)
-        ):
-            query = re.sub(r"^\s*what do i owe\??\s*$", "mine", text, flags=re.I)
-            return handle_query(self.service, actor, query)
-        return handle_reply(self.service, actor, text, source="reply", external_id=external_id)
+    def interpret(self, actor: Actor, text: str, *, user_key: str, external_id: str) -> Reply:
+        """What a chat line means is decided by handlers/conversation.py, not here."""
+        return self.conversation.handle(
+            actor, text, platform=PLATFORM, user_key=user_key, external_id=external_id
+        )
 
     # -- invokes --------------------------------------------------------------------------------
     def on_execute(self, act: dict) -> dict:
@@ -246,27 +239,28 @@ class TeamsBot:
         try:
             if kind == "status":
                 a = int(data["a"])
-                reply = handle_status(
-                    self.service,
+                reply = self.conversation.give_status(
                     actor,
                     a,
                     data.get("s"),
+                    platform=PLATFORM,
+                    user_key=act["from"]["id"],
                     commentary=data.get("c", ""),
                     revised_text=data.get("r"),
-                    source="button",
                     external_id=f"{ext}:{a}",
+                    source="button",
                 )
                 return self._after_update(reply, data)
             if kind == "form":
-                return self._form(actor, data, ext)
+                return self._form(actor, data, ext, act["from"]["id"])
             if kind == "pick":
                 a = int(data["a"])
-                reply = handle_reply(
-                    self.service,
+                reply = self.conversation.pick_action(
                     actor,
+                    a,
                     data.get("t", ""),
-                    context_action_ids=(a,),
-                    source="reply",
+                    platform=PLATFORM,
+                    user_key=act["from"]["id"],
                     external_id=f"{ext}:{a}",
                 )
                 self._announce(reply)
@@ -285,7 +279,7 @@ class TeamsBot:
             )
         return CardResult(toast=f"Unknown card action {kind!r}. Nothing was stored.")
 
-    def _form(self, actor: Actor, data: dict, ext: str) -> CardResult:
+    def _form(self, actor: Actor, data: dict, ext: str, user_key: str) -> CardResult:
         a = int(data["a"])
         status = (data.get(f"status_{a}") or "").strip()
         commentary = data.get(f"commentary_{a}") or ""
@@ -299,11 +293,12 @@ class TeamsBot:
         if words and picked:
             text = "Give the new deadline in words or as a date, not both. Nothing was stored."
             return CardResult(send=[cd.text_card(text)], toast=text)
-        reply = handle_status(
-            self.service,
+        reply = self.conversation.give_status(
             actor,
             a,
             status,
+            platform=PLATFORM,
+            user_key=user_key,
             commentary=commentary,
             revised_text=words or picked or None,
             source="form",
@@ -427,22 +422,6 @@ class TeamsBot:
                 return
 
 
-_QUERY_HINT = re.compile(
-    r"^\s*(what do i owe\??|help|mine|overdue|due\b|theme\b|owner\b|search\b|status\b|all\b|"
-    r"[A-Za-z]{1,4}-?\d{1,4}[a-z]?\s*$)",
-    re.I,
-)
-
-
-_QUERY_WORDS = {"mine", "overdue", "help", "all", "due soon", "what do i owe", "my actions"}
-
-
-def _looks_like_update(text: str, service: PlanService) -> bool:
-    from bot.core.update_text import parse_update_text
-
-    return parse_update_text(text, today=service.today()).status is not None
-
-
 def _strip_mentions(text: str) -> str:
     """Teams puts ``<at>Bot</at>`` in channel messages that mention the bot."""
     return re.sub(r"<at>.*?</at>", "", text).strip()
@@ -461,6 +440,8 @@ def _fallback(reply: Reply) -> str:
         return f"{reply.title}: {len(reply.actions)} actions"
     if isinstance(reply, HelpText):
         return "What I understand"
+    if isinstance(reply, Nudge):
+        return f"What you owe: {', '.join(o.action.label for o in reply.items)[:180]}"
     return str(getattr(reply, "text", ""))[:200]
 
 

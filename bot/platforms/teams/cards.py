@@ -26,6 +26,7 @@ from handlers.replies import (
     EscalationNotice,
     HelpText,
     Notice,
+    Nudge,
     Problem,
     Refusal,
     Reply,
@@ -379,6 +380,8 @@ def reply_cards(reply: Reply, *, page: int = 0, query: str = "") -> list[dict]:
             ]
         case ActionList():
             return [action_list_card(reply, page=page, query=query)]
+        case Nudge():  # "what do I owe?": the nudge you would get, with its buttons
+            return nudge_cards(reply.person.name, reply.items, reply.today, claim_id=0)
     raise TypeError(f"no Adaptive Card rendering for {type(reply).__name__}")
 
 

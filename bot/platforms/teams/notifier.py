@@ -19,6 +19,7 @@ from bot.core.service import PlanService
 from bot.platforms.teams import cards as cd
 from bot.platforms.teams.connector import ConnectorError, TeamsConnector, message
 from bot.platforms.teams.people import TeamsPeople
+from handlers.conversation import Conversation, person_key
 from handlers.replies import DigestReply, EscalationNotice, Nudge
 from storage.chat_members import teams_channel
 from storage.engine import read_session, write_session
@@ -46,7 +47,12 @@ class TeamsNotifier:
         parts = cd.nudge_cards(nudge.person.name, nudge.items, nudge.today, claim_id=claim_id)
         refs = ", ".join(o.action.label for o in nudge.items)
         text = f"{len(nudge.items)} action{'s' if len(nudge.items) != 1 else ''} need an update: {cd.cut(refs, 500)}"
-        return self._send_parts("nudge", claim_id, conv, url, parts, text)
+        delivered = self._send_parts("nudge", claim_id, conv, url, parts, text)
+        # A reply that names no action is about this nudge (handlers/conversation.py).
+        Conversation(self.service).remember_nudge(
+            "teams", person_key(recipient), tuple(o.action.id for o in nudge.items)
+        )
+        return delivered
 
     def send_escalation(
         self, recipient: OwnerView, notice: EscalationNotice, claim_ids: Sequence[int]
