@@ -10,7 +10,14 @@ import sys
 
 import typer
 
-from bot.cli import job_cmds, people_cmds, plan_cmds, query_cmds, run_cmds  # noqa: F401
+from bot.cli import (  # noqa: F401
+    job_cmds,
+    people_cmds,
+    plan_cmds,
+    query_cmds,
+    run_cmds,
+    teams_cmds,
+)
 from bot.cli.app import app
 from bot.cli.common import CliError, err
 
