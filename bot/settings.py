@@ -34,6 +34,20 @@ class Settings(BaseSettings):
     )
     port: int = Field(default=3000, description="HTTP port for Slack's requests (HTTP mode)")
 
+    # Microsoft Teams. Runs when TEAMS_CLIENT_ID is set (beside Slack if both are configured).
+    teams_client_id: str = Field(default="", description="Azure bot registration (app) id")
+    teams_client_secret: str = Field(
+        default="", description="Client secret of that registration", repr=False
+    )
+    teams_tenant_id: str = Field(default="", description="Tenant id: single-tenant bots")
+    teams_port: int = Field(default=3978, description="HTTP port for /api/messages")
+    teams_host: str = Field(default="0.0.0.0", description="Interface the Teams endpoint binds")
+    teams_allow_unauthenticated: bool = Field(
+        default=False,
+        description="Accept unsigned requests and send without a Microsoft token: "
+        "local emulators and tests only",
+    )
+
     def __repr_args__(self):
         for name, value in super().__repr_args__():
             if name == "database_url" and isinstance(value, str) and "@" in value:
@@ -49,3 +63,7 @@ class Settings(BaseSettings):
     @property
     def has_slack(self) -> bool:
         return bool(self.slack_bot_token)
+
+    @property
+    def has_teams(self) -> bool:
+        return bool(self.teams_client_id)

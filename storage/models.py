@@ -199,8 +199,9 @@ class NudgeMessage(SQLModel, table=True):
     lease_until: datetime
     attempts: int = Field(default=0)
     last_error: str = Field(default="", max_length=500)
-    channel: str | None = Field(default=None, max_length=64)
-    message_ts: str | None = Field(default=None, max_length=64, index=True)
+    # Slack channel + ts, or a Teams conversation id (often over 100 characters) + activity id.
+    channel: str | None = Field(default=None, max_length=300)
+    message_ts: str | None = Field(default=None, max_length=200, index=True)
     created_at: datetime
     sent_at: datetime | None = Field(default=None)
 
@@ -335,6 +336,59 @@ class ReassignRequest(SQLModel, table=True):
     external_id: str | None = Field(default=None, max_length=200, unique=True)
     created_at: datetime
     resolved_at: datetime | None = Field(default=None)
+
+
+class ChatMember(SQLModel, table=True):
+    """A chat user the bot has met (Teams: on install or a first message), with what a
+    proactive message needs: the conversation with them, the service URL and tenant. The
+    owner is filled in once they are matched by email / user principal name, so someone
+    who installs the bot before the programme office adds them is matched later."""
+
+    __table_args__ = (
+        UniqueConstraint("platform", "user_id"),
+        Index("ix_chatmember_platform_owner", "platform", "owner_id"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=10)  # teams
+    user_id: str = Field(max_length=200)  # Teams: 29:… id in the bot's tenant
+    aad_object_id: str | None = Field(default=None, max_length=64)
+    owner_id: int | None = Field(default=None, foreign_key="owner.id")
+    email: str | None = Field(default=None, max_length=320)
+    name: str = Field(default="", max_length=300)
+    conversation_id: str | None = Field(default=None, max_length=300)  # the 1:1 chat
+    service_url: str = Field(default="", max_length=500)
+    tenant_id: str | None = Field(default=None, max_length=64)
+    updated_at: datetime
+
+
+class TeamsChannel(SQLModel, table=True):
+    """A channel of a team the bot is installed in: where a digest can be posted."""
+
+    __table_args__ = (UniqueConstraint("channel_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    channel_id: str = Field(max_length=200)  # 19:…@thread.tacv2
+    team_id: str = Field(max_length=200)
+    team_name: str = Field(default="", max_length=300)
+    name: str = Field(default="", max_length=300)  # "General" when Teams gives none
+    service_url: str = Field(max_length=500)
+    tenant_id: str | None = Field(default=None, max_length=64)
+    removed_at: datetime | None = Field(default=None)
+    updated_at: datetime
+
+
+class TeamsSent(SQLModel, table=True):
+    """A claimed message the Bot Connector accepted, journalled the moment it answered.
+    The Connector has no message history to search (that needs Microsoft Graph), so this is
+    what a sweep taking over a crashed one asks before resending."""
+
+    __table_args__ = (UniqueConstraint("kind", "claim_id", "part"),)
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=20)  # nudge | escalation | digest
+    claim_id: int
+    part: int = Field(default=0)  # a long message is split into parts
+    conversation_id: str = Field(max_length=300)
+    activity_id: str = Field(max_length=200)
+    sent_at: datetime
 
 
 class ConversationState(SQLModel, table=True):

@@ -18,6 +18,7 @@ from bot.cli import (  # noqa: F401
     query_cmds,
     report_cmds,
     run_cmds,
+    teams_cmds,
 )
 from bot.cli.app import app
 from bot.cli.common import CliError, err

@@ -70,14 +70,26 @@ def _job_service(settings: Settings, when: str | None):
 
 
 def _notifier(settings: Settings, service):
-    """Slack's notifier when Slack is configured, else the console's."""
-    if settings.has_slack:
-        from bot.platforms.slack.client import make_client
-        from bot.platforms.slack.notifier import SlackNotifier
-        from bot.platforms.slack.people import SlackPeople
+    """Slack's and/or Teams' notifier when configured (each person on the platform they are
+    matched on), else the console's."""
+    if settings.has_slack or settings.has_teams:
+        from bot.platforms.routing import RoutingNotifier
 
-        client = make_client(settings.slack_bot_token, settings.slack_api_base_url)
-        return SlackNotifier(client, service, SlackPeople(service, client))
+        slack = teams = None
+        if settings.has_slack:
+            from bot.platforms.slack.client import make_client
+            from bot.platforms.slack.notifier import SlackNotifier
+            from bot.platforms.slack.people import SlackPeople
+
+            client = make_client(settings.slack_bot_token, settings.slack_api_base_url)
+            slack = SlackNotifier(client, service, SlackPeople(service, client))
+        if settings.has_teams:
+            from bot.platforms.teams.runner import teams_notifier
+
+            teams, _runtime = teams_notifier(settings, service)  # daemon threads end with us
+        if teams is None:
+            return slack  # Slack alone: exactly as before
+        return RoutingNotifier(service.engine, slack=slack, teams=teams)
     from sqlalchemy.engine import make_url
 
     from bot.platforms.console.notifier import ConsoleNotifier
@@ -145,7 +157,7 @@ def digest_cmd(
     service = _job_service(settings, today)
     notifier = None if dry_run else _notifier(settings, service)
     channels = leadership_channels(JobContext.load(service))
-    if not channels and not settings.has_slack:
+    if not channels and not (settings.has_slack or settings.has_teams):
         channels = ["console"]
     if as_json and notifier is not None and hasattr(notifier, "quiet"):
         notifier.quiet = True

@@ -101,10 +101,16 @@ def run_cmd(
     ] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Run the bot: Slack when SLACK_BOT_TOKEN is set, otherwise the console mode.
+    """Run the bot: Teams when TEAMS_CLIENT_ID is set, Slack when SLACK_BOT_TOKEN is set
+    (both in one process when both are), otherwise the console mode.
     With --json (console mode) each input line, from --script or stdin, is answered with one
     JSON object: the line, the kinds of reply, whether it was understood, and the text."""
     settings = Settings()
+    if settings.has_teams and not console:
+        from bot.platforms.teams.runner import run_teams
+
+        run_teams(settings)  # serves Slack too when configured; one scheduler for both
+        return
     if settings.has_slack and not console:
         if as_json:
             raise CliError(

@@ -140,6 +140,26 @@ class PlanService:
                     s.add(person)
             return self._actor(s, person, display_name, email, fallback_name=chat_user_id)
 
+    def actor_for_member(self, platform: str, seen) -> Actor:
+        """The actor behind a chat member (storage/chat_members.MemberSeen): stores what
+        proactive messages need and matches them to a person by email / user principal name.
+        Kept apart from ``chat_user_id`` (Slack's), so one person can be on both platforms."""
+        from storage.chat_members import member, remember_member
+        from storage.models import Owner
+
+        with read_session(self.engine) as s:
+            row = member(s, platform, seen.user_id)
+            fresh = row is not None and row.owner_id is not None and (
+                not seen.conversation_id or row.conversation_id == seen.conversation_id
+            ) and (not seen.service_url or row.service_url == seen.service_url)
+            if fresh:
+                person = s.get(Owner, row.owner_id)
+                return self._actor(s, person, seen.name, row.email, fallback_name=seen.user_id)
+        with write_session(self.engine) as s:
+            row = remember_member(s, platform, seen, now=self.clock.now())
+            person = s.get(Owner, row.owner_id) if row.owner_id else None
+            return self._actor(s, person, seen.name, row.email, fallback_name=seen.user_id)
+
     def actor_for_name(self, name: str) -> Actor:
         """The actor with this person or role name (the console's `as`, the CLI's `--as`).
         A role acts through its current holder, so `owe`, `mine`, replies and `away` are

@@ -1,0 +1,451 @@
+"""Teams activities in, handler calls, cards out. Sync code, run on worker threads (the
+server hands each activity over from the SDK's event loop).
+
+* install (``installationUpdate`` add, ``conversationUpdate`` with the bot in membersAdded):
+  store the conversation reference and match the user; in a team, store the team's channels
+  and match its members.
+* a message: free text goes to the platform-neutral handlers (what it means is not decided
+  here); a message with ``value`` is an ``Action.Submit`` from one of our cards.
+* ``adaptiveCard/action`` invoke (``Action.Execute``): the same card actions; the answer is
+  the card that replaces the one pressed.
+
+A redelivered activity (same conversation and id) stores nothing twice: messages are
+recorded as handled before any work, and every update carries the activity id as its
+idempotency key.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+
+from bot.core.people import Actor
+from bot.core.service import PlanService, Refused
+from bot.platforms.teams import cards as cd
+from bot.platforms.teams.connector import ConnectorError, TeamsConnector, message
+from bot.platforms.teams.people import PLATFORM, TeamsPeople, is_personal, tenant_of
+from handlers.conversation import Conversation
+from handlers.query import handle_query
+from handlers.replies import (
+    ActionList,
+    AskAction,
+    AskStatus,
+    HelpText,
+    Nudge,
+    Problem,
+    Refusal,
+    Reply,
+    UpdateStored,
+)
+from storage.chat import first_delivery
+from storage.chat_members import forget_channel, remember_channel
+from storage.engine import read_session, write_session
+from storage.queries import NotFound
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class CardResult:
+    """What a card action produced: the card to put in place of the pressed one (None:
+    leave it), and messages to send after."""
+
+    replace: dict | None = None
+    send: list[dict] = field(default_factory=list)
+    toast: str = ""
+
+
+class TeamsBot:
+    def __init__(self, service: PlanService, connector: TeamsConnector, people: TeamsPeople):
+        self.service = service
+        self.connector = connector
+        self.people = people
+        self.conversation = Conversation(service)
+
+    # -- install --------------------------------------------------------------------------------
+    def on_conversation_update(self, act: dict) -> None:
+        bot_id = (act.get("recipient") or {}).get("id")
+        added = act.get("membersAdded") or []
+        removed = act.get("membersRemoved") or []
+        data = act.get("channelData") or {}
+        event = data.get("eventType")
+        if any(m.get("id") == bot_id for m in added):
+            self._installed(act)
+        elif added and data.get("team"):
+            self._team_members(act, added)
+        if any(m.get("id") == bot_id for m in removed) and data.get("team"):
+            self._uninstalled_team(act)
+        if event in ("channelCreated", "channelRenamed", "channelRestored") and data.get("channel"):
+            self._remember_channel(act, data["channel"])
+        elif event == "channelDeleted" and data.get("channel"):
+            with write_session(self.service.engine) as s:
+                forget_channel(s, data["channel"]["id"], now=self.service.clock.now())
+
+    def on_installation_update(self, act: dict) -> None:
+        action = (act.get("action") or "add").lower()
+        if action.startswith("add"):
+            self._installed(act)
+        elif action.startswith("remove") and (act.get("channelData") or {}).get("team"):
+            self._uninstalled_team(act)
+
+    def _installed(self, act: dict) -> None:
+        team = (act.get("channelData") or {}).get("team")
+        if team:
+            self._installed_in_team(act, team)
+            return
+        if not is_personal(act):
+            return  # a group chat: nothing to remember
+        actor = self.people.actor(act)
+        if actor.person is None:
+            text = (
+                "Hello! I chase progress updates on the action plan. I can't match you to "
+                "anyone in the plan yet: ask the programme office to add your email."
+            )
+        else:
+            text = (
+                f"Hello {actor.display_name}! I'll message you here when your actions are "
+                "due. Try “mine”, “overdue” or “help”."
+            )
+        self._send(act, [cd.text_card(text)], text)
+
+    def _installed_in_team(self, act: dict, team: dict) -> None:
+        service_url = act["serviceUrl"]
+        try:
+            channels = self.connector.team_channels(service_url, team["id"])
+        except ConnectorError as exc:
+            log.warning("can't list the channels of team %s: %s", team.get("name"), exc)
+            channels = [{"id": team["id"], "name": None}]
+        now = self.service.clock.now()
+        with write_session(self.service.engine) as s:
+            for c in channels:
+                remember_channel(
+                    s,
+                    channel_id=c["id"],
+                    team_id=team["id"],
+                    service_url=service_url,
+                    now=now,
+                    name=c.get("name") or "",
+                    team_name=team.get("name") or "",
+                    tenant_id=tenant_of(act),
+                )
+        try:
+            members = self.connector.members(team["id"], service_url)
+        except ConnectorError as exc:
+            log.warning("can't list the members of team %s: %s", team.get("name"), exc)
+            return
+        self.people.remember_all(members, service_url=service_url, tenant_id=tenant_of(act))
+
+    def _team_members(self, act: dict, added: list[dict]) -> None:
+        accounts = []
+        for m in added:
+            try:
+                looked = self.connector.member(
+                    act["conversation"]["id"], act["serviceUrl"], m["id"]
+                )
+            except ConnectorError:
+                looked = None
+            accounts.append({**m, **(looked or {})})
+        self.people.remember_all(accounts, service_url=act["serviceUrl"], tenant_id=tenant_of(act))
+
+    def _uninstalled_team(self, act: dict) -> None:
+        from storage.chat_members import teams_channels
+
+        team_id = act["channelData"]["team"]["id"]
+        now = self.service.clock.now()
+        with write_session(self.service.engine) as s:
+            for c in teams_channels(s):
+                if c.team_id == team_id:
+                    forget_channel(s, c.channel_id, now=now)
+
+    def _remember_channel(self, act: dict, channel: dict) -> None:
+        team = act["channelData"].get("team") or {}
+        with write_session(self.service.engine) as s:
+            remember_channel(
+                s,
+                channel_id=channel["id"],
+                team_id=team.get("id", ""),
+                service_url=act["serviceUrl"],
+                now=self.service.clock.now(),
+                name=channel.get("name") or "",
+                team_name=team.get("name") or "",
+                tenant_id=tenant_of(act),
+            )
+
+    # -- messages -------------------------------------------------------------------------------
+    def on_message(self, act: dict) -> None:
+        key = f"teams:{act['conversation']['id']}:{act['id']}"
+        with write_session(self.service.engine) as s:
+            if not first_delivery(s, key[:200], now=self.service.clock.now()):
+                return  # a redelivery: handled already
+        actor = self.people.actor(act)
+        value = act.get("value")
+        if isinstance(value, dict) and value.get("k"):
+            result = self.card_action(actor, value, act)  # Action.Submit
+            if result.replace is not None and act.get("replyToId"):
+                try:
+                    self.connector.update(
+                        act["conversation"]["id"],
+                        act["serviceUrl"],
+                        act["replyToId"],
+                        message(result.replace, "Updated"),
+                    )
+                except ConnectorError as exc:
+                    log.warning("could not replace the card: %s", exc)
+                    result.send.insert(0, result.replace)
+            elif result.replace is not None:
+                result.send.insert(0, result.replace)
+            if result.toast and not result.send:
+                result.send.append(cd.text_card(result.toast))
+            self._send(act, result.send, result.toast)
+            return
+        text = _strip_mentions(act.get("text") or "")
+        if not is_personal(act):
+            return  # in channels the bot only posts digests
+        reply = self.interpret(
+            actor, text, user_key=act["from"]["id"], external_id=f"teams:msg:{key}"
+        )
+        self._announce(reply)
+        self._send(act, cd.reply_cards(reply, query=text), _fallback(reply))
+
+    def interpret(self, actor: Actor, text: str, *, user_key: str, external_id: str) -> Reply:
+        """What a chat line means is decided by handlers/conversation.py, not here."""
+        return self.conversation.handle(
+            actor, text, platform=PLATFORM, user_key=user_key, external_id=external_id
+        )
+
+    # -- invokes --------------------------------------------------------------------------------
+    def on_execute(self, act: dict) -> dict:
+        """The invoke response body for an ``Action.Execute``."""
+        action = (act.get("value") or {}).get("action") or {}
+        data = dict(action.get("data") or {})
+        data.setdefault("k", action.get("verb") or "")
+        actor = self.people.actor(act)
+        result = self.card_action(actor, data, act)
+        if result.send:
+            self._send(act, result.send, result.toast)
+        if result.replace is not None:
+            return {"statusCode": 200, "type": cd.CARD_CONTENT_TYPE, "value": result.replace}
+        return {
+            "statusCode": 200,
+            "type": "application/vnd.microsoft.activity.message",
+            "value": result.toast or "Done.",
+        }
+
+    # -- card actions (Action.Submit and Action.Execute alike) ------------------------------
+    def card_action(self, actor: Actor, data: dict, act: dict) -> CardResult:
+        kind = data.get("k")
+        ext = f"teams:{act['conversation']['id']}:{act['id']}"[:180]
+        try:
+            if kind == "status":
+                a = int(data["a"])
+                reply = self.conversation.give_status(
+                    actor,
+                    a,
+                    data.get("s"),
+                    platform=PLATFORM,
+                    user_key=act["from"]["id"],
+                    commentary=data.get("c", ""),
+                    revised_text=data.get("r"),
+                    external_id=f"{ext}:{a}",
+                    source="button",
+                )
+                return self._after_update(reply, data)
+            if kind == "form":
+                return self._form(actor, data, ext, act["from"]["id"])
+            if kind == "pick":
+                a = int(data["a"])
+                reply = self.conversation.pick_action(
+                    actor,
+                    a,
+                    data.get("t", ""),
+                    platform=PLATFORM,
+                    user_key=act["from"]["id"],
+                    external_id=f"{ext}:{a}",
+                )
+                self._announce(reply)
+                return CardResult(replace=cd.reply_cards(reply)[0])
+            if kind == "page":
+                q = str(data.get("q", ""))
+                reply = handle_query(self.service, actor, q)
+                return CardResult(
+                    replace=cd.reply_cards(reply, page=int(data.get("p", 0)), query=q)[0]
+                )
+            if kind == "signoff":
+                return self._signoff(actor, data)
+        except (KeyError, ValueError, TypeError) as exc:
+            return CardResult(
+                toast=f"That button's data could not be read ({exc}). Nothing was stored."
+            )
+        return CardResult(toast=f"Unknown card action {kind!r}. Nothing was stored.")
+
+    def _form(self, actor: Actor, data: dict, ext: str, user_key: str) -> CardResult:
+        a = int(data["a"])
+        status = (data.get(f"status_{a}") or "").strip()
+        commentary = data.get(f"commentary_{a}") or ""
+        words = (data.get(f"revised_text_{a}") or "").strip()
+        picked = (data.get(f"revised_date_{a}") or "").strip()
+        if not status:
+            return CardResult(
+                send=[cd.text_card("Choose a status: nothing was stored.")],
+                toast="Choose a status.",
+            )
+        if words and picked:
+            text = "Give the new deadline in words or as a date, not both. Nothing was stored."
+            return CardResult(send=[cd.text_card(text)], toast=text)
+        reply = self.conversation.give_status(
+            actor,
+            a,
+            status,
+            platform=PLATFORM,
+            user_key=user_key,
+            commentary=commentary,
+            revised_text=words or picked or None,
+            source="form",
+            external_id=f"{ext}:{a}",
+        )
+        return self._after_update(reply, data)
+
+    def _after_update(self, reply: Reply, data: dict) -> CardResult:
+        self._announce(reply)
+        if isinstance(reply, UpdateStored):
+            if data.get("n"):
+                card = self._rebuilt_nudge(int(data["n"]), reply.action.id)
+                if card is not None:
+                    return CardResult(
+                        replace=card,
+                        send=[cd.stored_card(reply)],
+                        toast=f"Stored for {reply.action.label}",
+                    )
+            return CardResult(
+                replace=cd.stored_card(reply), toast=f"Stored for {reply.action.label}"
+            )
+        # Refused or unreadable: the card stays as it was; say why in a message.
+        return CardResult(send=cd.reply_cards(reply), toast=_fallback(reply))
+
+    def _rebuilt_nudge(self, claim_id: int, action_id: int) -> dict | None:
+        """The nudge card part that held ``action_id``, as it reads now: answered actions
+        show what was stored instead of their buttons."""
+        from bot.core.owing import Owed, Reason
+        from storage.teams_sent import nudge_contents, updates_since
+
+        with read_session(self.service.engine) as s:
+            contents = nudge_contents(s, claim_id)
+            if contents is None:
+                return None
+            ids = [a for a, _ in contents.items]
+            done = updates_since(s, ids, contents.created_at)
+            from storage.models import Owner
+
+            person = s.get(Owner, contents.person_id)
+            name = person.name if person else ""
+        snap = self.service.snapshot()
+        by_id = {a.id: a for a in snap.actions}
+        items, stored = [], {}
+        for a_id, reason in contents.items:
+            a = by_id.get(a_id)
+            if a is None:
+                continue
+            days = (a.due_date - contents.day).days if a.due_date else None
+            items.append(Owed(a, Reason(reason), days, a.status_at))
+            if a_id in done:
+                u = done[a_id]
+                stored[a_id] = cd.stored_line(
+                    a, u.status, u.author_name, f"{u.created_at:%-d %b %H:%M} UTC"
+                )
+        parts = cd.nudge_cards(name, items, contents.day, claim_id=claim_id, stored=stored)
+        for part in parts:
+            if f'"a_{action_id}"' in _json(part):
+                return part
+        return parts[0] if parts else None
+
+    def _signoff(self, actor: Actor, data: dict) -> CardResult:
+        confirm = bool(data.get("ok"))
+        comment = str(data.get("comment") or "")
+        try:
+            decision = self.service.decide_signoff(
+                actor, int(data["s"]), confirm=confirm, comment=comment
+            )
+        except (Refused, NotFound) as exc:
+            return CardResult(send=[cd.text_card(str(exc))], toast=str(exc))
+        a = decision.action
+        verb = "confirmed" if confirm else "returned"
+        note = (
+            f"{decision.decided_by} confirmed {a.label} as Completed"
+            if confirm
+            else f"{decision.decided_by} returned {a.label}: {decision.comment}. "
+            f"It is open again ({a.status})."
+        )
+        for person in decision.tell:
+            self.tell(person, note)
+        return CardResult(
+            replace=cd.text_card(f"{a.label} {verb}. {note}"), toast=f"{a.label} {verb}."
+        )
+
+    # -- sending --------------------------------------------------------------------------------
+    def _announce(self, reply: Reply) -> None:
+        """Ask the theme lead(s) to sign off a completion that needs it."""
+        if not (isinstance(reply, UpdateStored) and reply.signoff is not None):
+            return
+        r = reply.signoff
+        card = cd.signoff_card(r.action, r.owner_name, r.commentary, r.id)
+        for lead in r.leads:
+            self.deliver(lead, [card], f"{r.owner_name} marked {r.action.label} Completed")
+
+    def tell(self, person, text: str) -> None:
+        self.deliver(person, [cd.text_card(text)], text)
+
+    def deliver(self, person, cards: list[dict], text: str) -> list[str]:
+        """Cards to a person's 1:1 chat; [] (logged) if the bot can't reach them in Teams."""
+        try:
+            where = self.people.reach(person)
+            if where is None:
+                return []
+            return [
+                self.connector.send(
+                    where.conversation_id, where.service_url, message(c, text if i == 0 else "")
+                )
+                for i, c in enumerate(cards)
+            ]
+        except ConnectorError as exc:
+            log.warning("could not message %s in Teams: %s", person.name, exc)
+            return []
+
+    def _send(self, act: dict, cards: list[dict], text: str) -> None:
+        for i, c in enumerate(cards):
+            try:
+                self.connector.send(
+                    act["conversation"]["id"], act["serviceUrl"], message(c, text if i == 0 else "")
+                )
+            except ConnectorError as exc:
+                log.warning("reply not delivered: %s", exc)
+                return
+
+
+def _strip_mentions(text: str) -> str:
+    """Teams puts ``<at>Bot</at>`` in channel messages that mention the bot."""
+    return re.sub(r"<at>.*?</at>", "", text).strip()
+
+
+def _fallback(reply: Reply) -> str:
+    if isinstance(reply, UpdateStored):
+        return f"Stored for {reply.action.label}"
+    if isinstance(reply, Refusal | Problem):
+        return reply.text[:200]
+    if isinstance(reply, AskAction):
+        return "Which action is that about?"
+    if isinstance(reply, AskStatus):
+        return f"What is the status of {reply.action.label}?"
+    if isinstance(reply, ActionList):
+        return f"{reply.title}: {len(reply.actions)} actions"
+    if isinstance(reply, HelpText):
+        return "What I understand"
+    if isinstance(reply, Nudge):
+        return f"What you owe: {', '.join(o.action.label for o in reply.items)[:180]}"
+    return str(getattr(reply, "text", ""))[:200]
+
+
+def _json(card: dict) -> str:
+    import json
+
+    return json.dumps(card)

@@ -1,0 +1,125 @@
+"""Who a Teams user is, and how to reach a person in Teams.
+
+A user is looked up through the Bot Connector once (email, user principal name, AAD object
+id) and stored as a chat member (storage/chat_members.py), matched to a person by email or
+UPN as Slack matches by email. Reaching a person uses their stored 1:1 conversation, or
+opens one if the bot has only met them in a team.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from bot.core.people import Actor
+from bot.core.service import PlanService
+from bot.platforms.teams.connector import ConnectorError, TeamsConnector
+from storage.chat_members import MemberSeen, member, member_for_owner, remember_member
+from storage.engine import read_session, write_session
+from storage.people import get_owner
+from storage.queries import OwnerView
+
+log = logging.getLogger(__name__)
+PLATFORM = "teams"
+
+
+@dataclass(frozen=True)
+class Reach:
+    conversation_id: str
+    service_url: str
+
+
+def tenant_of(activity: dict) -> str | None:
+    return ((activity.get("channelData") or {}).get("tenant") or {}).get("id") or (
+        activity.get("conversation") or {}
+    ).get("tenantId")
+
+
+def is_personal(activity: dict) -> bool:
+    return (activity.get("conversation") or {}).get("conversationType") in (None, "personal")
+
+
+def seen_from_account(
+    account: dict, *, service_url: str, tenant_id: str | None, conversation_id: str | None = None
+) -> MemberSeen:
+    email = account.get("email") or account.get("userPrincipalName")
+    return MemberSeen(
+        user_id=account["id"],
+        name=account.get("name") or "",
+        aad_object_id=account.get("aadObjectId"),
+        email=email.strip() if email else None,
+        conversation_id=conversation_id,
+        service_url=service_url,
+        tenant_id=tenant_id,
+    )
+
+
+class TeamsPeople:
+    def __init__(self, service: PlanService, connector: TeamsConnector):
+        self.service = service
+        self.connector = connector
+
+    def actor(self, activity: dict) -> Actor:
+        """The person behind an activity; the first time, their email comes from the
+        Connector's member look-up and what proactive messages need is stored."""
+        frm = activity["from"]
+        conv = activity["conversation"]["id"]
+        service_url = activity["serviceUrl"]
+        with read_session(self.service.engine) as s:
+            row = member(s, PLATFORM, frm["id"])
+            known_email = row.email if row is not None else None
+        account = dict(frm)
+        if not known_email:
+            try:
+                looked_up = self.connector.member(conv, service_url, frm["id"])
+            except ConnectorError as exc:
+                log.warning("member look-up for %s failed: %s", frm["id"], exc)
+                looked_up = None
+            account.update(looked_up or {})
+        seen = seen_from_account(
+            account,
+            service_url=service_url,
+            tenant_id=tenant_of(activity),
+            conversation_id=conv if is_personal(activity) else None,
+        )
+        return self.service.actor_for_member(PLATFORM, seen)
+
+    def remember_all(self, accounts: list[dict], *, service_url: str, tenant_id: str | None) -> int:
+        """Members met in a team (no 1:1 chat yet): stored and matched by email."""
+        now = self.service.clock.now()
+        matched = 0
+        with write_session(self.service.engine) as s:
+            for a in accounts:
+                if not a.get("id"):
+                    continue
+                row = remember_member(
+                    s,
+                    PLATFORM,
+                    seen_from_account(a, service_url=service_url, tenant_id=tenant_id),
+                    now=now,
+                )
+                matched += row.owner_id is not None
+        return matched
+
+    def reach(self, person: OwnerView) -> Reach | None:
+        """Where to message ``person`` 1:1 in Teams, or None if the bot has not met them."""
+        with write_session(self.service.engine) as s:
+            owner = get_owner(s, person.id)
+            row = member_for_owner(s, PLATFORM, owner)
+            if row is None:
+                return None
+            if row.conversation_id:
+                return Reach(row.conversation_id, row.service_url)
+            user_id, service_url, tenant = row.user_id, row.service_url, row.tenant_id
+        conv = self.connector.open_chat(service_url, user_id, tenant)
+        with write_session(self.service.engine) as s:
+            row = member(s, PLATFORM, user_id)
+            if row is not None:
+                row.conversation_id = conv
+                s.add(row)
+        return Reach(conv, service_url)
+
+    def owner_of(self, user_id: str) -> int | None:
+        with read_session(self.service.engine) as s:
+            row = member(s, PLATFORM, user_id)
+            return row.owner_id if row is not None else None

@@ -1,0 +1,65 @@
+"""Runs the bot in Teams (and in Slack too when SLACK_BOT_TOKEN is set): the Teams endpoint
+on TEAMS_PORT, Slack's as `run_slack` serves it, and one scheduler whose notifier reaches
+each person on the platform they are matched on."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.app import build_service
+from bot.core.clock import SystemClock
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def teams_notifier(settings: Settings, service):
+    """The Teams notifier without a server (the CLI's sweep and digest); also its runtime,
+    which the caller stops when done."""
+    from bot.platforms.teams.notifier import TeamsNotifier
+    from bot.platforms.teams.server import TeamsRuntime
+
+    runtime = TeamsRuntime(settings, service, workers=1)
+    return TeamsNotifier(runtime.connector, service, runtime.people), runtime
+
+
+def run_teams(settings: Settings) -> None:
+    from bot.platforms.routing import RoutingNotifier
+    from bot.platforms.teams.notifier import TeamsNotifier
+    from bot.platforms.teams.server import TeamsRuntime
+    from jobs.scheduler import start_scheduler
+
+    logging.basicConfig(level=settings.log_level)
+    service = build_service(settings, SystemClock())
+    runtime = TeamsRuntime(settings, service)
+    notifier_teams = TeamsNotifier(runtime.connector, service, runtime.people)
+    slack_app = notifier_slack = None
+    if settings.has_slack:
+        from bot.platforms.slack.app import build_slack_app
+        from bot.platforms.slack.notifier import SlackNotifier
+
+        slack_app, slack_people = build_slack_app(settings, service)
+        notifier_slack = SlackNotifier(slack_app.client, service, slack_people)
+    notifier = RoutingNotifier(service.engine, slack=notifier_slack, teams=notifier_teams)
+    scheduler = start_scheduler(service, notifier)
+    runtime.serve()
+    try:
+        if slack_app is None:
+            runtime.wait()
+        elif settings.slack_app_token:
+            from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+            log.info("Slack: Socket Mode")
+            SocketModeHandler(slack_app, settings.slack_app_token).start()
+        else:
+            from waitress import serve
+
+            from bot.platforms.slack.runner import make_wsgi_app
+
+            log.info("Slack: HTTP on port %s, path /slack/events", settings.port)
+            serve(make_wsgi_app(slack_app), host="0.0.0.0", port=settings.port, threads=8)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        scheduler.shutdown(wait=False)
+        runtime.stop()

@@ -1,0 +1,193 @@
+"""The Teams endpoint: the SDK's App served by uvicorn on its own event loop thread, with
+``POST /api/messages`` (authenticated by the SDK unless TEAMS_ALLOW_UNAUTHENTICATED) and
+``GET /healthz``.
+
+Before the SDK sees a request, malformed JSON or an activity missing the fields the SDK
+needs gets 400 with what is missing (the SDK would answer 500) — after the signature check
+when authentication is on, so an unsigned request always gets 401 and nothing is stored.
+Message activities are acknowledged at once and handled on a worker thread; an
+``Action.Execute`` invoke is handled inline because its answer is the replacement card.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from concurrent.futures import ThreadPoolExecutor
+
+from fastapi import Request, Response
+from fastapi.responses import JSONResponse, PlainTextResponse
+
+from bot.core.service import PlanService
+from bot.platforms.teams.activities import TeamsBot
+from bot.platforms.teams.connector import TeamsConnector
+from bot.platforms.teams.people import TeamsPeople
+from bot.platforms.teams.sdk import TeamsLoop, build_app
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+MESSAGING_ENDPOINT = "/api/messages"
+REQUIRED = ("type", "id", "serviceUrl", "from.id", "recipient.id", "conversation.id")
+
+
+def activity_problem(body) -> str:
+    """'' when the SDK can take the activity, else what is wrong with it."""
+    if not isinstance(body, dict):
+        return "the body must be a JSON object (a Bot Framework activity)"
+    missing = []
+    for path in REQUIRED:
+        node = body
+        for part in path.split("."):
+            node = node.get(part) if isinstance(node, dict) else None
+        if not isinstance(node, str) or not node.strip():
+            missing.append(path)
+    if missing:
+        return f"activity is missing {', '.join(missing)}"
+    return ""
+
+
+def _guarded_adapter(settings: Settings):
+    """The SDK's FastAPI adapter with /healthz and the shape check in front of the route."""
+    from microsoft_teams.apps.auth import InboundActivityTokenValidator
+    from microsoft_teams.apps.http import FastAPIAdapter
+
+    auth_on = not settings.teams_allow_unauthenticated
+    validator = InboundActivityTokenValidator(settings.teams_client_id) if auth_on else None
+
+    class GuardedAdapter(FastAPIAdapter):
+        def register_route(self, method, path, handler):
+            async def route(request: Request) -> Response:
+                raw = await request.body()
+                try:
+                    body = json.loads(raw) if raw else None
+                except ValueError:
+                    body = None
+                problem = activity_problem(body)
+                if problem:
+                    if auth_on and not await _signed(request, body):
+                        return JSONResponse({"error": "Unauthorized"}, status_code=401)
+                    return JSONResponse({"error": problem}, status_code=400)
+                result = await handler({"body": body, "headers": dict(request.headers)})
+                if result.get("body") is not None:
+                    return JSONResponse(result["body"], status_code=result["status"])
+                return Response(status_code=result["status"])
+
+            self.app.post(path)(route)
+
+    async def _signed(request, body) -> bool:
+        auth = request.headers.get("authorization") or ""
+        if not auth.startswith("Bearer "):
+            return False
+        try:
+            await validator.validate_token(
+                auth.removeprefix("Bearer "),
+                (body or {}).get("serviceUrl") if isinstance(body, dict) else None,
+            )
+        except Exception:  # noqa: BLE001 - any failure is "not signed"
+            return False
+        return True
+
+    adapter = GuardedAdapter()
+    adapter.app.get("/healthz")(lambda: PlainTextResponse("ok"))
+    return adapter
+
+
+class TeamsRuntime:
+    """Everything Teams in one process: the loop, the SDK App, the connector, the bot."""
+
+    def __init__(self, settings: Settings, service: PlanService, *, workers: int = 8):
+        self.settings = settings
+        self.service = service
+        self.loop = TeamsLoop()
+        self.app = build_app(settings, adapter=_guarded_adapter(settings))
+        self.loop.run(self.app.initialize())
+        self.connector = TeamsConnector(self.app, self.loop)
+        self.people = TeamsPeople(service, self.connector)
+        self.bot = TeamsBot(service, self.connector, self.people)
+        self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="teams-worker")
+        self._server = None
+        self._serving = None
+        self._register()
+
+    def _register(self) -> None:
+        app, bot = self.app, self.bot
+
+        def dump(ctx) -> dict:
+            return ctx.activity.model_dump(by_alias=True, exclude_none=True, mode="json")
+
+        def background(fn, act) -> None:
+            fut = asyncio.get_running_loop().run_in_executor(self.executor, fn, act)
+            fut.add_done_callback(_log_failure)
+
+        @app.on_message
+        async def on_message(ctx):
+            background(bot.on_message, dump(ctx))
+
+        @app.on_conversation_update
+        async def on_conversation_update(ctx):
+            background(bot.on_conversation_update, dump(ctx))
+
+        @app.on_installation_update
+        async def on_installation_update(ctx):
+            background(bot.on_installation_update, dump(ctx))
+
+        @app.on_card_action_execute
+        async def on_execute(ctx):
+            body = await asyncio.get_running_loop().run_in_executor(
+                self.executor, bot.on_execute, dump(ctx)
+            )
+            return {"status": 200, "body": body}
+
+    # -- serving ---------------------------------------------------------------------------------
+    def serve(self, host: str | None = None, port: int | None = None) -> int:
+        """Start uvicorn on the loop; returns the port it listens on (0 picks a free one)."""
+        import socket
+
+        import uvicorn
+
+        host = host or self.settings.teams_host
+        port = self.settings.teams_port if port is None else port
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        config = uvicorn.Config(
+            self.app.server.adapter.app, log_level="warning", lifespan="off", access_log=False
+        )
+        self._server = uvicorn.Server(config)
+
+        async def start():
+            self._serving = asyncio.ensure_future(self._server.serve(sockets=[sock]))
+
+        self.loop.run(start())
+        self.port = sock.getsockname()[1]
+        log.info("Teams: listening on %s:%s%s", host, self.port, MESSAGING_ENDPOINT)
+        return self.port
+
+    def wait(self) -> None:
+        """Block until the server stops (Ctrl-C)."""
+        import time
+
+        while self._serving is not None and not self._serving.done():
+            time.sleep(0.5)
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.should_exit = True
+
+            async def finish():
+                if self._serving is not None:
+                    await asyncio.wait([self._serving], timeout=5)
+
+            try:
+                self.loop.run(finish(), timeout=10)
+            except Exception:  # noqa: BLE001 - shutting down anyway
+                pass
+        self.executor.shutdown(wait=True, cancel_futures=False)
+        self.loop.stop()
+
+
+def _log_failure(fut) -> None:
+    exc = fut.exception()
+    if exc is not None:
+        log.error("Teams activity failed", exc_info=exc)
