@@ -20,6 +20,9 @@ from handlers.replies import (
     Problem,
     UpdateStored,
 )
+from storage.engine import write_session
+from storage.plans import update_plan
+from storage.queries import get_plan
 from tests.support.small_plan import small_service
 
 TODAY = date(2019, 9, 16)
@@ -167,6 +170,9 @@ def test_away_and_back_are_routed(service):
 
 
 def test_someone_the_plan_does_not_know_is_keyed_by_their_platform_id(service):
+    # Outsiders may read only a plan shared with the whole workspace (issue 11, point 6).
+    with write_session(service.engine) as s:
+        update_plan(s, get_plan(s, None), now=service.clock.now(), readers="workspace")
     stranger = Actor("U999 stranger")
     conv = Conversation(service)
     assert isinstance(
