@@ -10,7 +10,14 @@ import sys
 
 import typer
 
-from bot.cli import job_cmds, people_cmds, plan_cmds, query_cmds, run_cmds  # noqa: F401
+from bot.cli import (  # noqa: F401
+    job_cmds,
+    people_cmds,
+    people_data_cmds,
+    plan_cmds,
+    query_cmds,
+    run_cmds,
+)
 from bot.cli.app import app
 from bot.cli.common import CliError, err
 
@@ -37,6 +44,9 @@ def main() -> None:
         known += (PlanFileError,)
     except ImportError:  # pragma: no cover
         pass
+    from bot.log_privacy import install as install_log_privacy
+
+    install_log_privacy()
     try:
         app(standalone_mode=False)
     except typer.TyperException as exc:  # usage errors: typer prints them as click would
