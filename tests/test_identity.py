@@ -310,3 +310,16 @@ def test_query_handler_refuses_outsiders(engine):
     outsider = service.actor_for_chat_user("UX", email="x@example.org", display_name="X")
     assert isinstance(handle_query(service, outsider, "all"), Refusal)
     assert isinstance(handle_query(service, service.actor_for_name("Eve Other"), "all"), ActionList)
+
+
+def test_one_chat_user_is_one_person(engine):
+    from sqlalchemy.exc import IntegrityError
+
+    from storage.people import set_chat_identity
+
+    load_small_plan(engine)
+    PlanService(engine, FixedClock(NOON)).actor_for_chat_user("U1", email="julie@example.org")
+    with pytest.raises(IntegrityError):
+        with write_session(engine) as s:
+            set_chat_identity(s, find_owner(s, "Eve Other"), chat_user_id="U1")
+    assert _owner(engine, "Eve Other").chat_user_id is None

@@ -22,7 +22,7 @@ from bot.platforms.slack.people import SlackPeople
 from handlers.replies import DigestReply, EscalationNotice, Nudge
 from storage.chat import conversation_for, remember_conversation
 from storage.engine import read_session, write_session
-from storage.people import get_owner
+from storage.people import find_by_chat_user, get_owner
 from storage.queries import OwnerView
 
 log = logging.getLogger(__name__)
@@ -52,6 +52,13 @@ class SlackNotifier:
             user_id = self.people.user_for_email(person.email)
             if user_id:
                 with write_session(self.service.engine) as s:
+                    holder = find_by_chat_user(s, user_id)
+                    if holder is not None and holder.id != person.id:
+                        # One Slack user, one person: an administrator sorts this out.
+                        raise DeliveryError(
+                            f"the Slack user with {person.name}'s email is already "
+                            f"{holder.name}: check both with `progressbot people list`"
+                        )
                     owner = get_owner(s, person.id)
                     owner.chat_user_id = user_id
                     s.add(owner)
