@@ -413,3 +413,11 @@ def test_migration_0004_settles_duplicates_sqlite(tmp_path):
 
 def test_migration_0004_settles_duplicates_postgresql(pg_server):
     _migrate_duplicates(pg_server.create_database("identity_0004"))
+
+
+def test_a_failed_profile_lookup_is_not_remembered(bot):
+    """A passing users.info failure leaves the owner unmatched for that message only."""
+    bot.slack.fail_next("users.info", status=200, error="internal_error")
+    assert bot.people.actor("U0EVE").person is None
+    assert bot.people.actor("U0EVE").person.name == "Eve Other"
+    bot.slack.calls[:] = [c for c in bot.slack.calls if c.error != "internal_error"]

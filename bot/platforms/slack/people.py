@@ -21,13 +21,17 @@ class SlackPeople:
         self._lock = threading.Lock()
 
     def profile(self, user_id: str) -> tuple[str | None, str]:
-        """(email, display name) of a Slack user, cached for the life of the process."""
+        """(email Slack verified or None, display name) of a Slack user, cached for the life
+        of the process (a failed look-up is not cached unless Slack says there is no such user)."""
         with self._lock:
             if user_id in self._profiles:
                 return self._profiles[user_id]
         try:
             user = self.client.users_info(user=user_id)["user"]
-        except SlackApiError:
+        except SlackApiError as exc:
+            if exc.response.get("error") not in ("user_not_found", "users_not_found"):
+                # A passing failure must not leave a real owner unmatched until a restart.
+                return (None, user_id)
             result: tuple[str | None, str] = (None, user_id)
         else:
             prof = user.get("profile", {})
