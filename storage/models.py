@@ -87,7 +87,8 @@ class Owner(SQLModel, table=True):
     kind: str = Field(max_length=10)  # "person" | "role"
     name: str = Field(max_length=300, unique=True)
     email: str | None = Field(default=None, max_length=320, index=True)
-    chat_user_id: str | None = Field(default=None, max_length=64, index=True)
+    # One chat user is one person: the id is how a chat user is recognised (never a name).
+    chat_user_id: str | None = Field(default=None, max_length=64, index=True, unique=True)
     timezone: str | None = Field(default=None, max_length=64)
     is_admin: bool = Field(default=False)
     # Set by a people sync (storage/people_sync.py): the matched chat account is deactivated

@@ -62,17 +62,21 @@ def apply_sync(
     newly = 0
     with write_session(engine) as s:
         owners = {o.id: o for o in s.exec(select(Owner).where(Owner.id.in_(ids)))} if ids else {}
+        # One chat user, one person (bot/core/identity.py): a user id another person already
+        # holds is never moved by a sync; an administrator settles it with `/actions map`.
+        wanted = [u for _, u in (*outcome.matched, *outcome.deactivated)]
+        held = _holders(s, wanted)
         for pid, user_id in outcome.matched:
             o = owners.get(pid)
-            if o is None:
-                continue  # removed while the workspace was being read
+            if o is None or held.get(user_id, pid) != pid:
+                continue  # removed while the workspace was being read, or someone else's
             newly += o.chat_user_id != user_id
             o.chat_user_id = user_id
             o.chat_deactivated_at = None
             o.chat_unmatched_email = None
         for pid, user_id in outcome.deactivated:
             o = owners.get(pid)
-            if o is None:
+            if o is None or held.get(user_id, pid) != pid:
                 continue
             o.chat_user_id = user_id  # their old messages still map to them
             o.chat_deactivated_at = o.chat_deactivated_at or now
@@ -106,6 +110,18 @@ def apply_sync(
         outcome.near_misses,
         sync_id,
     )
+
+
+def _holders(session: Session, user_ids: list[str]) -> dict[str, int]:
+    """Chat user id -> the person who already holds it, for those ids that are held."""
+    held: dict[str, int] = {}
+    for i in range(0, len(user_ids), 500):
+        chunk = user_ids[i : i + 500]
+        for pid, uid in session.execute(
+            select(Owner.id, Owner.chat_user_id).where(Owner.chat_user_id.in_(chunk))
+        ):
+            held[uid] = pid
+    return held
 
 
 def last_sync(engine: Engine, platform: str) -> PeopleSync | None:

@@ -331,3 +331,22 @@ def test_people_sync_and_unmatched_from_the_command_line(tmp_path):
     assert "Teams: no Teams conversation yet (app not installed for them)" in table.stdout
     wrong = _cli(["people", "list", "--platform", "irc"], db, None)
     assert wrong.returncode == 1 and "'irc' is not one of slack, teams" in wrong.stderr
+
+
+def test_a_sync_never_moves_a_chat_user_another_person_holds(engine):
+    """One Slack user, one person (issue 11, point 6): Alice was mapped to U0SHARED by an
+    administrator; a member with that id whose email is Julie's does not move it to Julie,
+    and the sync still completes for everyone else."""
+    load_small_plan(engine)
+    with write_session(engine) as s:
+        alice = s.exec(select(Owner).where(Owner.name == "Alice Smith")).one()
+        alice.chat_user_id = "U0SHARED"
+        s.add(alice)
+    with SlackStandIn() as slack:
+        slack.add_user("U0SHARED", email="julie@example.org", name="julie?")
+        client = make_client(slack.bot_token, slack.base_url)
+        service = PlanService(engine, FixedClock(NOW))
+        run_people_sync(service, SlackDirectory(client))
+    assert _owner(engine, "Alice Smith").chat_user_id == "U0SHARED"
+    assert _owner(engine, "Julie Fellows").chat_user_id is None
+    assert last_sync(engine, "slack") is not None

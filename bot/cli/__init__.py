@@ -13,6 +13,7 @@ import typer
 from bot.cli import (  # noqa: F401
     job_cmds,
     people_cmds,
+    people_data_cmds,
     people_sync_cmd,
     plan_cmds,
     query_cmds,
@@ -46,6 +47,9 @@ def main() -> None:
         known += (PlanFileError,)
     except ImportError:  # pragma: no cover
         pass
+    from bot.log_privacy import install as install_log_privacy
+
+    install_log_privacy()
     try:
         app(standalone_mode=False)
     except typer.TyperException as exc:  # usage errors: typer prints them as click would

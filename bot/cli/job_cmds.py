@@ -199,6 +199,21 @@ def away_cmd(
         reply = handle_away(service, actor, said.removeprefix("away").strip())
     if not isinstance(reply, AwayNotice):
         raise CliError(getattr(reply, "text", str(reply)))
+    from bot.cli.people_cmds import cli_actor
+    from storage.audit import record
+    from storage.engine import write_session
+
+    with write_session(service.engine) as s:  # recording someone else's absence is an admin act
+        record(
+            s,
+            actor=cli_actor(),
+            action="people.away",
+            subject=reply.person.name,
+            subject_owner_id=reply.person.id,
+            now=service.clock.now(),
+            until=reply.until,
+            deputy=reply.deputy.name if reply.deputy else None,
+        )
     if as_json:
         emit_json(
             {
@@ -210,5 +225,3 @@ def away_cmd(
         )
         return
     out.print(reply.text)
-
-

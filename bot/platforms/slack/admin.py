@@ -105,9 +105,13 @@ def map_role(
         if mp.changes:
             msg += f" Changed: {describe(mp)}."
         return msg, [_section(bk.escape(msg))]
+    why = (
+        f"has {mp.person_name}'s verified email, but {mp.person_name} is already another Slack user"
+        if mp.how == "verified email"
+        else f"is matched to nobody by Slack user or verified email, only by the name {name!r}"
+    )
     msg = (
-        f"Confirm: <@{user_id}> is not matched to anyone by Slack user or verified email, "
-        f"and mapping them to {mp.person_name} would change who {mp.person_name} is "
+        f"Confirm: <@{user_id}> {why}; mapping them would change who {mp.person_name} is "
         f"({describe(mp)}). Anyone can set their Slack name to a colleague's: confirm only if "
         f"you know this is {mp.person_name}. Nothing has been changed yet."
     )

@@ -9,6 +9,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.core.service import PlanService
+from bot.log_privacy import install as install_log_privacy
 from bot.platforms.slack.admin import register_admin
 from bot.platforms.slack.client import make_client
 from bot.platforms.slack.listeners import SlackListeners
@@ -19,6 +20,7 @@ from bot.settings import Settings
 def build_slack_app(
     settings: Settings, service: PlanService, *, client: WebClient | None = None
 ) -> tuple[App, SlackPeople]:
+    install_log_privacy()
     client = client or make_client(settings.slack_bot_token, settings.slack_api_base_url)
     app = App(
         client=client,

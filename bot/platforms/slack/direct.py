@@ -21,7 +21,7 @@ from bot.core.service import PlanService
 from bot.platforms.slack.people import SlackPeople
 from storage.chat import conversation_for, remember_conversation
 from storage.engine import read_session, write_session
-from storage.people import get_owner
+from storage.people import find_by_chat_user, get_owner
 from storage.people_sync import may_look_up, remember_lookup
 from storage.queries import OwnerView
 
@@ -63,6 +63,13 @@ class DirectMessages:
         if ask:
             user_id = self.people.user_for_email(person.email or "")
             with write_session(self.service.engine) as s:
+                holder = find_by_chat_user(s, user_id) if user_id else None
+                if holder is not None and holder.id != person.id:
+                    # One Slack user, one person: an administrator sorts this out.
+                    raise Unreachable(
+                        f"the Slack user with {person.name}'s email is already "
+                        f"{holder.name}: check both with `progressbot people list`"
+                    )
                 remember_lookup(s, get_owner(s, person.id), user_id)
         if not user_id:
             raise Unreachable(

@@ -25,13 +25,17 @@ class SlackPeople:
         self._lock = threading.Lock()
 
     def profile(self, user_id: str) -> tuple[str | None, str]:
-        """(email, display name) of a Slack user, cached for the life of the process."""
+        """(email Slack verified or None, display name) of a Slack user, cached for the life
+        of the process (a failed look-up is not cached unless Slack says there is no such user)."""
         with self._lock:
             if user_id in self._profiles:
                 return self._profiles[user_id]
         try:
             user = self.client.users_info(user=user_id)["user"]
-        except SlackApiError:
+        except SlackApiError as exc:
+            if exc.response.get("error") not in ("user_not_found", "users_not_found"):
+                # A passing failure must not leave a real owner unmatched until a restart.
+                return (None, user_id)
             result: tuple[str | None, str] = (None, user_id)
         else:
             prof = user.get("profile", {})
@@ -90,9 +94,11 @@ class SlackDirectory:
 
 def member_from_slack(user: dict) -> Member:
     profile = user.get("profile") or {}
+    # Only an email Slack vouches for identifies anyone (as in SlackPeople.profile).
+    confirmed = user.get("is_email_confirmed") is not False
     return Member(
         user_id=user["id"],
-        email=profile.get("email") or None,
+        email=(profile.get("email") or None) if confirmed else None,
         name=profile.get("real_name") or user.get("real_name") or user.get("name") or "",
         deactivated=bool(user.get("deleted")),
         is_bot=bool(user.get("is_bot")),

@@ -33,8 +33,18 @@ def upgrade() -> None:
     with op.batch_alter_table('plan', schema=None) as batch_op:
         batch_op.add_column(sa.Column('readers', sa.String(length=20), server_default='members', nullable=False))
 
+    # One chat user, one person. A chat id on several people is the identity confusion this
+    # revision closes: the earliest person keeps it, the others are matched again (by the
+    # chat platform's verified email) the next time they are reached.
+    op.execute(
+        "UPDATE owner SET chat_user_id = NULL WHERE chat_user_id IS NOT NULL AND id NOT IN "
+        "(SELECT min_id FROM (SELECT MIN(id) AS min_id FROM owner WHERE chat_user_id IS NOT NULL "
+        "GROUP BY chat_user_id) AS keep)"
+    )
     with op.batch_alter_table('owner', schema=None) as batch_op:
         batch_op.add_column(sa.Column('erased_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True))
+        batch_op.drop_index(batch_op.f('ix_owner_chat_user_id'))
+        batch_op.create_index(batch_op.f('ix_owner_chat_user_id'), ['chat_user_id'], unique=True)
 
     # Before this revision a second completion could open a second sign-off for the same
     # action; keep the oldest open one and mark the others superseded, then let the index
@@ -56,6 +66,8 @@ def downgrade() -> None:
     with op.batch_alter_table('signoff', schema=None) as batch_op:
         batch_op.drop_index('uq_signoff_open_action')
     with op.batch_alter_table('owner', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_owner_chat_user_id'))
+        batch_op.create_index(batch_op.f('ix_owner_chat_user_id'), ['chat_user_id'], unique=False)
         batch_op.drop_column('erased_at')
     with op.batch_alter_table('plan', schema=None) as batch_op:
         batch_op.drop_column('readers')
