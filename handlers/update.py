@@ -10,6 +10,7 @@ from datetime import date
 from bot.core.people import Actor, owns
 from bot.core.service import PlanService, Refused
 from bot.core.statuses import Status
+from bot.core.text_input import TooLong, check_length, clean_input
 from bot.core.update_text import parse_update_text
 from handlers.replies import AskAction, AskStatus, Problem, Refusal, Reply, UpdateStored
 from storage.queries import ActionView, NotFound, PlanSnapshot
@@ -57,7 +58,7 @@ def handle_status(
         )
     except Refused as exc:
         return Refusal(str(exc))
-    except NotFound as exc:
+    except (NotFound, TooLong) as exc:
         return Problem(str(exc))
     return UpdateStored(stored.action, stored.update, stored.created, stored.signoff)
 
@@ -73,7 +74,11 @@ def handle_reply(
 ) -> Reply:
     """A free-text reply, in a nudge's thread (``context_action_ids`` = what it listed) or a
     direct message that names a reference."""
-    text = text.strip()
+    text = clean_input(text).strip()
+    try:
+        check_length(text, "A reply")
+    except TooLong as exc:
+        return Problem(f"{exc} Nothing was stored.")
     if not text:
         return Problem(
             "That message was empty: reply with a status and a comment, e.g. "
@@ -114,6 +119,8 @@ def handle_reply(
         )
     except Refused as exc:
         return Refusal(str(exc))
+    except TooLong as exc:
+        return Problem(str(exc))
     return UpdateStored(stored.action, stored.update, stored.created, stored.signoff)
 
 
