@@ -53,7 +53,9 @@ def bot(engine):
         ):
             h.slack.add_user(uid, email=email, name=name.split()[0].lower(), real_name=name)
         yield h
-    assert h.slack.errors == [], [(c.method, c.error) for c in h.slack.errors]
+    # Slack refused nothing (429s, one DM a second, are waited out by the client's retry).
+    refused = [c for c in h.slack.errors if c.status != 429]
+    assert refused == [], [(c.method, c.error) for c in refused]
 
 
 def _updates(engine) -> list[Update]:
@@ -222,3 +224,27 @@ def test_a_hostile_plan_nudges_within_block_kit_limits(bot):
     assert bot.post(command_body(text="all", user_id="U0PAT", response_url=url))[0] == 200
     bot.wait_for(lambda: bot.slack.responses, what="/actions all")
     _assert_nothing_live(bot)
+
+
+def test_hostile_updates_reappear_inert_in_the_digest_and_app_home(bot):
+    from jobs.digest_job import run_digest
+    from tests.support.slack_signing import app_home_opened_event
+
+    for typed, _meant in STORED.values():
+        _dm(bot, typed)
+    _dm(bot, "L1 on track: <!channel> &lt;b&gt; <https://evil.example|click>", user="U0ALICE")
+    bot.wait_for(lambda: len(_updates(bot.engine)) == len(STORED) + 1, what="every update")
+    notifier = SlackNotifier(bot.app.client, bot.service, bot.people)
+    run_digest(bot.service, notifier, channels=["C0LEADERS"])
+    assert bot.slack.messages.get("C0LEADERS"), "the digest was posted"
+    home = event_body(app_home_opened_event(user="U0JULIE"))
+    assert bot.post(home, content_type=JSON)[0] == 200
+    bot.wait_for(lambda: bot.slack.calls_to("views.publish"), what="App Home")
+    _assert_nothing_live(bot)
+    for call in bot.slack.calls_to("views.publish"):
+        view = call.params["view"]
+        view = json.loads(view) if isinstance(view, str) else view
+        texts = list(_texts(view))
+        assert texts
+        for text in texts:
+            assert not LIVE.search(text), text
