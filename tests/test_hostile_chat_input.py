@@ -248,3 +248,54 @@ def test_hostile_updates_reappear_inert_in_the_digest_and_app_home(bot):
         assert texts
         for text in texts:
             assert not LIVE.search(text), text
+
+
+def test_a_hostile_signoff_return_reaches_the_owner_inert(bot):
+    """The lead's return comment (a modal field: it arrives as typed, unescaped) is cleaned,
+    stored, and told to the owner with nothing live in the message or its fallback text."""
+    from storage.models import Owner, Plan, Theme
+    from tests.support.slack_signing import text_value, view_submission_body
+
+    with write_session(bot.engine) as s:
+        s.exec(select(Plan)).one().signoff_required = True
+        alice = s.exec(select(Owner).where(Owner.name == "Alice Smith")).one()
+        for theme in s.exec(select(Theme)):
+            theme.lead_owner_id = alice.id
+    bot.service.actor_for_chat_user("U0ALICE", email="alice@example.org")
+    _dm(bot, "L2 done: <!here> published")
+    alice_dm = bot.slack.dm_channel_id("U0ALICE")
+    ask = bot.wait_for(
+        lambda: [m for m in bot.slack.messages.get(alice_dm, []) if "confirm" in m["text"]],
+        what="the sign-off request",
+    )
+    row = next(b for b in ask[0]["blocks"] if b["type"] == "actions")
+    ret = next(e for e in row["elements"] if e["action_id"] == "signoff_return")
+    bot.post(
+        block_actions_body(
+            actions=[button_action("signoff_return", ret["value"], block_id=row["block_id"])],
+            user_id="U0ALICE",
+            channel_id=alice_dm,
+            message=ask[0],
+            trigger_id=bot.slack.issue_trigger_id("U0ALICE"),
+            response_url=bot.slack.new_response_url(),
+        ),
+        content_type=FORM,
+    )
+    opened = bot.wait_for(lambda: bot.slack.calls_to("views.open"), what="the return form")
+    view = opened[0].params["view"]
+    view = json.loads(view) if isinstance(view, str) else view
+    comment = "<!channel> see <https://evil.example|the fix>\x00 \u202eorez"
+    submit = view_submission_body(
+        callback_id="signoff_return_form",
+        user_id="U0ALICE",
+        private_metadata=view["private_metadata"],
+        values={"comment": {"comment": text_value(comment)}},
+    )
+    assert bot.post(submit, content_type=FORM)[0] == 200
+    julie_dm = bot.slack.dm_channel_id("U0JULIE")
+    told = bot.wait_for(
+        lambda: [m for m in bot.slack.messages.get(julie_dm, []) if "returned" in m["text"]],
+        what="the owner to be told",
+    )
+    assert "&lt;!channel&gt; see &lt;https://evil.example|the fix&gt; orez" in told[0]["text"]
+    _assert_nothing_live(bot)
