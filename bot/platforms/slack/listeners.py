@@ -286,10 +286,10 @@ class SlackListeners:
         return bk.reply_blocks(reply, pending_id=pending_id, **kw)
 
     def _kept(self, pending_id, user_id: str, respond):
-        with read_session(self.service.engine) as s:
-            kept = pending_for(s, int(pending_id), "slack", user_id)
-            if kept is not None:
-                s.expunge(kept)
+        kept = None
+        if str(pending_id).isdigit() and len(str(pending_id)) < 10:  # an id, nothing else
+            with read_session(self.service.engine) as s:
+                kept = pending_for(s, int(pending_id), "slack", user_id)
         if kept is None:
             respond(
                 response_type="ephemeral",
