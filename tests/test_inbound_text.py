@@ -73,3 +73,17 @@ def test_length_is_checked_with_a_message():
     check_length("x" * 10_000)
     with pytest.raises(TooLong, match="at most 10,000 characters and this one has 40,000"):
         check_length("x" * 40_000)
+
+
+def test_slack_text_is_cut_after_escaping_and_never_inside_an_entity():
+    from bot.platforms.slack.blocks import esc, fallback, plain
+
+    for raw in ("&" * 5000, "<" * 5000, "a&" * 3000, "é" * 5000):
+        for limit in (3000, 80):
+            shown = esc(raw, limit)
+            assert len(shown) <= limit
+            body = shown.removesuffix("…")
+            assert body.count("&") == body.count(";")  # whole entities only
+            p = plain(raw, limit)["text"]
+            assert len(esc(p, 10**6)) <= limit and len(p) > limit // 6
+    assert fallback("<!channel> & <https://x|y>") == "&lt;!channel&gt; &amp; &lt;https://x|y&gt;"

@@ -85,7 +85,7 @@ def plain(text: str, limit: int = SECTION_LIMIT) -> dict:
     # Cut so the text fits even counted as Slack escapes it (& → &amp;).
     shown = cut(text, limit)
     while len(escape(shown)) > limit:
-        shown = cut(shown, len(shown) - (len(escape(shown)) - limit) - 1)
+        shown = cut(text, max(2, len(shown) * limit // len(escape(shown))))
     return {"type": "plain_text", "text": shown or " ", "emoji": False}
 
 
