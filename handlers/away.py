@@ -15,6 +15,7 @@ from datetime import date
 from bot.core.people import Actor
 from bot.core.query import QueryError, parse_query_date
 from bot.core.service import PlanService
+from bot.core.text_input import clean_input
 from handlers.replies import AwayNotice, Problem, Reply
 from storage.queries import NotFound, OwnerView
 
@@ -61,6 +62,7 @@ def handle_away(
     resolve_mention: Callable[[str], OwnerView | None] | None = None,
 ) -> Reply:
     """Record the actor's absence from the text after `away`."""
+    text = clean_input(text)
     if actor.person is None:
         return Problem(_not_a_person(actor))
     try:

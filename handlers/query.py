@@ -5,11 +5,13 @@ from __future__ import annotations
 from bot.core.people import Actor, may_read, may_update, read_refusal
 from bot.core.query import HELP, QueryError, parse_query, run_query
 from bot.core.service import PlanService
+from bot.core.text_input import clean_input
 from handlers.replies import ActionList, HelpText, Problem, Refusal, Reply
 from storage.queries import NotFound
 
 
 def handle_query(service: PlanService, actor: Actor, text: str) -> Reply:
+    text = clean_input(text)[:2000]  # no query is longer; a pasted essay is not one
     try:
         snap = service.snapshot()
     except NotFound as exc:

@@ -11,6 +11,7 @@ from bot.core.people import Actor, covers, owns
 from bot.core.refs import RefIndex, leading_refs
 from bot.core.service import PlanService, Refused
 from bot.core.statuses import Status
+from bot.core.text_input import TooLong, check_length, clean_input
 from bot.core.update_text import normalise_reply, parse_update_text
 from handlers.replies import (
     AskAction,
@@ -65,7 +66,7 @@ def handle_status(
         )
     except Refused as exc:
         return Refusal(str(exc))
-    except NotFound as exc:
+    except (NotFound, TooLong) as exc:
         return Problem(str(exc))
     return UpdateStored(stored.action, stored.update, stored.created, stored.signoff)
 
@@ -81,7 +82,11 @@ def handle_reply(
 ) -> Reply:
     """A free-text reply, in a nudge's thread (``context_action_ids`` = what it listed) or a
     direct message that names one or more references ("L2. done", "G3 & G4 on track")."""
-    text = normalise_reply(text)
+    text = normalise_reply(clean_input(text))
+    try:
+        check_length(text, "A reply")
+    except TooLong as exc:
+        return Problem(f"{exc} Nothing was stored.")
     if not text:
         return Problem(
             "That message was empty: reply with a status and a comment, e.g. "
@@ -137,6 +142,8 @@ def handle_reply(
         except Refused as exc:
             refused.append(Refusal(str(exc)))
             continue
+        except TooLong as exc:  # the same words for every action: nothing was stored
+            return Problem(str(exc))
         stored.append(UpdateStored(done.action, done.update, done.created, done.signoff))
     if len(actions) == 1:
         return stored[0] if stored else refused[0]

@@ -53,9 +53,12 @@ def _forget_old_chat_events(service) -> None:
 
     from storage.chat import forget_events_before
     from storage.engine import write_session
+    from storage.pending import forget_pending_before
 
     with write_session(service.engine) as s:
         forget_events_before(s, service.clock.now() - timedelta(days=1))
+        # Words waiting on a question: a month is long enough to answer it.
+        forget_pending_before(s, service.clock.now() - timedelta(days=30))
 
 
 def digest_job(service, notifier: Notifier, instance_id: str) -> None:

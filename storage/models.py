@@ -423,3 +423,16 @@ class PeopleSync(SQLModel, table=True):
     unmatched: int = Field(default=0)
     deactivated: int = Field(default=0)
     near_misses: int = Field(default=0)
+
+
+class PendingText(SQLModel, table=True):
+    """Words a person wrote that wait for their answer to the bot's question (which action?
+    which status?): kept here, not in the question's buttons, where a long or non-ASCII
+    comment would not fit. Only the person who wrote them can use them."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=10)  # slack | teams
+    user_id: str = Field(max_length=100)  # the writer's chat user id
+    text: str = Field(sa_column=_text(nullable=False))
+    revised_text: str = Field(default="", sa_column=_text(nullable=False, server_default=""))
+    created_at: datetime = Field(index=True)

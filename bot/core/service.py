@@ -27,6 +27,7 @@ from bot.core.signoff import (
     reopened_status,
     signoff_leads,
 )
+from bot.core.text_input import check_length, clean_input
 from storage.absences import people_covered_by
 from storage.engine import read_session, write_session
 from storage.models import Plan, Update
@@ -236,8 +237,13 @@ class PlanService:
         snapshot: PlanSnapshot | None = None,
     ) -> StoredUpdate:
         """Append an update if ``actor`` may make it; raises Refused otherwise (nothing is
-        stored). Redelivered events (same external_id) store nothing new. A caller that
-        has just read the plan passes its ``snapshot`` rather than have it read again."""
+        stored), TooLong for a commentary longer than a report cell. Redelivered events
+        (same external_id) store nothing new. A caller that has just read the plan passes
+        its ``snapshot`` rather than have it read again. Text is cleaned (text_input.py)
+        whichever platform it came from."""
+        commentary = clean_input(commentary).strip()
+        check_length(commentary)
+        revised_text = clean_input(revised_text) or None
         snap = snapshot or self.snapshot()
         if isinstance(action_ref, int):
             action = next((a for a in snap.actions if a.id == action_ref), None)
@@ -255,7 +261,7 @@ class PlanService:
             commentary=commentary.strip(),
             source=source,
             author_owner_id=actor.person.id if actor.person else None,
-            author_name=actor.display_name,
+            author_name=clean_input(actor.display_name),
             revised_deadline_text=revised_text,
             revised_due=revised_due,
             external_id=external_id,
@@ -319,6 +325,8 @@ class PlanService:
         self, actor: Actor, signoff_id: int, *, confirm: bool, comment: str = ""
     ) -> SignOffDecision:
         """The theme lead (or an administrator) confirms or returns a completion."""
+        comment = clean_input(comment)
+        check_length(comment, "A comment")
         snap = self.snapshot()
         with write_session(self.engine) as s:
             signoff = open_signoff(s, signoff_id)

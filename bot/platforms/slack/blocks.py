@@ -2,8 +2,11 @@
 update form, App Home, confirmations. Pure functions returning dicts; no Slack calls.
 
 Everything a user typed goes into plain_text objects (or is escaped in mrkdwn), so it can
-never ping @channel or inject formatting or links. Every builder stays inside Slack's Block
-Kit limits (50 blocks a message, 100 a view, 3,000 characters a section).
+never ping @channel or inject formatting or links — in the blocks and in the top-level
+fallback `text` too, which drives notifications (`fallback`). Text is cut AFTER escaping
+(`esc`, `fit`), never inside an `&amp;`, so a section of `&`s or `<`s still fits Slack's
+3,000 characters. Every builder stays inside Slack's Block Kit limits (50 blocks a message,
+100 a view, 3,000 characters a section).
 """
 
 from __future__ import annotations
@@ -59,12 +62,38 @@ def cut(text: str, limit: int) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
 
 
+def fit(text: str, limit: int) -> str:
+    """Already-escaped text cut to ``limit`` characters, never inside an entity."""
+    if len(text) <= limit:
+        return text
+    end = limit - 1
+    amp = text.rfind("&", max(0, end - 4), end)
+    if amp != -1 and ";" not in text[amp:end]:
+        end = amp  # "…&am" would show as broken text: cut before the entity
+    return text[:end].rstrip() + "…"
+
+
+def esc(text: str, limit: int) -> str:
+    """What a person or a plan wrote, on one line, escaped for mrkdwn, then cut to fit."""
+    return fit(escape(" ".join(text.split())), limit)
+
+
+def fallback(text: str, limit: int = SECTION_LIMIT) -> str:
+    """A message's top-level ``text`` (notifications, screen readers): escaped like the
+    blocks, so a plan or a reply holding "<!channel>" or a masked link cannot act."""
+    return esc(text, limit) or " "
+
+
 def plain(text: str, limit: int = SECTION_LIMIT) -> dict:
-    return {"type": "plain_text", "text": cut(text, limit) or " ", "emoji": False}
+    # Cut so the text fits even counted as Slack escapes it (& → &amp;).
+    shown = cut(text, limit)
+    while len(escape(shown)) > limit:
+        shown = cut(text, max(2, len(shown) * limit // len(escape(shown))))
+    return {"type": "plain_text", "text": shown or " ", "emoji": False}
 
 
 def mrkdwn(text: str) -> dict:
-    return {"type": "mrkdwn", "text": text[:SECTION_LIMIT]}
+    return {"type": "mrkdwn", "text": fit(text, SECTION_LIMIT) or " "}
 
 
 def status_label(action: ActionView) -> str:
@@ -75,7 +104,7 @@ def status_label(action: ActionView) -> str:
 
 
 def due_label(action: ActionView, today: date) -> str:
-    written = escape(cut(action.deadline_text or "no deadline", 80))
+    written = esc(action.deadline_text or "no deadline", 80)
     if action.due_date is None:
         return written
     days = (action.due_date - today).days
@@ -101,10 +130,26 @@ def button(text: str, action_id: str, value: str, style: str | None = None) -> d
     return b
 
 
+def button_value(fixed: dict, text_fields: dict | None = None) -> str:
+    """A button's JSON value within Slack's 2,000 characters: ``fixed`` whole, the text
+    fields shortened until it fits — never cut mid-way into invalid JSON (non-ASCII text
+    is written as itself, not as 6-character escapes). Text that must not be shortened
+    (a person's comment) goes server-side instead (storage/pending.py); its id rides here."""
+    fields = {k: v for k, v in (text_fields or {}).items() if v is not None}
+    while True:
+        value = json.dumps({**fixed, **fields}, separators=(",", ":"), ensure_ascii=False)
+        if len(value) <= BUTTON_VALUE_LIMIT or not fields:
+            return value
+        key = max(fields, key=lambda k: len(fields[k]))
+        over = len(value) - BUTTON_VALUE_LIMIT
+        fields[key] = fields[key][: max(0, len(fields[key]) - over - 1)]
+
+
 def status_buttons(action: ActionView, *, extra: dict | None = None) -> dict:
     """On track / Completed / Delayed / Update… for one action (block_id names it)."""
-    payload = {"a": action.id, **(extra or {})}
-    value = json.dumps(payload, separators=(",", ":"))
+    fixed = {k: v for k, v in (extra or {}).items() if not isinstance(v, str)}
+    texts = {k: v for k, v in (extra or {}).items() if isinstance(v, str)}
+    value = button_value({"a": action.id, **fixed}, texts)
     elements = [
         button(
             s.value, f"status:{s.name.lower()}", value, "primary" if s is Status.COMPLETED else None
@@ -115,11 +160,12 @@ def status_buttons(action: ActionView, *, extra: dict | None = None) -> dict:
     return {"type": "actions", "block_id": f"act:{action.id}", "elements": elements}
 
 
-def action_section(action: ActionView, today: date) -> dict:
+def action_section(action: ActionView, today: date, tail: str = "") -> dict:
+    """One action in mrkdwn; each part escaped then cut, so the whole fits a section."""
     owners = ", ".join(o.name for o in action.owners) or "no owner"
     head = (
-        f"*{escape(action.label)}* · {due_label(action, today)} · {status_label(action)}\n"
-        f"{escape(cut(action.text, 600))}\n_{escape(cut(owners, 200))} · {escape(cut(action.theme, 120))}_"
+        f"*{esc(action.label, 100)}* · {due_label(action, today)} · {status_label(action)}\n"
+        f"{esc(action.text, 2000)}\n_{esc(owners, 200)} · {esc(action.theme, 120)}_{tail}"
     )
     return {"type": "section", "block_id": f"sec:{action.id}", "text": mrkdwn(head)}
 
@@ -135,16 +181,14 @@ def nudge_blocks(
     count = len(items)
     plural = "s" if count != 1 else ""
     verb = "need" if count != 1 else "needs"
-    intro = f"Hello {escape(cut(name, 80))}, {count} action{plural} {verb} an update from you."
+    intro = f"Hello {esc(name, 80)}, {count} action{plural} {verb} an update from you."
     blocks: list[dict] = [{"type": "section", "text": mrkdwn(intro)}]
     # Header + 2 blocks per action + footer must fit in 50.
     room = (MAX_MESSAGE_BLOCKS - 3) // 2
     shown = list(items)[:room]
     for o in shown:
         a = o.action
-        section = action_section(a, today)
-        section["text"]["text"] = f"{section['text']['text']}\n`{o.reason.value}`"
-        blocks.append(section)
+        blocks.append(action_section(a, today, tail=f"\n`{o.reason.value}`"))
         blocks.append(status_buttons(a))
     footer = (
         "Reply in this thread in your own words, e.g. “On track: workshops booked for 12 March”."
@@ -154,7 +198,7 @@ def nudge_blocks(
     blocks.append({"type": "context", "elements": [mrkdwn(footer)]})
     refs = ", ".join(o.action.label for o in items)
     text = f"{count} action{'s' if count != 1 else ''} need an update: {cut(refs, 2000)}"
-    return text, blocks
+    return fallback(text), blocks
 
 
 def stored_context(action: ActionView, status: str | None, who: str, when: str) -> dict:
@@ -163,7 +207,7 @@ def stored_context(action: ActionView, status: str | None, who: str, when: str) 
         "type": "context",
         "block_id": f"act:{action.id}",
         "elements": [
-            mrkdwn(f":white_check_mark: *{escape(label)}* stored by {escape(cut(who, 80))}, {when}")
+            mrkdwn(f":white_check_mark: *{esc(label, 100)}* stored by {esc(who, 80)}, {when}")
         ],
     }
 
@@ -183,9 +227,23 @@ def replace_action_row(blocks: list[dict], action_id: int, replacement: dict) ->
 
 
 def reply_blocks(
-    reply: Reply, *, today: date | None = None, page: int = 0, query: str = ""
+    reply: Reply,
+    *,
+    today: date | None = None,
+    page: int = 0,
+    query: str = "",
+    pending_id: int | None = None,
 ) -> tuple[str, list[dict]]:
-    """Text fallback and blocks for any handler reply."""
+    """Text fallback (escaped like the blocks) and blocks for any handler reply.
+    ``pending_id`` names the reply's text kept server-side (storage/pending.py): an
+    AskStatus / AskAction button then carries the id, not the text."""
+    text, blocks = _reply_blocks(reply, page=page, query=query, pending_id=pending_id)
+    return fallback(text), blocks
+
+
+def _reply_blocks(
+    reply: Reply, *, page: int, query: str, pending_id: int | None
+) -> tuple[str, list[dict]]:
     match reply:
         case UpdateStored():
             return stored_blocks(reply)
@@ -200,15 +258,18 @@ def reply_blocks(
             return reply.message, [{"type": "section", "text": mrkdwn(escape(reply.message))}]
         case AskStatus():
             a = reply.action
-            extra = {"c": cut(reply.commentary, 1500)} if reply.commentary else {}
-            if reply.revised_text:
-                extra["r"] = cut(reply.revised_text, 200)
+            if pending_id is not None:
+                extra: dict = {"p": pending_id}
+            else:
+                extra = {"c": reply.commentary} if reply.commentary else {}
+                if reply.revised_text:
+                    extra["r"] = cut(reply.revised_text, 200)
             text = f"What is the status of {a.label}?"
             return text, [
                 {
                     "type": "section",
                     "text": mrkdwn(
-                        f"What is the status of *{escape(a.label)}* — {escape(cut(a.text, 200))}? "
+                        f"What is the status of *{esc(a.label, 100)}* — {esc(a.text, 600)}? "
                         "Your comment will be kept."
                     ),
                 },
@@ -219,17 +280,18 @@ def reply_blocks(
                 text = "Which action is that about? Start your message with its reference, e.g. `L4 on track: workshops booked`."
                 return text, [{"type": "section", "text": mrkdwn(text)}]
             blocks = [{"type": "section", "text": mrkdwn("Which action is that about?")}]
-            note = {"t": cut(reply.text, 1500)}
+            note = {"p": pending_id} if pending_id is not None else {"t": reply.text}
             for a in reply.candidates[: (MAX_MESSAGE_BLOCKS - 1)]:
+                fixed = {"a": a.id, **{k: v for k, v in note.items() if k == "p"}}
                 blocks.append(
                     {
                         "type": "section",
                         "block_id": f"pick:{a.id}",
-                        "text": mrkdwn(f"*{escape(a.label)}* {escape(cut(a.text, 150))}"),
+                        "text": mrkdwn(f"*{esc(a.label, 100)}* {esc(a.text, 150)}"),
                         "accessory": button(
                             "This one",
                             "pick_action",
-                            json.dumps({"a": a.id, **note}, separators=(",", ":")),
+                            button_value(fixed, {k: v for k, v in note.items() if k == "t"}),
                         ),
                     }
                 )
@@ -253,10 +315,10 @@ def stored_blocks(reply: UpdateStored) -> tuple[str, list[dict]]:
         if a.signoff_pending
         else (u.status or a.status or "comment")
     )
-    lines = [f":white_check_mark: {head} for *{escape(a.label)}*: *{escape(status)}*"]
+    lines = [f":white_check_mark: {head} for *{esc(a.label, 100)}*: *{esc(status, 100)}*"]
     if u.revised_due:
         lines.append(
-            f"Deadline now {u.revised_due:%-d %b %Y} ({escape(cut(u.revised_deadline_text or '', 80))})"
+            f"Deadline now {u.revised_due:%-d %b %Y} ({esc(u.revised_deadline_text or '', 80)})"
         )
     blocks = [{"type": "section", "text": mrkdwn("\n".join(lines))}]
     if u.commentary:
@@ -266,7 +328,7 @@ def stored_blocks(reply: UpdateStored) -> tuple[str, list[dict]]:
             "type": "context",
             "elements": [
                 mrkdwn(
-                    f"by {escape(cut(u.author_name or 'unknown', 80))}, {u.created_at:%-d %b %Y %H:%M} UTC"
+                    f"by {esc(u.author_name or 'unknown', 80)}, {u.created_at:%-d %b %Y %H:%M} UTC"
                 )
             ],
         }
@@ -284,7 +346,7 @@ def action_list_blocks(
     title = f"{reply.title}: {total} action{'s' if total != 1 else ''}"
     if pages > 1:
         title += f" (page {page + 1} of {pages})"
-    blocks: list[dict] = [{"type": "section", "text": mrkdwn(f"*{escape(cut(title, 300))}*")}]
+    blocks: list[dict] = [{"type": "section", "text": mrkdwn(f"*{esc(title, 300)}*")}]
     for a in chunk:
         section = action_section(a, reply.today)
         if a.id in reply.updatable_ids:
@@ -294,12 +356,10 @@ def action_list_blocks(
         nav = []
         if page > 0:
             nav.append(
-                button("‹ Previous", "page_prev", json.dumps({"q": query[:1500], "p": page - 1}))
+                button("‹ Previous", "page_prev", button_value({"p": page - 1}, {"q": query}))
             )
         if page < pages - 1:
-            nav.append(
-                button("Next ›", "page_next", json.dumps({"q": query[:1500], "p": page + 1}))
-            )
+            nav.append(button("Next ›", "page_next", button_value({"p": page + 1}, {"q": query})))
         blocks.append({"type": "actions", "block_id": "pages", "elements": nav})
     if not chunk:
         blocks.append({"type": "context", "elements": [mrkdwn("No actions match.")]})
@@ -332,7 +392,7 @@ def update_modal(
         "blocks": [
             {
                 "type": "section",
-                "text": mrkdwn(f"*{escape(action.label)}* {escape(cut(action.text, 500))}"),
+                "text": mrkdwn(f"*{esc(action.label, 100)}* {esc(action.text, 2000)}"),
             },
             {
                 "type": "input",
@@ -380,12 +440,12 @@ def signoff_blocks(
 ) -> tuple[str, list[dict]]:
     value = json.dumps({"s": signoff_id, "a": action.id})
     text = f"{owner_name} marked {action.label} Completed: please confirm or return it"
-    return text, [
+    return fallback(text), [
         {
             "type": "section",
             "text": mrkdwn(
-                f"*{escape(cut(owner_name, 80))}* marked *{escape(action.label)}* Completed and it needs your sign-off:\n"
-                f"{escape(cut(action.text, 500))}"
+                f"*{esc(owner_name, 80)}* marked *{esc(action.label, 100)}* Completed and it needs your sign-off:\n"
+                f"{esc(action.text, 2000)}"
             ),
         },
         {"type": "section", "text": plain(commentary or "(no comment)", 2900)},

@@ -5,7 +5,7 @@ section): the first carries the totals, the rest follow in its thread."""
 from __future__ import annotations
 
 from bot.core.digest import Digest, ThemeDigest, colour_of
-from bot.platforms.slack.blocks import _EMOJI, cut, escape, mrkdwn, plain
+from bot.platforms.slack.blocks import _EMOJI, cut, esc, escape, fallback, fit, mrkdwn, plain
 from handlers.replies import EscalationNotice
 
 MESSAGE_BLOCK_BUDGET = 45  # a margin under 50
@@ -23,7 +23,7 @@ def _chunks(lines: list[str], budget: int = SECTION_BUDGET) -> list[str]:
     """Join lines into texts each under ``budget`` characters (a line never splits)."""
     out, cur = [], ""
     for line in lines:
-        line = line[:budget]
+        line = fit(line, budget)  # escaped already: never cut inside an entity
         if cur and len(cur) + 1 + len(line) > budget:
             out.append(cur)
             cur = line
@@ -56,24 +56,24 @@ def _theme_blocks(td: ThemeDigest, digest: Digest) -> list[dict]:
         a = escape(c.action.label)
         if c.kind == "slipped":
             old = f"{c.old_due:%-d %b %Y}" if c.old_due else "?"
-            new = f"{c.new_due:%-d %b %Y}" if c.new_due else escape(cut(c.new_deadline_text, 60))
+            new = f"{c.new_due:%-d %b %Y}" if c.new_due else esc(c.new_deadline_text, 60)
             changes.append(f"• *{a}* deadline {old} → {new}")
         else:
             verb = "completed" if c.kind == "completed" else escape(c.status or "comment")
-            note = f" — {escape(c.summary)}" if c.commentary else ""
+            note = f" — {esc(c.summary, 1000)}" if c.commentary else ""
             changes.append(f"• *{a}* {verb}{note}")
     listing(f"Changed since the last digest ({len(changes)})", changes)
     listing(
         f"Overdue ({len(td.overdue)})",
         [
-            f"• *{escape(a.label)}* {escape(cut(a.text, 90))} (due {a.due_date:%-d %b %Y})"
+            f"• *{esc(a.label, 100)}* {esc(a.text, 90)} (due {a.due_date:%-d %b %Y})"
             for a in td.overdue
         ],
     )
     listing(
         f"Due in the next {digest.horizon_days} days ({len(td.due_next)})",
         [
-            f"• *{escape(a.label)}* {escape(cut(a.text, 90))} (due {a.due_date:%-d %b %Y})"
+            f"• *{esc(a.label, 100)}* {esc(a.text, 90)} (due {a.due_date:%-d %b %Y})"
             for a in td.due_next
         ],
     )
@@ -119,7 +119,7 @@ def digest_messages(digest: Digest) -> list[tuple[str, list[dict]]]:
     out = []
     for i, blocks in enumerate(messages):
         text = head_text if i == 0 else f"{head_text} (part {i + 1} of {len(messages)})"
-        out.append((text, blocks))
+        out.append((fallback(text), blocks))
     return out
 
 

@@ -10,9 +10,10 @@ Nothing of a request is parsed, stored or logged until it is known to come from 
 - the signature (HMAC-SHA256 of ``v0:{timestamp}:{body}`` with the signing secret) is checked
   over the raw bytes, and the timestamp must be a number within the five-minute window:
   anything else is 401, never 500;
-- a signed request is handled once: a replay of it (same signature, so same timestamp and
-  body) inside the window is answered 200 and not handed to bolt again, across instances
-  (the signature is stored through storage/chat.py first_delivery);
+- a signed slash command or interaction is handled once: a replay of it (same signature, so
+  same timestamp and body) inside the window is answered 200 and not handed to bolt again,
+  across instances (the signature is stored through storage/chat.py first_delivery). Events
+  (JSON) are left to the listeners, which already drop a repeated event id;
 - a refusal is logged as one short line: the reason, the size and the peer — never the body
   or the headers.
 """
@@ -74,7 +75,7 @@ class SlackHttpGate:
             return self._refuse(
                 start_response, environ, "400 Bad Request", "signed but malformed", len(body)
             )
-        if not self._first_time(environ):
+        if not _is_event(body, environ.get("CONTENT_TYPE") or "") and not self._first_time(environ):
             log.info("Slack request replayed: answered, not handled again (%d bytes)", len(body))
             return _answer(start_response, "200 OK", b"")
         environ = dict(environ)
@@ -119,6 +120,10 @@ class SlackHttpGate:
 def _answer(start_response, status: str, body: bytes):
     start_response(status, [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
     return [body]
+
+
+def _is_event(body: bytes, content_type: str) -> bool:
+    return content_type.startswith("application/json") or body.lstrip().startswith(b"{")
 
 
 def _parses(body: bytes, content_type: str) -> bool:

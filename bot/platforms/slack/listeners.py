@@ -21,13 +21,15 @@ from bot.platforms.slack import blocks as bk
 from bot.platforms.slack.ack import ACK_GRACE_SECONDS, acked
 from bot.platforms.slack.admin import admin_command
 from bot.platforms.slack.home import publish_home
+from bot.platforms.slack.inbound import decode
 from bot.platforms.slack.people import SlackPeople
 from bot.platforms.slack.signoff import notify_admins, notify_leads
 from handlers.conversation import Conversation
 from handlers.query import handle_query
-from handlers.replies import ReassignRequested, UpdatesStored, UpdateStored
+from handlers.replies import AskAction, AskStatus, ReassignRequested, UpdatesStored, UpdateStored
 from storage.chat import first_delivery, nudged_actions
 from storage.engine import read_session, write_session
+from storage.pending import keep_pending, pending_for
 
 log = logging.getLogger(__name__)
 PLATFORM = "slack"
@@ -54,11 +56,12 @@ class SlackListeners:
     # -- /actions ---------------------------------------------------------------------------
     def on_actions(self, ack, command, respond, client: WebClient):
         acked(ack)
-        text = (command.get("text") or "").strip()
+        # Slack's escaping decoded; mentions kept as ids (owner @x, away @deputy, map @user).
+        text = decode(command.get("text"), keep_mentions=True).strip()
         actor = self.people.actor(command["user_id"])
         admin = admin_command(self.service, self.people, actor, text)
         if admin is not None:
-            respond(response_type="ephemeral", text=admin[0], blocks=admin[1])
+            respond(response_type="ephemeral", text=bk.fallback(admin[0]), blocks=admin[1])
             return
         # `/actions …` is a query, or `away …` / `back` / `owe`: never an update.
         kind, _ = self.conversation.intent(text)
@@ -78,6 +81,9 @@ class SlackListeners:
     def _person_for_user(self, user_id: str):
         return self.people.actor(user_id).person
 
+    def _user_name(self, user_id: str) -> str | None:
+        return self.people.profile(user_id)[1] or None
+
     def on_page(self, ack, body, respond):
         acked(ack)
         value = json.loads(body["actions"][0]["value"])
@@ -95,6 +101,12 @@ class SlackListeners:
 
         value = json.loads(act["value"])
         user_id = body["user"]["id"]
+        commentary, revised = value.get("c", ""), value.get("r")
+        if "p" in value:  # the person's words were kept server-side
+            kept = self._kept(value["p"], user_id, respond)
+            if kept is None:
+                return
+            commentary, revised = kept.text, kept.revised_text or None
         actor = self.people.actor(user_id)
         reply = self.conversation.give_status(
             actor,
@@ -102,8 +114,8 @@ class SlackListeners:
             Status[status].value,
             platform=PLATFORM,
             user_key=user_id,
-            commentary=value.get("c", ""),
-            revised_text=value.get("r"),
+            commentary=commentary,
+            revised_text=revised,
             source="button",
             external_id=f"slack:btn:{act.get('action_ts', '')}:{user_id}:{value['a']}",
         )
@@ -158,7 +170,11 @@ class SlackListeners:
         if not self.service.can_update(actor, action, snap):
             from bot.core.people import refusal
 
-            respond(response_type="ephemeral", replace_original=False, text=refusal(actor, action))
+            respond(
+                response_type="ephemeral",
+                replace_original=False,
+                text=bk.fallback(refusal(actor, action)),
+            )
             return
         container = body.get("container") or {}
         meta = json.dumps(
@@ -237,19 +253,56 @@ class SlackListeners:
         acked(ack)
         value = json.loads(body["actions"][0]["value"])
         user_id = body["user"]["id"]
+        text = value.get("t", "")
+        if "p" in value:
+            kept = self._kept(value["p"], user_id, respond)
+            if kept is None:
+                return
+            text = kept.text
         actor = self.people.actor(user_id)
         reply = self.conversation.pick_action(
             actor,
             int(value["a"]),
-            value.get("t", ""),
+            text,
             platform=PLATFORM,
             user_key=user_id,
             source="reply",
             external_id=f"slack:pick:{body['actions'][0].get('action_ts', '')}:{user_id}",
         )
         self._announce(client, reply)
-        fallback, blocks = bk.reply_blocks(reply)
+        fallback, blocks = self._render(reply, user_id)
         respond(replace_original=True, text=fallback, blocks=blocks)
+
+    def _render(self, reply, user_id: str, **kw):
+        """Block Kit for a reply. Words waiting on the bot's question (which action? which
+        status?) are kept server-side and the buttons carry their id: a long or non-ASCII
+        comment does not fit in a 2,000-character button value."""
+        pending_id = None
+        words, revised = "", ""
+        if isinstance(reply, AskStatus):
+            words, revised = reply.commentary, reply.revised_text or ""
+        elif isinstance(reply, AskAction) and reply.candidates:
+            words = reply.text
+        if words or revised:
+            with write_session(self.service.engine) as s:
+                pending_id = keep_pending(
+                    s, "slack", user_id, words, revised=revised, now=self.service.clock.now()
+                )
+        return bk.reply_blocks(reply, pending_id=pending_id, **kw)
+
+    def _kept(self, pending_id, user_id: str, respond):
+        kept = None
+        if str(pending_id).isdigit() and len(str(pending_id)) < 10:  # an id, nothing else
+            with read_session(self.service.engine) as s:
+                kept = pending_for(s, int(pending_id), "slack", user_id)
+        if kept is None:
+            respond(
+                response_type="ephemeral",
+                replace_original=False,
+                text="That question has expired (or was asked of someone else): "
+                "send your update again.",
+            )
+        return kept
 
     # -- messages -----------------------------------------------------------------------------
     def on_message(self, event, body, client: WebClient):
@@ -264,16 +317,21 @@ class SlackListeners:
                 now=now,
             ):
                 return
-        channel, user_id, text = event["channel"], event["user"], event.get("text", "")
+        channel, user_id = event["channel"], event["user"]
+        # Routing reads mentions as ids; an update's words read them as names (inbound.py).
+        text = decode(event.get("text"), keep_mentions=True)
+        words = decode(event.get("text"), self._user_name)
         thread_ts = event.get("thread_ts")
         actor = self.people.actor(user_id)
         context: tuple[int, ...] = ()
         if thread_ts:
             with read_session(self.service.engine) as s:
                 context = nudged_actions(s, channel, thread_ts)
+        # `away … deputy <@U1>` needs the mention as an id; anything else is read as words.
+        said = text if self.conversation.intent(text)[0] == "away" else words
         reply = self.conversation.handle(
             actor,
-            text,
+            said,
             platform=PLATFORM,
             user_key=user_id,
             thread_context=context,
@@ -282,7 +340,7 @@ class SlackListeners:
             resolve_mention=self._person_for_user,
         )
         self._announce(client, reply)
-        fallback, blocks = bk.reply_blocks(reply, query=text)
+        fallback, blocks = self._render(reply, user_id, query=text)
         client.chat_postMessage(
             channel=channel, thread_ts=thread_ts or None, text=fallback, blocks=blocks
         )

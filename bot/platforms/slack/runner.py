@@ -18,14 +18,17 @@ class SlackSettingsError(Exception):
     """Settings the Slack bot cannot start with; the message says which and why."""
 
 
-def make_wsgi_app(bolt_app, signing_secret: str, service=None):
+def make_wsgi_app(bolt_app, signing_secret: str | None = None, service=None):
     """bolt's WSGI handler at /slack/events behind the gate that caps, verifies and dedupes
-    requests before bolt parses them (http_gate.py), plus /healthz for monitors."""
+    requests before bolt parses them (http_gate.py), plus /healthz for monitors. Without
+    ``service`` nothing is deduplicated; without ``signing_secret`` the bolt app's own is
+    used (the gate refuses to run with none)."""
     from slack_bolt.adapter.wsgi import SlackRequestHandler
 
     from bot.platforms.slack.http_gate import SlackHttpGate
 
-    return SlackHttpGate(SlackRequestHandler(bolt_app), signing_secret, service)
+    secret = signing_secret or getattr(bolt_app, "_signing_secret", None) or ""
+    return SlackHttpGate(SlackRequestHandler(bolt_app), secret, service)
 
 
 def run_slack(settings: Settings) -> None:

@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 
 from bot.core.service import PlanService, Refused
 from bot.core.signoff import SignOffRequest
+from bot.core.text_input import TooLong
 from bot.platforms.slack import blocks as bk
 from bot.platforms.slack.ack import acked
 from bot.platforms.slack.direct import DirectMessages, Unreachable
@@ -58,7 +59,7 @@ def register_signoff(app: App, service: PlanService, people: SlackPeople) -> Non
         actor = people.actor(user_id)
         try:
             decision = service.decide_signoff(actor, signoff_id, confirm=confirm, comment=comment)
-        except (Refused, NotFound) as exc:
+        except (Refused, NotFound, TooLong) as exc:
             return str(exc)
         a = decision.action
         verb = "confirmed" if confirm else "returned"
@@ -74,7 +75,7 @@ def register_signoff(app: App, service: PlanService, people: SlackPeople) -> Non
             if person.chat_user_id and not person.chat_deactivated:
                 direct.post(
                     person,
-                    text=note,
+                    text=bk.fallback(note),
                     blocks=[{"type": "section", "text": bk.mrkdwn(bk.escape(note))}],
                 )
         return f"{a.label} {verb}."
@@ -86,7 +87,7 @@ def register_signoff(app: App, service: PlanService, people: SlackPeople) -> Non
         msg = decide(client, body["user"]["id"], int(value["s"]), True, "")
         respond(
             replace_original=True,
-            text=msg,
+            text=bk.fallback(msg),
             blocks=[{"type": "section", "text": bk.mrkdwn(bk.escape(msg))}],
         )
 
@@ -140,6 +141,6 @@ def register_signoff(app: App, service: PlanService, people: SlackPeople) -> Non
             client.chat_update(
                 channel=meta["ch"],
                 ts=meta["ts"],
-                text=msg,
+                text=bk.fallback(msg),
                 blocks=[{"type": "section", "text": bk.mrkdwn(bk.escape(msg))}],
             )
