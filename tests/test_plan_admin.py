@@ -82,3 +82,20 @@ def test_reimport_from_a_renamed_file_and_plan_commands(tmp_path):
         kept = list(s.exec(select(Update)))
     engine.dispose()
     assert len(kept) == first["updates"]  # history never lost
+
+
+def test_import_with_a_new_fy_start_rereads_and_reports(engine):
+    first = import_plan(engine, CLOCK, PLANS / "seed000.csv", plan_name="OD", fy_start_year=2019)
+    assert first.moved_deadlines == []
+    with read_session(engine) as s:
+        before = {
+            a.id: a.due_date
+            for a in s.exec(select(Action))
+            if a.deadline_text.startswith("Quarter")
+        }
+    again = import_plan(engine, CLOCK, PLANS / "seed000.csv", plan_name="OD", fy_start_year=2020)
+    assert len(again.moved_deadlines) == len(before) > 0
+    with read_session(engine) as s:
+        after = {a.id: a.due_date for a in s.exec(select(Action)) if a.id in before}
+    assert all(after[i] == d.replace(year=d.year + 1) for i, d in before.items())
+    assert again.as_dict()["moved_deadlines"][0]["deadline"].startswith("Quarter")
