@@ -121,6 +121,10 @@ def test_reassignment_requests_are_listed_for_the_administrator(tmp_path):
     )
     engine.dispose()
     assert isinstance(reply, ReassignRequested)
+    # The CLI reads a reference however it is typed.
+    for typed in ("v14.", "V14)", "(v14)"):
+        found = json.loads(run(["actions", typed, "--json"], db).stdout)["actions"]
+        assert [a["ref"] for a in found] == ["V14"], typed
     listed = json.loads(run(["people", "requests", "--json"], db).stdout)
     assert [(r["action"], r["text"]) for r in listed] == [
         (first.label, f"{first.label}: please reassign, I've moved roles")
