@@ -266,7 +266,7 @@ def _status(clean: str) -> tuple[Status | None, str]:
         return None, clean  # "status on track", "theme culture": the /actions query words
     body = clean
     lead_emoji: Status | None = None
-    while True:
+    for _ in range(10):  # a few leading emoji; more is decoration, not ten statuses
         m = _EMOJI_RE.match(body.lstrip())
         if not m:
             break
