@@ -129,3 +129,7 @@ def test_reassignment_requests_are_listed_for_the_administrator(tmp_path):
     assert [(r["action"], r["text"]) for r in listed] == [
         (first.label, f"{first.label}: please reassign, I've moved roles")
     ]
+    run(["people", "requests", "--resolve", str(listed[0]["id"])], db)
+    assert json.loads(run(["people", "requests", "--json"], db).stdout) == []
+    again = run(["people", "requests", "--resolve", str(listed[0]["id"])], db, check=False)
+    assert again.returncode != 0 and "no open reassignment request" in again.stderr
