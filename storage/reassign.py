@@ -51,3 +51,17 @@ def open_reassign_requests(session: Session, plan_id: int) -> list[ReassignReque
             .order_by(ReassignRequest.id)
         )
     )
+
+
+def resolve_reassign_request(
+    session: Session, request_id: int, *, now: datetime
+) -> ReassignRequest:
+    """Mark a request dealt with (the administrator has reassigned the action, or declined)."""
+    from storage.queries import NotFound
+
+    req = session.get(ReassignRequest, request_id)
+    if req is None or req.resolved_at is not None:
+        raise NotFound(f"no open reassignment request {request_id}")
+    req.resolved_at = now
+    session.add(req)
+    return req

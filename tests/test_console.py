@@ -48,3 +48,31 @@ def test_owner_session_in_the_console(tmp_path):
     assert "only the owners of G2" in out
     # The digest counts every action of the plan.
     assert "digest" in out.lower() and "33" in out
+
+
+def test_replies_as_owners_write_them_in_the_console(tmp_path):
+    env = {
+        **os.environ,
+        "COLUMNS": "220",
+        "PLAN_NAME": "",
+        "DATABASE_URL": f"sqlite:///{tmp_path}/x.db",
+    }
+    env.pop("SLACK_BOT_TOKEN", None)
+    script = ROOT / "tests" / "fixtures" / "console" / "reading_session.txt"
+    proc = subprocess.run(
+        [sys.executable, "-m", "bot", "demo", "--today", "2019-09-16", "--script", str(script)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    out = proc.stdout
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr + out
+    assert "Stored for V14: Completed" in out
+    assert "Stored for V8: At risk — paper drafted" in out
+    assert "Stored for V5: On track" in out and "Stored for V10: On track" in out
+    assert "'31/02/2020' is not a real date, so nothing was stored" in out
+    assert "to reassign V4" in out and "Nothing was stored as progress" in out
+    assert "Which action" not in out and "No action" not in out

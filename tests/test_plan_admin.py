@@ -12,6 +12,7 @@ from sqlmodel import select
 
 from bot.core.clock import FixedClock
 from bot.core.fy_reread import reread_deadlines
+from bot.core.service import PlanService
 from bot.io.plan_import import import_plan
 from storage.engine import read_session, write_session
 from storage.models import Action, Update
@@ -82,3 +83,53 @@ def test_reimport_from_a_renamed_file_and_plan_commands(tmp_path):
         kept = list(s.exec(select(Update)))
     engine.dispose()
     assert len(kept) == first["updates"]  # history never lost
+
+
+def test_import_with_a_new_fy_start_rereads_and_reports(engine):
+    first = import_plan(engine, CLOCK, PLANS / "seed000.csv", plan_name="OD", fy_start_year=2019)
+    assert first.moved_deadlines == []
+    with read_session(engine) as s:
+        before = {
+            a.id: a.due_date
+            for a in s.exec(select(Action))
+            if a.deadline_text.startswith("Quarter")
+        }
+    again = import_plan(engine, CLOCK, PLANS / "seed000.csv", plan_name="OD", fy_start_year=2020)
+    assert len(again.moved_deadlines) == len(before) > 0
+    with read_session(engine) as s:
+        after = {a.id: a.due_date for a in s.exec(select(Action)) if a.id in before}
+    assert all(after[i] == d.replace(year=d.year + 1) for i, d in before.items())
+    assert again.as_dict()["moved_deadlines"][0]["deadline"].startswith("Quarter")
+
+
+def test_reassignment_requests_are_listed_for_the_administrator(tmp_path):
+    db = tmp_path / "cli.db"
+    sample = PLANS.parents[2] / "bot" / "data" / "sample_plan.csv"
+    run(["import", str(sample), "--plan", "OD", "--fy-start", "2019"], db)
+    from bot.core.clock import FixedClock as Clock
+    from handlers.replies import ReassignRequested
+    from handlers.update import handle_reply
+    from storage.engine import make_engine
+
+    engine = make_engine(f"sqlite:///{db}")
+    service = PlanService(engine, Clock(datetime(2019, 11, 20, 10, 0, tzinfo=UTC)))
+    snap = service.snapshot()
+    first = snap.actions[0]
+    owner = service.actor_for_name(first.owners[0].name)
+    reply = handle_reply(
+        service, owner, f"{first.label}: please reassign, I've moved roles", source="console"
+    )
+    engine.dispose()
+    assert isinstance(reply, ReassignRequested)
+    # The CLI reads a reference however it is typed.
+    for typed in ("v14.", "V14)", "(v14)"):
+        found = json.loads(run(["actions", typed, "--json"], db).stdout)["actions"]
+        assert [a["ref"] for a in found] == ["V14"], typed
+    listed = json.loads(run(["people", "requests", "--json"], db).stdout)
+    assert [(r["action"], r["text"]) for r in listed] == [
+        (first.label, f"{first.label}: please reassign, I've moved roles")
+    ]
+    run(["people", "requests", "--resolve", str(listed[0]["id"])], db)
+    assert json.loads(run(["people", "requests", "--json"], db).stdout) == []
+    again = run(["people", "requests", "--resolve", str(listed[0]["id"])], db, check=False)
+    assert again.returncode != 0 and "no open reassignment request" in again.stderr

@@ -273,3 +273,13 @@ def test_reference_matching_never_raises(text):
     looks_like_ref(text)
     ref_key(text)
     parse_update_text(text, today=TODAY)
+    from handlers.update import find_actions
+
+    actions, rest = find_actions(SimpleNamespace(actions=index.actions), text)
+    assert isinstance(rest, str) and all(a in index.actions for a in actions)
+
+
+@pytest.mark.parametrize("query", ["status delayed", "status on track", "theme leadership"])
+def test_queries_are_not_read_as_updates(query):
+    # Slack's DM routing asks the parser whether a message is an update or a query.
+    assert parse_update_text(query, today=TODAY).status is None

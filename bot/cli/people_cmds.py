@@ -9,7 +9,7 @@ import typer
 
 from bot.app import open_engine
 from bot.cli.app import people_app
-from bot.cli.common import CliError, JsonOpt, emit_json, out
+from bot.cli.common import CliError, JsonOpt, PlanOpt, emit_json, out
 from bot.core.clock import SystemClock
 from bot.settings import Settings
 
@@ -140,3 +140,49 @@ def people_import(
         emit_json({"people": n})
         return
     out.print(f"Loaded {n} people.")
+
+
+@people_app.command("requests")
+def people_requests(
+    plan: PlanOpt = None,
+    resolve: Annotated[
+        int | None, typer.Option("--resolve", help="Mark request ID dealt with")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Open reassignment requests ("this is no longer my action") from owners."""
+    from storage.engine import read_session, write_session
+    from storage.models import Action
+    from storage.queries import get_plan
+    from storage.reassign import open_reassign_requests, resolve_reassign_request
+
+    settings = Settings()
+    engine = open_engine(settings)
+    if resolve is not None:
+        with write_session(engine) as s:
+            resolve_reassign_request(s, resolve, now=SystemClock().now())
+        out.print(f"Request {resolve} marked as dealt with.")
+        return
+    rows = []
+    with read_session(engine) as s:
+        p = get_plan(s, plan or settings.plan_name or None)
+        for r in open_reassign_requests(s, p.id):
+            a = s.get(Action, r.action_id)
+            rows.append(
+                {
+                    "id": r.id,
+                    "action": a.ref or f"#{a.id}",
+                    "from": r.requested_by_name,
+                    "text": r.text,
+                    "at": r.created_at.isoformat(),
+                }
+            )
+    if as_json:
+        emit_json(rows)
+        return
+    if not rows:
+        out.print("No open reassignment requests.")
+    for r in rows:
+        out.print(
+            f"[{r['id']}] {r['action']}: {r['from']} ({r['at'][:16]}): {r['text']}", markup=False
+        )

@@ -102,7 +102,9 @@ _SKIN = re.compile("[\U0001f3fb-\U0001f3ff\ufe0f]")
 _WORDS = "|".join(f"(?:{p})" for p, _ in _PHRASES)
 _SEP = r"(?P<after>[\s:;,.!\-–—)/]+|$)"
 _SUBJECT = (
-    r"(?:(?:b?rag|status|rag\s+status|brag\s+status|progress)\s*(?:is\s+|=\s*|[:\-–—]\s*)?|"
+    # "RAG green" needs no colon; "status: done" does ("status delayed" is a query).
+    r"(?:b?rag(?:\s+status)?\s*(?:is\s+|=\s*|[:\-–—]\s*)?|"
+    r"(?:status|progress)\s*(?:is\s+|=\s*|[:\-–—]\s*)|"
     r"(?:we(?:'re|’re|\s+are)|it(?:'s|’s|\s+is)|this(?:'s|\s+is)|that(?:'s|\s+is)|all|both|"
     r"now|currently|still|is|are|has\s+been|have\s+been|now\s+been|action)\s+)*"
 )
@@ -255,11 +257,16 @@ def parse_update_text(
     )
 
 
+_QUERY_LIKE = re.compile(r"^(?:status|theme|owner|search)\s+[^\s:=\-–—]", re.I)
+
+
 def _status(clean: str) -> tuple[Status | None, str]:
     """The status the reply states and the commentary left once a leading status is taken."""
+    if _QUERY_LIKE.match(clean):
+        return None, clean  # "status on track", "theme culture": the /actions query words
     body = clean
     lead_emoji: Status | None = None
-    while True:
+    for _ in range(10):  # a few leading emoji; more is decoration, not ten statuses
         m = _EMOJI_RE.match(body.lstrip())
         if not m:
             break

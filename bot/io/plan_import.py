@@ -75,6 +75,7 @@ class ImportResult:
     warnings: list[str] = field(default_factory=list)
     dry_run: bool = False
     statuses: StatusCounts | None = None
+    moved_deadlines: list = field(default_factory=list)  # bot.core.fy_reread.Moved
 
     def as_dict(self) -> dict:
         return {
@@ -91,6 +92,15 @@ class ImportResult:
             "archived": self.sync.archived,
             "unread_deadlines": [d.__dict__ for d in self.unread_deadlines],
             "statuses": (self.statuses or StatusCounts()).as_dict(),
+            "moved_deadlines": [
+                {
+                    "ref": m.ref,
+                    "deadline": m.deadline_text,
+                    "old": m.old.isoformat() if m.old else None,
+                    "new": m.new.isoformat() if m.new else None,
+                }
+                for m in self.moved_deadlines
+            ],
             "warnings": self.warnings,
         }
 
@@ -251,8 +261,10 @@ def import_plan(
     except PlanFileError as exc:
         raise exc.in_file(path.name) from None
     report: SyncReport | None = None
+    moved: list = []
     try:
         with write_session(engine) as session:
+            before = _plan_fy(session, name)
             report = sync_plan(session, spec, now=clock.now())
             record(
                 session,
@@ -263,6 +275,7 @@ def import_plan(
                 file=path.name,
                 actions=len(spec.actions),
             )
+            moved = _reread_if_fy_changed(session, name, before, clock.now())
             if dry_run:
                 raise _DryRun
     except _DryRun:
@@ -281,7 +294,32 @@ def import_plan(
         warnings=list(table.warnings),
         dry_run=dry_run,
         statuses=counts,
+        moved_deadlines=moved,
     )
+
+
+def _plan_fy(session, name: str) -> tuple[int | None, int] | None:
+    from storage.queries import NotFound, get_plan
+
+    try:
+        plan = get_plan(session, name)
+    except NotFound:
+        return None
+    return plan.fy_start_year, plan.fy_start_month
+
+
+def _reread_if_fy_changed(session, name: str, before, now) -> list:
+    """`import --fy-start` on a loaded plan: quarter deadlines kept from the last import are
+    re-read in the new financial year (the file's unchanged text would not move them)."""
+    from bot.core.fy_reread import reread_deadlines
+    from storage.queries import get_plan
+
+    if before is None:
+        return []
+    plan = get_plan(session, name)
+    if (plan.fy_start_year, plan.fy_start_month) == before:
+        return []
+    return reread_deadlines(session, plan, old_year=before[0], old_month=before[1], now=now)
 
 
 def _plan_to_update(engine: Engine, table: PlanTable, path: Path) -> str:

@@ -10,6 +10,10 @@ How rows are read, in the order the rules are tried (each documented where it is
 - The first row after a repeated header, or at the top of a table continuing the previous
   one, is a *continuation* when its deadline, owner, theme and reference cells are all empty:
   its text is joined onto the previous action's cells (a cell split across a page break).
+- In a Word table a row with only its first cell filled that is *not* merged across the table
+  and reads as the tail of the cell above (that cell stops mid-sentence, or this one starts
+  in lower case) is that action carried over a page break: joined onto it. Headings in
+  Word are merged across the table.
 - A row with only its first cell filled is a *section row*: its text sets the theme. When
   the first column is the action column (seed 004's layout) only a heading-like cell counts
   ("Priority Three: …", or a few words without a full stop); longer prose is skipped with a
@@ -298,6 +302,15 @@ class _PlanParser:
             after_break = False
             filled = [i for i, c in enumerate(cells) if c.strip()]
             if len(filled) == 1 and filled[0] == 0:
+                if (
+                    grid.merged_rows is not None
+                    and index not in grid.merged_rows
+                    and self._reads_as_tail(cells[0], header)
+                ):
+                    # Word: a lone first cell *not* merged across the table is the rest of
+                    # the action above, carried over a page break; headings are merged.
+                    self._join(cells, header, grid, number)
+                    continue
                 self._section_row(cells[0], header, grid, number)
                 continue
             self._action_row(cells, header, grid, number)
@@ -319,6 +332,22 @@ class _PlanParser:
             return False  # "Priority Two: …" after a page break starts a section
         joinable = {"action", "objective", "progress", "tag"}
         return any(header.fields.get(i) in joinable for i in filled)
+
+    def _reads_as_tail(self, text: str, header: Header) -> bool:
+        """Could this lone first cell finish the previous action's cell? Not a "Theme …"
+        heading, and the cell above stops mid-sentence or this one starts in lower case."""
+        if not self.records or header.fields.get(0) not in ("action", "objective", "progress"):
+            return False
+        line = one_line(text)
+        if not line or section_heading(line) is not None:
+            return False
+        above = {
+            "action": self.records[-1].action,
+            "objective": self.records[-1].objective,
+            "progress": self.records[-1].progress,
+        }[header.fields[0]]
+        stops = clean_text(above).rstrip().endswith(_SENTENCE_END)
+        return not stops or line[:1].islower()
 
     def _join(self, cells: list[str], header: Header, grid: Grid, number: int) -> None:
         """Join a continuation row's text onto the previous action (see module docstring)."""

@@ -42,6 +42,9 @@ class Grid:
     row_numbers: list[int]  # 1-based, parallel to rows: sheet row, CSV line, table row
     kind: str  # "text", "sheet" or "table"
     before: list[str] = field(default_factory=list)  # docx: paragraphs since the last table
+    # docx: indexes of rows that are one cell merged across the whole table (a heading);
+    # None where the format has no merged cells to tell (CSV, text).
+    merged_rows: set[int] | None = None
 
 
 def read_grid(path: str | Path) -> list[Grid]:
@@ -402,17 +405,25 @@ def _read_docx(data: bytes) -> list[Grid]:
             if text:
                 before.append(text)
             continue
-        rows, numbers = [], []
+        rows, numbers, merged = [], [], set()
         for n, row in enumerate(block.rows, start=1):
             cells = _fit_columns(_docx_row(row), n, f"table {len(grids) + 1}")
             budget.row(cells, n, f"table {len(grids) + 1}")
             rows.append(cells)
             numbers.append(n)
-        grids.append(Grid(f"table {len(grids) + 1}", rows, numbers, "table", before))
+            if _merged_across(row):
+                merged.add(n - 1)
+        grids.append(Grid(f"table {len(grids) + 1}", rows, numbers, "table", before, merged))
         before = []
     if not grids:
         raise PlanFileError("the Word document has no tables; the plan must be in a Word table")
     return grids
+
+
+def _merged_across(row) -> bool:
+    """One cell spanning every column of the table: how Word tables set a heading row."""
+    cells = row.cells
+    return len(cells) > 1 and all(c._tc is cells[0]._tc for c in cells)
 
 
 def _docx_row(row) -> list[str]:

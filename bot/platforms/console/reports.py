@@ -37,6 +37,14 @@ def import_summary(r: ImportResult) -> RenderableType:
                 f"{st.inferred} inferred from the progress text{unknown}"
             )
         )
+    if r.moved_deadlines:
+        parts.append(
+            Text(f"  {len(r.moved_deadlines)} deadlines re-read in the new financial year:")
+        )
+        for m in r.moved_deadlines:
+            old = f"{m.old:%-d %b %Y}" if m.old else "no date"
+            new = f"{m.new:%-d %b %Y}" if m.new else "no date"
+            parts.append(Text(f"    {m.ref}: {m.deadline_text} {old} → {new}"))
     if r.unread_deadlines:
         t = Table(
             title=f"{len(r.unread_deadlines)} deadlines need a look (kept as written)",
