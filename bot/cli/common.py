@@ -5,20 +5,23 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import UTC, date, datetime, time
 from typing import Annotated
 
 import typer
 from rich.console import Console
 
-from bot.core.clock import FixedClock, SystemClock
+from bot.core.clock import SettableClock, moment_for
 
 out = Console()
 err = Console(stderr=True)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 TodayOpt = Annotated[
-    str | None, typer.Option("--today", help="Act as if today were this date (YYYY-MM-DD).")
+    str | None,
+    typer.Option(
+        "--today",
+        help="Act as if it were this date (YYYY-MM-DD, 10:00 plan time) or ISO datetime.",
+    ),
 ]
 PlanOpt = Annotated[str | None, typer.Option("--plan", help="Plan name (default: the only plan).")]
 
@@ -32,14 +35,43 @@ class CliError(Exception):
         self.where = where
 
 
-def clock_for(today: str | None):
-    if not today:
-        return SystemClock()
+DEFAULT_TZ = "Europe/London"
+
+
+def clock_for(today: str | None, tz: str = DEFAULT_TZ) -> SettableClock:
+    """The clock every command runs on: the real time, or ``--today`` (a date means 10:00 in
+    ``tz``), so that stored times, queries and jobs all agree on what "now" is."""
+    clock = SettableClock()
+    if today:
+        clock.set(_moment(today, tz))
+    return clock
+
+
+def service_for(settings, today: str | None):
+    """The service on ``clock_for(today)``, a date read in the plan's own time zone."""
+    from bot.app import build_service
+    from storage.queries import NotFound
+
+    clock = SettableClock()
+    service = build_service(settings, clock)
+    if today:
+        try:
+            tz = service.plan().timezone
+        except NotFound:
+            tz = DEFAULT_TZ  # no plan yet (the first import)
+        clock.set(_moment(today, tz))
+    return service
+
+
+def _moment(today: str, tz: str):
     try:
-        day = date.fromisoformat(today)
+        return moment_for(today, tz)
     except ValueError:
-        raise CliError(f"--today needs a date as YYYY-MM-DD, not {today!r}") from None
-    return FixedClock(datetime.combine(day, time(9, 0), tzinfo=UTC))
+        raise CliError(
+            f"--today needs a date (2019-09-16) or an ISO datetime (2019-09-16T09:30), "
+            f"not {today!r}",
+            where="--today",
+        ) from None
 
 
 def emit_json(data) -> None:

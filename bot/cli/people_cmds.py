@@ -9,8 +9,7 @@ import typer
 
 from bot.app import open_engine
 from bot.cli.app import people_app
-from bot.cli.common import CliError, JsonOpt, emit_json, out
-from bot.core.clock import SystemClock
+from bot.cli.common import CliError, JsonOpt, TodayOpt, emit_json, out, service_for
 from bot.settings import Settings
 
 
@@ -45,6 +44,7 @@ def people_set(
     ] = None,
     role: Annotated[str | None, typer.Option("--role", help="A role they now hold")] = None,
     admin: Annotated[bool | None, typer.Option("--admin/--no-admin", help="Administrator?")] = None,
+    today: TodayOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Add or change a person; `--role` makes them the holder of a role."""
@@ -52,9 +52,8 @@ def people_set(
 
     if email is not None and ("@" not in email or " " in email.strip()):
         raise CliError(f"--email: {email!r} is not an email address")
-    row = set_person(
-        open_engine(Settings()), SystemClock(), name, email=email, role=role, is_admin=admin
-    )
+    service = service_for(Settings(), today)  # a role is held from "now"
+    row = set_person(service.engine, service.clock, name, email=email, role=role, is_admin=admin)
     if as_json:
         emit_json(row.as_dict())
         return
@@ -65,12 +64,14 @@ def people_set(
 @people_app.command("import")
 def people_import(
     file: Annotated[Path, typer.Argument(help="CSV with columns name,email[,role]")],
+    today: TodayOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Load people (and the roles they hold) from CSV."""
     from bot.core.people_admin import import_people
 
-    n = import_people(open_engine(Settings()), SystemClock(), file)
+    service = service_for(Settings(), today)
+    n = import_people(service.engine, service.clock, file)
     if as_json:
         emit_json({"people": n})
         return

@@ -10,7 +10,7 @@ import typer
 
 from bot.app import build_service, open_engine
 from bot.cli.app import app
-from bot.cli.common import CliError, JsonOpt, PlanOpt, emit_json, out
+from bot.cli.common import CliError, JsonOpt, PlanOpt, TodayOpt, emit_json, out, service_for
 from bot.core.clock import SystemClock
 from bot.settings import Settings
 
@@ -28,16 +28,21 @@ def import_cmd(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Check and count; store nothing.")
     ] = False,
+    today: TodayOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Load a plan (again: updates it in place)."""
+    """Load a plan (again: updates it in place). Imported progress is stamped with the
+    import's time (--today to set it), so any later reply is newer."""
     from bot.io.plan_import import import_plan
 
     settings = Settings()
-    engine = open_engine(settings)
+    if plan:
+        settings.plan_name = plan
+    service = service_for(settings, today)
+    engine = service.engine
     result = import_plan(
         engine,
-        SystemClock(),
+        service.clock,
         file,
         plan_name=plan or settings.plan_name or None,
         fy_start_year=fy_start,

@@ -11,13 +11,13 @@ import io
 import json
 import re
 from collections.abc import Iterable
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import TextIO
 
 from rich.console import Console
 from rich.text import Text
 
-from bot.core.clock import FixedClock
+from bot.core.clock import SettableClock, moment_for
 from bot.core.owing import who_owes_what
 from bot.core.people import Actor
 from bot.core.service import PlanService
@@ -56,7 +56,7 @@ class ConsoleSession:
     def __init__(
         self,
         service: PlanService,
-        clock: FixedClock,
+        clock: SettableClock,
         console: Console,
         *,
         json_out: TextIO | None = None,
@@ -104,7 +104,7 @@ class ConsoleSession:
             "line": self.line_no,
             "input": line,
             "as": self.actor.display_name if self.actor else None,
-            "today": self.clock.now().date().isoformat(),
+            "today": self.service.today().isoformat(),
             "replies": kinds,
             "ok": not TROUBLE.intersection(kinds),
             "empty": self._empty or not text.strip(),
@@ -129,7 +129,7 @@ class ConsoleSession:
 
     def _prompt(self) -> str:
         who = self.actor.display_name if self.actor else "nobody"
-        return f"[{self.clock.now().date():%Y-%m-%d} as {who}] > "
+        return f"[{self.service.today():%Y-%m-%d} as {who}] > "
 
     def show(self, reply: Reply) -> None:
         self._kinds.append(type(reply).__name__)
@@ -195,7 +195,7 @@ class ConsoleSession:
         except ValueError:
             self.show(Problem(f"`today` needs a date as YYYY-MM-DD, not {text.strip()!r}"))
             return
-        self.clock.set(datetime.combine(day, time(9, 0), tzinfo=UTC))
+        self.clock.set(moment_for(day.isoformat(), self.service.plan().timezone))
         self.show(Notice(f"Today is now {day:%A %-d %B %Y}."))
 
     def _nudges(self) -> None:
