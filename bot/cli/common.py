@@ -63,6 +63,17 @@ def service_for(settings, today: str | None):
     return service
 
 
+def check_fy_start(year: int | None, option: str = "--fy-start") -> None:
+    """A financial year's starting year as four digits: "19" is refused, not read as 0019."""
+    if year is not None and not 1990 <= year <= 2100:
+        hint = f" (did you mean {2000 + year}?)" if 0 <= year <= 99 else ""
+        raise CliError(
+            f"{option} needs the year the first financial year starts, as four digits, "
+            f"e.g. 2019 for 2019/20; not {year}{hint}",
+            where=option,
+        )
+
+
 def _moment(today: str, tz: str):
     try:
         return moment_for(today, tz)
@@ -84,3 +95,58 @@ def emit_json_line(data) -> None:
     sys.stdout.flush()
 
 
+# Chat syntax in messages the handlers write, and what the same thing is on the command line.
+_CLI_SYNTAX: tuple[tuple[str, str], ...] = (
+    (
+        "Try `help` for the list of queries",
+        "Try `progressbot actions help` for the list of queries",
+    ),
+    (
+        "Say e.g. `away until 3 March deputy Julie Fellows` (or `@Julie Fellows`), and `back`.",
+        "Say e.g. `progressbot away NAME until 3 March deputy Julie Fellows`, and "
+        "`progressbot away NAME back`.",
+    ),
+    ("(see `people`)", "(see `progressbot people list`)"),
+    ("Say `back` to end it early.", "`progressbot away NAME back` ends it early."),
+    ("`as YOUR NAME`", "`--as NAME`"),
+    ("`as NAME`", "`--as NAME`"),
+)
+
+
+def cli_text(message: str) -> str:
+    """A message written for chat, in the command line's syntax."""
+    for chat, cli in _CLI_SYNTAX:
+        message = message.replace(chat, cli)
+    if message.startswith("nobody called ") and ":" not in message:
+        message += ": see `progressbot people list`"
+    return message
+
+
+def json_wanted(argv: list[str] | None = None) -> bool:
+    """Whether the command line asked for JSON (errors are then JSON too)."""
+    args = sys.argv[1:] if argv is None else argv
+    return "--json" in args[: args.index("--")] if "--" in args else "--json" in args
+
+
+def command_where(argv: list[str] | None = None) -> str:
+    """The command as typed, without its options' values: "progressbot plan set"."""
+    args = sys.argv[1:] if argv is None else argv
+    words = []
+    for a in args:
+        if a.startswith("-"):
+            break
+        words.append(a)
+        if len(words) == 2 or words[0] not in ("plan", "people"):
+            break
+    return " ".join(["progressbot", *words])
+
+
+def report_error(message: str, where: str | None) -> None:
+    """One error, as one line on stderr or as ``{"error", "where"}`` JSON on stdout."""
+    message = cli_text(" ".join(str(message).split()))
+    where = where or command_where()
+    if json_wanted():
+        sys.stdout.write(json.dumps({"error": message, "where": where}) + "\n")
+        sys.stdout.flush()
+    else:
+        err.print(f"error: {message}", highlight=False, markup=False)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json  # noqa: F401
+import json
 from pathlib import Path
 from typing import Annotated
 
@@ -10,7 +10,16 @@ import typer
 
 from bot.app import build_service, open_engine
 from bot.cli.app import app
-from bot.cli.common import CliError, JsonOpt, PlanOpt, TodayOpt, emit_json, out, service_for
+from bot.cli.common import (
+    CliError,
+    JsonOpt,
+    PlanOpt,
+    TodayOpt,
+    check_fy_start,
+    emit_json,
+    out,
+    service_for,
+)
 from bot.core.clock import SystemClock
 from bot.settings import Settings
 
@@ -35,6 +44,7 @@ def import_cmd(
     import's time (--today to set it), so any later reply is newer."""
     from bot.io.plan_import import import_plan
 
+    check_fy_start(fy_start)
     settings = Settings()
     if plan:
         settings.plan_name = plan
@@ -71,6 +81,11 @@ def deadline_cmd(
     """Show how a deadline is read."""
     from bot.core.deadlines import parse_deadline
 
+    check_fy_start(fy_start)
+    if not 1 <= fy_month <= 12:
+        raise CliError(
+            f"--fy-month must be a month number 1–12, not {fy_month}", where="--fy-month"
+        )
     d = parse_deadline(" ".join(text), fy_start_year=fy_start, fy_start_month=fy_month)
     data = {
         "text": d.text,
@@ -101,42 +116,63 @@ app.add_typer(plan_app, name="plan")
 
 @plan_app.command("show")
 def plan_show(plan: PlanOpt = None, as_json: JsonOpt = False) -> None:
-    """The plan's settings and theme leads."""
-    from bot.core.policy import parse_policy
-
+    """The plan's settings and theme leads (the policy in the form `plan set --policy` reads)."""
     settings = Settings()
     if plan:
         settings.plan_name = plan
-    snap = build_service(settings, SystemClock()).snapshot()
+    _show_plan(build_service(settings, SystemClock()).snapshot(), as_json)
+
+
+def _plan_data(snap) -> dict:
+    from bot.core.policy import parse_policy, policy_to_json
+
     p = snap.plan
-    data = {
+    return {
         "name": p.name,
         "timezone": p.timezone,
         "fy_start_year": p.fy_start_year,
         "fy_start_month": p.fy_start_month,
         "leadership_channels": p.leadership_channels,
         "signoff_required": p.signoff_required,
-        "policy": parse_policy(p.policy_json).__dict__,
+        "policy": policy_to_json(parse_policy(p.policy_json)),
         "themes": [
             {"name": t.name, "lead": t.lead.name if t.lead else None}
             for t in sorted(snap.themes.values(), key=lambda t: t.position)
         ],
     }
+
+
+def _show_plan(snap, as_json: bool, *, said: str = "") -> None:
+    data = _plan_data(snap)
     if as_json:
         emit_json(data)
         return
-    for key in (
-        "name",
-        "timezone",
-        "fy_start_year",
-        "fy_start_month",
-        "leadership_channels",
-        "signoff_required",
-    ):
-        out.print(f"{key:20} {data[key]}")
-    out.print(f"{'policy':20} {data['policy']}")
+    if said:
+        out.print(said, markup=False, highlight=False)
+    fy = data["fy_start_year"]
+    month = (
+        "January February March April May June July August September October November December"
+    ).split()[data["fy_start_month"] - 1]
+    rows = [
+        ("name", data["name"]),
+        ("timezone", data["timezone"]),
+        (
+            "financial year",
+            f"starts {month}" + (f", first year {fy}/{(fy + 1) % 100:02d}" if fy else ""),
+        ),
+        ("digest channels", data["leadership_channels"] or "none (set with --channels)"),
+        ("sign-off", "completions wait for the theme lead" if data["signoff_required"] else "off"),
+    ]
+    for key, value in rows:
+        out.print(f"{key:20} {value}", markup=False, highlight=False)
+    out.print("policy (as `plan set --policy` reads it):", markup=False, highlight=False)
+    for key, value in data["policy"].items():
+        shown = json.dumps(value) if not isinstance(value, str) else value
+        out.print(f"  {key:28} {shown}", markup=False, highlight=False)
     for t in data["themes"]:
-        out.print(f"theme: {t['name']} — lead: {t['lead'] or 'none'}")
+        out.print(
+            f"theme: {t['name']} — lead: {t['lead'] or 'none'}", markup=False, highlight=False
+        )
 
 
 @plan_app.command("set")
@@ -156,8 +192,9 @@ def plan_set(
     fy_start: Annotated[
         int | None, typer.Option("--fy-start", help="Year the plan's first financial year starts")
     ] = None,
+    as_json: JsonOpt = False,
 ) -> None:
-    """Change the plan's settings (only those given)."""
+    """Change the plan's settings (only those given), then show them."""
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
     from bot.core.policy import parse_policy
@@ -165,13 +202,17 @@ def plan_set(
     from storage.plans import update_plan
     from storage.queries import get_plan
 
+    check_fy_start(fy_start)
     if policy is not None and policy.startswith("@"):
         try:
             policy = Path(policy[1:]).read_text(encoding="utf-8")
         except OSError as exc:
             raise CliError(f"--policy: can't read {policy[1:]}: {exc.strerror}") from None
     if policy is not None:
-        parse_policy(policy)  # a bad key or value is refused here, naming it
+        try:
+            parse_policy(policy)  # a bad key or value is refused here, naming it
+        except ValueError as exc:
+            raise CliError(str(exc), where="--policy") from None
     if timezone is not None:
         try:
             ZoneInfo(timezone)
@@ -192,7 +233,9 @@ def plan_set(
             fy_start_year=fy_start,
         )
         name = p.name
-    out.print(f"Plan “{name}” updated.")
+    settings.plan_name = name
+    snap = build_service(settings, SystemClock(), engine).snapshot()
+    _show_plan(snap, as_json, said=f"Plan “{name}” updated.")
 
 
 @plan_app.command("lead")
@@ -200,6 +243,7 @@ def plan_lead(
     theme: Annotated[str, typer.Argument(help="Theme name (part of it is enough)")],
     person: Annotated[str, typer.Argument(help="The lead: a person or role name, or 'none'")],
     plan: PlanOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Set the lead of a theme (they sign off completions and hear escalations)."""
     from storage.engine import write_session
@@ -218,6 +262,8 @@ def plan_lead(
             if lead is None:
                 raise NotFound(f"nobody called {person!r}: add them with `progressbot people set`")
         set_theme_lead(s, t, lead)
-        out.print(f"{t.name}: lead is now {lead.name if lead else 'nobody'}.")
-
-
+        theme_name, lead_name = t.name, lead.name if lead else None
+    if as_json:
+        emit_json({"theme": theme_name, "lead": lead_name})
+        return
+    out.print(f"{theme_name}: lead is now {lead_name or 'nobody'}.", markup=False)

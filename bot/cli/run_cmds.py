@@ -44,6 +44,14 @@ def _console(
 
     from bot.platforms.console.adapter import ConsoleSession
 
+    lines: list[str] | None = None
+    if script:  # read first: a missing file is an error before anything else is shown
+        try:
+            lines = script.read_text(encoding="utf-8").splitlines()
+        except OSError as exc:
+            raise CliError(
+                f"--script: can't read {script}: {exc.strerror}", where="--script"
+            ) from None
     # Real time unless --today: replies, imports and sweeps all stamp this one clock.
     service = service_for(settings, today)
     clock = service.clock
@@ -67,11 +75,7 @@ def _console(
         session.notifier = ConsoleNotifier(out)
         jobs = start_scheduler(service, session.notifier, instance_id="console")
     try:
-        if script:
-            try:
-                lines = script.read_text(encoding="utf-8").splitlines()
-            except OSError as exc:
-                raise CliError(f"--script: can't read {script}: {exc.strerror}") from None
+        if lines is not None:
             session.run(lines, echo=echo)
         elif as_json:  # lines from stdin, one JSON answer a line
             session.run(sys.stdin, echo=False)
