@@ -92,7 +92,7 @@ def sweep_cmd(
         return
     from bot.platforms.console.notifier import sweep_report_renderable
 
-    out.print(sweep_report_renderable(report))
+    out.print(sweep_report_renderable(report, service.plan().timezone))
 
 
 @app.command("digest")

@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 
 from bot.core.clock import Clock
 from storage.engine import read_session, write_session
-from storage.people import action_counts, all_owners, assign_role, upsert_person
+from storage.people import actions_by_owner, all_owners, assign_role, upsert_person
 from storage.queries import current_role_holders
 
 
@@ -46,19 +46,23 @@ class PersonRow:
 def people_rows(engine: Engine) -> list[PersonRow]:
     with read_session(engine) as s:
         owners = all_owners(s)
-        counts = action_counts(s)
+        owned = actions_by_owner(s)
         holders = current_role_holders(s)
     names = {o.id: o.name for o in owners}
     held: dict[int, list[str]] = {}
+    through_roles: dict[int, set[int]] = {}  # person id -> actions owned by roles they hold
     for role_id, people in holders.items():
         for p in people:
             held.setdefault(p.id, []).append(names[role_id])
+            through_roles.setdefault(p.id, set()).update(owned.get(role_id, ()))
     rows = []
     for o in owners:
         links = (
             held.get(o.id, []) if o.kind == "person" else [p.name for p in holders.get(o.id, ())]
         )
-        rows.append(PersonRow(o.name, o.kind, o.email, o.chat_user_id, counts.get(o.id, 0), links))
+        # A person answers for their own actions and those of the roles they hold (once each).
+        actions = owned.get(o.id, set()) | through_roles.get(o.id, set())
+        rows.append(PersonRow(o.name, o.kind, o.email, o.chat_user_id, len(actions), links))
     return rows
 
 

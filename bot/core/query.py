@@ -31,7 +31,7 @@ Ask about actions with any of these (they combine, e.g. `overdue theme leadershi
   theme WORDS                  actions in a theme (part of its name is enough)
   owner NAME | owner @user     actions an owner or role holds
   status delayed               actions whose latest status is that
-  search WORDS                 actions whose text has all the words
+  search WORDS                 actions whose text has all the words (whole words)
   L4                           one action by its reference
   all                          every action
   help                         this list"""
@@ -254,11 +254,16 @@ def _status_clause(q: Query, arg: str, snapshot: PlanSnapshot) -> None:
 
 
 def _search_clause(q: Query, arg: str, snapshot: PlanSnapshot) -> None:
-    terms = [t.casefold() for t in arg.split()]
+    # Words, not letters inside words: "HR" must not find "through", "staff" must not find
+    # "Flagstaff". A longer word also finds its longer forms ("workshop" → "workshops").
+    patterns = [
+        re.compile(rf"(?<!\w){re.escape(t)}" + (r"(?!\w)" if len(t) <= 3 else ""), re.I)
+        for t in arg.split()
+    ]
 
     def pred(a: ActionView) -> bool:
-        hay = f"{a.ref or ''} {a.text} {a.objective} {a.theme}".casefold()
-        return all(t in hay for t in terms)
+        hay = f"{a.ref or ''} {a.text} {a.objective} {a.theme}"
+        return all(p.search(hay) for p in patterns)
 
     _add(q, f"matching “{arg}”", pred)
 
