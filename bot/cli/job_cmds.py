@@ -13,6 +13,7 @@ from bot.cli.common import (
     JsonOpt,
     PlanOpt,
     TodayOpt,
+    cli_text,
     emit_json,
     err,
     out,
@@ -178,6 +179,6 @@ def away_cmd(
             }
         )
         return
-    out.print(reply.text)
+    out.print(cli_text(reply.text), markup=False, highlight=False)
 
 
