@@ -31,7 +31,7 @@ PLATFORM = "console"
 
 HELP = """\
 Commands (anything else is your reply to the bot, as the current owner):
-  as NAME                 act as this owner, person or role (e.g. `as Chief Officer`)
+  as NAME                 act as this owner: a person, or a role (its holder answers)
   whoami                  who you are acting as
   today YYYY-MM-DD        set the simulated date
   nudges                  the nudge each owner would receive today
@@ -39,13 +39,16 @@ Commands (anything else is your reply to the bot, as the current owner):
   actions QUERY           ask about actions (`actions help` lists queries); `/actions` works too
   digest [DAYS]           the leadership digest (changes in the last DAYS days, default 7)
   digest now              post the digest now to the plan's leadership channels
-  sweep [dry]             run the nudge sweep now: send the nudges due (dry: only show them)
+  sweep [dry]             run the nudge sweep now: send the nudges due (`dry` or
+                          `preview`: only show them; any other word is refused)
   away until DATE [deputy NAME]
                           you are away: your nudges go to NAME, or wait; `back` ends it
   people                  owners, their emails and roles
   help                    this list
   quit                    leave
-Replies: `L4 on track: workshops booked`, `G2 done`, `slipping to end of June`."""
+Replies: `L4 on track: workshops booked`, `G2 done`, `slipping to end of June` (about
+your last nudge's action). Queries such as `overdue` or `mine` work on their own too.
+Text after ` #` is a comment; `#23 done` is a reply about action #23."""
 
 
 # Replies that mean the line was not understood or not allowed (`--json` marks them).
