@@ -32,7 +32,16 @@ revised_text=None, external_id=None, source="button")``
     for a scheduled nudge); a later free-text reply with no reference is about them.
 
 ``conv.forget(platform, user_key)``
-    Drop the context (the console does this when you switch who you act as).
+    Drop the context (last nudge and open question) for that key.
+
+``conv.intent(text) -> (kind, arg)``
+    How a line would be read, without acting on it: "help", "away", "back", "owe",
+    "query" or "update" (the console uses it to answer queries before `as NAME`, and the
+    Slack `/actions` command to keep updates out of a query box).
+
+``conv.last_nudge(platform, key)`` / ``conv.pending(platform, key)`` read the context.
+Keys: ``person_key(owner)`` ("owner:12") for people and roles in the plan, else
+``"user:" + user_key``; ``context_key(actor, user_key)`` picks it.
 
 How a line is read, in this order (the first that applies wins):
   1. ``help`` / ``?``                                   → HelpText (the query language)
@@ -47,8 +56,12 @@ How a line is read, in this order (the first that applies wins):
      ``search …``) and does not read as a status update, or a reference alone (``L4``)
                                                         → a query
   8. anything else                                      → an update (handlers/update.py),
-     about the reference it names, else the thread's or the last nudge's action.
+     about the reference it names, else the thread's action, else the last nudge's
+     actions not yet answered (one left: it is about that one; several: AskAction).
 Any new line closes the pending question; an AskStatus/AskAction reply opens a new one.
+An update about an action of the last nudge takes it off the nudge's list, so after
+"G1 on track" a bare "slipping to end of June" is about the nudge's other action.
+An UpdateStored reply carries the plan's time zone, so renderers show local times.
 The context is stored per platform and person (storage/conversation.py), so it survives
 a restart and each platform keeps its own.
 """
@@ -58,6 +71,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from dataclasses import replace
 
 from bot.core.people import Actor
 from bot.core.query import KEYWORDS
@@ -281,6 +295,8 @@ class Conversation:
         one that was open), and the last nudge's actions still unanswered (an update about
         one of them takes it off, so "slipping to June" after "G1 done" is about the rest)."""
         pending, nudged = before
+        if isinstance(reply, UpdateStored):
+            reply = self._in_plan_time(reply)
         asked = _pending_of(reply) or ""
         values: dict = {}
         if asked != (json.dumps(pending) if pending is not None else ""):
@@ -291,6 +307,13 @@ class Conversation:
             with write_session(self.service.engine) as s:
                 save_state(s, platform, key, now=self.service.clock.now(), **values)
         return reply
+
+    def _in_plan_time(self, reply: UpdateStored) -> UpdateStored:
+        try:
+            tz = self.service.plan().timezone
+        except NotFound:
+            return reply
+        return replace(reply, timezone=tz) if tz != reply.timezone else reply
 
     def _owe(self, actor: Actor, platform: str, key: str) -> Reply:
         items = self.service.owed_by(actor)

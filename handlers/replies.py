@@ -18,6 +18,13 @@ class UpdateStored:
     update: Update
     created: bool  # False: a repeat of an update already stored; nothing new was written
     signoff: SignOffRequest | None = None  # the theme lead is now asked to confirm
+    timezone: str = "Europe/London"  # the plan's: times are shown in it
+
+    def local_time(self, fmt: str = "%-d %b %Y %H:%M %Z") -> str:
+        """When it was stored, in the plan's time zone."""
+        from zoneinfo import ZoneInfo
+
+        return self.update.created_at.astimezone(ZoneInfo(self.timezone)).strftime(fmt)
 
 
 @dataclass(frozen=True)

@@ -152,6 +152,14 @@ def all_owners(session: Session) -> list[Owner]:
     return list(session.exec(select(Owner).order_by(Owner.kind, Owner.name)))
 
 
+def actions_by_owner(session: Session) -> dict[int, set[int]]:
+    """Owner id -> the ids of the actions it owns directly."""
+    held: dict[int, set[int]] = {}
+    for owner_id, action_id in session.exec(select(ActionOwner.owner_id, ActionOwner.action_id)):
+        held.setdefault(owner_id, set()).add(action_id)
+    return held
+
+
 def action_counts(session: Session) -> dict[int, int]:
     rows = session.exec(select(ActionOwner.owner_id, func.count()).group_by(ActionOwner.owner_id))
     return dict(rows.all())

@@ -70,11 +70,19 @@ def append_update(session: Session, new: NewUpdate, *, now: datetime) -> tuple[U
                 recorded_at=now,
             )
         )
-    apply_to_action_cache(action, update)
+    apply_to_action_cache(action, update, supersedes_import=_latest_is_import(session, action))
     action.updated_at = now
     session.add(action)
     session.flush()
     return update, True
+
+
+def _latest_is_import(session: Session, action: Action) -> bool:
+    """Whether the action's latest update came from a plan import."""
+    if action.last_update_id is None:
+        return False
+    latest = session.get(Update, action.last_update_id)
+    return latest is not None and latest.source == "import"
 
 
 def previous_status(session: Session, action_id: int, *, before_update_id: int) -> str | None:

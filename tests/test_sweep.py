@@ -176,7 +176,7 @@ def test_sweep_and_digest_commands(tmp_path):
     assert early["nudged"] == [] and early["skipped"]
 
     sent = _cli(["sweep", "--today", "2019-10-17T09:30"], db)
-    assert "Sweep at Thu 17 Oct 2019 08:30 UTC" in sent and "4 nudge(s)" in sent
+    assert "Sweep at Thu 17 Oct 2019 09:30 BST" in sent and "4 nudge(s)" in sent  # plan time
     again = json.loads(_cli(["sweep", "--today", "2019-10-17T11:00", "--json"], db))
     assert again["nudged"] == []
 

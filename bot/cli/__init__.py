@@ -22,7 +22,7 @@ from bot.cli import (  # noqa: F401
     teams_cmds,
 )
 from bot.cli.app import app
-from bot.cli.common import CliError, err
+from bot.cli.common import CliError, err, json_wanted, report_error
 
 __all__ = ["app", "main"]
 
@@ -52,26 +52,48 @@ def main() -> None:
     install_log_privacy()
     try:
         app(standalone_mode=False)
-    except typer.TyperException as exc:  # usage errors: typer prints them as click would
-        if hasattr(exc, "show"):
-            exc.show()
-        sys.exit(getattr(exc, "exit_code", 2))
     except typer.Abort:
         sys.exit(130)
     except (typer.Exit, SystemExit) as exc:
         code = getattr(exc, "exit_code", getattr(exc, "code", 0))
         sys.exit(code or 0)
-    except known as exc:
-        err.print(f"error: {exc}", highlight=False, markup=False)
-        sys.exit(1)
-    except SQLAlchemyError as exc:
-        err.print(
-            f"error: database: {str(exc.orig if hasattr(exc, 'orig') and exc.orig else exc).splitlines()[0]}",
-            markup=False,
-        )
-        sys.exit(1)
-    except Exception as exc:  # noqa: BLE001 - the promise is one clear line, never a traceback
-        err.print(f"error: {type(exc).__name__}: {exc}", markup=False)
-        sys.exit(1)
+    except typer.TyperException as exc:  # usage errors: unknown option, missing argument
+        ctx = getattr(exc, "ctx", None)
+        message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+        where = None
+        if ctx is not None:  # "python -m bot actions" or ".venv/bin/progressbot actions"
+            rest = ctx.command_path[len(ctx.find_root().command_path) :].strip()
+            where = f"progressbot {rest}".strip()
+        report_error(message, where)
+        if where and not json_wanted():
+            err.print(f"Try '{where} --help'.", highlight=False, markup=False)
+        sys.exit(getattr(exc, "exit_code", 2))
     except KeyboardInterrupt:
         sys.exit(130)
+    except known as exc:
+        report_error(_message(exc), _where(exc))
+        sys.exit(1)
+    except SQLAlchemyError as exc:
+        first = str(exc.orig if getattr(exc, "orig", None) else exc).splitlines()[0]
+        report_error(f"database: {first}", None)
+        sys.exit(1)
+    except Exception as exc:  # noqa: BLE001 - the promise is one clear line, never a traceback
+        report_error(f"{type(exc).__name__}: {exc}", None)
+        sys.exit(1)
+
+
+def _message(exc: BaseException) -> str:
+    return str(exc)
+
+
+def _where(exc: BaseException) -> str | None:
+    """Where the error is: the option or file position it names, else the command."""
+    where = getattr(exc, "where", None)
+    if where:
+        return where
+    file, row, column = (getattr(exc, k, None) for k in ("file", "row", "column"))
+    if file or row or column:
+        parts = [str(file) if file else None, f"row {row}" if row else None]
+        parts.append(f"column {column!r}" if column else None)
+        return ", ".join(p for p in parts if p)
+    return None

@@ -5,20 +5,23 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import UTC, date, datetime, time
 from typing import Annotated
 
 import typer
 from rich.console import Console
 
-from bot.core.clock import FixedClock, SystemClock
+from bot.core.clock import SettableClock, moment_for
 
 out = Console()
 err = Console(stderr=True)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 TodayOpt = Annotated[
-    str | None, typer.Option("--today", help="Act as if today were this date (YYYY-MM-DD).")
+    str | None,
+    typer.Option(
+        "--today",
+        help="Act as if it were this date (YYYY-MM-DD, 10:00 plan time) or ISO datetime.",
+    ),
 ]
 PlanOpt = Annotated[str | None, typer.Option("--plan", help="Plan name (default: the only plan).")]
 
@@ -32,14 +35,54 @@ class CliError(Exception):
         self.where = where
 
 
-def clock_for(today: str | None):
-    if not today:
-        return SystemClock()
+DEFAULT_TZ = "Europe/London"
+
+
+def clock_for(today: str | None, tz: str = DEFAULT_TZ) -> SettableClock:
+    """The clock every command runs on: the real time, or ``--today`` (a date means 10:00 in
+    ``tz``), so that stored times, queries and jobs all agree on what "now" is."""
+    clock = SettableClock()
+    if today:
+        clock.set(_moment(today, tz))
+    return clock
+
+
+def service_for(settings, today: str | None):
+    """The service on ``clock_for(today)``, a date read in the plan's own time zone."""
+    from bot.app import build_service
+    from storage.queries import NotFound
+
+    clock = SettableClock()
+    service = build_service(settings, clock)
+    if today:
+        try:
+            tz = service.plan().timezone
+        except NotFound:
+            tz = DEFAULT_TZ  # no plan yet (the first import)
+        clock.set(_moment(today, tz))
+    return service
+
+
+def check_fy_start(year: int | None, option: str = "--fy-start") -> None:
+    """A financial year's starting year as four digits: "19" is refused, not read as 0019."""
+    if year is not None and not 1990 <= year <= 2100:
+        hint = f" (did you mean {2000 + year}?)" if 0 <= year <= 99 else ""
+        raise CliError(
+            f"{option} needs the year the first financial year starts, as four digits, "
+            f"e.g. 2019 for 2019/20; not {year}{hint}",
+            where=option,
+        )
+
+
+def _moment(today: str, tz: str):
     try:
-        day = date.fromisoformat(today)
+        return moment_for(today, tz)
     except ValueError:
-        raise CliError(f"--today needs a date as YYYY-MM-DD, not {today!r}") from None
-    return FixedClock(datetime.combine(day, time(9, 0), tzinfo=UTC))
+        raise CliError(
+            f"--today needs a date (2019-09-16) or an ISO datetime (2019-09-16T09:30), "
+            f"not {today!r}",
+            where="--today",
+        ) from None
 
 
 def emit_json(data) -> None:
@@ -52,3 +95,58 @@ def emit_json_line(data) -> None:
     sys.stdout.flush()
 
 
+# Chat syntax in messages the handlers write, and what the same thing is on the command line.
+_CLI_SYNTAX: tuple[tuple[str, str], ...] = (
+    (
+        "Try `help` for the list of queries",
+        "Try `progressbot actions help` for the list of queries",
+    ),
+    (
+        "Say e.g. `away until 3 March deputy Julie Fellows` (or `@Julie Fellows`), and `back`.",
+        "Say e.g. `progressbot away NAME until 3 March deputy Julie Fellows`, and "
+        "`progressbot away NAME back`.",
+    ),
+    ("(see `people`)", "(see `progressbot people list`)"),
+    ("Say `back` to end it early.", "`progressbot away NAME back` ends it early."),
+    ("`as YOUR NAME`", "`--as NAME`"),
+    ("`as NAME`", "`--as NAME`"),
+)
+
+
+def cli_text(message: str) -> str:
+    """A message written for chat, in the command line's syntax."""
+    for chat, cli in _CLI_SYNTAX:
+        message = message.replace(chat, cli)
+    if message.startswith("nobody called ") and ":" not in message:
+        message += ": see `progressbot people list`"
+    return message
+
+
+def json_wanted(argv: list[str] | None = None) -> bool:
+    """Whether the command line asked for JSON (errors are then JSON too)."""
+    args = sys.argv[1:] if argv is None else argv
+    return "--json" in args[: args.index("--")] if "--" in args else "--json" in args
+
+
+def command_where(argv: list[str] | None = None) -> str:
+    """The command as typed, without its options' values: "progressbot plan set"."""
+    args = sys.argv[1:] if argv is None else argv
+    words = []
+    for a in args:
+        if a.startswith("-"):
+            break
+        words.append(a)
+        if len(words) == 2 or words[0] not in ("plan", "people"):
+            break
+    return " ".join(["progressbot", *words])
+
+
+def report_error(message: str, where: str | None) -> None:
+    """One error, as one line on stderr or as ``{"error", "where"}`` JSON on stdout."""
+    message = cli_text(" ".join(str(message).split()))
+    where = where or command_where()
+    if json_wanted():
+        sys.stdout.write(json.dumps({"error": message, "where": where}) + "\n")
+        sys.stdout.flush()
+    else:
+        err.print(f"error: {message}", highlight=False, markup=False)

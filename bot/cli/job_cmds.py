@@ -2,26 +2,27 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from bot.app import build_service
 from bot.cli.app import app
-from bot.cli.common import CliError, JsonOpt, PlanOpt, emit_json, err, out
-from bot.core.clock import FixedClock, SystemClock
+from bot.cli.common import (
+    CliError,
+    JsonOpt,
+    PlanOpt,
+    TodayOpt,
+    cli_text,
+    emit_json,
+    err,
+    out,
+    service_for,
+)
 from bot.settings import Settings
 
 # -- scheduled work: sweep, digest, away (jobs/) -----------------------------------------------
-WhenOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--today",
-        help="Act as if it were this date (10:00 plan time) or ISO datetime (naive = plan time).",
-    ),
-]
+WhenOpt = TodayOpt
 DryOpt = Annotated[bool, typer.Option("--dry-run", help="Show what would go out; send nothing.")]
 WordsArg = Annotated[
     list[str] | None,
@@ -44,29 +45,6 @@ def _words(command: str, words: list[str] | None, dry_run: bool) -> bool:
             where=f"progressbot {command}",
         )
     return dry_run or read.dry_run
-
-
-def _job_service(settings: Settings, when: str | None):
-    """The service on a clock at ``when`` (read in the plan's time zone), or the real time."""
-    from zoneinfo import ZoneInfo
-
-    if not when:
-        return build_service(settings, SystemClock())
-    clock = FixedClock(datetime(2000, 1, 1, tzinfo=UTC))
-    service = build_service(settings, clock)
-    tz = ZoneInfo(service.snapshot().plan.timezone)
-    try:
-        if len(when.strip()) == 10:
-            at = datetime.combine(date.fromisoformat(when.strip()), time(10, 0), tz)
-        else:
-            at = datetime.fromisoformat(when.strip())
-            at = at if at.tzinfo else at.replace(tzinfo=tz)
-    except ValueError:
-        raise CliError(
-            f"--today needs a date (2019-09-16) or an ISO datetime (2019-09-16T09:30), not {when!r}"
-        ) from None
-    clock.set(at)
-    return service
 
 
 def _notifier(settings: Settings, service):
@@ -117,7 +95,7 @@ def sweep_cmd(
     settings = Settings()
     if plan:
         settings.plan_name = plan
-    service = _job_service(settings, today)
+    service = service_for(settings, today)
     notifier = None if dry_run else _notifier(settings, service)
     if as_json and notifier is not None and hasattr(notifier, "quiet"):
         notifier.quiet = True  # keep stdout pure JSON
@@ -127,7 +105,7 @@ def sweep_cmd(
         return
     from bot.platforms.console.notifier import sweep_report_renderable
 
-    out.print(sweep_report_renderable(report))
+    out.print(sweep_report_renderable(report, service.plan().timezone))
 
 
 @app.command("digest")
@@ -154,7 +132,7 @@ def digest_cmd(
     settings = Settings()
     if plan:
         settings.plan_name = plan
-    service = _job_service(settings, today)
+    service = service_for(settings, today)
     notifier = None if dry_run else _notifier(settings, service)
     channels = leadership_channels(JobContext.load(service))
     if not channels and not (settings.has_slack or settings.has_teams):
@@ -183,6 +161,8 @@ def digest_cmd(
 def away_cmd(
     name: Annotated[str, typer.Argument(help="The person who is away (or back)")],
     text: Annotated[list[str], typer.Argument(help="'until 3 March [deputy NAME]', or 'back'")],
+    today: TodayOpt = None,
+    plan: PlanOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Mark a person away until a date (their nudges go to a deputy or wait), or back."""
@@ -190,7 +170,9 @@ def away_cmd(
     from handlers.replies import AwayNotice
 
     settings = Settings()
-    service = build_service(settings, SystemClock())
+    if plan:
+        settings.plan_name = plan
+    service = service_for(settings, today)
     actor = service.actor_for_name(name)
     said = " ".join(text).strip()
     if said.lower() == "back":
@@ -224,4 +206,4 @@ def away_cmd(
             }
         )
         return
-    out.print(reply.text)
+    out.print(cli_text(reply.text), markup=False, highlight=False)

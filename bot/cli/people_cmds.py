@@ -9,7 +9,7 @@ import typer
 
 from bot.app import open_engine
 from bot.cli.app import people_app
-from bot.cli.common import CliError, JsonOpt, PlanOpt, emit_json, out
+from bot.cli.common import CliError, JsonOpt, PlanOpt, TodayOpt, emit_json, out, service_for
 from bot.core.clock import SystemClock
 from bot.settings import Settings
 
@@ -92,6 +92,7 @@ def people_set(
     role: Annotated[str | None, typer.Option("--role", help="A role they now hold")] = None,
     admin: Annotated[bool | None, typer.Option("--admin/--no-admin", help="Administrator?")] = None,
     yes: YesOpt = False,
+    today: TodayOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Add or change a person; `--role` makes them the holder of a role. Changing an email
@@ -100,10 +101,11 @@ def people_set(
 
     if email is not None and ("@" not in email or " " in email.strip()):
         raise CliError(f"--email: {email!r} is not an email address")
+    service = service_for(Settings(), today)  # a role is held from "now"
     try:
         row = set_person(
-            open_engine(Settings()),
-            SystemClock(),
+            service.engine,
+            service.clock,
             name,
             email=email,
             role=role,
@@ -124,16 +126,16 @@ def people_set(
 def people_import(
     file: Annotated[Path, typer.Argument(help="CSV with columns name,email[,role]")],
     yes: YesOpt = False,
+    today: TodayOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Load people (and the roles they hold) from CSV. Rows that change the email of
     someone already known need `--yes`."""
     from bot.core.people_admin import NeedsConfirmation, import_people
 
+    service = service_for(Settings(), today)
     try:
-        n = import_people(
-            open_engine(Settings()), SystemClock(), file, by=cli_actor(), confirmed=yes
-        )
+        n = import_people(service.engine, service.clock, file, by=cli_actor(), confirmed=yes)
     except NeedsConfirmation as exc:
         raise CliError(f"{exc} Run again with --yes to confirm.") from None
     if as_json:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json  # noqa: F401
+import json
 from pathlib import Path
 from typing import Annotated
 
@@ -10,7 +10,16 @@ import typer
 
 from bot.app import build_service, open_engine
 from bot.cli.app import app
-from bot.cli.common import CliError, JsonOpt, PlanOpt, emit_json, out
+from bot.cli.common import (
+    CliError,
+    JsonOpt,
+    PlanOpt,
+    TodayOpt,
+    check_fy_start,
+    emit_json,
+    out,
+    service_for,
+)
 from bot.core.clock import SystemClock
 from bot.settings import Settings
 
@@ -28,17 +37,23 @@ def import_cmd(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Check and count; store nothing.")
     ] = False,
+    today: TodayOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Load a plan (again: updates it in place)."""
+    """Load a plan (again: updates it in place). Imported progress is stamped with the
+    import's time (--today to set it), so any later reply is newer."""
     from bot.cli.people_cmds import cli_actor
     from bot.io.plan_import import import_plan
 
+    check_fy_start(fy_start)
     settings = Settings()
-    engine = open_engine(settings)
+    if plan:
+        settings.plan_name = plan
+    service = service_for(settings, today)
+    engine = service.engine
     result = import_plan(
         engine,
-        SystemClock(),
+        service.clock,
         file,
         plan_name=plan or settings.plan_name or None,
         fy_start_year=fy_start,
@@ -68,6 +83,11 @@ def deadline_cmd(
     """Show how a deadline is read."""
     from bot.core.deadlines import parse_deadline
 
+    check_fy_start(fy_start)
+    if not 1 <= fy_month <= 12:
+        raise CliError(
+            f"--fy-month must be a month number 1–12, not {fy_month}", where="--fy-month"
+        )
     d = parse_deadline(" ".join(text), fy_start_year=fy_start, fy_start_month=fy_month)
     data = {
         "text": d.text,
@@ -98,15 +118,18 @@ app.add_typer(plan_app, name="plan")
 
 @plan_app.command("show")
 def plan_show(plan: PlanOpt = None, as_json: JsonOpt = False) -> None:
-    """The plan's settings and theme leads."""
-    from bot.core.policy import parse_policy
-
+    """The plan's settings and theme leads (the policy in the form `plan set --policy` reads)."""
     settings = Settings()
     if plan:
         settings.plan_name = plan
-    snap = build_service(settings, SystemClock()).snapshot()
+    _show_plan(build_service(settings, SystemClock()).snapshot(), as_json)
+
+
+def _plan_data(snap) -> dict:
+    from bot.core.policy import parse_policy, policy_to_json
+
     p = snap.plan
-    data = {
+    return {
         "name": p.name,
         "timezone": p.timezone,
         "fy_start_year": p.fy_start_year,
@@ -114,28 +137,51 @@ def plan_show(plan: PlanOpt = None, as_json: JsonOpt = False) -> None:
         "leadership_channels": p.leadership_channels,
         "signoff_required": p.signoff_required,
         "readers": p.readers,
-        "policy": parse_policy(p.policy_json).__dict__,
+        "policy": policy_to_json(parse_policy(p.policy_json)),
         "themes": [
             {"name": t.name, "lead": t.lead.name if t.lead else None}
             for t in sorted(snap.themes.values(), key=lambda t: t.position)
         ],
     }
+
+
+def _show_plan(snap, as_json: bool, *, said: str = "", extra: dict | None = None) -> None:
+    data = _plan_data(snap)
     if as_json:
-        emit_json(data)
+        emit_json({**data, **(extra or {})})
         return
-    for key in (
-        "name",
-        "timezone",
-        "fy_start_year",
-        "fy_start_month",
-        "leadership_channels",
-        "signoff_required",
-        "readers",
-    ):
-        out.print(f"{key:20} {data[key]}")
-    out.print(f"{'policy':20} {data['policy']}")
+    if said:
+        out.print(said, markup=False, highlight=False)
+    fy = data["fy_start_year"]
+    month = (
+        "January February March April May June July August September October November December"
+    ).split()[data["fy_start_month"] - 1]
+    rows = [
+        ("name", data["name"]),
+        ("timezone", data["timezone"]),
+        (
+            "financial year",
+            f"starts {month}" + (f", first year {fy}/{(fy + 1) % 100:02d}" if fy else ""),
+        ),
+        ("digest channels", data["leadership_channels"] or "none (set with --channels)"),
+        ("sign-off", "completions wait for the theme lead" if data["signoff_required"] else "off"),
+        (
+            "readers",
+            "the people in the plan and administrators"
+            if data["readers"] == "members"
+            else "anyone in the chat workspace",
+        ),
+    ]
+    for key, value in rows:
+        out.print(f"{key:20} {value}", markup=False, highlight=False)
+    out.print("policy (as `plan set --policy` reads it):", markup=False, highlight=False)
+    for key, value in data["policy"].items():
+        shown = json.dumps(value) if not isinstance(value, str) else value
+        out.print(f"  {key:28} {shown}", markup=False, highlight=False)
     for t in data["themes"]:
-        out.print(f"theme: {t['name']} — lead: {t['lead'] or 'none'}")
+        out.print(
+            f"theme: {t['name']} — lead: {t['lead'] or 'none'}", markup=False, highlight=False
+        )
 
 
 @plan_app.command("set")
@@ -171,8 +217,8 @@ def plan_set(
     ] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Change the plan's settings (only those given); a new financial year re-reads the
-    quarter deadlines and lists what moved."""
+    """Change the plan's settings (only those given), then show them; a new financial year
+    re-reads the quarter deadlines and lists what moved."""
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
     from bot.cli.people_cmds import cli_actor
@@ -182,13 +228,17 @@ def plan_set(
     from storage.plans import update_plan
     from storage.queries import get_plan
 
+    check_fy_start(fy_start)
     if policy is not None and policy.startswith("@"):
         try:
             policy = Path(policy[1:]).read_text(encoding="utf-8")
         except OSError as exc:
             raise CliError(f"--policy: can't read {policy[1:]}: {exc.strerror}") from None
     if policy is not None:
-        parse_policy(policy)  # a bad key or value is refused here, naming it
+        try:
+            parse_policy(policy)  # a bad key or value is refused here, naming it
+        except ValueError as exc:
+            raise CliError(str(exc), where="--policy") from None
     if timezone is not None:
         try:
             ZoneInfo(timezone)
@@ -233,14 +283,18 @@ def plan_set(
             before=before,
             after=changed,
         )
-    if as_json:
-        emit_json({"plan": name, "moved": [_moved_dict(m) for m in moved]})
-        return
-    out.print(f"Plan “{name}” updated.")
+    said = [f"Plan “{name}” updated."]
     if fy_start is not None or fy_month is not None:
-        out.print(f"{len(moved)} deadlines re-read in the new financial year.")
-    for m in moved:
-        out.print(f"  {m.ref}: {m.deadline_text!r} {_day(m.old)} → {_day(m.new)}")
+        said.append(f"{len(moved)} deadlines re-read in the new financial year.")
+    said += [f"  {m.ref}: {m.deadline_text!r} {_day(m.old)} → {_day(m.new)}" for m in moved]
+    settings.plan_name = name
+    snap = build_service(settings, SystemClock(), engine).snapshot()
+    _show_plan(
+        snap,
+        as_json,
+        said="\n".join(said),
+        extra={"moved": [_moved_dict(m) for m in moved]},
+    )
 
 
 def _day(d) -> str:
@@ -261,6 +315,7 @@ def plan_lead(
     theme: Annotated[str, typer.Argument(help="Theme name (part of it is enough)")],
     person: Annotated[str, typer.Argument(help="The lead: a person or role name, or 'none'")],
     plan: PlanOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Set the lead of a theme (they sign off completions and hear escalations)."""
     from bot.cli.people_cmds import cli_actor
@@ -291,7 +346,11 @@ def plan_lead(
             plan=p.name,
             lead=lead.name if lead else None,
         )
-        out.print(f"{t.name}: lead is now {lead.name if lead else 'nobody'}.")
+        theme_name, lead_name = t.name, lead.name if lead else None
+    if as_json:
+        emit_json({"theme": theme_name, "lead": lead_name})
+        return
+    out.print(f"{theme_name}: lead is now {lead_name or 'nobody'}.", markup=False)
 
 
 @plan_app.command("list")
@@ -334,6 +393,7 @@ def plan_list(
 def plan_rename(
     old: Annotated[str, typer.Argument(help="The plan's current name")],
     new: Annotated[str, typer.Argument(help="Its new name")],
+    as_json: JsonOpt = False,
 ) -> None:
     """Rename a plan (its actions and history stay with it)."""
     from storage.engine import write_session
@@ -346,13 +406,17 @@ def plan_rename(
             rename_plan(s, get_plan(s, old), new, now=SystemClock().now())
         except ValueError as exc:
             raise CliError(str(exc)) from None
-    out.print(f"Plan “{old}” is now “{' '.join(new.split())}”.")
+    if as_json:
+        emit_json({"plan": " ".join(new.split()), "was": old})
+        return
+    out.print(f"Plan “{old}” is now “{' '.join(new.split())}”.", markup=False)
 
 
 @plan_app.command("delete")
 def plan_delete(
     name: Annotated[str, typer.Argument(help="The plan to delete")],
     yes: Annotated[bool, typer.Option("--yes", help="Don't ask for confirmation")] = False,
+    as_json: JsonOpt = False,
 ) -> None:
     """Delete a plan from every command. Its actions and updates are archived in the
     database, never lost (`plan list --archived` shows it)."""
@@ -370,6 +434,9 @@ def plan_delete(
         raise CliError("not deleted")
     with write_session(engine) as s:
         kept = archive_plan(s, get_plan(s, name), now=SystemClock().now())
+    if as_json:
+        emit_json({"plan": name, "archived_actions": kept[0], "archived_updates": kept[1]})
+        return
     out.print(
         f"Plan “{name}” deleted: {kept[0]} actions and {kept[1]} updates archived "
         "(see `plan list --archived`)."

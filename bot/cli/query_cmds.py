@@ -6,9 +6,8 @@ from typing import Annotated
 
 import typer
 
-from bot.app import build_service
 from bot.cli.app import app
-from bot.cli.common import CliError, JsonOpt, PlanOpt, TodayOpt, clock_for, emit_json, out
+from bot.cli.common import CliError, JsonOpt, PlanOpt, TodayOpt, emit_json, out, service_for
 from bot.settings import Settings
 
 
@@ -33,7 +32,7 @@ def actions_cmd(
     settings = Settings()
     if plan:
         settings.plan_name = plan
-    service = build_service(settings, clock_for(today))
+    service = service_for(settings, today)
     actor = service.actor_for_name(as_name) if as_name else Actor("administrator", is_admin=True)
     reply = handle_query(service, actor, " ".join(query or ["all"]))
     if isinstance(reply, Problem):

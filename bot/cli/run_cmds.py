@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from bot.app import build_service, sample_file
+from bot.app import sample_file
 from bot.cli.app import app
-from bot.cli.common import CliError, JsonOpt, TodayOpt, clock_for, emit_json_line, out
+from bot.cli.common import CliError, JsonOpt, TodayOpt, emit_json_line, out, service_for
 from bot.settings import Settings
 
 
@@ -45,19 +44,28 @@ def _console(
 
     from bot.platforms.console.adapter import ConsoleSession
 
-    clock = clock_for(today or date.today().isoformat())
-    service = build_service(settings, clock)
+    lines: list[str] | None = None
+    if script:  # read first: a missing file is an error before anything else is shown
+        try:
+            lines = script.read_text(encoding="utf-8").splitlines()
+        except OSError as exc:
+            raise CliError(
+                f"--script: can't read {script}: {exc.strerror}", where="--script"
+            ) from None
+    # Real time unless --today: replies, imports and sweeps all stamp this one clock.
+    service = service_for(settings, today)
+    clock = service.clock
     _ensure_sample_plan(service)
     session = ConsoleSession(service, clock, out, json_out=sys.stdout if as_json else None)
     snap = service.snapshot()
     if as_json:
         emit_json_line(
-            {"plan": snap.plan.name, "actions": len(snap.actions), "today": clock.now().date()}
+            {"plan": snap.plan.name, "actions": len(snap.actions), "today": service.today(snap)}
         )
     else:
         out.print(
             f"[bold]progressbot[/] console — plan [bold]{snap.plan.name}[/], "
-            f"{len(snap.actions)} actions, today {clock.now().date():%-d %b %Y}. Type `help`."
+            f"{len(snap.actions)} actions, today {service.today(snap):%-d %b %Y}. Type `help`."
         )
     jobs = None
     if scheduler:  # nudges, escalations and digests due print as they go out
@@ -67,11 +75,7 @@ def _console(
         session.notifier = ConsoleNotifier(out)
         jobs = start_scheduler(service, session.notifier, instance_id="console")
     try:
-        if script:
-            try:
-                lines = script.read_text(encoding="utf-8").splitlines()
-            except OSError as exc:
-                raise CliError(f"--script: can't read {script}: {exc.strerror}") from None
+        if lines is not None:
             session.run(lines, echo=echo)
         elif as_json:  # lines from stdin, one JSON answer a line
             session.run(sys.stdin, echo=False)

@@ -18,6 +18,23 @@ class SystemClock:
         return datetime.now(UTC)
 
 
+class SettableClock(SystemClock):
+    """The real time until someone sets it (the console's `today`, a `--today` option); from
+    then on it stays where it is put, like FixedClock."""
+
+    def __init__(self, at: datetime | None = None):
+        self._at = _aware(at) if at is not None else None
+
+    def now(self) -> datetime:
+        return self._at if self._at is not None else super().now()
+
+    def set(self, at: datetime) -> None:
+        self._at = _aware(at)
+
+    def advance(self, delta: timedelta) -> None:
+        self._at = self.now() + delta
+
+
 class FixedClock:
     """A clock that stays where it is put; tests and `--today` move it by hand."""
 
@@ -43,6 +60,20 @@ def _aware(at: datetime) -> datetime:
 def local_today(clock: Clock, tz: str) -> date:
     """Today's date in the plan's (or owner's) time zone."""
     return clock.now().astimezone(ZoneInfo(tz)).date()
+
+
+# What "--today 2019-09-16" means everywhere (console, CLI, jobs): that day, 10:00 plan time,
+# inside working hours, so a sweep run "today" behaves as the scheduler's would.
+TODAY_HOUR = 10
+
+
+def moment_for(text: str, tz: str) -> datetime:
+    """A `--today` value: a date (10:00 in ``tz``) or an ISO datetime (naive = ``tz``)."""
+    t = text.strip()
+    if len(t) == 10:
+        return at_local(date.fromisoformat(t), tz, TODAY_HOUR)
+    at = datetime.fromisoformat(t)
+    return at if at.tzinfo else at.replace(tzinfo=ZoneInfo(tz))
 
 
 def at_local(day: date, tz: str, hour: int = 9, minute: int = 0) -> datetime:

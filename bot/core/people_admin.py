@@ -13,7 +13,7 @@ from bot.core.clock import Clock
 from storage.audit import record
 from storage.engine import read_session, write_session
 from storage.people import (
-    action_counts,
+    actions_by_owner,
     all_owners,
     assign_role,
     find_by_email,
@@ -91,14 +91,16 @@ def people_rows(engine: Engine, platforms: tuple[str, ...] = ("slack",)) -> list
     """Everyone, with why each person can't yet be reached on each of ``platforms``."""
     with read_session(engine) as s:
         owners = all_owners(s)
-        counts = action_counts(s)
+        owned = actions_by_owner(s)
         holders = current_role_holders(s)
     reach = reachability(engine)
     names = {o.id: o.name for o in owners}
     held: dict[int, list[str]] = {}
+    through_roles: dict[int, set[int]] = {}  # person id -> actions owned by roles they hold
     for role_id, people in holders.items():
         for p in people:
             held.setdefault(p.id, []).append(names[role_id])
+            through_roles.setdefault(p.id, set()).update(owned.get(role_id, ()))
     rows = []
     for o in owners:
         links = (
@@ -110,9 +112,9 @@ def people_rows(engine: Engine, platforms: tuple[str, ...] = ("slack",)) -> list
                 reason = why_unreachable(platform, o.id, o.email, o.chat_user_id, reach)
                 if reason:
                     why[platform] = reason
-        rows.append(
-            PersonRow(o.name, o.kind, o.email, o.chat_user_id, counts.get(o.id, 0), links, why)
-        )
+        # A person answers for their own actions and those of the roles they hold (once each).
+        actions = owned.get(o.id, set()) | through_roles.get(o.id, set())
+        rows.append(PersonRow(o.name, o.kind, o.email, o.chat_user_id, len(actions), links, why))
     return rows
 
 

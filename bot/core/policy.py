@@ -184,10 +184,18 @@ def parse_policy(text: str | None) -> NudgePolicy:
 
 
 def policy_to_json(policy: NudgePolicy) -> dict:
-    """The policy as the JSON settings that would produce it (for `--json` output)."""
+    """The policy as the JSON settings that would produce it: the same keys and forms
+    `plan set --policy` reads (weekday names, "HH:MM", "HH:MM-HH:MM"), so what `plan show`
+    prints can be pasted back."""
     out: dict = {}
     for f in fields(policy):
         v = getattr(policy, f.name)
+        if f.name == "working_hours_start":
+            end = policy.working_hours_end
+            out["working_hours"] = f"{v:%H:%M}-{end:%H:%M}"
+            continue
+        if f.name == "working_hours_end":
+            continue
         if f.name == "digest_day":
             v = WEEKDAYS[v].title()
         elif isinstance(v, time):

@@ -11,8 +11,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 from bot.core.deadlines import MONTHS, month_end
 from bot.core.owing import is_open
@@ -31,7 +32,7 @@ Ask about actions with any of these (they combine, e.g. `overdue theme leadershi
   theme WORDS                  actions in a theme (part of its name is enough)
   owner NAME | owner @user     actions an owner or role holds
   status delayed               actions whose latest status is that
-  search WORDS                 actions whose text has all the words
+  search WORDS                 actions whose text has all the words (whole words)
   L4                           one action by its reference
   all                          every action
   help                         this list"""
@@ -112,7 +113,7 @@ def parse_query(text: str, *, actor: Actor, today: date, snapshot: PlanSnapshot)
             i = _parse_due(q, words, rest_start, arg, j, today)
             continue
         if word == "updated":
-            _parse_updated(q, words[rest_start:j], today)
+            _parse_updated(q, words[rest_start:j], today, snapshot.plan.timezone)
             i = j
             continue
         if word in ("theme", "owner", "status", "search"):
@@ -187,15 +188,18 @@ def _parse_due(q: Query, words: list[str], start: int, arg: str, end: int, today
     raise QueryError("`due` needs `soon`, a date or a range, e.g. `due 1/4/2020..30/6/2020`")
 
 
-def _parse_updated(q: Query, args: list[str], today: date) -> None:
+def _parse_updated(q: Query, args: list[str], today: date, tz: str) -> None:
     if args and args[0].lower() == "since":
         args = args[1:]
     if not args:
         raise QueryError("`updated since` needs a date, e.g. `updated since 1 May`")
     day = parse_query_date(" ".join(args), today, prefer="past")
-    start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+    start = datetime(day.year, day.month, day.day, tzinfo=ZoneInfo(tz))  # midnight, plan time
+    # Owners' updates only: loading the plan is not an update by anyone.
     _add(
-        q, f"updated since {_fmt(day)}", lambda a: a.status_at is not None and a.status_at >= start
+        q,
+        f"updated since {_fmt(day)}",
+        lambda a: a.replied_at is not None and a.replied_at >= start,
     )
 
 
@@ -248,11 +252,16 @@ def _status_clause(q: Query, arg: str, snapshot: PlanSnapshot) -> None:
 
 
 def _search_clause(q: Query, arg: str, snapshot: PlanSnapshot) -> None:
-    terms = [t.casefold() for t in arg.split()]
+    # Words, not letters inside words: "HR" must not find "through", "staff" must not find
+    # "Flagstaff". A longer word also finds its longer forms ("workshop" → "workshops").
+    patterns = [
+        re.compile(rf"(?<!\w){re.escape(t)}" + (r"(?!\w)" if len(t) <= 3 else ""), re.I)
+        for t in arg.split()
+    ]
 
     def pred(a: ActionView) -> bool:
-        hay = f"{a.ref or ''} {a.text} {a.objective} {a.theme}".casefold()
-        return all(t in hay for t in terms)
+        hay = f"{a.ref or ''} {a.text} {a.objective} {a.theme}"
+        return all(p.search(hay) for p in patterns)
 
     _add(q, f"matching “{arg}”", pred)
 

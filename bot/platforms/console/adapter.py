@@ -11,13 +11,13 @@ import io
 import json
 import re
 from collections.abc import Iterable
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import TextIO
 
 from rich.console import Console
 from rich.text import Text
 
-from bot.core.clock import FixedClock
+from bot.core.clock import SettableClock, moment_for
 from bot.core.owing import who_owes_what
 from bot.core.people import Actor
 from bot.core.service import PlanService
@@ -31,7 +31,7 @@ PLATFORM = "console"
 
 HELP = """\
 Commands (anything else is your reply to the bot, as the current owner):
-  as NAME                 act as this owner, person or role (e.g. `as Chief Officer`)
+  as NAME                 act as this owner: a person, or a role (its holder answers)
   whoami                  who you are acting as
   today YYYY-MM-DD        set the simulated date
   nudges                  the nudge each owner would receive today
@@ -39,13 +39,16 @@ Commands (anything else is your reply to the bot, as the current owner):
   actions QUERY           ask about actions (`actions help` lists queries); `/actions` works too
   digest [DAYS]           the leadership digest (changes in the last DAYS days, default 7)
   digest now              post the digest now to the plan's leadership channels
-  sweep [dry]             run the nudge sweep now: send the nudges due (dry: only show them)
+  sweep [dry]             run the nudge sweep now: send the nudges due (`dry` or
+                          `preview`: only show them; any other word is refused)
   away until DATE [deputy NAME]
                           you are away: your nudges go to NAME, or wait; `back` ends it
   people                  owners, their emails and roles
   help                    this list
   quit                    leave
-Replies: `L4 on track: workshops booked`, `G2 done`, `slipping to end of June`."""
+Replies: `L4 on track: workshops booked`, `G2 done`, `slipping to end of June` (about
+your last nudge's action). Queries such as `overdue` or `mine` work on their own too.
+Text after ` #` is a comment; `#23 done` is a reply about action #23."""
 
 
 # Replies that mean the line was not understood or not allowed (`--json` marks them).
@@ -56,7 +59,7 @@ class ConsoleSession:
     def __init__(
         self,
         service: PlanService,
-        clock: FixedClock,
+        clock: SettableClock,
         console: Console,
         *,
         json_out: TextIO | None = None,
@@ -104,7 +107,7 @@ class ConsoleSession:
             "line": self.line_no,
             "input": line,
             "as": self.actor.display_name if self.actor else None,
-            "today": self.clock.now().date().isoformat(),
+            "today": self.service.today().isoformat(),
             "replies": kinds,
             "ok": not TROUBLE.intersection(kinds),
             "empty": self._empty or not text.strip(),
@@ -129,7 +132,7 @@ class ConsoleSession:
 
     def _prompt(self) -> str:
         who = self.actor.display_name if self.actor else "nobody"
-        return f"[{self.clock.now().date():%Y-%m-%d} as {who}] > "
+        return f"[{self.service.today():%Y-%m-%d} as {who}] > "
 
     def show(self, reply: Reply) -> None:
         self._kinds.append(type(reply).__name__)
@@ -195,7 +198,7 @@ class ConsoleSession:
         except ValueError:
             self.show(Problem(f"`today` needs a date as YYYY-MM-DD, not {text.strip()!r}"))
             return
-        self.clock.set(datetime.combine(day, time(9, 0), tzinfo=UTC))
+        self.clock.set(moment_for(day.isoformat(), self.service.plan().timezone))
         self.show(Notice(f"Today is now {day:%A %-d %B %Y}."))
 
     def _nudges(self) -> None:

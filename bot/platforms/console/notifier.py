@@ -123,7 +123,7 @@ def escalation_panel(notice: EscalationNotice) -> Panel:
 
 
 # -- console commands and CLI output for the scheduled jobs -----------------------------------
-def sweep_report_renderable(report) -> RenderableType:
+def sweep_report_renderable(report, timezone: str = "Europe/London") -> RenderableType:
     """A jobs.sweep.SweepReport as text: who was (or would be) nudged about what, what was
     skipped and why, escalations and failures."""
     from rich.console import Group
@@ -132,7 +132,7 @@ def sweep_report_renderable(report) -> RenderableType:
     head = "Dry run: nothing sent" if report.dry_run else "Sweep"
     parts: list[RenderableType] = [
         Text(
-            f"{head} at {report.at:%a %-d %b %Y %H:%M} UTC — plan {report.plan}: "
+            f"{head} at {_local(report.at, timezone)} — plan {report.plan}: "
             f"{len(report.nudged)} nudge(s), {len(report.escalations)} escalation(s), "
             f"{len(report.failures)} failure(s), {len(report.skipped)} skipped",
             style="bold",
@@ -171,6 +171,12 @@ def sweep_report_renderable(report) -> RenderableType:
     return Group(*parts)
 
 
+def _local(at, timezone: str) -> str:
+    from zoneinfo import ZoneInfo
+
+    return at.astimezone(ZoneInfo(timezone)).strftime("%a %-d %b %Y %H:%M %Z")
+
+
 def _session_notifier(session) -> ConsoleNotifier:
     notifier = getattr(session, "notifier", None)
     if notifier is None:
@@ -194,7 +200,7 @@ def sweep_now(session, *, dry_run: bool = False) -> None:
         for n in report.nudged:
             ids = tuple(i["action_id"] for i in n.items if i.get("action_id"))
             conv.remember_nudge("console", person_key(n.recipient), ids)
-    session.console.print(sweep_report_renderable(report))
+    session.console.print(sweep_report_renderable(report, session.service.plan().timezone))
 
 
 def post_digest_now(session) -> None:

@@ -12,6 +12,7 @@ from rich.text import Text
 from bot.core.digest import STATUS_ORDER, Digest, colour_of
 from bot.core.owing import Owed, Reason
 from bot.core.statuses import Colour
+from bot.core.when_due import when_due
 from handlers.replies import (
     ActionList,
     AskAction,
@@ -55,15 +56,12 @@ def due_text(action: ActionView, today: date) -> str:
     written = action.deadline_text or "—"
     if action.due_date is None:
         return written
-    days = (action.due_date - today).days
-    if days < 0:
-        when = f"{-days} days overdue"
-    elif days == 0:
-        when = "due today"
-    else:
-        when = f"in {days} days"
+    phrase = when_due(action, today)
     shown = action.due_date.strftime("%-d %b %Y")
-    return f"{written} ({shown}, {when})" if written != shown else f"{shown} ({when})"
+    inner = f"{shown}, {phrase[0]}" if phrase else shown
+    return f"{written} ({inner})" if written != shown else f"{shown}" + (
+        f" ({phrase[0]})" if phrase else ""
+    )
 
 
 def shorten(text: str, limit: int = 90) -> str:
@@ -126,13 +124,14 @@ def render(reply: Reply) -> RenderableType:
 def _stored(reply: UpdateStored) -> Text:
     u, a = reply.update, reply.action
     head = "Already stored" if not reply.created else "Stored"
-    when = u.created_at.strftime("%-d %b %Y %H:%M")
-    t = Text.assemble((f"✔ {head} ", "bold green"), f"for {a.label}: ", status_text(a.status))
+    t = Text.assemble((f"✔ {head} ", "bold green"), f"for {a.label}: ", status_label(a))
     if u.commentary:
         t.append(f" — {shorten(u.commentary, 120)}")
     if u.revised_due:
         t.append(f"\n  Deadline now {u.revised_due:%-d %b %Y} ({u.revised_deadline_text})")
-    t.append(f"\n  by {u.author_name or 'unknown'}, {when} UTC", style="dim")
+    t.append(f"\n  by {u.author_name or 'unknown'}, {reply.local_time()}", style="dim")
+    if a.signoff_pending and reply.created:
+        t.append("\n  Waiting for the theme lead to sign it off.", style="yellow")
     return t
 
 
@@ -141,24 +140,68 @@ def action_table(
 ) -> RenderableType:
     if not actions:
         return Text(f"No actions: {title}.", style="dim")
-    table = Table(title=f"{title} ({len(actions)})", show_lines=False, expand=False)
-    table.add_column("Ref", no_wrap=True)
-    table.add_column("Action", max_width=60)
-    table.add_column("Theme", max_width=24)
-    table.add_column("Owner", max_width=28)
-    table.add_column("Deadline", max_width=36)
-    table.add_column("Status", no_wrap=True)
-    for a in actions:
-        plain_row(
-            table,
-            a.label,
-            shorten(a.text, 110),
-            shorten(a.theme, 40),
-            ", ".join(o.name for o in a.owners) or "—",
-            due_text(a, today),
-            status_text(a.status),
+    return _ActionTable(title, tuple(actions), today)
+
+
+# Below this width the six columns squeeze the action text to a few characters a line, so the
+# table stacks instead: the action's text gets the width, its theme, owner and deadline go
+# on a dim line under it.
+WIDE_TABLE = 120
+
+
+class _ActionTable:
+    def __init__(self, title: str, actions: tuple[ActionView, ...], today: date):
+        self.title, self.actions, self.today = title, actions, today
+
+    def __rich_console__(self, console, options):
+        if options.max_width >= WIDE_TABLE:
+            yield self._wide()
+        else:
+            yield self._stacked()
+
+    def _wide(self) -> Table:
+        table = Table(title=f"{self.title} ({len(self.actions)})", expand=False)
+        table.add_column("Ref", no_wrap=True)
+        table.add_column("Action", ratio=3, min_width=30)
+        table.add_column("Theme", ratio=1, max_width=24)
+        table.add_column("Owner", ratio=1, max_width=28)
+        table.add_column("Deadline", ratio=1, max_width=36)
+        table.add_column("Status", no_wrap=True)
+        for a in self.actions:
+            plain_row(
+                table,
+                a.label,
+                shorten(a.text, 110),
+                shorten(a.theme, 40),
+                ", ".join(o.name for o in a.owners) or "—",
+                due_text(a, self.today),
+                status_label(a),
+            )
+        return table
+
+    def _stacked(self) -> Table:
+        table = Table(
+            title=f"{self.title} ({len(self.actions)})",
+            expand=True,
+            show_lines=True,
+            title_justify="left",
         )
-    return table
+        table.add_column("Ref", no_wrap=True)
+        table.add_column("Action", ratio=1)
+        table.add_column("Status", no_wrap=True)
+        for a in self.actions:
+            owners = ", ".join(o.name for o in a.owners) or "no owner"
+            cell = Text(shorten(a.text, 160))
+            cell.append(f"\n{shorten(a.theme, 40)} · {owners} · {due_text(a, self.today)}", "dim")
+            plain_row(table, a.label, cell, status_label(a))
+        return table
+
+
+def status_label(action: ActionView) -> Text:
+    """The status, saying when a completion still waits for the theme lead's sign-off."""
+    if action.signoff_pending:
+        return Text("Completed – awaiting sign-off", style=_STYLE[colour_of(action.status)])
+    return status_text(action.status)
 
 
 _REASON_STYLE = {

@@ -17,6 +17,7 @@ from datetime import date
 from bot.core.digest import NO_UPDATE, colour_of
 from bot.core.owing import Owed
 from bot.core.statuses import COLOUR_HEX, Colour, Status
+from bot.core.when_due import when_due
 from handlers.replies import (
     ActionList,
     AskAction,
@@ -107,14 +108,11 @@ def due_label(action: ActionView, today: date) -> str:
     written = esc(action.deadline_text or "no deadline", 80)
     if action.due_date is None:
         return written
-    days = (action.due_date - today).days
-    when = (
-        f"*{-days} days overdue*"
-        if days < 0
-        else "*due today*"
-        if days == 0
-        else f"{days} days left"
-    )
+    phrase = when_due(action, today)
+    if phrase is None:  # done: a completed action is never "overdue"
+        return f"{written} ({action.due_date:%-d %b %Y})"
+    text, kind = phrase
+    when = f"*{text}*" if kind in ("overdue", "today") else text
     return f"{written} ({action.due_date:%-d %b %Y}, {when})"
 
 
@@ -328,7 +326,7 @@ def stored_blocks(reply: UpdateStored) -> tuple[str, list[dict]]:
             "type": "context",
             "elements": [
                 mrkdwn(
-                    f"by {esc(u.author_name or 'unknown', 80)}, {u.created_at:%-d %b %Y %H:%M} UTC"
+                    f"by {esc(u.author_name or 'unknown', 80)}, {reply.local_time()}"
                 )
             ],
         }

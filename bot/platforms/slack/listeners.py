@@ -138,7 +138,7 @@ class SlackListeners:
                 body.get("container") or {}
             ).get("channel_id")
             if msg.get("blocks") and channel:
-                when = reply.update.created_at.strftime("%-d %b %H:%M UTC")
+                when = reply.local_time("%-d %b %H:%M %Z")
                 row = bk.stored_context(
                     reply.action, reply.update.status, reply.update.author_name, when
                 )
@@ -241,7 +241,7 @@ class SlackListeners:
         msgs = hist.get("messages") or []
         if not msgs or not msgs[0].get("blocks"):
             return
-        when = reply.update.created_at.strftime("%-d %b %H:%M UTC")
+        when = reply.local_time("%-d %b %H:%M %Z")
         row = bk.stored_context(reply.action, reply.update.status, reply.update.author_name, when)
         new_blocks = bk.replace_action_row(msgs[0]["blocks"], reply.action.id, row)
         if new_blocks != msgs[0]["blocks"]:
