@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlmodel import Session
 
 from storage.models import (
@@ -202,38 +202,33 @@ def _latest_updates(
         )
         if aid in actions
     ]
-    order = (Update.created_at.desc(), Update.id.desc())
-    for i in range(0, len(later), 500):
-        chunk = later[i : i + 500]
-        window = (Update.action_id.in_(chunk), Update.created_at <= at)
-        ranked = (
-            select(
-                *columns,
-                func.row_number().over(partition_by=Update.action_id, order_by=order).label("rn"),
-            )
-            .where(*window)
-            .subquery()
-        )
-        stated = (
-            select(
-                Update.action_id,
-                Update.status,
-                func.row_number().over(partition_by=Update.action_id, order_by=order).label("rn"),
-            )
-            .where(*window, Update.status.is_not(None))
-            .subquery()
-        )
-        statuses = dict(
-            session.execute(
-                select(stated.c.action_id, stated.c.status).where(stated.c.rn == 1)
-            ).all()
-        )
-        for uid, aid, commentary, author, source, created_at, _ in session.execute(
-            select(ranked).where(ranked.c.rn == 1)
+    if not later:
+        return
+    # Actions updated after ``at``: one pass over their updates up to ``at`` (no text read),
+    # the latest of each and its latest stated status picked here; then the chosen few
+    # rows' commentary by primary key.
+    best: dict[int, tuple[datetime, int]] = {}
+    stated: dict[int, tuple[datetime, int, str]] = {}
+    for aid, uid, status, created_at in session.execute(
+        select(Update.action_id, Update.id, Update.status, Update.created_at)
+        .join(Action, Action.id == Update.action_id)
+        .where(Action.plan_id == plan_id, Action.status_at > at, Update.created_at <= at)
+    ):
+        key = (created_at, uid)
+        if aid not in best or key > best[aid]:
+            best[aid] = key
+        if status is not None and (aid not in stated or key > stated[aid][:2]):
+            stated[aid] = (created_at, uid, status)
+    ids = [uid for _, uid in best.values()]
+    for i in range(0, len(ids), 500):
+        for uid, aid, commentary, author, source, created_at in session.execute(
+            select(*columns).where(Update.id.in_(ids[i : i + 500]))
         ):
-            actions[aid].latest = LatestUpdate(
-                uid, statuses.get(aid), commentary or "", author or "", source, _aware(created_at)
-            )
+            if aid in actions:
+                status = stated[aid][2] if aid in stated else None
+                actions[aid].latest = LatestUpdate(
+                    uid, status, commentary or "", author or "", source, _aware(created_at)
+                )
 
 
 def _aware(at: datetime) -> datetime:

@@ -23,6 +23,7 @@ from bot.platforms.slack.ack import ACK_GRACE_SECONDS, acked
 from bot.platforms.slack.admin import admin_command
 from bot.platforms.slack.home import publish_home
 from bot.platforms.slack.people import SlackPeople
+from bot.platforms.slack.report_upload import is_report_request, report_reply
 from bot.platforms.slack.signoff import notify_leads
 from handlers.away import handle_away, handle_back
 from handlers.query import handle_query
@@ -60,6 +61,10 @@ class SlackListeners:
         acked(ack)
         text = (command.get("text") or "").strip()
         actor = self.people.actor(command["user_id"])
+        if is_report_request(text):
+            fallback, blocks = report_reply(self.service, client, command["user_id"], text)
+            respond(response_type="ephemeral", text=fallback, blocks=blocks)
+            return
         admin = admin_command(self.service, self.people, actor, text)
         if admin is not None:
             respond(response_type="ephemeral", text=admin[0], blocks=admin[1])

@@ -1,0 +1,36 @@
+"""`report …` in the console: the board report written to a file in the current folder
+(or REPORT_DIR), with a one-line summary. The request is read by handlers/report.py, as in
+Slack and on the command line."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from bot.core.query import QueryError
+from handlers.replies import Notice, Problem
+
+
+def console_report(session, text: str) -> None:
+    """``session`` is the ConsoleSession: its service, clock and show()."""
+    from bot.core.clock import local_today
+    from bot.io.report_layout import write_report
+    from handlers.report import parse_report_request, report_for
+
+    service = session.service
+    try:
+        today = local_today(service.clock, service.plan().timezone)
+        request = parse_report_request(text, today)
+        report = report_for(service, request)
+    except (QueryError, ValueError) as exc:
+        session.show(Problem(str(exc)))
+        return
+    folder = Path(os.environ.get("REPORT_DIR") or ".")
+    path = write_report(report, request.fmt, folder)
+    counts = ", ".join(f"{s} {report.counts[s]}" for s in report.statuses)
+    session.show(
+        Notice(
+            f"Wrote {path}: {report.title}, {report.total} actions ({counts}); "
+            f"{report.overdue} overdue, {report.slipped} slipped."
+        )
+    )
