@@ -1,10 +1,9 @@
-"""`report …` in the console: the board report written to a file in the current folder
-(or REPORT_DIR), with a one-line summary. The request is read by handlers/report.py, as in
+"""`report …` in the console: the board report written to a file in the current folder,
+with a one-line summary. The request is read by handlers/report.py, as in
 Slack and on the command line."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from bot.core.query import QueryError
@@ -25,8 +24,7 @@ def console_report(session, text: str) -> None:
     except (QueryError, ValueError) as exc:
         session.show(Problem(str(exc)))
         return
-    folder = Path(os.environ.get("REPORT_DIR") or ".")
-    path = write_report(report, request.fmt, folder)
+    path = write_report(report, request.fmt, Path("."))
     counts = ", ".join(f"{s} {report.counts[s]}" for s in report.statuses)
     session.show(
         Notice(
