@@ -14,7 +14,7 @@ def console_report(session, text: str) -> None:
     """``session`` is the ConsoleSession: its service, clock and show()."""
     from bot.core.clock import local_today
     from bot.io.report_layout import write_report
-    from handlers.report import parse_report_request, report_for
+    from handlers.report import describe, parse_report_request, report_for
 
     service = session.service
     try:
@@ -25,10 +25,4 @@ def console_report(session, text: str) -> None:
         session.show(Problem(str(exc)))
         return
     path = write_report(report, request.fmt, Path("."))
-    counts = ", ".join(f"{s} {report.counts[s]}" for s in report.statuses)
-    session.show(
-        Notice(
-            f"Wrote {path}: {report.title}, {report.total} actions ({counts}); "
-            f"{report.overdue} overdue, {report.slipped} slipped."
-        )
-    )
+    session.show(Notice(f"Wrote {path}: {describe(report)}"))
