@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlmodel import Session
 
 from storage.models import (
@@ -204,31 +204,50 @@ def _latest_updates(
     ]
     if not later:
         return
-    # Actions updated after ``at``: one pass over their updates up to ``at`` (no text read),
-    # the latest of each and its latest stated status picked here; then the chosen few
-    # rows' commentary by primary key.
-    best: dict[int, tuple[datetime, int]] = {}
-    stated: dict[int, tuple[datetime, int, str]] = {}
-    for aid, uid, status, created_at in session.execute(
-        select(Update.action_id, Update.id, Update.status, Update.created_at)
-        .join(Action, Action.id == Update.action_id)
-        .where(Action.plan_id == plan_id, Action.status_at > at, Update.created_at <= at)
+    # Actions updated after ``at``: the newest update time of each up to ``at`` (and the
+    # newest that stated a status), grouped in SQL along the (action, created_at) index,
+    # then those rows joined back; a tie on the time goes to the later id.
+    scope = (Action.plan_id == plan_id, Action.status_at > at, Update.created_at <= at)
+    newest = _newest(scope)
+    stated_newest = _newest((*scope, Update.status.is_not(None)))
+    rows: dict[int, tuple] = {}
+    for row in session.execute(
+        select(*columns).join(
+            newest,
+            and_(Update.action_id == newest.c.action_id, Update.created_at == newest.c.at),
+        )
     ):
-        key = (created_at, uid)
-        if aid not in best or key > best[aid]:
-            best[aid] = key
-        if status is not None and (aid not in stated or key > stated[aid][:2]):
-            stated[aid] = (created_at, uid, status)
-    ids = [uid for _, uid in best.values()]
-    for i in range(0, len(ids), 500):
-        for uid, aid, commentary, author, source, created_at in session.execute(
-            select(*columns).where(Update.id.in_(ids[i : i + 500]))
-        ):
-            if aid in actions:
-                status = stated[aid][2] if aid in stated else None
-                actions[aid].latest = LatestUpdate(
-                    uid, status, commentary or "", author or "", source, _aware(created_at)
-                )
+        if row[1] not in rows or row[0] > rows[row[1]][0]:
+            rows[row[1]] = row
+    stated: dict[int, tuple[int, str]] = {}
+    for aid, uid, status in session.execute(
+        select(Update.action_id, Update.id, Update.status).join(
+            stated_newest,
+            and_(
+                Update.action_id == stated_newest.c.action_id,
+                Update.created_at == stated_newest.c.at,
+                Update.status.is_not(None),
+            ),
+        )
+    ):
+        if aid not in stated or uid > stated[aid][0]:
+            stated[aid] = (uid, status)
+    for aid, (uid, _, commentary, author, source, created_at) in rows.items():
+        if aid in actions:
+            status = stated[aid][1] if aid in stated else None
+            actions[aid].latest = LatestUpdate(
+                uid, status, commentary or "", author or "", source, _aware(created_at)
+            )
+
+
+def _newest(where):
+    return (
+        select(Update.action_id, func.max(Update.created_at).label("at"))
+        .join(Action, Action.id == Update.action_id)
+        .where(*where)
+        .group_by(Update.action_id)
+        .subquery()
+    )
 
 
 def _aware(at: datetime) -> datetime:
