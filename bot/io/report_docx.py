@@ -149,6 +149,13 @@ def _set_cell(tc, text: str, *, fill=None, colour=None, bold=False, width=None, 
     if tc_pr is None:
         tc_pr = OxmlElement("w:tcPr")
         tc.insert(0, tc_pr)
+    # Start the properties afresh, so each appears once and in the schema's order (tcW,
+    # gridSpan, shd): Word refuses a file with a cell's tcW given twice.
+    kept = tc_pr.find(qn("w:tcW"))
+    for child in list(tc_pr):
+        tc_pr.remove(child)
+    if width is None and kept is not None:
+        tc_pr.append(kept)
     if width is not None:
         tc_w = OxmlElement("w:tcW")
         tc_w.set(qn("w:w"), str(width))
