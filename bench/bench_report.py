@@ -45,9 +45,9 @@ def add_revisions(engine, plan_id: int, share: float = 0.1) -> int:
     rnd = random.Random(7)
     with write_session(engine) as s:
         rows = s.execute(
-            select(Action.id, Action.due_date).where(
-                Action.plan_id == plan_id, Action.due_date.is_not(None)
-            )
+            select(Action.id, Action.due_date)
+            .where(Action.plan_id == plan_id, Action.due_date.is_not(None))
+            .order_by(Action.id)  # the same actions on every backend
         ).all()
         picked = [r for r in rows if rnd.random() < share]
         s.execute(
