@@ -145,7 +145,9 @@ def populate(
 
         from storage.models import Action
 
-        action_ids = list(s.exec(select(Action.id).where(Action.plan_id == plan.id)))
+        action_ids = list(
+            s.exec(select(Action.id).where(Action.plan_id == plan.id).order_by(Action.id))
+        )
     statuses = [s.value for s in Status]
 
     def rows():

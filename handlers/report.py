@@ -40,9 +40,21 @@ class ReportFile:
 
     @property
     def summary(self) -> str:
-        r = self.report
-        counts = ", ".join(f"{s} {r.counts[s]}" for s in r.statuses)
-        return f"{r.title}: {r.total} actions ({counts}); {r.overdue} overdue, {r.slipped} slipped."
+        return describe(self.report)
+
+
+def describe(r: Report) -> str:
+    """One line about a report: its title, counts, overdue and slipped."""
+    if not r.total:
+        return (
+            f"{r.title}: no actions — the plan had none on {r.as_at:%-d %b %Y} "
+            "(it was loaded later, or the theme had none then)."
+        )
+    counts = ", ".join(f"{s} {r.counts[s]}" for s in r.statuses)
+    return (
+        f"{r.title}: {r.total} actions in {len(r.themes)} themes ({counts}); "
+        f"{r.overdue} overdue, {r.slipped} slipped."
+    )
 
 
 def read_report_date(text: str, today: date) -> date:

@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlmodel import Session
 
 from storage.models import (
@@ -202,38 +202,52 @@ def _latest_updates(
         )
         if aid in actions
     ]
-    order = (Update.created_at.desc(), Update.id.desc())
-    for i in range(0, len(later), 500):
-        chunk = later[i : i + 500]
-        window = (Update.action_id.in_(chunk), Update.created_at <= at)
-        ranked = (
-            select(
-                *columns,
-                func.row_number().over(partition_by=Update.action_id, order_by=order).label("rn"),
-            )
-            .where(*window)
-            .subquery()
+    if not later:
+        return
+    # Actions updated after ``at``: the newest update time of each up to ``at`` (and the
+    # newest that stated a status), grouped in SQL along the (action, created_at) index,
+    # then those rows joined back; a tie on the time goes to the later id.
+    scope = (Action.plan_id == plan_id, Action.status_at > at, Update.created_at <= at)
+    newest = _newest(scope)
+    stated_newest = _newest((*scope, Update.status.is_not(None)))
+    rows: dict[int, tuple] = {}
+    for row in session.execute(
+        select(*columns).join(
+            newest,
+            and_(Update.action_id == newest.c.action_id, Update.created_at == newest.c.at),
         )
-        stated = (
-            select(
-                Update.action_id,
-                Update.status,
-                func.row_number().over(partition_by=Update.action_id, order_by=order).label("rn"),
-            )
-            .where(*window, Update.status.is_not(None))
-            .subquery()
+    ):
+        if row[1] not in rows or row[0] > rows[row[1]][0]:
+            rows[row[1]] = row
+    stated: dict[int, tuple[int, str]] = {}
+    for aid, uid, status in session.execute(
+        select(Update.action_id, Update.id, Update.status).join(
+            stated_newest,
+            and_(
+                Update.action_id == stated_newest.c.action_id,
+                Update.created_at == stated_newest.c.at,
+                Update.status.is_not(None),
+            ),
         )
-        statuses = dict(
-            session.execute(
-                select(stated.c.action_id, stated.c.status).where(stated.c.rn == 1)
-            ).all()
-        )
-        for uid, aid, commentary, author, source, created_at, _ in session.execute(
-            select(ranked).where(ranked.c.rn == 1)
-        ):
+    ):
+        if aid not in stated or uid > stated[aid][0]:
+            stated[aid] = (uid, status)
+    for aid, (uid, _, commentary, author, source, created_at) in rows.items():
+        if aid in actions:
+            status = stated[aid][1] if aid in stated else None
             actions[aid].latest = LatestUpdate(
-                uid, statuses.get(aid), commentary or "", author or "", source, _aware(created_at)
+                uid, status, commentary or "", author or "", source, _aware(created_at)
             )
+
+
+def _newest(where):
+    return (
+        select(Update.action_id, func.max(Update.created_at).label("at"))
+        .join(Action, Action.id == Update.action_id)
+        .where(*where)
+        .group_by(Update.action_id)
+        .subquery()
+    )
 
 
 def _aware(at: datetime) -> datetime:

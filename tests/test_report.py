@@ -366,3 +366,8 @@ def test_docx_structure(risky_report):
     assert fills["G1"] == ("Completed", COLOUR_HEX[Colour.BLUE].lstrip("#"))
     assert fills["R1"] == ("No update", COLOUR_HEX[Colour.GREY].lstrip("#"))
     assert len(document.inline_shapes) == 1  # the status chart
+    # Word refuses a cell whose properties repeat (e.g. two widths): each appears once.
+    for t in document.tables:
+        for tc in t._tbl.iter(f"{W}tc"):
+            tags = [child.tag for child in tc.tcPr]
+            assert len(tags) == len(set(tags)), tags

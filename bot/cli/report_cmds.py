@@ -45,7 +45,7 @@ def report_cmd(
     Update on Progress; grouped by theme, with a summary and the status chart."""
     from bot.core.clock import local_today
     from bot.io.report_layout import ReportError, default_name, format_for, write_report
-    from handlers.report import ReportRequest, read_report_date, report_for
+    from handlers.report import ReportRequest, describe, read_report_date, report_for
 
     settings = Settings()
     if plan:
@@ -68,11 +68,5 @@ def report_cmd(
     if as_json:
         emit_json({"file": str(written), "format": kind, **report.as_dict()})
         return
-    counts = ", ".join(f"{s} {report.counts[s]}" for s in report.statuses)
     out.print(f"wrote {written}", highlight=False, markup=False)
-    out.print(
-        f"{report.title}: {report.total} actions in {len(report.themes)} themes ({counts}); "
-        f"{report.overdue} overdue, {report.slipped} slipped",
-        highlight=False,
-        markup=False,
-    )
+    out.print(describe(report), highlight=False, markup=False)

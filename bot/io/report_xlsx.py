@@ -2,14 +2,17 @@
 overall, overdue, slipped, the status chart) and one sheet per theme, each with a frozen
 header, an autofilter, wrapped text in sensible widths and status cells in BRAG colours.
 
-Every cell is written as text: openpyxl would store "=…" as a formula, so such cells are
-forced to string type (Excel shows them as written and never runs them)."""
+Every cell is text, never a formula: action rows are written as inline strings (there is
+no formula element to run), and openpyxl's cells whose text starts with "=" are forced to
+string type."""
 
 from __future__ import annotations
 
 import io
 import re
+import zipfile
 from copy import copy
+from xml.sax.saxutils import escape
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, WriteOnlyCell
@@ -23,6 +26,8 @@ from bot.io.report_layout import WIDTHS, flat_cells, flat_columns, text_on
 
 CELL_LIMIT = 32_767  # Excel's most characters in a cell
 _SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
+_SHEET_PART = re.compile(r"xl/worksheets/sheet(\d+)\.xml")
+_DIMENSION = re.compile(r'<dimension ref="[^"]*"/>')
 _WRAP = Alignment(wrap_text=True, vertical="top")
 _HEAD_FONT = Font(bold=True, color="FFFFFF")
 _HEAD_FILL = PatternFill("solid", fgColor="005EB8")
@@ -32,21 +37,24 @@ _TITLE = Font(bold=True, size=14)
 
 
 def render_xlsx(report: Report) -> bytes:
-    # Write-only mode streams rows to the file; styles are registered once and each cell
-    # takes a copy of its style array, which keeps 5,000 rows well inside a second.
+    # openpyxl lays out the workbook (styles, summary, chart, each sheet's settings, title
+    # and header rows); the action rows, thousands of them, are written as sheet XML here and
+    # spliced in after, which is ten times quicker than openpyxl's cell by cell.
     wb = Workbook(write_only=True)
     styles = _Styles(wb)
     _summary(wb.create_sheet("Summary"), report, styles)
     names = {"summary"}
     columns = flat_columns(report)
+    letters = [get_column_letter(i) for i in range(1, len(columns) + 1)]
     status_col = next(i for i, c in enumerate(columns) if c.field == "status")
+    bodies: dict[int, tuple[str, int]] = {}  # sheet number -> (rows XML, last row)
     for theme in report.themes:
         ws = wb.create_sheet(_sheet_name(theme.name, names))
-        for i, c in enumerate(columns, start=1):
-            ws.column_dimensions[get_column_letter(i)].width = WIDTHS.get(c.field, 20)
+        last_row = len(theme.rows) + 2
+        for letter, c in zip(letters, columns, strict=True):
+            ws.column_dimensions[letter].width = WIDTHS.get(c.field, 20)
         ws.freeze_panes = "A3"
-        last = get_column_letter(len(columns))
-        ws.auto_filter.ref = f"A2:{last}{len(theme.rows) + 2}"
+        ws.auto_filter.ref = f"A2:{letters[-1]}{last_row}"
         ws.print_title_rows = "2:2"
         ws.page_setup.orientation = "landscape"
         ws.page_setup.paperSize = "9"  # A4
@@ -55,13 +63,51 @@ def render_xlsx(report: Report) -> bytes:
         ws.sheet_properties.pageSetUpPr.fitToPage = True
         ws.append([styles.cell(ws, report.title, "title")])
         ws.append([styles.cell(ws, c.heading, "head") for c in columns])
-        for r in theme.rows:
-            cells = [styles.cell(ws, v, "body") for v in flat_cells(report, r)]
-            cells[status_col] = styles.cell(ws, cells[status_col].value, r.colour.value)
-            ws.append(cells)
+        body = styles.ids["body"]
+        xml = []
+        for n, r in enumerate(theme.rows, start=3):
+            ids = [body] * len(columns)
+            ids[status_col] = styles.ids[r.colour.value]
+            xml.append(_row_xml(n, letters, flat_cells(report, r), ids))
+        bodies[len(wb.worksheets)] = ("".join(xml), last_row)
     buf = io.BytesIO()
     wb.save(buf)
-    return buf.getvalue()
+    return _splice(buf.getvalue(), bodies, letters[-1] if letters else "A")
+
+
+def _row_xml(n: int, letters: list[str], values: list[str], style_ids: list[int]) -> str:
+    """One row of inline-string cells: text is only ever text here (no formula element)."""
+    cells = []
+    for letter, value, sid in zip(letters, values, style_ids, strict=True):
+        text = _text(value)
+        if text:
+            cells.append(
+                f'<c r="{letter}{n}" s="{sid}" t="inlineStr"><is><t xml:space="preserve">'
+                f"{escape(text)}</t></is></c>"
+            )
+        else:
+            cells.append(f'<c r="{letter}{n}" s="{sid}"/>')
+    return f'<row r="{n}">{"".join(cells)}</row>'
+
+
+def _splice(data: bytes, bodies: dict[int, tuple[str, int]], last_col: str) -> bytes:
+    """Put each theme sheet's rows into the saved workbook, after its header row."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            content = src.read(info)
+            m = _SHEET_PART.fullmatch(info.filename)
+            if m and int(m.group(1)) in bodies:
+                rows, last_row = bodies[int(m.group(1))]
+                text = content.decode("utf-8")
+                text = _DIMENSION.sub(f'<dimension ref="A1:{last_col}{last_row}"/>', text, 1)
+                head, sep, tail = text.partition("</sheetData>")
+                if not sep:
+                    raise RuntimeError(f"no sheetData in {info.filename}")
+                content = (head + rows + sep + tail).encode("utf-8")
+            dst.writestr(info, content)
+    return out.getvalue()
 
 
 class _Styles:
@@ -85,11 +131,13 @@ class _Styles:
                 "alignment": _WRAP,
                 "border": _BORDER,
             }
+        self.ids: dict[str, int] = {}  # the style's index in the workbook (a cell's s="…")
         for name, attrs in looks.items():
             cell = WriteOnlyCell(probe)
             for attr, value in attrs.items():
                 setattr(cell, attr, value)
             self._arrays[name] = cell._style
+            self.ids[name] = wb._cell_styles.add(cell._style)
         wb.remove(probe)
 
     def cell(self, ws, value, look: str) -> WriteOnlyCell:

@@ -1604,6 +1604,12 @@ class SlackStandIn:
             raise SlackApiFailure(
                 "invalid_arguments", [_msg("missing required field: filename", "/filename")]
             )
+        # Slack's documented limits: a zero length is a missing argument; alt text is at most
+        # 1,000 characters.
+        if length <= 0:
+            raise SlackApiFailure("missing_argument")
+        if len(str(params.get("alt_txt") or "")) > 1000:
+            raise SlackApiFailure("alt_txt_too_large")
         file_id = f"F{next(self._ids):010X}"
         self.files[file_id] = {
             "id": file_id,
@@ -1635,8 +1641,15 @@ class SlackStandIn:
         records = []
         for entry in entries:
             record = self.files.get(entry.get("id")) if isinstance(entry, dict) else None
-            if record is None or not record["uploaded"]:
+            if record is None or not record["uploaded"] or record["completed"]:
                 raise SlackApiFailure("file_not_found")
+            # Stricter than Slack is known to be: the bytes sent must be the length declared.
+            if len(record["content"]) != record["length"]:
+                raise SlackApiFailure(
+                    "invalid_arguments",
+                    [_msg(f"uploaded {len(record['content'])} bytes, declared {record['length']}",
+                          "/files")],
+                )  # fmt: skip
             records.append((record, entry))
         out = []
         now = int(self.wall_clock())

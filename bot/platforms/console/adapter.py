@@ -44,6 +44,8 @@ Commands (anything else is your reply to the bot, as the current owner):
   away until DATE [deputy NAME]
                           you are away: your nudges go to NAME, or wait; `back` ends it
   people                  owners, their emails and roles
+  report [as at DATE] [theme WORDS] [since DATE] [as xlsx|docx|html|csv]
+                          write the board report (Update on Progress) to a file here
   help                    this list
   quit                    leave
 Replies: `L4 on track: workshops booked`, `G2 done`, `slipping to end of June` (about
@@ -167,6 +169,10 @@ class ConsoleSession:
                 self._sweep(rest)
             elif cmd == "people":
                 self._people()
+            elif cmd == "report":
+                from bot.platforms.console.report_file import console_report
+
+                console_report(self, rest)
             else:
                 self._converse(line)
         except NotFound as exc:

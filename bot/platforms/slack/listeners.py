@@ -16,6 +16,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.core.people import may_read, read_refusal
 from bot.core.service import PlanService
 from bot.platforms.slack import blocks as bk
 from bot.platforms.slack.ack import ACK_GRACE_SECONDS, acked
@@ -23,6 +24,7 @@ from bot.platforms.slack.admin import admin_command
 from bot.platforms.slack.home import publish_home
 from bot.platforms.slack.inbound import decode
 from bot.platforms.slack.people import SlackPeople
+from bot.platforms.slack.report_upload import is_report_request, report_reply
 from bot.platforms.slack.signoff import notify_admins, notify_leads
 from handlers.conversation import Conversation
 from handlers.query import handle_query
@@ -59,6 +61,14 @@ class SlackListeners:
         # Slack's escaping decoded; mentions kept as ids (owner @x, away @deputy, map @user).
         text = decode(command.get("text"), keep_mentions=True).strip()
         actor = self.people.actor(command["user_id"])
+        if is_report_request(text):
+            # The report is the whole plan: only for those who may read it (plan.readers).
+            if not may_read(actor, self.service.plan().readers):
+                respond(response_type="ephemeral", text=bk.fallback(read_refusal(actor)))
+                return
+            fallback, blocks = report_reply(self.service, client, command["user_id"], text)
+            respond(response_type="ephemeral", text=fallback, blocks=blocks)
+            return
         admin = admin_command(self.service, self.people, actor, text)
         if admin is not None:
             respond(response_type="ephemeral", text=bk.fallback(admin[0]), blocks=admin[1])
