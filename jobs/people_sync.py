@@ -24,6 +24,10 @@ from storage.people_sync import SyncOutcome, apply_sync, plan_people
 log = logging.getLogger(__name__)
 
 
+class EmptyDirectory(ValueError):
+    """The member list came back with no people in it."""
+
+
 @dataclass
 class PeopleSyncReport:
     platform: str
@@ -79,6 +83,13 @@ def run_people_sync(service, directory: Directory, *, dry_run: bool = False) -> 
     started_at = service.clock.now()
     t0 = time.perf_counter()
     members = list(directory.members())  # all of it before anything is written
+    if not any(m.is_person for m in members):
+        # An empty list is a broken token or workspace, not a workspace nobody is in: taking
+        # it at its word would mark everyone unmatched.
+        raise EmptyDirectory(
+            f"{directory.platform}: the workspace listed no people ({len(members)} members "
+            "read); nothing was changed"
+        )
     people = [PlanPerson(*row) for row in plan_people(service.engine)]
     result = match_people(people, members)
     report = PeopleSyncReport(directory.platform, started_at, dry_run, result)

@@ -4,8 +4,9 @@ APScheduler's job stores must never be shared between schedulers, so each proces
 own in memory and simply ticks: a nudge sweep every few minutes, a digest check, an
 escalation check, and a catch-up run of each at start-up (what fell due while the bot was
 down). With a chat directory it also syncs people (jobs/people_sync.py) at start - first, so
-a rollout day's first sweep finds every user id stored - and once a day. Every job computes what is due from the database and claims it there before sending;
-the claims, never the scheduler, are what stop two processes sending the same thing twice.
+a rollout day's first sweep finds every user id stored - and once a day. Every job computes
+what is due from the database and claims it there before sending; the claims, never the
+scheduler, are what stop two processes sending the same thing twice.
 """
 
 from __future__ import annotations

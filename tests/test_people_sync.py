@@ -225,6 +225,20 @@ def test_a_list_that_fails_half_way_changes_nothing(engine):
     assert last_sync(engine, "slack") is None
 
 
+def test_an_empty_member_list_changes_nothing(sqlite_engine):
+    from jobs.people_sync import EmptyDirectory
+
+    load_small_plan(sqlite_engine)
+    with SlackStandIn() as slack:
+        slack.add_user("USLACKBOT", email="", name="slackbot")
+        client = make_client(slack.bot_token, slack.base_url)
+        service = PlanService(sqlite_engine, FixedClock(NOW))
+        with pytest.raises(EmptyDirectory, match="listed no people"):
+            run_people_sync(service, SlackDirectory(client))
+    assert last_sync(sqlite_engine, "slack") is None
+    assert _owner(sqlite_engine, "Eve Other").chat_unmatched_email is None
+
+
 def test_person_added_between_syncs_is_looked_up_once(engine):
     """The fall-back: users.lookupByEmail for someone the last sync did not see, once per
     email, hit or miss; the first message then goes by user id."""

@@ -756,9 +756,10 @@ def test_users_list_pages_through_every_member_with_a_cursor(slack, client):
     assert next(m for m in seen if m["id"] == "U0003")["deleted"] is True
     assert next(m for m in seen if m["id"] == "UBOTX")["is_bot"] is True
     assert seen[0]["profile"]["email"] == "p0@example.org"
+    assert api_error(client.users_list).response["error"] == "limit_required"  # 26 > 10
     small = client.users_list(limit=4)
     assert len(small["members"]) == 4 and small["response_metadata"]["next_cursor"]
-    error = api_error(client.users_list, cursor="bm90LWEtY3Vyc29y")
+    error = api_error(client.users_list, limit=10, cursor="bm90LWEtY3Vyc29y")
     assert error.response["error"] == "invalid_cursor"
 
 

@@ -1436,9 +1436,14 @@ class SlackStandIn:
 
     def _m_users_list(self, params: dict[str, Any]) -> dict[str, Any]:
         try:
-            limit = int(params.get("limit") or self.users_list_max_page)
+            limit = int(params.get("limit") or 0)
         except ValueError as e:
             raise SlackApiFailure("invalid_limit") from e
+        if limit <= 0:
+            # No limit asks for everyone at once; Slack refuses that for a large workspace.
+            if len(self.users) > self.users_list_max_page:
+                raise SlackApiFailure("limit_required")
+            limit = self.users_list_max_page
         limit = max(1, min(limit, self.users_list_max_page))
         ids = sorted(self.users)
         start = 0

@@ -39,14 +39,14 @@ def admin_command(
             msg = "Everyone is matched to a Slack user and every role has a holder."
             return msg, [_section(msg)]
         lines = [
-            f"*{len(rows)} not matched yet* (match by email with `progressbot people set`, "
-            "or `/actions map ROLE @user`):"
+            f"*{len(rows)} not matched yet* (`progressbot people sync` matches by email; fix "
+            "an email with `progressbot people set`, or `/actions map ROLE @user`):"
         ]
         for r in rows[:40]:
             what = (
                 "role with no holder"
                 if r.kind == "role"
-                else f"no Slack user for {r.email or 'no email'}"
+                else r.unreachable.get("slack") or f"no Slack user for {r.email or 'no email'}"
             )
             lines.append(f"• {bk.escape(r.name)} — {bk.escape(what)} ({r.actions} actions)")
         if len(rows) > 40:
