@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json  # noqa: F401
+import re
 from pathlib import Path
 from typing import Annotated
 
@@ -172,6 +173,8 @@ def plan_set(
             ZoneInfo(timezone)
         except (ZoneInfoNotFoundError, ValueError):
             raise CliError(f"--timezone: unknown time zone {timezone!r}") from None
+    if channels is not None:
+        channels = _check_channels(channels)
     settings = Settings()
     engine = open_engine(settings)
     with write_session(engine) as s:
@@ -188,6 +191,26 @@ def plan_set(
         )
         name = p.name
     out.print(f"Plan “{name}” updated.")
+
+
+_TEAMS_CHANNEL = re.compile(r"^19:[A-Za-z0-9_\-.]+@thread\.(?:tacv2|skype)$")
+
+
+def _check_channels(text: str) -> str:
+    """Slack channel ids/names and Teams channel ids (``19:…@thread.tacv2``), comma-separated;
+    a Teams id typed wrong is refused here rather than failing at the first digest."""
+    out = []
+    for i, c in enumerate(x.strip() for x in text.split(",")):
+        if not c:
+            continue
+        if (c.startswith("19:") or "@thread" in c) and not _TEAMS_CHANNEL.match(c):
+            raise CliError(
+                f"--channels item {i + 1}: {c!r} is not a Teams channel id; they look like "
+                "19:abc123…@thread.tacv2 (Teams: … on the channel → Get link to channel)",
+                where="--channels",
+            )
+        out.append(c)
+    return ",".join(out)
 
 
 @plan_app.command("lead")

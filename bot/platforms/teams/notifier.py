@@ -36,6 +36,11 @@ def is_teams_channel(channel: str) -> bool:
 
 
 class TeamsNotifier:
+    # Sends the sweep may have in flight: Teams takes about 50 requests a second per app
+    # (and 7 per conversation; each nudge goes to its own), one at a time would use a
+    # fraction of that.
+    parallel_sends = 8
+
     def __init__(self, connector: TeamsConnector, service: PlanService, people: TeamsPeople):
         self.connector = connector
         self.service = service
@@ -109,24 +114,19 @@ class TeamsNotifier:
     def _send_parts(
         self, kind: str, claim_id: int, conv: str, url: str, parts: list[dict], text: str
     ) -> Delivered:
-        with read_session(self.service.engine) as s:
-            done = {p.part: p.activity_id for p in sent_parts(s, kind, claim_id)}
-        first = done.get(0)
+        """Send the parts in order, journalling each as the Connector accepts it. A claim
+        taken over after a crash reaches here only if its first part never went out
+        (``already_delivered`` said so), so every part is sent."""
+        first = None
         for i, card in enumerate(parts):
-            if i in done:
-                continue  # out before a crash: not sent twice
             try:
                 activity_id = self.connector.send(conv, url, message(card, text if i == 0 else ""))
             except ConnectorError as exc:
-                if i > 0 and first:
+                if first:
                     log.warning(
-                        "%s %s: part %d of %d not delivered: %s",
-                        kind,
-                        claim_id,
-                        i + 1,
-                        len(parts),
-                        exc,
-                    )
+                        "%s %s: part %d of %d not delivered: %s", kind, claim_id, i + 1,
+                        len(parts), exc,
+                    )  # fmt: skip
                     break  # the message is out; the rest is lost detail, not a resend
                 raise DeliveryError(
                     f"Teams refused the {kind}: {exc}", retry_after=exc.retry_after
