@@ -455,3 +455,65 @@ def test_a_claim_left_by_a_crash_after_sending_is_not_sent_again(bot):
     assert notes and all("already delivered" in n for n in notes)
     with read_session(bot.engine) as s:
         assert {m.state for m in s.exec(select(NudgeMessage))} == {"sent"}
+
+
+def test_signoff_return_needs_a_comment_and_reopens_the_action(bot):
+    from tests.test_slack_journeys import _plan_requires_signoff
+
+    _plan_requires_signoff(bot.engine, "Alice Smith")
+    julie, alice = _install(bot, "29:julie"), _install(bot, "29:alice")
+    bot.post(bot.message("29:julie", "L2 done: coaching offer published"))
+    ask = bot.wait_for(
+        lambda: [a for a in bot.bc.sent_to(alice) if "marked L2 Completed" in a.get("text", "")],
+        what="the sign-off request",
+    )
+    ret = next(a["data"] for a in _actions(_card(ask[0])) if a["data"].get("ok") is False)
+    status, body = bot.post(bot.execute("29:alice", {**ret, "comment": "  "}))
+    assert "Say why" in body["value"]
+    assert bot.service.find_action(bot.service.snapshot(), "L2").signoff_pending
+    status, body = bot.post(bot.execute("29:alice", {**ret, "comment": "No evidence attached yet"}))
+    assert "L2 returned" in json.dumps(body["value"])
+    l2 = bot.service.find_action(bot.service.snapshot(), "L2")
+    assert not l2.signoff_pending and l2.status != "Completed"
+    told = bot.wait_for(
+        lambda: [a for a in bot.bc.sent_to(julie) if "returned L2" in a.get("text", "")],
+        what="the owner told",
+    )
+    assert "No evidence attached yet" in told[0]["text"]
+
+
+def test_mine_lists_my_actions_with_update_forms_and_pages(bot, sqlite_engine):
+    from storage.plan_sync import ActionSpec, DeadlineSpec, OwnerSpec, PlanSpec, sync_plan
+
+    with write_session(sqlite_engine) as s:
+        spec = PlanSpec(
+            name="Small plan",
+            actions=[
+                ActionSpec(
+                    ref=f"P{i}",
+                    text=f"Action {i}",
+                    theme="Big",
+                    objective="",
+                    deadline=DeadlineSpec("01/01/2019", date(2019, 1, 1), "fixed", True),
+                    owners=[OwnerSpec("Julie Fellows", "person")],
+                )
+                for i in range(25)
+            ],
+        )
+        sync_plan(s, spec, now=bot.clock.now())
+    julie = _install(bot, "29:julie")
+    bot.post(bot.message("29:julie", "mine"))
+    first = bot.wait_for(
+        lambda: [a for a in bot.bc.sent_to(julie) if "page 1 of 3" in json.dumps(a)], what="page 1"
+    )[0]
+    forms = [a for a in _actions(_card(first)) if a["data"]["k"] == "form"]
+    assert len(forms) == 10  # an Update… form for each action on the page: she owns them
+    nxt = next(a["data"] for a in _actions(_card(first)) if a["data"]["k"] == "page")
+    status, body = bot.post(bot.execute("29:julie", nxt, reply_to=first["id"]))
+    assert "page 2 of 3" in json.dumps(body["value"])
+    # Eve owns none of them: the same list, no forms
+    _install(bot, "29:eve")
+    status, body = bot.post(bot.execute("29:eve", nxt))
+    page = body["value"]
+    assert "page 2 of 3" in json.dumps(page) or "0 actions" in json.dumps(page)
+    assert not [a for a in _actions(page) if a["data"]["k"] == "form"]
