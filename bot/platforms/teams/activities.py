@@ -335,11 +335,14 @@ class TeamsBot:
                 return None
             ids = [a for a, _ in contents.items]
             done = updates_since(s, ids, contents.created_at)
-            from storage.models import Owner
+            from storage.models import NudgeMessage, Owner
+            from storage.queries import plan_snapshot
 
             person = s.get(Owner, contents.person_id)
             name = person.name if person else ""
-        snap = self.service.snapshot()
+            # only the nudge's actions are read, not the whole plan
+            plan_id = s.get(NudgeMessage, claim_id).plan_id
+            snap = plan_snapshot(s, plan_id, action_ids=ids)
         by_id = {a.id: a for a in snap.actions}
         items, stored = [], {}
         for a_id, reason in contents.items:
