@@ -517,3 +517,51 @@ def test_mine_lists_my_actions_with_update_forms_and_pages(bot, sqlite_engine):
     page = body["value"]
     assert "page 2 of 3" in json.dumps(page) or "0 actions" in json.dumps(page)
     assert not [a for a in _actions(page) if a["data"]["k"] == "form"]
+
+
+def test_admin_lists_unmatched_maps_a_role_by_mention_and_posts_digest_now(bot):
+    pat, eve = _install(bot, "29:pat"), _install(bot, "29:eve")
+    bot.post(bot.message("29:eve", "digest now"))
+    bot.wait_for(
+        lambda: [a for a in bot.bc.sent_to(eve) if "for administrators" in a.get("text", "")],
+        what="the refusal",
+    )
+    bot.post(bot.message("29:pat", "people"))
+    listed = bot.wait_for(
+        lambda: [a for a in bot.bc.sent_to(pat) if "not matched yet" in a.get("text", "")],
+        what="the people list",
+    )
+    text = json.dumps(_card(listed[0]))
+    # Julie and Alice have not installed the app; nobody holds Chief Finance Officer
+    assert "Julie Fellows" in text and "Chief Finance Officer" in text and "Eve Other" not in text
+    act = bot.message("29:pat", "map Chief Finance Officer to <at>Eve Other</at>")
+    act["entities"] = [
+        {
+            "type": "mention",
+            "text": "<at>Eve Other</at>",
+            "mentioned": {"id": "29:eve", "name": "Eve Other"},
+        }
+    ]
+    bot.post(act)
+    bot.wait_for(
+        lambda: [a for a in bot.bc.sent_to(pat) if "Eve Other now holds" in a.get("text", "")],
+        what="the mapping",
+    )
+    c2 = bot.service.find_action(bot.service.snapshot(), "C2")
+    assert bot.service.can_update(
+        bot.service.actor_for_name("Eve Other"), c2, bot.service.snapshot()
+    )
+    leaders = "19:leaders-team1@thread.tacv2"
+    bot.bc.add_team(leaders, {leaders: None}, list(USERS))
+    bot.post(bot.team_install(leaders, "Leaders", "29:pat"))
+    bot.wait_for(lambda: _channels(bot), what="the channel")
+    with write_session(bot.engine) as s:
+        plan = s.exec(select(Plan)).one()
+        plan.leadership_channels = leaders
+        s.add(plan)
+    before = len(bot.bc.sent_to(pat))
+    bot.post(bot.message("29:pat", "digest now"))
+    # drawing the chart imports matplotlib the first time: allow for a slow machine
+    said = bot.wait_for(lambda: bot.bc.sent_to(pat)[before:], timeout=90, what="the digest answer")
+    assert "Digest posted to" in said[0]["text"], said[0]["text"]
+    assert "progress digest" in bot.bc.sent_to(leaders)[0]["text"]

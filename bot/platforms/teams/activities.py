@@ -62,6 +62,7 @@ class TeamsBot:
         self.connector = connector
         self.people = people
         self.conversation = Conversation(service)
+        self.notifier = None  # what "digest now" posts through (set by the runtime)
 
     # -- install --------------------------------------------------------------------------------
     def on_conversation_update(self, act: dict) -> None:
@@ -202,6 +203,12 @@ class TeamsBot:
         text = _strip_mentions(act.get("text") or "")
         if not is_personal(act):
             return  # in channels the bot only posts digests
+        from bot.platforms.teams.admin import admin_command
+
+        answer = admin_command(self.service, actor, text, act, notifier=self.notifier)
+        if answer is not None:
+            self._send(act, [cd.text_card(answer)], answer[:200])
+            return
         reply = self.interpret(
             actor, text, user_key=act["from"]["id"], external_id=f"teams:msg:{key}"
         )

@@ -105,6 +105,10 @@ class TeamsRuntime:
         self.connector = TeamsConnector(self.app, self.loop)
         self.people = TeamsPeople(service, self.connector)
         self.bot = TeamsBot(service, self.connector, self.people)
+        from bot.platforms.teams.notifier import TeamsNotifier
+
+        self.notifier = TeamsNotifier(self.connector, service, self.people)
+        self.bot.notifier = self.notifier
         self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="teams-worker")
         self._server = None
         self._serving = None
