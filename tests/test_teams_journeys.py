@@ -565,3 +565,23 @@ def test_admin_lists_unmatched_maps_a_role_by_mention_and_posts_digest_now(bot):
     said = bot.wait_for(lambda: bot.bc.sent_to(pat)[before:], timeout=90, what="the digest answer")
     assert "Digest posted to" in said[0]["text"], said[0]["text"]
     assert "progress digest" in bot.bc.sent_to(leaders)[0]["text"]
+
+
+def test_a_slow_action_execute_answers_at_once_and_replaces_the_card_when_done(bot):
+    julie = _install(bot, "29:julie")
+    _sweep(bot)
+    nudge = _nudge(bot, julie)
+    l2 = bot.service.find_action(bot.service.snapshot(), "L2")
+    data = _button(_card(nudge), l2.id, "status", "Completed")
+    bot.runtime.execute_budget = 0.0  # as if the store were slow
+    status, body = bot.post(bot.execute("29:julie", data, reply_to=nudge["id"]))
+    assert status == 200 and "Saving" in json.dumps(body["value"])
+    final = bot.wait_for(
+        lambda: (
+            bot.bc.activity(julie, nudge["id"]).get("updated")
+            and bot.bc.activity(julie, nudge["id"])
+        ),
+        what="the card replaced",
+    )
+    assert "Completed stored by Julie Fellows" in json.dumps(final)
+    assert [u.status for u in _updates(bot.engine)] == ["Completed"]
