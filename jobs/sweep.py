@@ -19,6 +19,7 @@ but neither sends nor writes.
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -51,6 +52,7 @@ from storage.claims import (
 from storage.queries import OwnerView
 
 log = logging.getLogger(__name__)
+_report_lock = threading.Lock()  # parallel sends count lost races into one report
 
 
 @dataclass
@@ -141,11 +143,27 @@ def run_sweep(
         candidates=candidates,
     )
     report.skipped.extend(plan.skipped)
-    for planned in plan.nudges:
-        if dry_run:
-            report.nudged.append(SentNudge(planned.recipient, planned.day, _items(planned.items)))
-            continue
-        _claim_and_send(ctx, notifier, instance_id, planned, report)
+    # A notifier whose platform takes many conversations at once (Teams: 50 requests a
+    # second per app, 7 per conversation) says how many sends may be in flight; each nudge
+    # is still claimed before it is sent, so running them side by side changes nothing else.
+    workers = max(1, int(getattr(notifier, "parallel_sends", 1) or 1)) if not dry_run else 1
+    if workers > 1 and len(plan.nudges) > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(workers, thread_name_prefix="sweep-send") as pool:
+            for f in [
+                pool.submit(_claim_and_send, ctx, notifier, instance_id, p, report)
+                for p in plan.nudges
+            ]:
+                f.result()
+    else:
+        for planned in plan.nudges:
+            if dry_run:
+                report.nudged.append(
+                    SentNudge(planned.recipient, planned.day, _items(planned.items))
+                )
+                continue
+            _claim_and_send(ctx, notifier, instance_id, planned, report)
 
     if escalate:
         from jobs.escalation import run_escalations
@@ -189,12 +207,14 @@ def _claim_and_send(
         lease=ctx.lease,
     )
     if claim is None:
-        report.lost_races += 1
+        with _report_lock:
+            report.lost_races += 1
         return
     won = {(c.action_id, c.window_key) for c in claim.items}
     mine = tuple(i for i in planned.items if (i.action.id, i.claim_key) in won)
     if len(mine) < len(planned.items):
-        report.lost_races += 1  # another sweep listed some of these first
+        with _report_lock:
+            report.lost_races += 1  # another sweep listed some of these first
     _send(ctx, notifier, PlannedNudge(planned.recipient, planned.day, mine), claim.id, report)
 
 

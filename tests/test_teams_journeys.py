@@ -455,3 +455,133 @@ def test_a_claim_left_by_a_crash_after_sending_is_not_sent_again(bot):
     assert notes and all("already delivered" in n for n in notes)
     with read_session(bot.engine) as s:
         assert {m.state for m in s.exec(select(NudgeMessage))} == {"sent"}
+
+
+def test_signoff_return_needs_a_comment_and_reopens_the_action(bot):
+    from tests.test_slack_journeys import _plan_requires_signoff
+
+    _plan_requires_signoff(bot.engine, "Alice Smith")
+    julie, alice = _install(bot, "29:julie"), _install(bot, "29:alice")
+    bot.post(bot.message("29:julie", "L2 done: coaching offer published"))
+    ask = bot.wait_for(
+        lambda: [a for a in bot.bc.sent_to(alice) if "marked L2 Completed" in a.get("text", "")],
+        what="the sign-off request",
+    )
+    ret = next(a["data"] for a in _actions(_card(ask[0])) if a["data"].get("ok") is False)
+    status, body = bot.post(bot.execute("29:alice", {**ret, "comment": "  "}))
+    assert "Say why" in body["value"]
+    assert bot.service.find_action(bot.service.snapshot(), "L2").signoff_pending
+    status, body = bot.post(bot.execute("29:alice", {**ret, "comment": "No evidence attached yet"}))
+    assert "L2 returned" in json.dumps(body["value"])
+    l2 = bot.service.find_action(bot.service.snapshot(), "L2")
+    assert not l2.signoff_pending and l2.status != "Completed"
+    told = bot.wait_for(
+        lambda: [a for a in bot.bc.sent_to(julie) if "returned L2" in a.get("text", "")],
+        what="the owner told",
+    )
+    assert "No evidence attached yet" in told[0]["text"]
+
+
+def test_mine_lists_my_actions_with_update_forms_and_pages(bot, sqlite_engine):
+    from storage.plan_sync import ActionSpec, DeadlineSpec, OwnerSpec, PlanSpec, sync_plan
+
+    with write_session(sqlite_engine) as s:
+        spec = PlanSpec(
+            name="Small plan",
+            actions=[
+                ActionSpec(
+                    ref=f"P{i}",
+                    text=f"Action {i}",
+                    theme="Big",
+                    objective="",
+                    deadline=DeadlineSpec("01/01/2019", date(2019, 1, 1), "fixed", True),
+                    owners=[OwnerSpec("Julie Fellows", "person")],
+                )
+                for i in range(25)
+            ],
+        )
+        sync_plan(s, spec, now=bot.clock.now())
+    julie = _install(bot, "29:julie")
+    bot.post(bot.message("29:julie", "mine"))
+    first = bot.wait_for(
+        lambda: [a for a in bot.bc.sent_to(julie) if "page 1 of 3" in json.dumps(a)], what="page 1"
+    )[0]
+    forms = [a for a in _actions(_card(first)) if a["data"]["k"] == "form"]
+    assert len(forms) == 10  # an Update… form for each action on the page: she owns them
+    nxt = next(a["data"] for a in _actions(_card(first)) if a["data"]["k"] == "page")
+    status, body = bot.post(bot.execute("29:julie", nxt, reply_to=first["id"]))
+    assert "page 2 of 3" in json.dumps(body["value"])
+    # Eve owns none of them: the same list, no forms
+    _install(bot, "29:eve")
+    status, body = bot.post(bot.execute("29:eve", nxt))
+    page = body["value"]
+    assert "page 2 of 3" in json.dumps(page) or "0 actions" in json.dumps(page)
+    assert not [a for a in _actions(page) if a["data"]["k"] == "form"]
+
+
+def test_admin_lists_unmatched_maps_a_role_by_mention_and_posts_digest_now(bot):
+    pat, eve = _install(bot, "29:pat"), _install(bot, "29:eve")
+    bot.post(bot.message("29:eve", "digest now"))
+    bot.wait_for(
+        lambda: [a for a in bot.bc.sent_to(eve) if "for administrators" in a.get("text", "")],
+        what="the refusal",
+    )
+    bot.post(bot.message("29:pat", "people"))
+    listed = bot.wait_for(
+        lambda: [a for a in bot.bc.sent_to(pat) if "not matched yet" in a.get("text", "")],
+        what="the people list",
+    )
+    text = json.dumps(_card(listed[0]))
+    # Julie and Alice have not installed the app; nobody holds Chief Finance Officer
+    assert "Julie Fellows" in text and "Chief Finance Officer" in text and "Eve Other" not in text
+    act = bot.message("29:pat", "map Chief Finance Officer to <at>Eve Other</at>")
+    act["entities"] = [
+        {
+            "type": "mention",
+            "text": "<at>Eve Other</at>",
+            "mentioned": {"id": "29:eve", "name": "Eve Other"},
+        }
+    ]
+    bot.post(act)
+    bot.wait_for(
+        lambda: [a for a in bot.bc.sent_to(pat) if "Eve Other now holds" in a.get("text", "")],
+        what="the mapping",
+    )
+    c2 = bot.service.find_action(bot.service.snapshot(), "C2")
+    assert bot.service.can_update(
+        bot.service.actor_for_name("Eve Other"), c2, bot.service.snapshot()
+    )
+    leaders = "19:leaders-team1@thread.tacv2"
+    bot.bc.add_team(leaders, {leaders: None}, list(USERS))
+    bot.post(bot.team_install(leaders, "Leaders", "29:pat"))
+    bot.wait_for(lambda: _channels(bot), what="the channel")
+    with write_session(bot.engine) as s:
+        plan = s.exec(select(Plan)).one()
+        plan.leadership_channels = leaders
+        s.add(plan)
+    before = len(bot.bc.sent_to(pat))
+    bot.post(bot.message("29:pat", "digest now"))
+    # drawing the chart imports matplotlib the first time: allow for a slow machine
+    said = bot.wait_for(lambda: bot.bc.sent_to(pat)[before:], timeout=90, what="the digest answer")
+    assert "Digest posted to" in said[0]["text"], said[0]["text"]
+    assert "progress digest" in bot.bc.sent_to(leaders)[0]["text"]
+
+
+def test_a_slow_action_execute_answers_at_once_and_replaces_the_card_when_done(bot):
+    julie = _install(bot, "29:julie")
+    _sweep(bot)
+    nudge = _nudge(bot, julie)
+    l2 = bot.service.find_action(bot.service.snapshot(), "L2")
+    data = _button(_card(nudge), l2.id, "status", "Completed")
+    bot.runtime.execute_budget = 0.0  # as if the store were slow
+    status, body = bot.post(bot.execute("29:julie", data, reply_to=nudge["id"]))
+    assert status == 200 and "Saving" in json.dumps(body["value"])
+    final = bot.wait_for(
+        lambda: (
+            bot.bc.activity(julie, nudge["id"]).get("updated")
+            and bot.bc.activity(julie, nudge["id"])
+        ),
+        what="the card replaced",
+    )
+    assert "Completed stored by Julie Fellows" in json.dumps(final)
+    assert [u.status for u in _updates(bot.engine)] == ["Completed"]

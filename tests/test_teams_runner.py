@@ -193,3 +193,43 @@ def test_teams_package_builds_the_app_zip(tmp_path):
         timeout=60,
     )
     assert bad.returncode == 1 and "TEAMS_CLIENT_ID must be" in bad.stderr
+
+
+def test_plan_set_accepts_teams_channel_ids_and_refuses_malformed_ones(tmp_path):
+    env = _env(tmp_path, _free_port())
+    _load(env, tmp_path)
+    ok = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bot",
+            "plan",
+            "set",
+            "--channels",
+            "C0LEADERS, 19:abcDEF123@thread.tacv2",
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert ok.returncode == 0, ok.stderr
+    shown = subprocess.run(
+        [sys.executable, "-m", "bot", "plan", "show", "--json"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert "C0LEADERS,19:abcDEF123@thread.tacv2" in shown.stdout
+    bad = subprocess.run(
+        [sys.executable, "-m", "bot", "plan", "set", "--channels", "C0LEADERS,19:abc@thread"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert bad.returncode == 1 and "item 2" in bad.stderr and "not a Teams channel id" in bad.stderr

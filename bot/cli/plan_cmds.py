@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Annotated
 
@@ -248,6 +249,8 @@ def plan_set(
         raise CliError(f"--readers: {readers!r} is neither 'members' nor 'workspace'")
     from bot.core.fy_reread import reread_deadlines
 
+    if channels is not None:
+        channels = _check_channels(channels)
     settings = Settings()
     engine = open_engine(settings)
     changed = {
@@ -308,6 +311,26 @@ def _moved_dict(m) -> dict:
         "old": m.old.isoformat() if m.old else None,
         "new": m.new.isoformat() if m.new else None,
     }
+
+
+_TEAMS_CHANNEL = re.compile(r"^19:[A-Za-z0-9_\-.]+@thread\.(?:tacv2|skype)$")
+
+
+def _check_channels(text: str) -> str:
+    """Slack channel ids/names and Teams channel ids (``19:…@thread.tacv2``), comma-separated;
+    a Teams id typed wrong is refused here rather than failing at the first digest."""
+    out = []
+    for i, c in enumerate(x.strip() for x in text.split(",")):
+        if not c:
+            continue
+        if (c.startswith("19:") or "@thread" in c) and not _TEAMS_CHANNEL.match(c):
+            raise CliError(
+                f"--channels item {i + 1}: {c!r} is not a Teams channel id; they look like "
+                "19:abc123…@thread.tacv2 (Teams: … on the channel → Get link to channel)",
+                where="--channels",
+            )
+        out.append(c)
+    return ",".join(out)
 
 
 @plan_app.command("lead")

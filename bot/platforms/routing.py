@@ -26,6 +26,11 @@ class RoutingNotifier:
         self.slack = slack
         self.teams = teams
 
+    @property
+    def parallel_sends(self) -> int:
+        """As many sends in flight as Teams takes; Slack's client retries its own 429s."""
+        return getattr(self.teams, "parallel_sends", 1) if self.teams is not None else 1
+
     def for_person(self, person: OwnerView) -> Notifier:
         if self.slack is None:
             return self.teams

@@ -62,6 +62,7 @@ class TeamsBot:
         self.connector = connector
         self.people = people
         self.conversation = Conversation(service)
+        self.notifier = None  # what "digest now" posts through (set by the runtime)
 
     # -- install --------------------------------------------------------------------------------
     def on_conversation_update(self, act: dict) -> None:
@@ -202,6 +203,12 @@ class TeamsBot:
         text = _strip_mentions(act.get("text") or "")
         if not is_personal(act):
             return  # in channels the bot only posts digests
+        from bot.platforms.teams.admin import admin_command
+
+        answer = admin_command(self.service, actor, text, act, notifier=self.notifier)
+        if answer is not None:
+            self._send(act, [cd.text_card(answer)], answer[:200])
+            return
         reply = self.interpret(
             actor, text, user_key=act["from"]["id"], external_id=f"teams:msg:{key}"
         )
@@ -335,11 +342,14 @@ class TeamsBot:
                 return None
             ids = [a for a, _ in contents.items]
             done = updates_since(s, ids, contents.created_at)
-            from storage.models import Owner
+            from storage.models import NudgeMessage, Owner
+            from storage.queries import plan_snapshot
 
             person = s.get(Owner, contents.person_id)
             name = person.name if person else ""
-        snap = self.service.snapshot()
+            # only the nudge's actions are read, not the whole plan
+            plan_id = s.get(NudgeMessage, claim_id).plan_id
+            snap = plan_snapshot(s, plan_id, action_ids=ids)
         by_id = {a.id: a for a in snap.actions}
         items, stored = [], {}
         for a_id, reason in contents.items:

@@ -19,9 +19,10 @@ from bot.core.service import PlanService
 from bot.platforms.teams import cards as cd
 from bot.platforms.teams.connector import ConnectorError, TeamsConnector, message
 from bot.platforms.teams.people import TeamsPeople
-from handlers.conversation import Conversation, person_key
+from handlers.conversation import person_key
 from handlers.replies import DigestReply, EscalationNotice, Nudge
 from storage.chat_members import teams_channel
+from storage.conversation import save_state
 from storage.engine import read_session, write_session
 from storage.queries import OwnerView
 from storage.teams_sent import journal_sent, sent_parts
@@ -36,6 +37,11 @@ def is_teams_channel(channel: str) -> bool:
 
 
 class TeamsNotifier:
+    # Sends the sweep may have in flight: Teams takes about 50 requests a second per app
+    # (and 7 per conversation; each nudge goes to its own), one at a time would use a
+    # fraction of that.
+    parallel_sends = 8
+
     def __init__(self, connector: TeamsConnector, service: PlanService, people: TeamsPeople):
         self.connector = connector
         self.service = service
@@ -47,12 +53,21 @@ class TeamsNotifier:
         parts = cd.nudge_cards(nudge.person.name, nudge.items, nudge.today, claim_id=claim_id)
         refs = ", ".join(o.action.label for o in nudge.items)
         text = f"{len(nudge.items)} action{'s' if len(nudge.items) != 1 else ''} need an update: {cd.cut(refs, 500)}"
-        delivered = self._send_parts("nudge", claim_id, conv, url, parts, text)
-        # A reply that names no action is about this nudge (handlers/conversation.py).
-        Conversation(self.service).remember_nudge(
-            "teams", person_key(recipient), tuple(o.action.id for o in nudge.items)
-        )
-        return delivered
+        ids = tuple(o.action.id for o in nudge.items)
+
+        def remember(session) -> None:
+            # A reply that names no action is about this nudge (handlers/conversation.py);
+            # stored in the same transaction as the journal of the first part.
+            save_state(
+                session,
+                "teams",
+                person_key(recipient),
+                now=self.service.clock.now(),
+                nudged_action_ids=ids,
+                pending="",
+            )
+
+        return self._send_parts("nudge", claim_id, conv, url, parts, text, also=remember)
 
     def send_escalation(
         self, recipient: OwnerView, notice: EscalationNotice, claim_ids: Sequence[int]
@@ -107,32 +122,36 @@ class TeamsNotifier:
         return where.conversation_id, where.service_url
 
     def _send_parts(
-        self, kind: str, claim_id: int, conv: str, url: str, parts: list[dict], text: str
+        self,
+        kind: str,
+        claim_id: int,
+        conv: str,
+        url: str,
+        parts: list[dict],
+        text: str,
+        also=None,
     ) -> Delivered:
-        with read_session(self.service.engine) as s:
-            done = {p.part: p.activity_id for p in sent_parts(s, kind, claim_id)}
-        first = done.get(0)
+        """Send the parts in order, journalling each as the Connector accepts it. A claim
+        taken over after a crash reaches here only if its first part never went out
+        (``already_delivered`` said so), so every part is sent."""
+        first = None
         for i, card in enumerate(parts):
-            if i in done:
-                continue  # out before a crash: not sent twice
             try:
                 activity_id = self.connector.send(conv, url, message(card, text if i == 0 else ""))
             except ConnectorError as exc:
-                if i > 0 and first:
+                if first:
                     log.warning(
-                        "%s %s: part %d of %d not delivered: %s",
-                        kind,
-                        claim_id,
-                        i + 1,
-                        len(parts),
-                        exc,
-                    )
+                        "%s %s: part %d of %d not delivered: %s", kind, claim_id, i + 1,
+                        len(parts), exc,
+                    )  # fmt: skip
                     break  # the message is out; the rest is lost detail, not a resend
                 raise DeliveryError(
                     f"Teams refused the {kind}: {exc}", retry_after=exc.retry_after
                 ) from exc
             with write_session(self.service.engine) as s:
                 journal_sent(s, kind, claim_id, i, conv, activity_id, now=self.service.clock.now())
+                if i == 0 and also is not None:
+                    also(s)
             first = first or activity_id
         return Delivered(conv, first or "")
 

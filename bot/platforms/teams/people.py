@@ -11,11 +11,14 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from sqlmodel import select
+
 from bot.core.people import Actor
 from bot.core.service import PlanService
 from bot.platforms.teams.connector import ConnectorError, TeamsConnector
 from storage.chat_members import MemberSeen, member, member_for_owner, remember_member
 from storage.engine import read_session, write_session
+from storage.models import ChatMember
 from storage.people import get_owner
 from storage.queries import OwnerView
 
@@ -103,6 +106,14 @@ class TeamsPeople:
 
     def reach(self, person: OwnerView) -> Reach | None:
         """Where to message ``person`` 1:1 in Teams, or None if the bot has not met them."""
+        with read_session(self.service.engine) as s:
+            row = s.exec(
+                select(ChatMember).where(
+                    ChatMember.platform == PLATFORM, ChatMember.owner_id == person.id
+                )
+            ).first()
+            if row is not None and row.conversation_id:
+                return Reach(row.conversation_id, row.service_url)
         with write_session(self.service.engine) as s:
             owner = get_owner(s, person.id)
             row = member_for_owner(s, PLATFORM, owner)

@@ -16,23 +16,21 @@ log = logging.getLogger(__name__)
 def teams_notifier(settings: Settings, service):
     """The Teams notifier without a server (the CLI's sweep and digest); also its runtime,
     which the caller stops when done."""
-    from bot.platforms.teams.notifier import TeamsNotifier
     from bot.platforms.teams.server import TeamsRuntime
 
     runtime = TeamsRuntime(settings, service, workers=1)
-    return TeamsNotifier(runtime.connector, service, runtime.people), runtime
+    return runtime.notifier, runtime
 
 
 def run_teams(settings: Settings) -> None:
     from bot.platforms.routing import RoutingNotifier
-    from bot.platforms.teams.notifier import TeamsNotifier
     from bot.platforms.teams.server import TeamsRuntime
     from jobs.scheduler import start_scheduler
 
     logging.basicConfig(level=settings.log_level)
     service = build_service(settings, SystemClock())
     runtime = TeamsRuntime(settings, service)
-    notifier_teams = TeamsNotifier(runtime.connector, service, runtime.people)
+    notifier_teams = runtime.notifier
     slack_app = notifier_slack = None
     if settings.has_slack:
         from bot.platforms.slack.app import build_slack_app
@@ -41,6 +39,7 @@ def run_teams(settings: Settings) -> None:
         slack_app, slack_people = build_slack_app(settings, service)
         notifier_slack = SlackNotifier(slack_app.client, service, slack_people)
     notifier = RoutingNotifier(service.engine, slack=notifier_slack, teams=notifier_teams)
+    runtime.bot.notifier = notifier  # "digest now" reaches Slack channels too
     scheduler = start_scheduler(service, notifier)
     runtime.serve()
     try:

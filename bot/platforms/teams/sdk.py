@@ -170,8 +170,8 @@ def build_app(settings: Settings, *, adapter=None):
             "TEAMS_ALLOW_UNAUTHENTICATED=true: the Teams endpoint accepts UNSIGNED requests and "
             "sends without a Microsoft token. For local emulators and tests only."
         )
-        token = local_token(settings.teams_client_id)
-        options["token"] = lambda _scope, _tenant=None: token
+        client_id = settings.teams_client_id
+        options["token"] = lambda _scope, _tenant=None: local_token(client_id)  # never stale
     else:
         options["client_secret"] = settings.teams_client_secret or None
     if adapter is not None:

@@ -6,7 +6,8 @@ Before the SDK sees a request, malformed JSON or an activity missing the fields 
 needs gets 400 with what is missing (the SDK would answer 500) — after the signature check
 when authentication is on, so an unsigned request always gets 401 and nothing is stored.
 Message activities are acknowledged at once and handled on a worker thread; an
-``Action.Execute`` invoke is handled inline because its answer is the replacement card.
+``Action.Execute`` invoke is answered with the replacement card when the work takes under
+``EXECUTE_BUDGET_SECONDS``, else with an interim card that is replaced when it is done.
 """
 
 from __future__ import annotations
@@ -21,13 +22,15 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 
 from bot.core.service import PlanService
 from bot.platforms.teams.activities import TeamsBot
-from bot.platforms.teams.connector import TeamsConnector
+from bot.platforms.teams.cards import CARD_CONTENT_TYPE, text_card
+from bot.platforms.teams.connector import TeamsConnector, message
 from bot.platforms.teams.people import TeamsPeople
 from bot.platforms.teams.sdk import TeamsLoop, build_app
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 MESSAGING_ENDPOINT = "/api/messages"
+EXECUTE_BUDGET_SECONDS = 2.5
 REQUIRED = ("type", "id", "serviceUrl", "from.id", "recipient.id", "conversation.id")
 
 
@@ -105,9 +108,15 @@ class TeamsRuntime:
         self.connector = TeamsConnector(self.app, self.loop)
         self.people = TeamsPeople(service, self.connector)
         self.bot = TeamsBot(service, self.connector, self.people)
+        from bot.platforms.teams.notifier import TeamsNotifier
+
+        self.notifier = TeamsNotifier(self.connector, service, self.people)
+        self.bot.notifier = self.notifier
         self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="teams-worker")
         self._server = None
         self._serving = None
+        # How long an Action.Execute may take before it is answered with an interim card.
+        self.execute_budget = EXECUTE_BUDGET_SECONDS
         self._register()
 
     def _register(self) -> None:
@@ -134,10 +143,40 @@ class TeamsRuntime:
 
         @app.on_card_action_execute
         async def on_execute(ctx):
-            body = await asyncio.get_running_loop().run_in_executor(
-                self.executor, bot.on_execute, dump(ctx)
-            )
+            act = dump(ctx)
+            fut = asyncio.get_running_loop().run_in_executor(self.executor, bot.on_execute, act)
+            try:
+                body = await asyncio.wait_for(asyncio.shield(fut), self.execute_budget)
+            except TimeoutError:
+                # Teams gives up on an invoke after a few seconds: answer with an interim card
+                # now and put the real one in its place when the work is done.
+                fut.add_done_callback(lambda f: self._finish_execute(act, f))
+                body = {
+                    "statusCode": 200,
+                    "type": CARD_CONTENT_TYPE,
+                    "value": text_card("Saving… this card updates in a moment."),
+                }
             return {"status": 200, "body": body}
+
+    def _finish_execute(self, act: dict, fut) -> None:
+        if fut.cancelled() or fut.exception() is not None:
+            _log_failure(fut)
+            card = text_card("Something went wrong and nothing may have been stored: try again.")
+        else:
+            body = fut.result()
+            card = (
+                body["value"]
+                if body.get("type") == CARD_CONTENT_TYPE
+                else text_card(str(body.get("value") or "Done."))
+            )
+        if not act.get("replyToId"):
+            return
+        self.executor.submit(
+            self._put_card, act["conversation"]["id"], act["serviceUrl"], act["replyToId"], card
+        ).add_done_callback(_log_failure)
+
+    def _put_card(self, conversation_id: str, service_url: str, activity_id: str, card: dict):
+        self.connector.update(conversation_id, service_url, activity_id, message(card, "Updated"))
 
     # -- serving ---------------------------------------------------------------------------------
     def serve(self, host: str | None = None, port: int | None = None) -> int:
