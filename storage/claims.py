@@ -28,10 +28,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import delete, func, or_, select, tuple_, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
-from storage.engine import read_session, write_session
+from storage.engine import dialect_insert, read_session, write_session
 from storage.models import Action, DigestPost, Escalation, NudgeItem, NudgeMessage
 
 CLAIMED, SENT = "claimed", "sent"
@@ -40,11 +39,7 @@ _CHUNK = 400  # pairs per IN (…) look-up: well under SQLite's bound-parameter 
 
 def _insert(engine: Engine, table):
     """The dialect's INSERT, which has on_conflict_do_nothing()."""
-    if engine.dialect.name == "postgresql":
-        return postgresql.insert(table)
-    if engine.dialect.name == "sqlite":
-        return sqlite.insert(table)
-    raise RuntimeError(f"claims need SQLite or PostgreSQL, not {engine.dialect.name}")
+    return dialect_insert(engine, table)
 
 
 def insert_ignore(session, model, values: dict, conflict_columns: list[str], *, returning):

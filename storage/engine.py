@@ -33,7 +33,10 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() in ("", "psycopg2"):
         # psycopg 3 is what we install; a bare postgresql:// URL would ask for psycopg2.
         url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
-    return create_engine(url, echo=echo, pool_pre_ping=True)
+    # Sessions in UTC: timestamps come back as UTC datetimes whatever the server's zone.
+    return create_engine(
+        url, echo=echo, pool_pre_ping=True, connect_args={"options": "-c TimeZone=UTC"}
+    )
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -54,6 +57,18 @@ def _configure_sqlite(engine: Engine) -> None:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
         else:
             conn.exec_driver_sql("BEGIN")
+
+
+def dialect_insert(engine: Engine, table):
+    """The dialect's INSERT, which has on_conflict_do_nothing() / on_conflict_do_update()
+    (spelled the same on SQLite and PostgreSQL)."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    if engine.dialect.name == "postgresql":
+        return postgresql.insert(table)
+    if engine.dialect.name == "sqlite":
+        return sqlite.insert(table)
+    raise RuntimeError(f"progressbot needs SQLite or PostgreSQL, not {engine.dialect.name}")
 
 
 def is_sqlite(engine: Engine) -> bool:

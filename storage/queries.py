@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 
+from sqlalchemy import func
 from sqlmodel import Session, select
 
 from storage.models import (
@@ -25,6 +26,7 @@ from storage.models import (
     Theme,
     Update,
 )
+from storage.rows import gc_paused, raw, readers
 
 
 class NotFound(LookupError):
@@ -77,6 +79,19 @@ class ActionView:
     def label(self) -> str:
         return self.ref or f"#{self.id}"
 
+    @classmethod
+    def from_row(cls, values) -> ActionView:
+        """An ActionView from values in field order, for bulk reads: the generated frozen
+        ``__init__`` sets each field through ``object.__setattr__``, which for a 10,000-action
+        plan costs more than its query. Same object, same equality and hash."""
+        view = _new_object(cls)
+        view.__dict__.update(zip(_ACTION_FIELDS, values, strict=True))
+        return view
+
+
+_new_object = object.__new__
+_ACTION_FIELDS = tuple(f.name for f in fields(ActionView))
+
 
 @dataclass
 class PlanSnapshot:
@@ -99,7 +114,7 @@ def owner_view(o: Owner) -> OwnerView:
 
 def _owner_views(session: Session) -> dict[int, OwnerView]:
     """Every owner, by id, read as plain rows (thousands of ORM objects cost more)."""
-    rows = session.execute(
+    rows = session.connection().execute(
         select(
             Owner.id,
             Owner.kind,
@@ -109,7 +124,7 @@ def _owner_views(session: Session) -> dict[int, OwnerView]:
             Owner.timezone,
             Owner.is_admin,
         )
-    )
+    ).all()
     return {r[0]: OwnerView(*r) for r in rows}
 
 
@@ -137,6 +152,13 @@ def plan_snapshot(
 ) -> PlanSnapshot:
     """The live plan; with ``action_ids``, only those actions (cheap, for one action's view
     after an update)."""
+    with gc_paused():
+        return _plan_snapshot(session, plan_id, action_ids)
+
+
+def _plan_snapshot(
+    session: Session, plan_id: int, action_ids: Collection[int] | None
+) -> PlanSnapshot:
     plan = session.get(Plan, plan_id)
     if plan is None:
         raise NotFound(f"no plan with id {plan_id}")
@@ -156,18 +178,20 @@ def plan_snapshot(
         for o in session.exec(select(Objective).where(Objective.theme_id.in_(list(themes) or [-1])))
     }
     only = () if action_ids is None else (Action.id.in_(list(action_ids)),)
+    # Plain rows from the connection (no ORM loading), unpacked by position, with dates read
+    # raw (storage/rows.py): for 10,000 actions the per-row machinery costs more than the SQL.
+    conn = session.connection()
     links: dict[int, list[OwnerView]] = defaultdict(list)
-    rows = session.exec(
+    rows = conn.execute(
         select(ActionOwner.action_id, ActionOwner.owner_id)
         .join(Action, Action.id == ActionOwner.action_id)
         .where(Action.plan_id == plan_id, Action.archived_at.is_(None), *only)
         .order_by(ActionOwner.action_id, ActionOwner.position)
-    )
+    ).all()  # one fetchall: iterating a result fetches row by row
     for action_id, owner_id in rows:
         links[action_id].append(owners[owner_id])
-    # Plain rows unpacked by position, not ORM objects or named look-ups: for 10,000 actions
-    # those cost more than the query itself.
-    rows = session.execute(
+    utc, day = readers(session)
+    rows = conn.execute(
         select(
             Action.id,
             Action.plan_id,
@@ -177,45 +201,47 @@ def plan_snapshot(
             Action.theme_id,
             Action.objective_id,
             Action.deadline_text,
-            Action.due_date,
+            raw(Action.due_date),
             Action.deadline_kind,
             Action.deadline_sure,
             Action.status,
-            Action.status_at,
+            raw(Action.status_at),
             Action.position,
-            Action.created_at,
-            Action.replied_at,
+            raw(Action.created_at),
+            raw(Action.replied_at),
             Action.signoff_pending,
         )
         .where(Action.plan_id == plan_id, Action.archived_at.is_(None), *only)
         .order_by(Action.position)
-    )
+    ).all()
+    no_owners = ()
+    make = ActionView.from_row
     actions = [
-        ActionView(
-            id=aid,
-            plan_id=pid,
-            key=key,
-            ref=ref,
-            text=text,
-            theme_id=tid,
-            theme=themes[tid].name,
-            objective=objectives.get(oid, ""),
-            deadline_text=dtext,
-            due_date=due,
-            deadline_kind=kind,
-            deadline_sure=sure,
-            status=status,
-            status_at=status_at,
-            owners=tuple(links.get(aid, ())),
-            position=position,
-            created_at=created_at,
-            replied_at=replied_at,
-            signoff_pending=signoff,
-        )
+        make((
+            aid, pid, key, ref, text, tid, themes[tid].name, objectives.get(oid, ""), dtext,
+            day(due), kind, bool(sure), status, utc(status_at),
+            tuple(links.get(aid, no_owners)), position, utc(created_at), utc(replied_at),
+            bool(signoff),
+        ))
         for (aid, pid, key, ref, text, tid, oid, dtext, due, kind, sure, status, status_at,
              position, created_at, replied_at, signoff) in rows
     ]  # fmt: skip
     return PlanSnapshot(plan, themes, actions, current_role_holders(session, owners))
+
+
+def action_id_for_ref(session: Session, plan_id: int, ref: str) -> int:
+    """The id of the live action with reference ``ref`` (any case), or ``#12`` for id 12."""
+    text = ref.strip()
+    key = text.lstrip("#")
+    live = (Action.plan_id == plan_id, Action.archived_at.is_(None))
+    found = session.exec(
+        select(Action.id).where(*live, func.lower(Action.ref) == key.lower()).limit(1)
+    ).first()
+    if found is None and text.startswith("#") and key.isdigit():
+        found = session.exec(select(Action.id).where(*live, Action.id == int(key))).first()
+    if found is None:
+        raise NotFound(f"no action {text!r} in the plan")
+    return found
 
 
 def current_role_holders(
@@ -224,12 +250,12 @@ def current_role_holders(
     if owners is None:
         owners = _owner_views(session)
     holders: dict[int, list[OwnerView]] = defaultdict(list)
-    for ra in session.exec(
-        select(RoleAssignment)
+    for role_id, person_id in session.connection().execute(
+        select(RoleAssignment.role_id, RoleAssignment.person_id)
         .where(RoleAssignment.ended_at.is_(None))
         .order_by(RoleAssignment.started_at)
-    ):
-        holders[ra.role_id].append(owners[ra.person_id])
+    ).all():
+        holders[role_id].append(owners[person_id])
     return {k: tuple(v) for k, v in holders.items()}
 
 

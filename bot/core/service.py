@@ -33,6 +33,7 @@ from storage.queries import (
     NotFound,
     OwnerView,
     PlanSnapshot,
+    action_id_for_ref,
     get_plan,
     owner_view,
     plan_snapshot,
@@ -73,6 +74,20 @@ class PlanService:
     def snapshot(self) -> PlanSnapshot:
         with read_session(self.engine) as s:
             return plan_snapshot(s, get_plan(s, self.plan_name).id)
+
+    def action_snapshot(self, action_ref: str | int) -> tuple[PlanSnapshot, ActionView]:
+        """One action (by id, or a reference such as `L4` or `#12`) with just enough of the
+        plan around it (themes, leads, role holders) to decide who may act on it: a button
+        click reads this, not the whole plan."""
+        with read_session(self.engine) as s:
+            plan = get_plan(s, self.plan_name)
+            action_id = action_ref if isinstance(action_ref, int) else action_id_for_ref(
+                s, plan.id, action_ref
+            )
+            snap = plan_snapshot(s, plan.id, action_ids=[action_id])
+        if not snap.actions:
+            raise NotFound(f"no action with id {action_ref}")
+        return snap, snap.actions[0]
 
     def plan(self) -> Plan:
         """The plan's own row (settings), without its actions."""
@@ -185,13 +200,16 @@ class PlanService:
         """Append an update if ``actor`` may make it; raises Refused otherwise (nothing is
         stored). Redelivered events (same external_id) store nothing new. A caller that
         has just read the plan passes its ``snapshot`` rather than have it read again."""
-        snap = snapshot or self.snapshot()
-        if isinstance(action_ref, int):
-            action = next((a for a in snap.actions if a.id == action_ref), None)
-            if action is None:
-                raise NotFound(f"no action with id {action_ref}")
+        if snapshot is not None:
+            snap = snapshot
+            if isinstance(action_ref, int):
+                action = next((a for a in snap.actions if a.id == action_ref), None)
+                if action is None:
+                    raise NotFound(f"no action with id {action_ref}")
+            else:
+                action = self.find_action(snap, action_ref)
         else:
-            action = self.find_action(snap, action_ref)
+            snap, action = self.action_snapshot(action_ref)
         if not may_update(actor, action, snap):
             from bot.core.people import refusal
 
