@@ -55,16 +55,18 @@ def upsert_latest(session: Session, rows: list[dict]) -> None:
     if not rows:
         return
     table = LatestUpdate.__table__
-    stmt = dialect_insert(session.get_bind(), table).values(rows)
+    stmt = dialect_insert(session.get_bind(), table)
     ex = stmt.excluded
     newer = or_(
         table.c.created_at < ex.created_at,
         and_(table.c.created_at == ex.created_at, table.c.update_id < ex.update_id),
     )
+    # Values passed as parameters, not baked into the statement, so it compiles once.
     session.execute(
         stmt.on_conflict_do_update(
             index_elements=[table.c.action_id],
             set_={c: ex[c] for c in rows[0] if c != "action_id"},
             where=newer,
-        )
+        ),
+        rows,
     )

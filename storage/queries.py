@@ -112,19 +112,25 @@ def owner_view(o: Owner) -> OwnerView:
     return OwnerView(o.id, o.kind, o.name, o.email, o.chat_user_id, o.timezone, o.is_admin)
 
 
-def _owner_views(session: Session) -> dict[int, OwnerView]:
-    """Every owner, by id, read as plain rows (thousands of ORM objects cost more)."""
-    rows = session.connection().execute(
-        select(
-            Owner.id,
-            Owner.kind,
-            Owner.name,
-            Owner.email,
-            Owner.chat_user_id,
-            Owner.timezone,
-            Owner.is_admin,
+def _owner_views(session: Session, ids: Collection[int] | None = None) -> dict[int, OwnerView]:
+    """Every owner (or those with ``ids``), by id, read as plain rows (thousands of ORM
+    objects cost more)."""
+    only = () if ids is None else (Owner.id.in_(list(ids)),)
+    rows = (
+        session.connection()
+        .execute(
+            select(
+                Owner.id,
+                Owner.kind,
+                Owner.name,
+                Owner.email,
+                Owner.chat_user_id,
+                Owner.timezone,
+                Owner.is_admin,
+            ).where(*only)
         )
-    ).all()
+        .all()
+    )
     return {r[0]: OwnerView(*r) for r in rows}
 
 
@@ -162,7 +168,33 @@ def _plan_snapshot(
     plan = session.get(Plan, plan_id)
     if plan is None:
         raise NotFound(f"no plan with id {plan_id}")
-    owners = _owner_views(session)
+    theme_rows = list(session.exec(select(Theme).where(Theme.plan_id == plan_id)))
+    only = () if action_ids is None else (Action.id.in_(list(action_ids)),)
+    # Plain rows from the connection (no ORM loading), unpacked by position, with dates read
+    # raw (storage/rows.py): for 10,000 actions the per-row machinery costs more than the SQL.
+    conn = session.connection()
+    link_rows = conn.execute(
+        select(ActionOwner.action_id, ActionOwner.owner_id)
+        .join(Action, Action.id == ActionOwner.action_id)
+        .where(Action.plan_id == plan_id, Action.archived_at.is_(None), *only)
+        .order_by(ActionOwner.action_id, ActionOwner.position)
+    ).all()  # one fetchall: iterating a result fetches row by row
+    if action_ids is None:
+        owners = _owner_views(session)
+        holders = current_role_holders(session, owners)
+    else:
+        # One action's view (a click): only the owners and role holders it involves.
+        named = {o for _, o in link_rows} | {t.lead_owner_id for t in theme_rows if t.lead_owner_id}
+        open_roles = conn.execute(
+            select(RoleAssignment.role_id, RoleAssignment.person_id)
+            .where(RoleAssignment.ended_at.is_(None), RoleAssignment.role_id.in_(list(named)))
+            .order_by(RoleAssignment.started_at)
+        ).all()
+        owners = _owner_views(session, named | {p for _, p in open_roles})
+        grouped: dict[int, list[OwnerView]] = defaultdict(list)
+        for role_id, person_id in open_roles:
+            grouped[role_id].append(owners[person_id])
+        holders = {k: tuple(v) for k, v in grouped.items()}
     themes = {
         t.id: ThemeView(
             t.id,
@@ -171,24 +203,20 @@ def _plan_snapshot(
             owners.get(t.lead_owner_id),
             t.position,
         )
-        for t in session.exec(select(Theme).where(Theme.plan_id == plan_id))
+        for t in theme_rows
     }
-    objectives = {
-        o.id: o.text
-        for o in session.exec(select(Objective).where(Objective.theme_id.in_(list(themes) or [-1])))
-    }
-    only = () if action_ids is None else (Action.id.in_(list(action_ids)),)
-    # Plain rows from the connection (no ORM loading), unpacked by position, with dates read
-    # raw (storage/rows.py): for 10,000 actions the per-row machinery costs more than the SQL.
-    conn = session.connection()
+    objective_filter = (
+        Objective.theme_id.in_(list(themes) or [-1])
+        if action_ids is None
+        else Objective.id.in_(
+            select(Action.objective_id).where(Action.plan_id == plan_id, *only).scalar_subquery()
+        )
+    )
+    objectives = dict(
+        conn.execute(select(Objective.id, Objective.text).where(objective_filter)).all()
+    )
     links: dict[int, list[OwnerView]] = defaultdict(list)
-    rows = conn.execute(
-        select(ActionOwner.action_id, ActionOwner.owner_id)
-        .join(Action, Action.id == ActionOwner.action_id)
-        .where(Action.plan_id == plan_id, Action.archived_at.is_(None), *only)
-        .order_by(ActionOwner.action_id, ActionOwner.position)
-    ).all()  # one fetchall: iterating a result fetches row by row
-    for action_id, owner_id in rows:
+    for action_id, owner_id in link_rows:
         links[action_id].append(owners[owner_id])
     utc, day = readers(session)
     rows = conn.execute(
@@ -226,7 +254,7 @@ def _plan_snapshot(
         for (aid, pid, key, ref, text, tid, oid, dtext, due, kind, sure, status, status_at,
              position, created_at, replied_at, signoff) in rows
     ]  # fmt: skip
-    return PlanSnapshot(plan, themes, actions, current_role_holders(session, owners))
+    return PlanSnapshot(plan, themes, actions, holders)
 
 
 def action_id_for_ref(session: Session, plan_id: int, ref: str) -> int:
@@ -250,11 +278,15 @@ def current_role_holders(
     if owners is None:
         owners = _owner_views(session)
     holders: dict[int, list[OwnerView]] = defaultdict(list)
-    for role_id, person_id in session.connection().execute(
-        select(RoleAssignment.role_id, RoleAssignment.person_id)
-        .where(RoleAssignment.ended_at.is_(None))
-        .order_by(RoleAssignment.started_at)
-    ).all():
+    for role_id, person_id in (
+        session.connection()
+        .execute(
+            select(RoleAssignment.role_id, RoleAssignment.person_id)
+            .where(RoleAssignment.ended_at.is_(None))
+            .order_by(RoleAssignment.started_at)
+        )
+        .all()
+    ):
         holders[role_id].append(owners[person_id])
     return {k: tuple(v) for k, v in holders.items()}
 
