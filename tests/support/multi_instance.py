@@ -149,7 +149,9 @@ def run_two_instances(
                 result.restarted_mid_sweep = result.nudges_before_restart < result.nudges_expected
                 wait_for(
                     lambda: nudge_counts(engine).get("sent", 0) >= result.nudges_expected,
-                    timeout=240, what="the sweep to finish after the restart",
+                    # at 5 messages a second, plus the restart and the jobs' back-off
+                    timeout=120 + result.nudges_expected / 2,
+                    what="the sweep to finish after the restart",
                 )  # fmt: skip
                 result.sweep_seconds = time.monotonic() - started
             wait_for(lambda: _digests(engine), timeout=120, what="the digest")
@@ -217,7 +219,8 @@ def run_two_instances(
                 with read_session(engine) as s:
                     return list(s.exec(select(Update).where(Update.source != "import")))
 
-            wait_for(lambda: len(stored()) >= requests, timeout=240, what="every update")
+            wait_for(lambda: len(stored()) >= requests, timeout=120 + requests / 2,
+                     what="every update")  # fmt: skip
             time.sleep(3)  # anything doubled would land by now
             updates = stored()
             result.updates_stored = len(updates)
