@@ -89,8 +89,8 @@ def main() -> int:
         good = seconds < TARGET_S
         ok &= good
         print(f"{'PASS' if good else 'FAIL'}: {name} {seconds:.3f} s (target < {TARGET_S:.0f} s)")
-        figure = "owing_" + "".join(c if c.isalnum() else "_" for c in name.split(" (")[0])
-        bench_line(figure.strip("_").replace("__", "_"), seconds, "s", f"<{TARGET_S:g}", good)
+        words = "".join(c if c.isalnum() else " " for c in name.split(" (")[0]).split()
+        bench_line("owing_" + "_".join(words), seconds, "s", f"<{TARGET_S:g}", good)
     engine.dispose()
     tmp.cleanup()
     return 0 if ok else 1
