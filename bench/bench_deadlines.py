@@ -12,6 +12,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.result import bench_line  # noqa: E402
 from bot.core import deadlines  # noqa: E402
 
 MONTHS = (
@@ -66,6 +67,7 @@ def main() -> None:
         f"= {elapsed / len(strings) * 1e6:.0f} µs each; unreadable: {fallbacks}"
     )
     print(f"target < 1.0 s: {'PASS' if elapsed < 1.0 else 'FAIL'}")
+    bench_line("deadline_parsing", elapsed, "s", "<1", elapsed < 1.0)
 
 
 if __name__ == "__main__":

@@ -1,16 +1,19 @@
 """Benchmark: build the leadership digest for 10,000 actions with 1,000,000 updates, on SQLite
-and on PostgreSQL.
+and on PostgreSQL, and draw its status chart.
 
     .venv/bin/python bench/bench_digest.py [--actions 10000] [--updates-per-action 100]
-                                           [--only sqlite|pg] [--keep DIR]
+                                           [--only sqlite|pg] [--keep DIR] [--pg-url URL]
 
 Populates a synthetic plan (bench/synth.py: updates every 3 days back from 1 Jun 2020, so a
 week holds about two per action) on each backend, printing how long that took, then times
 building the digest as the digest job does: the plan snapshot, the period's latest update per
 action with counts, revisions, who was nudged and is silent, and the content itself. PostgreSQL
-runs in a throw-away server (tests/support/postgres.py). Target: under 1 s on each backend.
-Prints seconds and PASS/FAIL; not a timed test. ``--keep DIR`` keeps the SQLite file there and
-reuses it on the next run (populating 1M rows takes minutes).
+runs in a throw-away server (tests/support/postgres.py) unless ``--pg-url`` names a database
+to populate once and reuse. Targets: the digest under 0.2 s on each backend (best of five
+builds after one warm-up, as a running bot has warm caches), the chart under 0.3 s (best of
+three after one warm-up). Prints the figures and a `BENCH` line each (bench/result.py); not a
+timed test. ``--keep DIR`` keeps the SQLite file there and reuses it on the next run
+(populating 1M rows takes minutes).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.result import bench_line  # noqa: E402
 from bench.synth import populate  # noqa: E402
 from bot.core.clock import FixedClock  # noqa: E402
 from bot.core.digest import digest_from_store, render_status_chart  # noqa: E402
@@ -32,7 +36,8 @@ from storage.engine import make_engine, read_session  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
 from storage.queries import list_plans  # noqa: E402
 
-TARGET_S = 1.0
+TARGET_S = 0.2
+CHART_TARGET_S = 0.3
 TODAY = date(2020, 6, 1)
 NOW = datetime(2020, 6, 1, 9, 0, tzinfo=UTC)
 
@@ -70,20 +75,27 @@ def run_backend(name: str, url: str, args) -> bool:
             f"in {info.seconds:.1f} s"
         )
     build_once(engine)  # warm caches (plan, holidays, statement cache) as a running bot has
-    runs = [build_once(engine) for _ in range(3)]
+    runs = [build_once(engine) for _ in range(5)]
     total, snap_s, digest = min(runs, key=lambda r: r[0])
-    t = time.perf_counter()
-    png = render_status_chart(digest)
-    chart_s = time.perf_counter() - t
+    render_status_chart(digest)  # warm: the font and the PNG encoder load once per process
+    chart_s = 9e9
+    for _ in range(3):
+        t = time.perf_counter()
+        png = render_status_chart(digest)
+        chart_s = min(chart_s, time.perf_counter() - t)
     changed = sum(len(td.changes) for td in digest.themes)
     print(
         f"[{name}] digest: {total:.3f} s (snapshot {snap_s:.3f} s, changes and content "
         f"{total - snap_s:.3f} s): {digest.total} actions, {digest.new_updates:,} new updates, "
         f"{changed} changed actions, {sum(len(td.overdue) for td in digest.themes)} overdue"
     )
-    print(f"[{name}] chart: {len(png):,} bytes PNG in {chart_s:.3f} s (not in the target)")
+    print(f"[{name}] chart: {len(png):,} bytes PNG in {chart_s:.3f} s")
     ok = total < TARGET_S
-    print(f"[{name}] {'PASS' if ok else 'FAIL'}: {total:.3f} s (target < {TARGET_S:.0f} s)")
+    chart_ok = chart_s < CHART_TARGET_S
+    print(f"[{name}] {'PASS' if ok else 'FAIL'}: {total:.3f} s (target < {TARGET_S:g} s)")
+    bench_line(f"digest_build_{name}", total, "s", f"<{TARGET_S:g}", ok)
+    bench_line(f"digest_chart_{name}", chart_s, "s", f"<{CHART_TARGET_S:g}", chart_ok)
+    ok = ok and chart_ok
     engine.dispose()
     return ok
 
@@ -94,6 +106,7 @@ def main() -> int:
     ap.add_argument("--updates-per-action", type=int, default=100)
     ap.add_argument("--only", choices=["sqlite", "pg"], default=None)
     ap.add_argument("--keep", type=Path, default=None, help="keep/reuse the SQLite file here")
+    ap.add_argument("--pg-url", default=None, help="populate once and reuse this PostgreSQL db")
     args = ap.parse_args()
     results = []
     tmp = tempfile.TemporaryDirectory(prefix="bench-digest-")
@@ -102,7 +115,9 @@ def main() -> int:
         folder.mkdir(parents=True, exist_ok=True)
         db = folder / f"digest-{args.actions}-{args.updates_per_action}.db"
         results.append(run_backend("sqlite", f"sqlite:///{db}", args))
-    if args.only in (None, "pg"):
+    if args.only in (None, "pg") and args.pg_url:
+        results.append(run_backend("postgresql", args.pg_url, args))
+    elif args.only in (None, "pg"):
         from tests.support.postgres import PostgresServer
 
         server = PostgresServer().start()

@@ -28,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlmodel import select  # noqa: E402
 
+from bench.result import bench_line  # noqa: E402
 from bench.synth import populate  # noqa: E402
 from bot.core.clock import FixedClock  # noqa: E402
 from bot.core.service import PlanService  # noqa: E402
@@ -98,6 +99,7 @@ def main() -> int:
         and not other_errors
     )
     print("PASS" if ok else "FAIL")
+    bench_line("nudge_fanout_vs_rate_floor", ratio, "x", f"<={TARGET_RATIO}", ok)
     engine.dispose()
     tmp.cleanup()
     return 0 if ok else 1

@@ -20,6 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.result import bench_line  # noqa: E402
 from bench.synth import populate  # noqa: E402
 from bot.core.calendar import calendar_for  # noqa: E402
 from bot.core.clock import FixedClock  # noqa: E402
@@ -88,6 +89,8 @@ def main() -> int:
         good = seconds < TARGET_S
         ok &= good
         print(f"{'PASS' if good else 'FAIL'}: {name} {seconds:.3f} s (target < {TARGET_S:.0f} s)")
+        words = "".join(c if c.isalnum() else " " for c in name.split(" (")[0]).split()
+        bench_line("owing_" + "_".join(words), seconds, "s", f"<{TARGET_S:g}", good)
     engine.dispose()
     tmp.cleanup()
     return 0 if ok else 1

@@ -24,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from slack_bolt import App  # noqa: E402
 
+from bench.result import bench_line  # noqa: E402
 from bench.synth import populate  # noqa: E402
 from bot.platforms.slack.client import make_client  # noqa: E402
 from bot.platforms.slack.runner import make_wsgi_app  # noqa: E402
@@ -169,6 +170,8 @@ def main() -> None:
             f"{statistics.median(r['bare']):6.1f} p99 {n99:6.1f} | p99 ratio {ratio:4.2f} "
             f"{'PASS' if passed else 'FAIL'} (target <= 1.5x and < 100 ms)"
         )
+        figure = "ack_p99_" + "".join(c if c.isalnum() else "_" for c in name).strip("_")
+        bench_line(figure, b99, "ms", f"<=1.5x_bare({n99:.0f})_and_<100", passed)
     print("overall:", "PASS" if ok else "FAIL")
 
 

@@ -7,6 +7,7 @@ down). With a chat directory it also syncs people (jobs/people_sync.py) at start
 a rollout day's first sweep finds every user id stored - and once a day. Every job computes
 what is due from the database and claims it there before sending; the claims, never the
 scheduler, are what stop two processes sending the same thing twice.
+A job that finds the database unavailable (a restart) waits and runs again from the top.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.core.delivery import Notifier
 from jobs.common import JobContext, default_instance_id
+from storage.engine import retry_while_db_down
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +36,14 @@ def sweep_job(service, notifier: Notifier, instance_id: str) -> None:
     from jobs.sweep import run_sweep
 
     try:
-        report = run_sweep(service, notifier, instance_id=instance_id, escalate=False)
+        report = retry_while_db_down(
+            # One sweep at a time in this process: claims of ours still open are from a
+            # run that stopped part-way, so they are checked and finished at once.
+            lambda: run_sweep(
+                service, notifier, instance_id=instance_id, escalate=False, resume_own=True
+            ),
+            what="nudge sweep",
+        )
         _forget_old_chat_events(service)
     except Exception:  # noqa: BLE001 - a failed tick must not stop the next one
         log.exception("nudge sweep failed")
@@ -66,7 +75,9 @@ def digest_job(service, notifier: Notifier, instance_id: str) -> None:
     from jobs.digest_job import run_digest
 
     try:
-        report = run_digest(service, notifier, instance_id=instance_id)
+        report = retry_while_db_down(
+            lambda: run_digest(service, notifier, instance_id=instance_id), what="digest check"
+        )
     except Exception:  # noqa: BLE001
         log.exception("digest check failed")
         return
@@ -78,7 +89,10 @@ def escalation_job(service, notifier: Notifier, instance_id: str) -> None:
     from jobs.escalation import run_escalations
 
     try:
-        run_escalations(JobContext.load(service), notifier, instance_id=instance_id)
+        retry_while_db_down(
+            lambda: run_escalations(JobContext.load(service), notifier, instance_id=instance_id),
+            what="escalation check",
+        )
     except Exception:  # noqa: BLE001
         log.exception("escalation check failed")
 

@@ -111,15 +111,19 @@ def run_sweep(
     instance_id: str | None = None,
     dry_run: bool = False,
     escalate: bool = True,
+    resume_own: bool = False,
 ) -> SweepReport:
-    """One sweep at ``service.clock.now()``; see the module docstring."""
+    """One sweep at ``service.clock.now()``; see the module docstring. ``resume_own``: this
+    instance's claims still ``claimed`` are left from its own earlier run that stopped
+    part-way (the scheduler runs one sweep at a time): check and finish them now rather than
+    when their lease runs out."""
     ctx = JobContext.load(service)
     instance_id = instance_id or default_instance_id()
     report = SweepReport(ctx.now, ctx.snapshot.plan.name, dry_run)
     if not dry_run:
         if notifier is None:
             raise ValueError("a sweep that sends needs a notifier")
-        _resume_stale(ctx, notifier, instance_id, report)
+        _resume_stale(ctx, notifier, instance_id, report, include_own=resume_own)
 
     candidates = candidate_items(ctx.snapshot, ctx.today, ctx.policy, ctx.cal)
     claimed = claimed_windows(
@@ -259,11 +263,17 @@ def _send(
 
 
 def _resume_stale(
-    ctx: JobContext, notifier: Notifier, instance_id: str, report: SweepReport
+    ctx: JobContext,
+    notifier: Notifier,
+    instance_id: str,
+    report: SweepReport,
+    *,
+    include_own: bool = False,
 ) -> None:
     stale = take_over_stale_nudges(
-        ctx.engine, ctx.plan_id, instance_id=instance_id, now=ctx.now, lease=ctx.lease
-    )
+        ctx.engine, ctx.plan_id, instance_id=instance_id, now=ctx.now, lease=ctx.lease,
+        include_own=include_own,
+    )  # fmt: skip
     if not stale:
         return
     people = ctx.people(

@@ -1,8 +1,14 @@
-"""Keeps Action's cached latest-status columns in step with the append-only update log."""
+"""Keeps what is cached about each action's latest update in step with the append-only log,
+in the transaction that appends the update: Action's latest-status columns (read by every
+plan snapshot) and the LatestUpdate row (read by the digest's "what changed since")."""
 
 from __future__ import annotations
 
-from storage.models import Action, Update
+from sqlalchemy import and_, or_
+from sqlmodel import Session
+
+from storage.engine import dialect_insert
+from storage.models import Action, LatestUpdate, Update
 
 
 def apply_to_action_cache(
@@ -27,3 +33,46 @@ def apply_to_action_cache(
         action.due_date = update.revised_due
         action.deadline_kind = "fixed" if update.revised_due else action.deadline_kind
         action.deadline_sure = update.revised_due is not None
+
+
+def record_latest(session: Session, action: Action, update: Update) -> None:
+    """Make ``update`` the action's LatestUpdate if it is a person's (not an import) and newer
+    than the one held (by time, then id). One upsert, so two instances appending at once for
+    the same action both succeed and the newer update stays."""
+    if update.source == "import":
+        return
+    values = {
+        "action_id": action.id,
+        "plan_id": action.plan_id,
+        "update_id": update.id,
+        "status": update.status,
+        "commentary": update.commentary,
+        "source": update.source,
+        "author_name": update.author_name,
+        "created_at": update.created_at,
+    }
+    upsert_latest(session, [values])
+
+
+def upsert_latest(session: Session, rows: list[dict]) -> None:
+    """INSERT … ON CONFLICT DO UPDATE for LatestUpdate rows (dicts of its columns), keeping
+    the newer of the held and the offered update; the same statement on SQLite and
+    PostgreSQL, the dialect's insert picked by the session's bind."""
+    if not rows:
+        return
+    table = LatestUpdate.__table__
+    stmt = dialect_insert(session.get_bind(), table)
+    ex = stmt.excluded
+    newer = or_(
+        table.c.created_at < ex.created_at,
+        and_(table.c.created_at == ex.created_at, table.c.update_id < ex.update_id),
+    )
+    # Values passed as parameters, not baked into the statement, so it compiles once.
+    session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=[table.c.action_id],
+            set_={c: ex[c] for c in rows[0] if c != "action_id"},
+            where=newer,
+        ),
+        rows,
+    )

@@ -28,10 +28,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import delete, func, or_, select, tuple_, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
-from storage.engine import read_session, write_session
+from storage.engine import dialect_insert, read_session, write_session
 from storage.models import Action, DigestPost, Escalation, NudgeItem, NudgeMessage
 
 CLAIMED, SENT = "claimed", "sent"
@@ -40,11 +39,7 @@ _CHUNK = 400  # pairs per IN (…) look-up: well under SQLite's bound-parameter 
 
 def _insert(engine: Engine, table):
     """The dialect's INSERT, which has on_conflict_do_nothing()."""
-    if engine.dialect.name == "postgresql":
-        return postgresql.insert(table)
-    if engine.dialect.name == "sqlite":
-        return sqlite.insert(table)
-    raise RuntimeError(f"claims need SQLite or PostgreSQL, not {engine.dialect.name}")
+    return dialect_insert(engine, table)
 
 
 def insert_ignore(session, model, values: dict, conflict_columns: list[str], *, returning):
@@ -72,13 +67,20 @@ def _release(engine: Engine, model, claim_ids: Sequence[int]) -> None:
         s.execute(delete(model).where(model.id.in_(list(claim_ids)), model.state == CLAIMED))
 
 
-def _take_over(s, model, plan_id: int, instance_id: str, now: datetime, lease: timedelta, *cols):
+def _take_over(
+    s, model, plan_id: int, instance_id: str, now: datetime, lease: timedelta, *cols,
+    include_own: bool = False,
+):  # fmt: skip
     """Claims of ``model`` left ``claimed`` past their lease (a sweep died), now ours: one
     UPDATE sets a new lease only where the old one has run out, so two sweepers never take
-    the same one. Returns ``cols`` of the rows taken."""
+    the same one. ``include_own``: also this instance's own claims, lease or not (its previous
+    run stopped part-way, e.g. the database restarted). Returns ``cols`` of the rows taken."""
+    expired = model.lease_until < now
+    if include_own:
+        expired = or_(expired, model.claimed_by == instance_id[:100])
     return s.execute(
         update(model)
-        .where(model.plan_id == plan_id, model.state == CLAIMED, model.lease_until < now)
+        .where(model.plan_id == plan_id, model.state == CLAIMED, expired)
         .values(claimed_by=instance_id[:100], lease_until=now + lease, attempts=model.attempts + 1)
         .returning(*cols)
     ).all()
@@ -179,13 +181,15 @@ def release_nudge(engine: Engine, claim_id: int) -> None:
 
 
 def take_over_stale_nudges(
-    engine: Engine, plan_id: int, *, instance_id: str, now: datetime, lease: timedelta
-) -> list[NudgeClaim]:
+    engine: Engine, plan_id: int, *, instance_id: str, now: datetime, lease: timedelta,
+    include_own: bool = False,
+) -> list[NudgeClaim]:  # fmt: skip
     """Nudge claims a dead sweep left behind, with their items (see _take_over)."""
     with write_session(engine) as s:
         rows = _take_over(
             s, NudgeMessage, plan_id, instance_id, now, lease,
             NudgeMessage.id, NudgeMessage.person_id, NudgeMessage.day, NudgeMessage.attempts,
+            include_own=include_own,
         )  # fmt: skip
         if not rows:
             return []

@@ -2,8 +2,8 @@
 (with how many there were) and the deadline revisions with the due date each replaced.
 
 One statement each instead of a row per update or a query per revision, so a digest over a
-plan with a million updates reads only the period's rows (the update table's created_at index
-bounds the scan) and returns one row per changed action.
+plan with a million updates reads one row per changed action (LatestUpdate) and counts the
+period's updates from an index (update: plan, time, action, source), never the history.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from datetime import UTC, date, datetime
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from storage.models import Action, DeadlineRevision, Update
+from storage.models import Action, DeadlineRevision, LatestUpdate, Update
+from storage.rows import raw, readers
 
 
 @dataclass(frozen=True)
@@ -34,32 +35,43 @@ def latest_updates_between(
     """The latest update from a person (imports excluded) of each action of the plan in
     [since, until), and how many updates each of those actions had in that period.
 
-    Two cheap statements instead of ranking every update of the period: the counts, grouped
-    by action; then the latest updates by primary key, from the action's cached
-    ``last_update_id`` (kept by storage/cache.py in the transaction that appends an update).
-    Where the cache cannot answer (the latest update is an import, or came after ``until``)
-    those few actions are ranked the slow way."""
-    window = [Update.source != "import"]
+    Neither reads the update log's rows: the counts come from ``ix_update_plan_created``
+    alone (plan, time, action, source), and the latest updates from LatestUpdate, kept
+    current in the transaction that appends each update (storage/cache.py), through its
+    (plan, time) index. Where LatestUpdate cannot answer (an action's latest update came after
+    ``until``, for a digest of an earlier period) those few actions are ranked the slow way.
+    Archived actions may appear: the caller keeps the live plan's."""
+    window = [Update.plan_id == plan_id, Update.source != "import"]
+    held = [LatestUpdate.plan_id == plan_id]
     if since is not None:
         window.append(Update.created_at >= since)
+        held.append(LatestUpdate.created_at >= since)
     if until is not None:
         window.append(Update.created_at < until)
+        held.append(LatestUpdate.created_at < until)
+    conn = session.connection()
     counts = dict(
-        session.execute(
-            select(Update.action_id, func.count())
-            .join(Action, Action.id == Update.action_id)
-            .where(Action.plan_id == plan_id, Action.archived_at.is_(None), *window)
-            .group_by(Update.action_id)
+        conn.execute(
+            select(Update.action_id, func.count()).where(*window).group_by(Update.action_id)
         ).all()
     )
     if not counts:
         return [], {}
-    cached = session.execute(
-        select(*_UPDATE_COLUMNS)
-        .join(Action, Action.last_update_id == Update.id)
-        .where(Action.plan_id == plan_id, Action.archived_at.is_(None), *window)
-    ).all()
-    latest = {r[1]: _row(r) for r in cached}
+    utc, _ = readers(session)
+    latest = {
+        aid: UpdateRow(uid, aid, status, commentary, source, author, utc(at))
+        for uid, aid, status, commentary, source, author, at in conn.execute(
+            select(
+                LatestUpdate.update_id,
+                LatestUpdate.action_id,
+                LatestUpdate.status,
+                LatestUpdate.commentary,
+                LatestUpdate.source,
+                LatestUpdate.author_name,
+                raw(LatestUpdate.created_at),
+            ).where(*held)
+        ).all()
+    }
     missing = [a for a in counts if a not in latest]
     for i in range(0, len(missing), 500):
         latest.update((r.action_id, r) for r in _ranked(session, missing[i : i + 500], window))

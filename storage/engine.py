@@ -3,20 +3,27 @@
 SQLite gets WAL, foreign keys and a busy timeout on every connection (they are
 per-connection settings), and write transactions start with BEGIN IMMEDIATE so that two
 writers queue on the lock instead of failing with "database is locked" when a read
-transaction upgrades to a write.
+transaction upgrades to a write. PostgreSQL connections are pinged when taken from the pool,
+and the scheduled jobs retry while the database is unavailable (``retry_while_db_down``), so a
+database restart costs a pause, not a lost or doubled message.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
@@ -33,7 +40,18 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() in ("", "psycopg2"):
         # psycopg 3 is what we install; a bare postgresql:// URL would ask for psycopg2.
         url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
-    return create_engine(url, echo=echo, pool_pre_ping=True)
+    # Sessions in UTC: timestamps come back as UTC datetimes whatever the server's zone.
+    # Up to 30 connections an instance (two instances stay well under PostgreSQL's default
+    # max_connections of 100); a burst of requests waits up to a minute for one.
+    return create_engine(
+        url,
+        echo=echo,
+        pool_pre_ping=True,
+        pool_size=10,
+        max_overflow=20,
+        pool_timeout=60,
+        connect_args={"options": "-c TimeZone=UTC"},
+    )
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -54,6 +72,48 @@ def _configure_sqlite(engine: Engine) -> None:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
         else:
             conn.exec_driver_sql("BEGIN")
+
+
+def dialect_insert(engine: Engine, table):
+    """The dialect's INSERT, which has on_conflict_do_nothing() / on_conflict_do_update()
+    (spelled the same on SQLite and PostgreSQL)."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    if engine.dialect.name == "postgresql":
+        return postgresql.insert(table)
+    if engine.dialect.name == "sqlite":
+        return sqlite.insert(table)
+    raise RuntimeError(f"progressbot needs SQLite or PostgreSQL, not {engine.dialect.name}")
+
+
+def db_unavailable(exc: BaseException) -> bool:
+    """The database could not be reached or dropped the connection (a restart, a fail-over,
+    a network fault) — worth retrying — as opposed to a bug or a refused write."""
+    from sqlalchemy.exc import DBAPIError, OperationalError
+
+    return isinstance(exc, OperationalError) or (
+        isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
+    )
+
+
+def retry_while_db_down(fn: Callable[[], T], *, attempts: int = 7, first_wait: float = 1.0,
+                        what: str = "database work") -> T:  # fmt: skip
+    """Run ``fn``; while the database is unavailable, wait (1, 2, 4 … up to 30 s) and run it
+    again, up to ``attempts`` times in all. ``fn`` must be safe to run again: the jobs are,
+    because they recompute what is due from the database and claim before sending. A broken
+    pooled connection is replaced on the next checkout (``pool_pre_ping``)."""
+    wait = first_wait
+    for attempt in range(1, attempts + 1):
+        try:
+            return fn()
+        except Exception as exc:
+            if attempt == attempts or not db_unavailable(exc):
+                raise
+            log.warning("%s: database unavailable (%s); retry %d in %.0f s", what,
+                        type(exc).__name__, attempt, wait)  # fmt: skip
+            time.sleep(wait)
+            wait = min(wait * 2, 30.0)
+    raise AssertionError("unreachable")
 
 
 def is_sqlite(engine: Engine) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Column, Index, MetaData, String, Text, UniqueConstraint
+from sqlalchemy import Column, Index, MetaData, String, Text, UniqueConstraint, event, select
 from sqlalchemy import text as sa_text
 from sqlmodel import Field, SQLModel
 
@@ -153,6 +153,7 @@ class ActionOwner(SQLModel, table=True):
 class DeadlineRevision(SQLModel, table=True):
     """Every deadline an action has had, oldest first; the newest is what is due."""
 
+    __table_args__ = (Index("ix_deadlinerevision_source_recorded", "source", "recorded_at"),)
     id: int | None = Field(default=None, primary_key=True)
     action_id: int = Field(foreign_key="action.id", index=True)
     text: str = Field(max_length=500)
@@ -163,10 +164,18 @@ class DeadlineRevision(SQLModel, table=True):
 
 
 class Update(SQLModel, table=True):
-    """One progress update. Append-only: never edited or deleted."""
+    """One progress update. Append-only: never edited or deleted.
 
-    __table_args__ = (Index("ix_update_action_created", "action_id", "created_at"),)
+    ``plan_id`` repeats the action's plan so that "what changed in this plan since T" is one
+    range of ``ix_update_plan_created`` (which also holds action and source, so counting the
+    period's updates never reads the table); it is filled in on insert (storage/cache.py)."""
+
+    __table_args__ = (
+        Index("ix_update_action_created", "action_id", "created_at"),
+        Index("ix_update_plan_created", "plan_id", "created_at", "action_id", "source"),
+    )
     id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(default=None, foreign_key="plan.id")
     action_id: int = Field(foreign_key="action.id")
     author_owner_id: int | None = Field(default=None, foreign_key="owner.id")
     author_name: str = Field(default="", max_length=300)
@@ -178,6 +187,23 @@ class Update(SQLModel, table=True):
     # Idempotency key (a chat event id, or an import fingerprint): a redelivery is a no-op.
     external_id: str | None = Field(default=None, max_length=200, unique=True)
     created_at: datetime = Field(index=True)
+
+
+class LatestUpdate(SQLModel, table=True):
+    """Each action's latest update from a person (imports excluded), copied when it is
+    appended, in the same transaction (storage/cache.py): the digest's "what changed since"
+    reads one narrow row per changed action from ``ix_latestupdate_plan_created`` instead of
+    ranking the update log."""
+
+    __table_args__ = (Index("ix_latestupdate_plan_created", "plan_id", "created_at"),)
+    action_id: int = Field(foreign_key="action.id", primary_key=True)
+    plan_id: int = Field(foreign_key="plan.id")
+    update_id: int = Field(foreign_key="update.id")
+    status: str | None = Field(default=None, max_length=40)
+    commentary: str = Field(default="", sa_column=_text(nullable=False, server_default=""))
+    source: str = Field(max_length=20)
+    author_name: str = Field(default="", max_length=300)
+    created_at: datetime
 
 
 # --- delivery: nudges, escalations, digests (claimed before sending; see storage/claims.py) --
@@ -436,3 +462,8 @@ class PendingText(SQLModel, table=True):
     text: str = Field(sa_column=_text(nullable=False))
     revised_text: str = Field(default="", sa_column=_text(nullable=False, server_default=""))
     created_at: datetime = Field(index=True)
+@event.listens_for(Update, "before_insert")
+def _update_plan_id(_mapper, connection, target: Update) -> None:
+    # Callers that know the plan set it; anything else still gets it right.
+    if target.plan_id is None:
+        target.plan_id = connection.scalar(select(Action.plan_id).where(Action.id == target.action_id))

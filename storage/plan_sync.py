@@ -342,6 +342,7 @@ def _add_import_update(session, plan_id, action, a: ActionSpec, known, pending, 
     if external_id in known:
         return
     update = Update(
+        plan_id=plan_id,
         action_id=action.id,
         author_name="import",
         status=a.progress.status,

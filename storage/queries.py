@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 
 from sqlmodel import Session, select
@@ -25,6 +25,7 @@ from storage.models import (
     Theme,
     Update,
 )
+from storage.rows import gc_paused, raw, readers
 
 
 class NotFound(LookupError):
@@ -79,6 +80,19 @@ class ActionView:
     def label(self) -> str:
         return self.ref or f"#{self.id}"
 
+    @classmethod
+    def from_row(cls, values) -> ActionView:
+        """An ActionView from values in field order, for bulk reads: the generated frozen
+        ``__init__`` sets each field through ``object.__setattr__``, which for a 10,000-action
+        plan costs more than its query. Same object, same equality and hash."""
+        view = _new_object(cls)
+        view.__dict__.update(zip(_ACTION_FIELDS, values, strict=True))
+        return view
+
+
+_new_object = object.__new__
+_ACTION_FIELDS = tuple(f.name for f in fields(ActionView))
+
 
 @dataclass
 class PlanSnapshot:
@@ -108,19 +122,25 @@ def owner_view(o: Owner) -> OwnerView:
     )
 
 
-def _owner_views(session: Session) -> dict[int, OwnerView]:
-    """Every owner, by id, read as plain rows (thousands of ORM objects cost more)."""
-    rows = session.execute(
-        select(
-            Owner.id,
-            Owner.kind,
-            Owner.name,
-            Owner.email,
-            Owner.chat_user_id,
-            Owner.timezone,
-            Owner.is_admin,
-            Owner.chat_deactivated_at.is_not(None),
+def _owner_views(session: Session, ids: Collection[int] | None = None) -> dict[int, OwnerView]:
+    """Every owner (or those with ``ids``), by id, read as plain rows (thousands of ORM
+    objects cost more)."""
+    only = () if ids is None else (Owner.id.in_(list(ids)),)
+    rows = (
+        session.connection()
+        .execute(
+            select(
+                Owner.id,
+                Owner.kind,
+                Owner.name,
+                Owner.email,
+                Owner.chat_user_id,
+                Owner.timezone,
+                Owner.is_admin,
+                Owner.chat_deactivated_at.is_not(None),
+            ).where(*only)
         )
+        .all()
     )
     return {r[0]: OwnerView(*r[:-1], bool(r[-1])) for r in rows}
 
@@ -157,10 +177,43 @@ def plan_snapshot(
 ) -> PlanSnapshot:
     """The live plan; with ``action_ids``, only those actions (cheap, for one action's view
     after an update)."""
+    with gc_paused():
+        return _plan_snapshot(session, plan_id, action_ids)
+
+
+def _plan_snapshot(
+    session: Session, plan_id: int, action_ids: Collection[int] | None
+) -> PlanSnapshot:
     plan = session.get(Plan, plan_id)
     if plan is None:
         raise NotFound(f"no plan with id {plan_id}")
-    owners = _owner_views(session)
+    theme_rows = list(session.exec(select(Theme).where(Theme.plan_id == plan_id)))
+    only = () if action_ids is None else (Action.id.in_(list(action_ids)),)
+    # Plain rows from the connection (no ORM loading), unpacked by position, with dates read
+    # raw (storage/rows.py): for 10,000 actions the per-row machinery costs more than the SQL.
+    conn = session.connection()
+    link_rows = conn.execute(
+        select(ActionOwner.action_id, ActionOwner.owner_id)
+        .join(Action, Action.id == ActionOwner.action_id)
+        .where(Action.plan_id == plan_id, Action.archived_at.is_(None), *only)
+        .order_by(ActionOwner.action_id, ActionOwner.position)
+    ).all()  # one fetchall: iterating a result fetches row by row
+    if action_ids is None:
+        owners = _owner_views(session)
+        holders = current_role_holders(session, owners)
+    else:
+        # One action's view (a click): only the owners and role holders it involves.
+        named = {o for _, o in link_rows} | {t.lead_owner_id for t in theme_rows if t.lead_owner_id}
+        open_roles = conn.execute(
+            select(RoleAssignment.role_id, RoleAssignment.person_id)
+            .where(RoleAssignment.ended_at.is_(None), RoleAssignment.role_id.in_(list(named)))
+            .order_by(RoleAssignment.started_at)
+        ).all()
+        owners = _owner_views(session, named | {p for _, p in open_roles})
+        grouped: dict[int, list[OwnerView]] = defaultdict(list)
+        for role_id, person_id in open_roles:
+            grouped[role_id].append(owners[person_id])
+        holders = {k: tuple(v) for k, v in grouped.items()}
     themes = {
         t.id: ThemeView(
             t.id,
@@ -169,25 +222,23 @@ def plan_snapshot(
             owners.get(t.lead_owner_id),
             t.position,
         )
-        for t in session.exec(select(Theme).where(Theme.plan_id == plan_id))
+        for t in theme_rows
     }
-    objectives = {
-        o.id: o.text
-        for o in session.exec(select(Objective).where(Objective.theme_id.in_(list(themes) or [-1])))
-    }
-    only = () if action_ids is None else (Action.id.in_(list(action_ids)),)
-    links: dict[int, list[OwnerView]] = defaultdict(list)
-    rows = session.exec(
-        select(ActionOwner.action_id, ActionOwner.owner_id)
-        .join(Action, Action.id == ActionOwner.action_id)
-        .where(Action.plan_id == plan_id, Action.archived_at.is_(None), *only)
-        .order_by(ActionOwner.action_id, ActionOwner.position)
+    objective_filter = (
+        Objective.theme_id.in_(list(themes) or [-1])
+        if action_ids is None
+        else Objective.id.in_(
+            select(Action.objective_id).where(Action.plan_id == plan_id, *only).scalar_subquery()
+        )
     )
-    for action_id, owner_id in rows:
+    objectives = dict(
+        conn.execute(select(Objective.id, Objective.text).where(objective_filter)).all()
+    )
+    links: dict[int, list[OwnerView]] = defaultdict(list)
+    for action_id, owner_id in link_rows:
         links[action_id].append(owners[owner_id])
-    # Plain rows unpacked by position, not ORM objects or named look-ups: for 10,000 actions
-    # those cost more than the query itself.
-    rows = session.execute(
+    utc, day = readers(session)
+    rows = conn.execute(
         select(
             Action.id,
             Action.plan_id,
@@ -197,45 +248,32 @@ def plan_snapshot(
             Action.theme_id,
             Action.objective_id,
             Action.deadline_text,
-            Action.due_date,
+            raw(Action.due_date),
             Action.deadline_kind,
             Action.deadline_sure,
             Action.status,
-            Action.status_at,
+            raw(Action.status_at),
             Action.position,
-            Action.created_at,
-            Action.replied_at,
+            raw(Action.created_at),
+            raw(Action.replied_at),
             Action.signoff_pending,
         )
         .where(Action.plan_id == plan_id, Action.archived_at.is_(None), *only)
         .order_by(Action.position)
-    )
+    ).all()
+    no_owners = ()
+    make = ActionView.from_row
     actions = [
-        ActionView(
-            id=aid,
-            plan_id=pid,
-            key=key,
-            ref=ref,
-            text=text,
-            theme_id=tid,
-            theme=themes[tid].name,
-            objective=objectives.get(oid, ""),
-            deadline_text=dtext,
-            due_date=due,
-            deadline_kind=kind,
-            deadline_sure=sure,
-            status=status,
-            status_at=status_at,
-            owners=tuple(links.get(aid, ())),
-            position=position,
-            created_at=created_at,
-            replied_at=replied_at,
-            signoff_pending=signoff,
-        )
+        make((
+            aid, pid, key, ref, text, tid, themes[tid].name, objectives.get(oid, ""), dtext,
+            day(due), kind, bool(sure), status, utc(status_at),
+            tuple(links.get(aid, no_owners)), position, utc(created_at), utc(replied_at),
+            bool(signoff),
+        ))
         for (aid, pid, key, ref, text, tid, oid, dtext, due, kind, sure, status, status_at,
              position, created_at, replied_at, signoff) in rows
     ]  # fmt: skip
-    return PlanSnapshot(plan, themes, actions, current_role_holders(session, owners))
+    return PlanSnapshot(plan, themes, actions, holders)
 
 
 def current_role_holders(
@@ -244,12 +282,16 @@ def current_role_holders(
     if owners is None:
         owners = _owner_views(session)
     holders: dict[int, list[OwnerView]] = defaultdict(list)
-    for ra in session.exec(
-        select(RoleAssignment)
-        .where(RoleAssignment.ended_at.is_(None))
-        .order_by(RoleAssignment.started_at)
+    for role_id, person_id in (
+        session.connection()
+        .execute(
+            select(RoleAssignment.role_id, RoleAssignment.person_id)
+            .where(RoleAssignment.ended_at.is_(None))
+            .order_by(RoleAssignment.started_at)
+        )
+        .all()
     ):
-        holders[ra.role_id].append(owners[ra.person_id])
+        holders[role_id].append(owners[person_id])
     return {k: tuple(v) for k, v in holders.items()}
 
 

@@ -1,5 +1,6 @@
-"""Appending progress updates. The update log is never edited; the action's cached status
-and any deadline revision are written in the same transaction as the update."""
+"""Appending progress updates. The update log is never edited; the action's cached status,
+its LatestUpdate row and any deadline revision are written in the same transaction as the
+update."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from datetime import date, datetime
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from storage.cache import apply_to_action_cache
+from storage.cache import apply_to_action_cache, record_latest
 from storage.models import Action, DeadlineRevision, Update
 from storage.queries import NotFound
 
@@ -34,10 +35,13 @@ def append_update(session: Session, new: NewUpdate, *, now: datetime) -> tuple[U
         found = session.exec(select(Update).where(Update.external_id == new.external_id)).first()
         if found is not None:
             return found, False
-    action = session.get(Action, new.action_id)
+    # Locked until commit (PostgreSQL; SQLite's write transactions are serial already), so two
+    # instances appending to one action fold their updates into its cache one after the other.
+    action = session.get(Action, new.action_id, with_for_update=True)
     if action is None:
         raise NotFound(f"no action with id {new.action_id}")
     update = Update(
+        plan_id=action.plan_id,
         action_id=new.action_id,
         author_owner_id=new.author_owner_id,
         author_name=new.author_name,
@@ -71,6 +75,7 @@ def append_update(session: Session, new: NewUpdate, *, now: datetime) -> tuple[U
             )
         )
     apply_to_action_cache(action, update, supersedes_import=_latest_is_import(session, action))
+    record_latest(session, action, update)
     action.updated_at = now
     session.add(action)
     session.flush()

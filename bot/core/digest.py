@@ -36,7 +36,7 @@ def shorten(text: str, limit: int = COMMENTARY_LIMIT) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: a digest makes one per changed action, thousands
 class Change:
     action: ActionView
     kind: str  # "update" | "completed" | "slipped"
@@ -178,18 +178,23 @@ def build_digest(
     }
     actions = {a.id: a for a in snapshot.actions if a.theme_id in by_theme}
     horizon = today + timedelta(days=horizon_days)
+    # Counted per (theme, status) in one pass, then handed to each theme's Counter.
+    tally: Counter = Counter()
     for a in actions.values():
-        td = by_theme[a.theme_id]
-        td.counts[a.status or NO_UPDATE] += 1
-        if is_open(a) and a.due_date is not None:
-            if a.due_date < today:
-                td.overdue.append(a)
-            elif a.due_date <= horizon:
-                td.due_next.append(a)
+        tally[a.theme_id, a.status or NO_UPDATE] += 1
+        due = a.due_date
+        if due is not None and due <= horizon and is_open(a):
+            td = by_theme[a.theme_id]
+            (td.overdue if due < today else td.due_next).append(a)
+    for (tid, status), n in tally.items():
+        by_theme[tid].counts[status] = n
 
     # The latest update per action stands for it in "what changed".
     latest: dict[int, Any] = {}
     counted: Counter = Counter()
+    if update_counts is not None:  # from the store: already the latest of each action
+        latest = {u.action_id: u for u in updates if u.action_id in actions and u.source != "import"}
+        updates = ()
     for u in updates:
         if u.action_id in actions and u.source != "import":
             prev = latest.get(u.action_id)
@@ -200,9 +205,10 @@ def build_digest(
     for action_id, n in counts.items():
         if action_id in actions:
             by_theme[actions[action_id].theme_id].new_updates += n
+    completed = Status.COMPLETED.value
     for action_id, u in latest.items():
         a = actions[action_id]
-        kind = "completed" if u.status == Status.COMPLETED.value else "update"
+        kind = "completed" if u.status == completed else "update"
         by_theme[a.theme_id].changes.append(Change(a, kind, u.created_at, u.status, u.commentary))
     previous_due = previous_due or {}
     for r in revisions:
@@ -255,25 +261,27 @@ def digest_from_store(
     from storage.claims import unanswered_nudges
     from storage.digest_queries import latest_updates_between, revisions_with_previous
     from storage.engine import read_session
+    from storage.rows import gc_paused
 
     plan_id = snapshot.plan.id
-    with read_session(engine) as s:
+    with gc_paused(), read_session(engine) as s:
         latest, counts = latest_updates_between(s, plan_id, since, until)
         revisions, before = revisions_with_previous(s, plan_id, since, until)
     silent = nudged_and_silent(snapshot, unanswered_nudges(engine, plan_id))
-    return build_digest(
-        snapshot,
-        today=today,
-        since=since,
-        updates=latest,
-        revisions=revisions,
-        horizon_days=horizon_days,
-        silent=silent,
-        theme_ids=theme_ids,
-        update_counts=counts,
-        previous_due=before,
-        until=until,
-    )
+    with gc_paused():
+        return build_digest(
+            snapshot,
+            today=today,
+            since=since,
+            updates=latest,
+            revisions=revisions,
+            horizon_days=horizon_days,
+            silent=silent,
+            theme_ids=theme_ids,
+            update_counts=counts,
+            previous_due=before,
+            until=until,
+        )
 
 
 def nudged_and_silent(
@@ -281,6 +289,9 @@ def nudged_and_silent(
 ) -> list[tuple[OwnerView, list[ActionView]]]:
     """Owners who were nudged about an action that is still open and has had no reply since,
     by name; ``unanswered`` is (recipient id, action id, first nudged at)."""
+    unanswered = list(unanswered)
+    if not unanswered:
+        return []
     actions = {a.id: a for a in snapshot.actions if is_open(a)}
     people: dict[int, OwnerView] = {}
     for a in snapshot.actions:
@@ -300,48 +311,24 @@ def nudged_and_silent(
 
 
 # -- chart -------------------------------------------------------------------------------------
-def render_status_chart(digest: Digest, *, dpi: int = 110) -> bytes:
-    """A PNG bar chart of status by theme: one horizontal bar per theme, stacked by status
-    in the vocabulary's order, each in its BRAG colour."""
-    import io
-
-    import matplotlib
-
-    matplotlib.use("Agg")  # no display on a server
-    from matplotlib.figure import Figure
+def render_status_chart(digest: Digest) -> bytes:
+    """A PNG bar chart of status by theme (bot/core/status_chart.py): one horizontal bar per
+    theme, stacked by status in the vocabulary's order, each in its BRAG colour."""
+    from bot.core.status_chart import Segment, render_bars
 
     themes = digest.themes
     statuses = [s for s in STATUS_ORDER if digest.counts.get(s)]
-    height = max(2.6, 1.2 + 0.45 * len(themes))
-    fig = Figure(figsize=(9.5, height), dpi=dpi)
-    ax = fig.add_subplot(1, 1, 1)
-    labels = [shorten(td.theme.name, 38) for td in themes]
-    left = [0] * len(themes)
-    # Statuses sharing a colour (On track / Ongoing are both green) get a hatch to tell apart.
-    seen_colours: Counter = Counter()
-    for status in statuses:
-        values = [td.counts.get(status, 0) for td in themes]
-        colour = colour_of(status)
-        hatch = ["", "//", "..", "xx"][seen_colours[colour] % 4]
-        seen_colours[colour] += 1
-        ax.barh(
-            labels,
-            values,
-            left=left,
-            color=COLOUR_HEX[colour],
-            hatch=hatch,
-            edgecolor="white",
-            label=f"{status} ({digest.counts[status]})",
+    segments = [
+        Segment(
+            f"{status} ({digest.counts[status]})",
+            COLOUR_HEX[colour_of(status)],
+            tuple(td.counts.get(status, 0) for td in themes),
         )
-        left = [a + b for a, b in zip(left, values, strict=True)]
-    ax.invert_yaxis()
-    ax.set_xlabel("actions")
+        for status in statuses
+    ]
     title = digest.title or digest.plan_name
-    ax.set_title(f"{title}: status by theme, {digest.today:%-d %b %Y}", fontsize=10)
-    # Outside the axes, on the right, so that it never hides a bar.
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7, frameon=False)
-    ax.tick_params(axis="y", labelsize=8)
-    fig.tight_layout()
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    return buf.getvalue()
+    return render_bars(
+        f"{title}: status by theme, {digest.today:%-d %b %Y}",
+        [td.theme.name for td in themes],
+        segments,
+    )

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
-from bot.core.statuses import CLOSED_STATUSES, Status
+from bot.core.statuses import CLOSED_STATUSES
 from storage.queries import ActionView, OwnerView, PlanSnapshot
 
 
@@ -41,7 +41,8 @@ class Owed:
 
 
 def is_open(action: ActionView) -> bool:
-    return action.status is None or Status(action.status) not in CLOSED_STATUSES
+    # Statuses are str enums: the stored text is looked up as it is (no enum built per call).
+    return action.status is None or action.status not in CLOSED_STATUSES
 
 
 def owed_for_action(

@@ -87,6 +87,22 @@ class PlanService:
         with read_session(self.engine) as s:
             return plan_snapshot(s, get_plan(s, self.plan_name).id)
 
+    def action_snapshot(self, action_ref: str | int) -> tuple[PlanSnapshot, ActionView]:
+        """One action (by id, or a reference such as `L4` or `#12`) with just enough of the
+        plan around it (themes, leads, role holders) to decide who may act on it: a button
+        click reads this, not the whole plan."""
+        if not isinstance(action_ref, int):
+            # A typed reference goes through the one matcher (bot/core/refs.py): "l2." finds
+            # "L2"; only ids (buttons, forms) take the one-action path.
+            snap = self.snapshot()
+            return snap, self.find_action(snap, action_ref)
+        with read_session(self.engine) as s:
+            plan = get_plan(s, self.plan_name)
+            snap = plan_snapshot(s, plan.id, action_ids=[action_ref])
+        if not snap.actions:
+            raise NotFound(f"no action with id {action_ref}")
+        return snap, snap.actions[0]
+
     def plan(self) -> Plan:
         """The plan's own row (settings), without its actions."""
         with read_session(self.engine) as s:
@@ -239,18 +255,22 @@ class PlanService:
         """Append an update if ``actor`` may make it; raises Refused otherwise (nothing is
         stored), TooLong for a commentary longer than a report cell. Redelivered events
         (same external_id) store nothing new. A caller that has just read the plan passes
-        its ``snapshot`` rather than have it read again. Text is cleaned (text_input.py)
-        whichever platform it came from."""
+        its ``snapshot`` rather than have it read again; otherwise only the one action and
+        the people it involves are read. Text is cleaned (text_input.py) whichever platform
+        it came from."""
         commentary = clean_input(commentary).strip()
         check_length(commentary)
         revised_text = clean_input(revised_text) or None
-        snap = snapshot or self.snapshot()
-        if isinstance(action_ref, int):
-            action = next((a for a in snap.actions if a.id == action_ref), None)
-            if action is None:
-                raise NotFound(f"no action with id {action_ref}")
+        if snapshot is not None:
+            snap = snapshot
+            if isinstance(action_ref, int):
+                action = next((a for a in snap.actions if a.id == action_ref), None)
+                if action is None:
+                    raise NotFound(f"no action with id {action_ref}")
+            else:
+                action = self.find_action(snap, action_ref)
         else:
-            action = self.find_action(snap, action_ref)
+            snap, action = self.action_snapshot(action_ref)
         if not may_update(actor, action, snap):
             from bot.core.people import refusal
 

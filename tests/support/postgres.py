@@ -66,7 +66,24 @@ class PostgresServer:
             check=True,
             capture_output=True,
         )
-        log = open(self.root / "server.log", "wb")  # noqa: SIM115 - lives as long as the server
+        return self._launch()
+
+    def restart(self, down_seconds: float = 0.0) -> PostgresServer:
+        """Stop the server (fast shutdown: open connections are cut, as in a real restart or
+        fail-over), stay down ``down_seconds``, and start it again on the same port and data."""
+        if self.proc is not None and self.proc.poll() is None:
+            subprocess.run(
+                self._cmd(str(self.bin / "pg_ctl"), "stop", "-D", str(self.datadir), "-m", "fast"),
+                check=True,
+                capture_output=True,
+                timeout=60,
+            )
+            self.proc.wait(timeout=30)
+        time.sleep(down_seconds)
+        return self._launch()
+
+    def _launch(self) -> PostgresServer:
+        log = open(self.root / "server.log", "ab")  # noqa: SIM115 - lives as long as the server
         self.proc = subprocess.Popen(
             self._cmd(
                 str(self.bin / "postgres"),

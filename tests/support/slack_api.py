@@ -665,8 +665,13 @@ class SlackStandIn:
         bot_id: str = "B0001",
         app_id: str = "A0001",
         team_name: str = "Progressbot Test",
+        app_token: str = "xapp-test",
     ):
         self.bot_token = bot_token
+        self.app_token = app_token
+        # A SocketModeStandIn (tests/support/socket_mode.py) attaches itself here; then
+        # apps.connections.open hands out its ws:// URLs.
+        self.socket_mode: Any = None
         self.team_id = team_id
         self.bot_user_id = bot_user_id
         self.bot_id = bot_id
@@ -1023,8 +1028,11 @@ class SlackStandIn:
                     raise SlackApiFailure("unknown_method")
                 if not token:
                     raise SlackApiFailure("not_authed")
-                if token != self.bot_token:
-                    raise SlackApiFailure("invalid_auth")
+                # apps.connections.open takes the app-level token (xapp-) and nothing else does.
+                wanted = self.app_token if method == "apps.connections.open" else self.bot_token
+                if token != wanted:
+                    known = token in (self.bot_token, self.app_token)
+                    raise SlackApiFailure("not_allowed_token_type" if known else "invalid_auth")
                 failure = self._take_failure(method)
                 if failure is not None:
                     injected = True
@@ -1256,6 +1264,11 @@ class SlackStandIn:
             "bot_id": self.bot_id,
             "is_enterprise_install": False,
         }
+
+    def _m_apps_connections_open(self, params: dict[str, Any]) -> dict[str, Any]:
+        if self.socket_mode is None:
+            raise SlackApiFailure("invalid_auth")  # Socket Mode is off for this app
+        return {"url": self.socket_mode.new_url()}
 
     def _m_chat_postMessage(self, params: dict[str, Any]) -> dict[str, Any]:  # noqa: N802
         channel = self._require_channel(params, allow_user=True)

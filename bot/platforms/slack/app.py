@@ -28,7 +28,10 @@ def build_slack_app(
         # Socket Mode has no signatures to check; HTTP mode must have a secret.
         request_verification_enabled=not settings.slack_app_token,
         logger=logging.getLogger("progressbot.slack"),
-        listener_executor=ThreadPoolExecutor(max_workers=8, thread_name_prefix="slack-listener"),
+        # Each listener acknowledges first, but only once it has a thread: in a burst of
+        # clicks a small pool leaves requests waiting past Slack's 3 s (bolt then answers
+        # 404). The database work after the ack queues on the engine's pool instead.
+        listener_executor=ThreadPoolExecutor(max_workers=48, thread_name_prefix="slack-listener"),
     )
     people = SlackPeople(service, client)
     SlackListeners(app, service, people)
