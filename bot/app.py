@@ -6,7 +6,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
-from bot.core.clock import Clock
+from bot.core.clock import Clock, SystemClock
 from bot.core.service import PlanService
 from bot.settings import Settings
 from storage.engine import make_engine
@@ -32,3 +32,22 @@ def build_service(settings: Settings, clock: Clock, engine: Engine | None = None
 def sample_file(name: str) -> Path:
     """A file shipped in bot/data (the sample plan and its people)."""
     return Path(__file__).resolve().parent / "data" / name
+
+
+def run_clock(settings: Settings) -> Clock:
+    """The clock of a running bot: the real time, or (RUN_CLOCK_START, for tests and demos)
+    real time moving on from a given start."""
+    if not settings.run_clock_start:
+        return SystemClock()
+    from datetime import datetime
+
+    from bot.core.clock import RunningClock
+
+    try:
+        start = datetime.fromisoformat(settings.run_clock_start)
+        return RunningClock(start)
+    except ValueError as exc:
+        raise ValueError(
+            f"RUN_CLOCK_START: {settings.run_clock_start!r} is not an ISO datetime with an "
+            f"offset ({exc})"
+        ) from None

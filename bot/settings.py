@@ -48,6 +48,12 @@ class Settings(BaseSettings):
         "local emulators and tests only",
     )
 
+    run_clock_start: str = Field(
+        default="",
+        description="Tests and demos only: `progressbot run` starts its clock at this ISO "
+        "datetime (with a UTC offset) and time moves on from there",
+    )
+
     def __repr_args__(self):
         for name, value in super().__repr_args__():
             if name == "database_url" and isinstance(value, str) and "@" in value:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
@@ -33,6 +34,19 @@ class SettableClock(SystemClock):
 
     def advance(self, delta: timedelta) -> None:
         self._at = self.now() + delta
+
+
+class RunningClock:
+    """Starts at a given moment and then moves on with real time: `progressbot run` under
+    RUN_CLOCK_START (tests and demos), so a running bot's schedule can be pinned to a known
+    working day without freezing time."""
+
+    def __init__(self, start: datetime):
+        self._start = _aware(start)
+        self._t0 = time.monotonic()
+
+    def now(self) -> datetime:
+        return self._start + timedelta(seconds=time.monotonic() - self._t0)
 
 
 class FixedClock:

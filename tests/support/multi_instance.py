@@ -23,14 +23,14 @@ import json
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlmodel import select
 
 from bench.synth import populate
-from bot.core.clock import SystemClock
+from bot.core.clock import FixedClock
 from bot.core.service import PlanService
 from jobs.sweep import run_sweep
 from storage.chat import remember_conversation
@@ -82,11 +82,15 @@ class MultiResult:
         return json.dumps(fields, default=str) + "\n" + self.logs[-6000:]
 
 
+# The bots run from this moment on (RUN_CLOCK_START): a working Monday, so the test does not
+# depend on the day it runs.
+START = datetime(2019, 9, 16, 9, 0, tzinfo=ZoneInfo("Europe/London"))
+
+
 def _policy() -> str:
-    today = datetime.now(ZoneInfo("Europe/London"))
     return json.dumps(
         {
-            "digest_day": today.strftime("%A"),
+            "digest_day": START.strftime("%A"),
             "digest_time": "00:00",
             "digest_scope": "plan",
             "working_hours": "00:00-23:59",
@@ -102,8 +106,9 @@ def run_two_instances(
     url = pg_server.create_database(f"multi{int(time.time() * 1000) % 10**9}")
     engine = make_engine(url)
     upgrade(engine)
-    today = datetime.now(ZoneInfo("Europe/London")).date()
-    populate(engine, actions=actions, owners=owners, themes=6, updates_per_action=0, today=today)
+    populate(
+        engine, actions=actions, owners=owners, themes=6, updates_per_action=0, today=START.date()
+    )
     # chat.postMessage held to 5 a second: Slack's workspace ceiling order of magnitude, and
     # it keeps the sweep going long enough to restart the database under it.
     with SlackStandIn(rate_limits={"chat.postMessage": (5, 5.0)}) as slack:
@@ -113,11 +118,13 @@ def run_two_instances(
                 slack.add_user(p.chat_user_id, email=p.email, name=p.name.split()[0].lower(),
                                real_name=p.name)  # fmt: skip
                 remember_conversation(
-                    s, "slack", p.id, slack.dm_channel_id(p.chat_user_id), now=datetime.now(UTC)
+                    s, "slack", p.id, slack.dm_channel_id(p.chat_user_id), now=START
                 )
-        env = bot_env(slack, url, SLACK_SIGNING_SECRET=SECRET)
+        env = bot_env(
+            slack, url, SLACK_SIGNING_SECRET=SECRET, RUN_CLOCK_START=START.isoformat()
+        )
         cli(env, tmp, "plan", "set", "--channels", LEADERS, "--policy", _policy())
-        planned = run_sweep(PlanService(engine, SystemClock()), None, dry_run=True)
+        planned = run_sweep(PlanService(engine, FixedClock(START)), None, dry_run=True)
         result.nudges_expected = len(planned.nudged)
 
         ports = [free_port(), free_port()]

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import logging
 
-from bot.app import build_service
-from bot.core.clock import SystemClock
+from bot.app import build_service, run_clock
 from bot.platforms.slack.app import build_slack_app
 from bot.settings import Settings
 
@@ -39,7 +38,7 @@ def run_slack(settings: Settings) -> None:
             "for Socket Mode"
         )
     logging.basicConfig(level=settings.log_level)
-    service = build_service(settings, SystemClock())
+    service = build_service(settings, run_clock(settings))
     app, people = build_slack_app(settings, service)
     scheduler = _start_scheduler(settings, service, app.client, people)
     try:

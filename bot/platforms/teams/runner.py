@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import logging
 
-from bot.app import build_service
-from bot.core.clock import SystemClock
+from bot.app import build_service, run_clock
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -28,7 +27,7 @@ def run_teams(settings: Settings) -> None:
     from jobs.scheduler import start_scheduler
 
     logging.basicConfig(level=settings.log_level)
-    service = build_service(settings, SystemClock())
+    service = build_service(settings, run_clock(settings))
     runtime = TeamsRuntime(settings, service)
     notifier_teams = runtime.notifier
     slack_app = notifier_slack = None
