@@ -108,6 +108,7 @@ _CLI_SYNTAX: tuple[tuple[str, str], ...] = (
     ),
     ("(see `people`)", "(see `progressbot people list`)"),
     ("Say `back` to end it early.", "`progressbot away NAME back` ends it early."),
+    ("Try `search WORDS` to find one", "Try `progressbot actions search WORDS` to find one"),
     ("`as YOUR NAME`", "`--as NAME`"),
     ("`as NAME`", "`--as NAME`"),
 )
