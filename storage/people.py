@@ -160,11 +160,6 @@ def actions_by_owner(session: Session) -> dict[int, set[int]]:
     return held
 
 
-def action_counts(session: Session) -> dict[int, int]:
-    rows = session.exec(select(ActionOwner.owner_id, func.count()).group_by(ActionOwner.owner_id))
-    return dict(rows.all())
-
-
 def get_owner(session: Session, owner_id: int) -> Owner:
     owner = session.get(Owner, owner_id)
     if owner is None:

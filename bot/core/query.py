@@ -35,6 +35,8 @@ Ask about actions with any of these (they combine, e.g. `overdue theme leadershi
   search WORDS                 actions whose text has all the words (whole words)
   L4                           one action by its reference
   all                          every action
+  report [as at DATE] [theme WORDS] [as xlsx|docx|html|csv]
+                               the board report as a file (in Slack, sent to your DM)
   help                         this list"""
 
 KEYWORDS = (
