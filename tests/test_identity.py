@@ -4,6 +4,7 @@ deputy's updates while the owner is away, one sign-off per completion, and who m
 
 from __future__ import annotations
 
+import html
 import json
 from datetime import UTC, date, datetime, timedelta
 
@@ -131,7 +132,8 @@ def test_impostor_with_a_colleagues_name_takes_over_nothing(bot):
     # The administrator maps a role to her: asked to confirm, nothing changed yet.
     answer = _ask(bot, "map Chief Finance Officer <@U0IMP|mallory>", "U0PAT")
     assert "Confirm" in answer["text"] and "Nothing has been changed yet" in answer["text"]
-    assert "julie@example.org -> mallory@example.org" in answer["text"]
+    # The fallback text is escaped as Slack shows it (`->` arrives as `-&gt;`).
+    assert "julie@example.org -> mallory@example.org" in html.unescape(answer["text"])
     julie = _owner(bot.engine, "Julie Fellows")
     assert (julie.email, julie.chat_user_id) == (julie_before.email, julie_before.chat_user_id)
     assert _role_holders(bot.engine, "Chief Finance Officer") == []

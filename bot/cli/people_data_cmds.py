@@ -36,6 +36,7 @@ def people_export(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write the JSON here (default: stdout)")
     ] = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Everything stored about a person, as JSON: profile, roles over time, updates written,
     sign-offs, nudges, absences, chat conversations, audit entries. The export is audited."""
@@ -62,6 +63,9 @@ def people_export(
         output.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise CliError(f"--output: can't write {output}: {exc.strerror}") from None
+    if as_json:
+        emit_json({"person": data["profile"]["name"], "file": str(output)})
+        return
     out.print(f"Wrote everything stored about {data['profile']['name']} to {output}.")
 
 

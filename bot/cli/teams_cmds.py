@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from bot.cli.app import app
-from bot.cli.common import CliError, out
+from bot.cli.common import CliError, JsonOpt, emit_json, out
 from bot.settings import Settings
 
 TEAMS_DIR = Path(__file__).resolve().parents[2] / "teams"  # beside manifest.yml
@@ -82,6 +82,7 @@ def teams_package_cmd(
         str, typer.Option("--privacy-url")
     ] = "https://example.org/progressbot/privacy",
     terms: Annotated[str, typer.Option("--terms-url")] = "https://example.org/progressbot/terms",
+    as_json: JsonOpt = False,
 ) -> None:
     """Build the Teams app package (manifest.json + icons) for TEAMS_CLIENT_ID."""
     settings = Settings()
@@ -103,6 +104,11 @@ def teams_package_cmd(
                 z.write(TEAMS_DIR / icon, icon)
     except OSError as exc:
         raise CliError(f"--out: can't write {out_file}: {exc.strerror}", where="--out") from None
+    if as_json:
+        emit_json(
+            {"file": str(out_file), "bot_id": manifest["bots"][0]["botId"], "version": version}
+        )
+        return
     out.print(f"Wrote {out_file} (bot {manifest['bots'][0]['botId']}, version {version}).")
     if "example.org" in website + privacy + terms:
         out.print(

@@ -257,7 +257,9 @@ class ConsoleSession:
             kind, _ = self.conversation.intent(line)
             if kind not in ("query", "help"):
                 raise _NoActor
-        actor = self.actor or Actor("nobody")
+        # Whoever runs the console holds the database, like the CLI's `actions`: before `as`
+        # they read as the administrator (only queries get this far, so nothing is written).
+        actor = self.actor or Actor("administrator", is_admin=True)
         self.show(
             self.conversation.handle(
                 actor,
