@@ -462,6 +462,8 @@ class PendingText(SQLModel, table=True):
     text: str = Field(sa_column=_text(nullable=False))
     revised_text: str = Field(default="", sa_column=_text(nullable=False, server_default=""))
     created_at: datetime = Field(index=True)
+
+
 @event.listens_for(Update, "before_insert")
 def _update_plan_id(_mapper, connection, target: Update) -> None:
     # Callers that know the plan set it; anything else still gets it right.

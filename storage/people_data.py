@@ -22,10 +22,13 @@ from storage.models import (
     Action,
     ActionOwner,
     ChatConversation,
+    ConversationState,
     Escalation,
+    LatestUpdate,
     NudgeItem,
     NudgeMessage,
     Owner,
+    PendingText,
     Plan,
     RoleAssignment,
     SignOff,
@@ -245,6 +248,23 @@ def erase_person(session: Session, person: Owner, *, now: datetime) -> dict:
     for u in session.exec(select(Update).where(Update.commentary.contains(name))):
         u.commentary = _scrub(u.commentary, name)
         session.add(u)
+    # The digest's copy of each action's latest update (storage/cache.py) says the same.
+    mine = select(Update.id).where(Update.author_owner_id == pid)
+    for lu in session.exec(select(LatestUpdate).where(LatestUpdate.update_id.in_(mine))):
+        lu.author_name = FORMER
+        session.add(lu)
+    for lu in session.exec(select(LatestUpdate).where(LatestUpdate.commentary.contains(name))):
+        lu.commentary = _scrub(lu.commentary, name)
+        session.add(lu)
+    # Words waiting on the bot's question, and what the conversation remembers for them.
+    if person.chat_user_id:
+        session.execute(delete(PendingText).where(PendingText.user_id == person.chat_user_id))
+        session.execute(
+            delete(ConversationState).where(
+                ConversationState.user_key == f"user:{person.chat_user_id}"
+            )
+        )
+    session.execute(delete(ConversationState).where(ConversationState.user_key == f"owner:{pid}"))
     for s in session.exec(select(SignOff).where(SignOff.comment.contains(name))):
         s.comment = _scrub(s.comment, name)
         session.add(s)

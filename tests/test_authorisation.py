@@ -122,21 +122,24 @@ def _wait_response(bot, url):
     )[-1]
 
 
-def _wait_post(bot, channel, before):
+def _wait_post(bot, channel, before, *also: str):
+    """The next message to ``channel`` (or to one of ``also``: a post addressed to a user id
+    lands in their DM, as the bot's answers to a form do)."""
+
     def new():
         calls = [c for c in bot.slack.calls_to("chat.postMessage") if c.status == 200]
-        mine = [c for c in calls if c.params.get("channel") in (channel,)]
+        mine = [c for c in calls if c.params.get("channel") in (channel, *also)]
         return mine[before:] if len(mine) > before else None
 
     return bot.wait_for(new, what=f"a message to {channel}")[-1].params
 
 
-def _posts_to(bot, channel):
+def _posts_to(bot, channel, *also: str):
     return len(
         [
             c
             for c in bot.slack.calls_to("chat.postMessage")
-            if c.status == 200 and c.params.get("channel") == channel
+            if c.status == 200 and c.params.get("channel") in (channel, *also)
         ]
     )
 
@@ -174,7 +177,7 @@ def act(bot, verb: str, kind: str) -> str:
         bot.post(body, content_type=FORM)
         return json.dumps(_wait_response(bot, url))
     if verb == "update form":
-        before = _posts_to(bot, _dm(bot, uid))
+        before = _posts_to(bot, _dm(bot, uid), uid)
         body = view_submission_body(
             callback_id="update_form",
             user_id=uid,
@@ -186,7 +189,7 @@ def act(bot, verb: str, kind: str) -> str:
             },
         )
         bot.post(body, content_type=FORM)
-        return json.dumps(_wait_post(bot, _dm(bot, uid), before))
+        return json.dumps(_wait_post(bot, _dm(bot, uid), before, uid))
     if verb == "free-text reply":
         dm = _dm(bot, uid)
         before = _posts_to(bot, dm)
@@ -245,7 +248,7 @@ def act(bot, verb: str, kind: str) -> str:
 
 _REFUSED = re.compile(
     r"Sorry|for administrators|only an administrator|Only a person|Away until when|"
-    r"can't read|Nothing was (?:stored|changed)|shared only",
+    r"can't read|Nothing was (?:stored|changed)|shared only|can't be away",
     re.I,
 )
 
