@@ -174,6 +174,11 @@ def build_app(settings: Settings, *, adapter=None):
         options["token"] = lambda _scope, _tenant=None: local_token(client_id)  # never stale
     else:
         options["client_secret"] = settings.teams_client_secret or None
+        if not settings.teams_client_secret:
+            log.warning(
+                "TEAMS_CLIENT_SECRET is not set: outbound calls will try Azure managed identity, "
+                "which only works when the bot runs in Azure with one assigned"
+            )
     if adapter is not None:
         options["http_server_adapter"] = adapter
     with _sdk_env_hidden():
