@@ -29,6 +29,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+import uuid
 from collections import Counter
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -136,7 +137,8 @@ def bench_ack(requests: int, updates_per_action: int) -> bool:
 
             base = s.exec(select(func.count()).select_from(Update)).one()
         # first contact (member look-up, matching) happens once, outside the measurement
-        timed_post(bot.url, bot.message("29:owner", "help"))
+        run = uuid.uuid4().hex[:8]  # the store is kept between runs: activity ids must not repeat
+        timed_post(bot.url, bot.message("29:owner", "help", activity_id=f"{run}-help"))
         bot.wait_for(lambda: bc.sent_to("a:1on1-owner"), timeout=60, what="first answer")
         results = {k: {"bot": [], "bare": []} for k in ("Action.Submit", "Action.Execute")}
         for i in range(requests):
@@ -152,7 +154,9 @@ def bench_ack(requests: int, updates_per_action: int) -> bool:
                 if i % 2:
                     order.reverse()
                 for who, url in order:
-                    results[name][who].append(timed_post(url, {**act, "id": f"{act['id']}-{who}"}))
+                    results[name][who].append(
+                        timed_post(url, {**act, "id": f"{run}-{act['id']}-{who}"})
+                    )
                     if who == "bot":
                         want = base + 2 * i + (1 if name == "Action.Submit" else 2)
                         bot.wait_for(

@@ -233,3 +233,45 @@ def test_plan_set_accepts_teams_channel_ids_and_refuses_malformed_ones(tmp_path)
         timeout=60,
     )
     assert bad.returncode == 1 and "item 2" in bad.stderr and "not a Teams channel id" in bad.stderr
+
+
+def test_cli_sweep_and_digest_deliver_through_teams(tmp_path):
+    from storage.chat_members import MemberSeen, remember_channel, remember_member
+    from storage.engine import make_engine, write_session
+
+    env = _env(tmp_path, _free_port(), TEAMS_ALLOW_UNAUTHENTICATED="true")
+    _load(env, tmp_path)
+    channel = "19:leaders@thread.tacv2"
+    with TeamsConnectorStandIn() as bc:
+        engine = make_engine(env["DATABASE_URL"])
+        from datetime import UTC, datetime
+
+        now = datetime(2019, 9, 16, 9, tzinfo=UTC)
+        with write_session(engine) as s:  # Priya installed the app; the bot is in a team
+            remember_member(
+                s, "teams",
+                MemberSeen("29:priya", "Priya Raman", None, "priya.raman@example.org",
+                           "a:1on1-priya", bc.service_url, "t1"),
+                now=now,
+            )  # fmt: skip
+            remember_channel(s, channel_id=channel, team_id="19:t@thread.tacv2",
+                             service_url=bc.service_url, now=now, name="Leaders")  # fmt: skip
+        engine.dispose()
+        run = [sys.executable, "-m", "bot"]
+        r = subprocess.run([*run, "plan", "set", "--channels", channel], cwd=tmp_path, env=env,
+                           capture_output=True, text=True, timeout=60)  # fmt: skip
+        assert r.returncode == 0, r.stderr
+        r = subprocess.run([*run, "sweep", "--today", "2019-09-16", "--json"], cwd=tmp_path,
+                           env=env, capture_output=True, text=True, timeout=120)  # fmt: skip
+        assert r.returncode == 0, r.stderr
+        report = json.loads(r.stdout)
+        to_priya = [n for n in report["nudged"] if n["recipient"] == "Priya Raman"]
+        assert to_priya and to_priya[0]["channel"] == "a:1on1-priya"
+        assert len(bc.sent_to("a:1on1-priya")) == 1  # others have not installed: not sent
+        assert {f["who"] for f in report["failures"]} and "Priya Raman" not in {
+            f["who"] for f in report["failures"]
+        }
+        r = subprocess.run([*run, "digest", "--today", "2019-09-16"], cwd=tmp_path, env=env,
+                           capture_output=True, text=True, timeout=120)  # fmt: skip
+        assert r.returncode == 0, r.stderr + r.stdout
+        assert "progress digest" in bc.sent_to(channel)[0]["text"] and bc.errors == []

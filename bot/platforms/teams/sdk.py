@@ -28,7 +28,8 @@ from bot.settings import Settings
 log = logging.getLogger(__name__)
 
 HTTP_TIMEOUT_SECONDS = 30.0  # the SDK's default is none at all
-MAX_RETRIES = 6
+MAX_RETRIES = 6  # 5xx and dropped connections
+MAX_RATE_LIMIT_RETRIES = 15  # 429s: Retry-After says when; senders in parallel may lose a few
 MAX_RETRY_WAIT = 60.0  # never sleep longer than this on one Retry-After
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
@@ -95,8 +96,14 @@ class RetryMiddleware:
     """Retries the Bot Connector's 429 (honouring Retry-After) and 5xx answers, and dropped
     connections; the SDK retries nothing by itself. Waits on the event loop, not a thread."""
 
-    def __init__(self, max_retries: int = MAX_RETRIES, sleep=asyncio.sleep):
+    def __init__(
+        self,
+        max_retries: int = MAX_RETRIES,
+        max_rate_limited: int = MAX_RATE_LIMIT_RETRIES,
+        sleep=asyncio.sleep,
+    ):
         self.max_retries = max_retries
+        self.max_rate_limited = max_rate_limited
         self.sleep = sleep
 
     async def send(self, context, next):  # noqa: A002 - the SDK's parameter name
@@ -106,11 +113,14 @@ class RetryMiddleware:
                 return await next()
             except httpx.HTTPStatusError as exc:
                 status = exc.response.status_code
-                if status not in RETRY_STATUSES or attempt >= self.max_retries:
+                limit = self.max_rate_limited if status == 429 else self.max_retries
+                if status not in RETRY_STATUSES or attempt >= limit:
                     raise
                 wait = retry_after(exc.response) if status == 429 else None
                 if wait is None:
                     wait = min(0.25 * 2**attempt, 8.0) * (0.5 + random.random())
+                else:  # a little jitter, so parallel senders do not all come back at once
+                    wait += random.uniform(0, 0.05 + wait / 4)
             except (httpx.ConnectError, httpx.RemoteProtocolError, httpx.ReadError):
                 if attempt >= self.max_retries:
                     raise
@@ -174,6 +184,11 @@ def build_app(settings: Settings, *, adapter=None):
         options["token"] = lambda _scope, _tenant=None: local_token(client_id)  # never stale
     else:
         options["client_secret"] = settings.teams_client_secret or None
+        if not settings.teams_client_secret:
+            log.warning(
+                "TEAMS_CLIENT_SECRET is not set: outbound calls will try Azure managed identity, "
+                "which only works when the bot runs in Azure with one assigned"
+            )
     if adapter is not None:
         options["http_server_adapter"] = adapter
     with _sdk_env_hidden():
