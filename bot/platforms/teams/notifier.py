@@ -159,8 +159,9 @@ class TeamsNotifier:
         try:
             from bot.core.digest import render_status_chart
 
-            for dpi in (80, 60, 45):
-                card = cd.chart_card(render_status_chart(digest.digest, dpi=dpi))
+            png = render_status_chart(digest.digest)
+            for scale in (1.0, 0.75, 0.5):
+                card = cd.chart_card(png if scale == 1.0 else _shrunk(png, scale))
                 if cd.size_of(message(card)) <= CHART_BUDGET:
                     return card
         except Exception:  # noqa: BLE001 - a chart is a nicety; the digest stands alone
@@ -168,3 +169,16 @@ class TeamsNotifier:
             return None
         log.warning("status chart too large for one Teams message even at low resolution")
         return None
+
+
+def _shrunk(png: bytes, scale: float) -> bytes:
+    """The chart at ``scale`` of its size, for a message that must stay under Teams' limit."""
+    import io
+
+    from PIL import Image
+
+    with Image.open(io.BytesIO(png)) as img:
+        small = img.resize((max(1, round(img.width * scale)), max(1, round(img.height * scale))))
+        out = io.BytesIO()
+        small.save(out, format="PNG", optimize=True)
+    return out.getvalue()
