@@ -75,6 +75,7 @@ from dataclasses import replace
 
 from bot.core.people import Actor
 from bot.core.query import KEYWORDS
+from bot.core.refs import ref_key
 from bot.core.service import PlanService
 from bot.core.statuses import Status
 from bot.core.update_text import parse_update_text
@@ -381,7 +382,8 @@ class Conversation:
         if n.isdigit() and 1 <= int(n) <= len(ids) and not t.startswith("#"):
             return ids[int(n) - 1]
         for action_id, ref in zip(ids, refs, strict=False):
-            if ref and ref.casefold() == t.casefold():
+            # However the reference is written ("l2.", "L2)"): bot/core/refs.py.
+            if ref and ref_key(ref) == ref_key(text):
                 return action_id
         if t.startswith("#") and n.isdigit() and int(n) in ids:
             return int(n)

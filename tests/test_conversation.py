@@ -126,6 +126,13 @@ def test_answering_which_action_by_number_or_reference_after_a_restart(service):
     assert isinstance(reply, UpdateStored) and reply.action.ref == "C1"
     assert reply.update.status == "Ongoing" and reply.update.commentary == "panel met"
 
+    # A reference written another way ("c1)", "(C1)") answers just the same.
+    for answer in ("c1)", "(C1)"):
+        asked = Conversation(service).handle(julie, "ongoing: panel met again", platform="console")
+        assert isinstance(asked, AskAction)
+        reply = Conversation(service).handle(julie, answer, platform="console")
+        assert isinstance(reply, UpdateStored) and reply.action.ref == "C1", answer
+
 
 def test_answering_what_status_keeps_the_comment(service):
     julie = service.actor_for_name("Julie Fellows")
