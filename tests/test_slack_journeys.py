@@ -569,3 +569,20 @@ def test_a_dm_answers_the_status_question_the_bot_asked(bot):
     _dm(bot, "U0JULIE", "on track")
     updates = bot.wait_for(lambda: _updates(bot.engine), what="the update")
     assert [(u.status, u.commentary) for u in updates] == [("On track", "coaching offer drafted")]
+
+
+def test_owner_query_in_a_dm_finds_the_person_by_slack_id_not_by_name(bot):
+    """`owner @someone` in a DM goes by the mentioned user's id: a name anyone can set to a
+    colleague's never picks whose actions are listed."""
+    julie = bot.people.actor("U0JULIE").person
+    assert julie is not None  # matched (and her Slack id stored) by her verified email
+    _dm(bot, "U0ALICE", "owner <@U0JULIE>")
+    answer = _posted(bot, 1)[0].params
+    listed = json.dumps(answer["blocks"])
+    assert "L2" in listed and "Julie Fellows" in answer["text"] + listed
+    # Mallory has set her Slack name to "Julie Fellows": asking about her lists nothing of Julie's.
+    bot.slack.add_user("U0MAL", email="mallory@example.org", name="mal", real_name="Julie Fellows")
+    _dm(bot, "U0ALICE", "owner <@U0MAL>")
+    answer = _posted(bot, 2)[-1].params
+    assert "L2" not in json.dumps(answer.get("blocks")) + answer["text"]
+    assert _updates(bot.engine) == []

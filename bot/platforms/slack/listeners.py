@@ -337,8 +337,9 @@ class SlackListeners:
         if thread_ts:
             with read_session(self.service.engine) as s:
                 context = nudged_actions(s, channel, thread_ts)
-        # `away … deputy <@U1>` needs the mention as an id; anything else is read as words.
-        said = text if self.conversation.intent(text)[0] == "away" else words
+        # `away … deputy <@U1>` and `owner <@U1>` need the mention as an id (a name anyone
+        # can set is never used to find people); an update's words read it as a name.
+        said = text if self.conversation.intent(text)[0] in ("away", "query") else words
         reply = self.conversation.handle(
             actor,
             said,
