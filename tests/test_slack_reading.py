@@ -96,7 +96,11 @@ def test_reassignment_request_goes_to_the_administrator(bot):
         lambda: [t for t in _posted(bot, "U0PAT") if "Reassignment request" in t], what="admin DM"
     )
     assert "Julie Fellows" in to_pat[0] and "L2." in to_pat[0]
-    assert any("Nothing was stored as progress" in t for t in _posted(bot, "U0JULIE"))
+    # Julie's answer is posted after the administrators are told: wait for it too.
+    bot.wait_for(
+        lambda: [t for t in _posted(bot, "U0JULIE") if "Nothing was stored as progress" in t],
+        what="the answer to Julie",
+    )
     assert _updates(bot.engine) == []
     with read_session(bot.engine) as s:
         reqs = list(s.exec(select(ReassignRequest)))
