@@ -8,8 +8,8 @@ period's updates from an index (update: plan, time, action, source), never the h
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import NamedTuple
 
 from sqlalchemy import func, select
 from sqlmodel import Session
@@ -18,8 +18,9 @@ from storage.models import Action, DeadlineRevision, LatestUpdate, Update
 from storage.rows import raw, readers
 
 
-@dataclass(frozen=True)
-class UpdateRow:
+class UpdateRow(NamedTuple):
+    """One update as the digest reads it (a tuple: a digest makes ten thousand)."""
+
     id: int
     action_id: int
     status: str | None

@@ -118,6 +118,7 @@ class Action(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("plan_id", "key"),
         Index("ix_action_plan_due", "plan_id", "due_date"),
+        Index("ix_action_plan_position", "plan_id", "archived_at", "position"),
     )
     id: int | None = Field(default=None, primary_key=True)
     plan_id: int = Field(foreign_key="plan.id")
@@ -145,6 +146,9 @@ class Action(SQLModel, table=True):
 
 
 class ActionOwner(SQLModel, table=True):
+    __table_args__ = (
+        Index("ix_actionowner_action_position", "action_id", "position", "owner_id"),
+    )
     action_id: int = Field(foreign_key="action.id", primary_key=True)
     owner_id: int = Field(foreign_key="owner.id", primary_key=True, index=True)
     position: int = Field(default=0)

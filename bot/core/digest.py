@@ -13,9 +13,10 @@ from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from operator import attrgetter
 from typing import Any
 
-from bot.core.owing import Owed, Reason, is_open
+from bot.core.owing import CLOSED_STATUSES, Owed, Reason, is_open
 from bot.core.statuses import COLOUR_HEX, DEFAULT_COLOURS, Colour, Status
 from storage.models import DeadlineRevision
 from storage.queries import ActionView, OwnerView, PlanSnapshot, ThemeView
@@ -178,12 +179,14 @@ def build_digest(
     }
     actions = {a.id: a for a in snapshot.actions if a.theme_id in by_theme}
     horizon = today + timedelta(days=horizon_days)
-    # Counted per (theme, status) in one pass, then handed to each theme's Counter.
+    # One pass over the plan: counted per (theme, status), then handed to each theme's Counter.
     tally: Counter = Counter()
+    closed = CLOSED_STATUSES
     for a in actions.values():
-        tally[a.theme_id, a.status or NO_UPDATE] += 1
+        status = a.status
+        tally[a.theme_id, status or NO_UPDATE] += 1
         due = a.due_date
-        if due is not None and due <= horizon and is_open(a):
+        if due is not None and due <= horizon and (status is None or status not in closed):
             td = by_theme[a.theme_id]
             (td.overdue if due < today else td.due_next).append(a)
     for (tid, status), n in tally.items():
@@ -203,13 +206,21 @@ def build_digest(
             counted[u.action_id] += 1
     counts = update_counts if update_counts is not None else counted
     for action_id, n in counts.items():
-        if action_id in actions:
-            by_theme[actions[action_id].theme_id].new_updates += n
+        a = actions.get(action_id)
+        if a is not None:
+            by_theme[a.theme_id].new_updates += n
     completed = Status.COMPLETED.value
     for action_id, u in latest.items():
         a = actions[action_id]
-        kind = "completed" if u.status == completed else "update"
-        by_theme[a.theme_id].changes.append(Change(a, kind, u.created_at, u.status, u.commentary))
+        by_theme[a.theme_id].changes.append(
+            Change(
+                a,
+                "completed" if u.status == completed else "update",
+                u.created_at,
+                u.status,
+                u.commentary,
+            )
+        )
     previous_due = previous_due or {}
     for r in revisions:
         a = actions.get(r.action_id)
@@ -226,9 +237,9 @@ def build_digest(
             )
         )
     for td in by_theme.values():
-        td.changes.sort(key=lambda c: (c.when, c.action.position))
-        td.overdue.sort(key=lambda a: (a.due_date, a.position))
-        td.due_next.sort(key=lambda a: (a.due_date, a.position))
+        td.changes.sort(key=_change_order)
+        td.overdue.sort(key=_due_order)
+        td.due_next.sort(key=_due_order)
 
     if silent is None:
         silent = [
@@ -244,6 +255,11 @@ def build_digest(
     return Digest(
         snapshot.plan.name, today, since, themes, silent, horizon_days, title=title, until=until
     )
+
+
+# Sort keys made in C (a digest sorts thousands of changes and deadlines).
+_change_order = attrgetter("when", "action.position")
+_due_order = attrgetter("due_date", "position")
 
 
 # -- from the store ----------------------------------------------------------------------------
@@ -264,11 +280,13 @@ def digest_from_store(
     from storage.rows import gc_paused
 
     plan_id = snapshot.plan.id
-    with gc_paused(), read_session(engine) as s:
-        latest, counts = latest_updates_between(s, plan_id, since, until)
-        revisions, before = revisions_with_previous(s, plan_id, since, until)
-    silent = nudged_and_silent(snapshot, unanswered_nudges(engine, plan_id))
+    # One pause of the collector for the whole build: resumed between steps, it would sweep
+    # the thousands of rows and views just made (none of them cycles) again and again.
     with gc_paused():
+        with read_session(engine) as s:
+            latest, counts = latest_updates_between(s, plan_id, since, until)
+            revisions, before = revisions_with_previous(s, plan_id, since, until)
+        silent = nudged_and_silent(snapshot, unanswered_nudges(engine, plan_id))
         return build_digest(
             snapshot,
             today=today,
