@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime
 from operator import itemgetter
 
@@ -282,6 +282,22 @@ def _plan_snapshot(
 
 _by_action_and_position = itemgetter(0, 2)
 _by_position = itemgetter(13, 0)  # (Action.position, Action.id) in the select above
+
+
+def action_after_write(view: ActionView, row: Action) -> ActionView:
+    """``view`` with what an update can change (status, times, deadline, sign-off) as
+    ``row``, the action's ORM row in the transaction that just wrote it, now holds it."""
+    return replace(
+        view,
+        status=row.status,
+        status_at=row.status_at,
+        replied_at=row.replied_at,
+        deadline_text=row.deadline_text,
+        due_date=row.due_date,
+        deadline_kind=row.deadline_kind,
+        deadline_sure=bool(row.deadline_sure),
+        signoff_pending=bool(row.signoff_pending),
+    )
 
 
 def current_role_holders(

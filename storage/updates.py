@@ -75,9 +75,9 @@ def append_update(session: Session, new: NewUpdate, *, now: datetime) -> tuple[U
             )
         )
     apply_to_action_cache(action, update, supersedes_import=_latest_is_import(session, action))
-    record_latest(session, action, update)
-    action.updated_at = now
+    action.updated_at = now  # before the upsert's flush: one UPDATE of the action, not two
     session.add(action)
+    record_latest(session, action, update)
     session.flush()
     return update, True
 

@@ -30,7 +30,7 @@ from bot.core.signoff import (
 from bot.core.text_input import check_length, clean_input
 from storage.absences import people_covered_by
 from storage.engine import read_session, write_session
-from storage.models import Plan, Update
+from storage.models import Action, Plan, Update
 from storage.people import (
     all_owners,
     find_by_chat_user,
@@ -44,6 +44,7 @@ from storage.queries import (
     NotFound,
     OwnerView,
     PlanSnapshot,
+    action_after_write,
     get_plan,
     owner_view,
     plan_snapshot,
@@ -297,7 +298,9 @@ class PlanService:
                     s, action.id, update.id, leads[0].id if leads else None, now=self.clock.now()
                 )
                 signoff_id = signoff.id if signoff else None
-        fresh = self._action_now(snap, action.id)
+            # The action as this transaction leaves it (the row is locked and loaded: no
+            # second read of the plan around it on a click's path).
+            fresh = action_after_write(action, s.get(Action, action.id))
         request = None
         if signoff_id is not None:
             request = SignOffRequest(
