@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import NamedTuple
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlmodel import Session
 
 from storage.models import Action, DeadlineRevision, LatestUpdate, Update
@@ -36,44 +36,60 @@ def latest_updates_between(
     """The latest update from a person (imports excluded) of each action of the plan in
     [since, until), and how many updates each of those actions had in that period.
 
-    Neither reads the update log's rows: the counts come from ``ix_update_plan_created``
-    alone (plan, time, action, source), and the latest updates from LatestUpdate, kept
-    current in the transaction that appends each update (storage/cache.py), through its
-    (plan, time) index. Where LatestUpdate cannot answer (an action's latest update came after
-    ``until``, for a digest of an earlier period) those few actions are ranked the slow way.
-    Archived actions may appear: the caller keeps the live plan's."""
+    One statement, which never reads the update log's rows: the counts come from
+    ``ix_update_plan_created`` alone (plan, time, action, source), each joined to the action's
+    LatestUpdate row (kept current in the transaction that appends each update, storage/
+    cache.py) by its key. Where LatestUpdate cannot answer (an action's latest update came
+    after ``until``, for a digest of an earlier period) those few actions are ranked the slow
+    way. Archived actions may appear: the caller keeps the live plan's."""
     window = [Update.plan_id == plan_id, Update.source != "import"]
-    held = [LatestUpdate.plan_id == plan_id]
+    held = []  # the LatestUpdate row answers when it falls in the period too
     if since is not None:
         window.append(Update.created_at >= since)
         held.append(LatestUpdate.created_at >= since)
     if until is not None:
         window.append(Update.created_at < until)
         held.append(LatestUpdate.created_at < until)
-    conn = session.connection()
-    counts = dict(
-        conn.execute(
-            select(Update.action_id, func.count()).where(*window).group_by(Update.action_id)
-        ).all()
+    counted = (
+        select(Update.action_id, func.count().label("n"))
+        .where(*window)
+        .group_by(Update.action_id)
+        .subquery()
     )
-    if not counts:
-        return [], {}
-    utc, _ = readers(session)
-    latest = {
-        aid: UpdateRow(uid, aid, status, commentary, source, author, utc(at))
-        for uid, aid, status, commentary, source, author, at in conn.execute(
+    rows = (
+        session.connection()
+        .execute(
             select(
+                counted.c.action_id,
+                counted.c.n,
                 LatestUpdate.update_id,
-                LatestUpdate.action_id,
                 LatestUpdate.status,
                 LatestUpdate.commentary,
                 LatestUpdate.source,
                 LatestUpdate.author_name,
                 raw(LatestUpdate.created_at),
-            ).where(*held)
-        ).all()
-    }
-    missing = [a for a in counts if a not in latest]
+            ).outerjoin(
+                LatestUpdate,
+                and_(
+                    LatestUpdate.action_id == counted.c.action_id,
+                    *held,
+                ),
+            )
+        )
+        .all()
+    )
+    if not rows:
+        return [], {}
+    utc, _ = readers(session)
+    counts: dict[int, int] = {}
+    latest: dict[int, UpdateRow] = {}
+    missing: list[int] = []
+    for aid, n, uid, status, commentary, source, author, at in rows:
+        counts[aid] = n
+        if uid is None:
+            missing.append(aid)
+        else:
+            latest[aid] = UpdateRow(uid, aid, status, commentary, source, author, utc(at))
     for i in range(0, len(missing), 500):
         latest.update((r.action_id, r) for r in _ranked(session, missing[i : i + 500], window))
     return list(latest.values()), counts
