@@ -6,8 +6,9 @@ and on PostgreSQL, and draw its status chart.
 
 Populates a synthetic plan (bench/synth.py: updates every 3 days back from 1 Jun 2020, so a
 week holds about two per action) on each backend, printing how long that took, then times
-building the digest as the digest job does: the plan snapshot, the period's latest update per
-action with counts, revisions, who was nudged and is silent, and the content itself. PostgreSQL
+building the digest as the digest job does (with the collector paused until the digest is
+dropped, jobs/digest_job.py): the plan snapshot, the period's latest update per action with
+counts, revisions, who was nudged and is silent, and the content itself. PostgreSQL
 runs in a throw-away server (tests/support/postgres.py) unless ``--pg-url`` names a database
 to populate once and reuse. Targets: the digest under 0.2 s on each backend (best of five
 builds after one warm-up, as a running bot has warm caches), the chart under 0.3 s (best of
@@ -35,6 +36,7 @@ from bot.core.service import PlanService  # noqa: E402
 from storage.engine import make_engine, read_session  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
 from storage.queries import list_plans  # noqa: E402
+from storage.rows import gc_paused  # noqa: E402
 
 TARGET_S = 0.2
 CHART_TARGET_S = 0.3
@@ -42,7 +44,8 @@ TODAY = date(2020, 6, 1)
 NOW = datetime(2020, 6, 1, 9, 0, tzinfo=UTC)
 
 
-def build_once(engine) -> tuple[float, float, object]:
+def build(engine) -> tuple[float, object]:
+    """(seconds for the snapshot, the digest), built as the digest job builds it."""
     service = PlanService(engine, FixedClock(NOW))
     t0 = time.perf_counter()
     snap = service.snapshot()
@@ -50,8 +53,19 @@ def build_once(engine) -> tuple[float, float, object]:
     digest = digest_from_store(
         engine, snap, today=TODAY, since=NOW - timedelta(days=7), until=NOW, horizon_days=14
     )
-    t2 = time.perf_counter()
-    return t2 - t0, t1 - t0, digest
+    return t1 - t0, digest
+
+
+def build_once(engine) -> tuple[float, float]:
+    """(total, snapshot) seconds for one digest as jobs/digest_job.py makes it: with the
+    collector paused, the plan read and the digest built, then dropped as the job drops it
+    after posting, the clock stopping only once the collector has resumed (so what it then
+    has to sweep is counted too)."""
+    t0 = time.perf_counter()
+    with gc_paused():
+        snap_s, digest = build(engine)
+        del digest
+    return time.perf_counter() - t0, snap_s
 
 
 def run_backend(name: str, url: str, args) -> bool:
@@ -76,7 +90,8 @@ def run_backend(name: str, url: str, args) -> bool:
         )
     build_once(engine)  # warm caches (plan, holidays, statement cache) as a running bot has
     runs = [build_once(engine) for _ in range(5)]
-    total, snap_s, digest = min(runs, key=lambda r: r[0])
+    total, snap_s = min(runs)
+    _, digest = build(engine)  # one more, kept, for the figures and the chart
     render_status_chart(digest)  # warm: the font and the PNG encoder load once per process
     chart_s = 9e9
     for _ in range(3):

@@ -36,10 +36,29 @@ def _as_is(value: Any) -> Any:
 
 
 def readers(session) -> tuple[Callable[[Any], datetime | None], Callable[[Any], date | None]]:
-    """(to aware UTC datetime, to date) for raw values from ``session``'s database."""
+    """(to aware UTC datetime, to date) for raw values from ``session``'s database. On
+    SQLite each reader remembers what it has read: a plan's actions share many times (all
+    imported at one instant) and due dates, and a look-up costs a tenth of a parse. Take
+    fresh readers for each read, so what they remember goes with it."""
     if session.get_bind().dialect.name == "sqlite":
-        return _utc_from_text, _date_from_text
+        return _remembering(_utc_from_text), _remembering(_date_from_text)
     return _as_is, _as_is
+
+
+def _remembering(parse: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    seen: dict[Any, Any] = {None: None}
+    get = seen.get
+
+    def read(value):
+        found = get(value, _MISSING)
+        if found is _MISSING:
+            found = seen[value] = parse(value)
+        return found
+
+    return read
+
+
+_MISSING = object()
 
 
 _gc_lock = threading.Lock()
