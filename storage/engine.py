@@ -23,10 +23,10 @@ from sqlmodel import Session, create_engine
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 # Page cache per connection, in KiB (SQLite's default is 2 MiB). A 10,000-action plan's
-# action, owner and link tables are larger than that, so with the default every read of the
-# whole plan went back to the operating system for each page; 64 MiB holds them, and it is
-# only taken as pages are read.
-SQLITE_CACHE_KIB = 64 * 1024
+# action table alone is 2.8 MiB, so with the default every read of the whole plan went back
+# to the operating system for its pages; 16 MiB holds what a digest reads (the plan, its
+# latest updates, a week of the update index) and is only taken as pages are read.
+SQLITE_CACHE_KIB = 16 * 1024
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
