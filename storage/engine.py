@@ -54,6 +54,23 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     )
 
 
+def side_engine(engine: Engine, *, connections: int) -> Engine:
+    """An engine on ``engine``'s database with a small pool of its own, for work that must
+    never wait behind the main pool: the HTTP gate's replay check runs before Slack is
+    answered, while a burst's listeners may hold every main connection. SQLite gets
+    ``engine`` itself (one process, and an in-memory database exists only once)."""
+    if is_sqlite(engine):
+        return engine
+    return create_engine(
+        engine.url,
+        pool_pre_ping=True,
+        pool_size=connections,
+        max_overflow=0,
+        pool_timeout=10,
+        connect_args={"options": "-c TimeZone=UTC"},
+    )
+
+
 def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record):
