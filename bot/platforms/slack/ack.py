@@ -24,9 +24,11 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 ACK_GRACE_SECONDS = 0.03
-# Work after the ack at once, per process: each holds at most a database connection or two
-# (the engine keeps 30) and a Slack call; more would only queue on the GIL and the pool.
-WORKERS = 8
+# Pieces of work running at once, per process. Each holds a database connection or two (the
+# engine keeps 30) and its Python runs under the one GIL, so more workers do not finish a
+# burst sooner; they only take the GIL from the acknowledgements. In the two-instance burst
+# (bench/bench_multi_instance.py) 8 workers left answers at p50 ~1 s, 4 at ~0.3-0.5 s.
+WORKERS = 4
 # A backlog this deep (and each further multiple) is logged: the work is late, not lost.
 BACKLOG_WARNING = 100
 

@@ -14,8 +14,10 @@ log = logging.getLogger(__name__)
 # waitress's request threads. Each holds a request from its arrival until bolt has its ack
 # (the gate's replay check, bolt's parsing, a listener thread calling ack()): tens of
 # milliseconds, longer when the work after earlier acks has the CPU. Too few and a burst
-# queues in front of them, and Slack's 3 s run out before the gate has even seen a request.
-HTTP_THREADS = 8
+# queues in front of them, and Slack's 3 s run out before the gate has even seen a request
+# (bench/bench_multi_instance.py's burst: a median wait there of 0.6-1 s with 8 threads,
+# 0.15-0.4 s with 16).
+HTTP_THREADS = 16
 
 
 class SlackSettingsError(Exception):
