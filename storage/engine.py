@@ -41,8 +41,9 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         # psycopg 3 is what we install; a bare postgresql:// URL would ask for psycopg2.
         url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
     # Sessions in UTC: timestamps come back as UTC datetimes whatever the server's zone.
-    # Up to 30 connections an instance (two instances stay well under PostgreSQL's default
-    # max_connections of 100); a burst of requests waits up to a minute for one.
+    # Up to 30 connections an instance, and the Slack HTTP gate's 4 (side_engine): two
+    # instances stay well under PostgreSQL's default max_connections of 100. Work waits up
+    # to a minute for one.
     return create_engine(
         url,
         echo=echo,
