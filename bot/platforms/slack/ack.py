@@ -78,9 +78,6 @@ class AfterAck:
             # bolt would have logged a listener's exception; the pool would swallow it.
             log.exception("Slack: handling a request failed (%s)", _name(work))
 
-    def shutdown(self, wait: bool = True) -> None:
-        self._pool.shutdown(wait=wait)
-
 
 def _name(work: Callable[..., object]) -> str:
     return getattr(work, "__qualname__", None) or repr(work)

@@ -1,8 +1,9 @@
 """Slack listeners: translate Slack's requests into handler calls and replies into Block Kit.
 
 Every listener acknowledges first (Slack wants an answer within 3 seconds) and hands the
-slow part to the work pool (ack.py), so bolt's threads are free for the next ack. Event retries are recognised by event id and by message, so a redelivered
-event never stores a second update.
+slow part to the work pool (ack.py), so bolt's threads are free for the next ack. Event
+retries are recognised by event id and by message, so a redelivered event never stores a
+second update.
 """
 
 from __future__ import annotations
@@ -230,7 +231,9 @@ class SlackListeners:
         revised = revised_text or revised_date
         self.after_ack(ack, self._form_submit, body, view, client, meta, status, commentary, revised)
 
-    def _form_submit(self, body, view, client, meta: dict, status: str, commentary, revised):
+    def _form_submit(
+        self, body, view, client: WebClient, meta: dict, status: str, commentary: str, revised
+    ):
         user_id = body["user"]["id"]
         actor = self.people.actor(user_id)
         reply = self.conversation.give_status(
