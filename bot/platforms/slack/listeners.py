@@ -229,7 +229,9 @@ class SlackListeners:
             ack(response_action="errors", errors=errors)
             return
         revised = revised_text or revised_date
-        self.after_ack(ack, self._form_submit, body, view, client, meta, status, commentary, revised)
+        self.after_ack(
+            ack, self._form_submit, body, view, client, meta, status, commentary, revised
+        )
 
     def _form_submit(
         self, body, view, client: WebClient, meta: dict, status: str, commentary: str, revised
@@ -378,4 +380,3 @@ class SlackListeners:
         if event.get("tab") not in (None, "home"):
             return
         self.after_ack.later(publish_home, self.service, self.people, client, event["user"])
-
