@@ -46,8 +46,9 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         # psycopg 3 is what we install; a bare postgresql:// URL would ask for psycopg2.
         url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
     # Sessions in UTC: timestamps come back as UTC datetimes whatever the server's zone.
-    # Up to 30 connections an instance (two instances stay well under PostgreSQL's default
-    # max_connections of 100); a burst of requests waits up to a minute for one.
+    # Up to 30 connections an instance, and the Slack HTTP gate's 4 (side_engine): two
+    # instances stay well under PostgreSQL's default max_connections of 100. Work waits up
+    # to a minute for one.
     return create_engine(
         url,
         echo=echo,
@@ -55,6 +56,23 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         pool_size=10,
         max_overflow=20,
         pool_timeout=60,
+        connect_args={"options": "-c TimeZone=UTC"},
+    )
+
+
+def side_engine(engine: Engine, *, connections: int) -> Engine:
+    """An engine on ``engine``'s database with a small pool of its own, for work that must
+    never wait behind the main pool: the HTTP gate's replay check runs before Slack is
+    answered, while a burst's listeners may hold every main connection. SQLite gets
+    ``engine`` itself (one process, and an in-memory database exists only once)."""
+    if is_sqlite(engine):
+        return engine
+    return create_engine(
+        engine.url,
+        pool_pre_ping=True,
+        pool_size=connections,
+        max_overflow=0,
+        pool_timeout=10,
         connect_args={"options": "-c TimeZone=UTC"},
     )
 

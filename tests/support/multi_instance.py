@@ -71,6 +71,8 @@ class MultiResult:
     burst_seconds: float = 0.0
     ack_ms_p50: float = 0.0
     ack_ms_max: float = 0.0
+    # Answered after Slack's 3 s: Slack shows the user an error even when the status is 200.
+    answers_over_3s: int = 0
     updates_stored: int = 0
     updates_doubled: list[str] = field(default_factory=list)
     digest_posts: int = 0
@@ -221,6 +223,7 @@ def run_two_instances(
             ms = sorted(m for _, m in answers)
             result.ack_ms_p50 = ms[len(ms) // 2]
             result.ack_ms_max = ms[-1]
+            result.answers_over_3s = sum(1 for m in ms if m > 3000)
 
             def stored() -> list[Update]:
                 with read_session(engine) as s:

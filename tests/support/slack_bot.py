@@ -59,8 +59,9 @@ class SlackBotHarness:
         self.service = PlanService(self.engine, self.clock, admin_emails=self.admin_emails)
         client = make_client(settings.slack_bot_token, settings.slack_api_base_url)
         self.app, self.people = build_slack_app(settings, self.service, client=client)
+        self.gate = make_wsgi_app(self.app, SECRET, self.service)
         self.server = create_server(
-            make_wsgi_app(self.app, SECRET, self.service),
+            self.gate,
             host="127.0.0.1",
             port=0,
             threads=8,
@@ -76,6 +77,8 @@ class SlackBotHarness:
             self.server.close()
         if self.thread is not None:
             self.thread.join(timeout=5)
+        if self.server is not None:
+            self.gate.close()
         if self._own_standin:
             self.slack.stop()
 

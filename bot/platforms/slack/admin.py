@@ -14,7 +14,7 @@ from bot.core.people import Actor
 from bot.core.people_admin import unmatched
 from bot.core.service import PlanService
 from bot.platforms.slack import blocks as bk
-from bot.platforms.slack.ack import acked
+from bot.platforms.slack.ack import AfterAck
 from bot.platforms.slack.people import SlackPeople
 
 _MAP = re.compile(r"^map\s+(?P<role>.+?)\s+(?:to\s+)?<@(?P<user>[A-Z0-9]+)(?:\|[^>]*)?>\s*$", re.I)
@@ -129,12 +129,16 @@ def map_role(
     ]
 
 
-def register_admin(app: App, service: PlanService, people: SlackPeople) -> None:
+def register_admin(
+    app: App, service: PlanService, people: SlackPeople, after_ack: AfterAck
+) -> None:
     """The Confirm / Cancel buttons of a `map` that would move an identity."""
 
     @app.action("map_confirm")
     def on_confirm(ack, body, respond):
-        acked(ack)
+        after_ack(ack, confirm_map, body, respond)
+
+    def confirm_map(body, respond):
         user_id = body["user"]["id"]
         actor = people.actor(user_id)
         if not actor.is_admin:
@@ -154,7 +158,9 @@ def register_admin(app: App, service: PlanService, people: SlackPeople) -> None:
 
     @app.action("map_cancel")
     def on_cancel(ack, respond):
-        acked(ack)
+        after_ack(ack, cancel, respond)
+
+    def cancel(respond):
         msg = "Cancelled: nothing was changed."
         respond(replace_original=True, text=msg, blocks=[_section(msg)])
 

@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 
 from bot.core.service import PlanService
 from bot.log_privacy import install as install_log_privacy
+from bot.platforms.slack.ack import AfterAck
 from bot.platforms.slack.admin import register_admin
 from bot.platforms.slack.client import make_client
 from bot.platforms.slack.listeners import SlackListeners
@@ -28,12 +29,13 @@ def build_slack_app(
         # Socket Mode has no signatures to check; HTTP mode must have a secret.
         request_verification_enabled=not settings.slack_app_token,
         logger=logging.getLogger("progressbot.slack"),
-        # Each listener acknowledges first, but only once it has a thread: in a burst of
-        # clicks a small pool leaves requests waiting past Slack's 3 s (bolt then answers
-        # 404). The database work after the ack queues on the engine's pool instead.
+        # bolt waits up to 3 s for a listener to get a thread here and call ack(), or answers
+        # 404. Listeners only acknowledge here and hand the slow part to the work pool
+        # (ack.py), so these threads are free again within milliseconds.
         listener_executor=ThreadPoolExecutor(max_workers=48, thread_name_prefix="slack-listener"),
     )
     people = SlackPeople(service, client)
-    SlackListeners(app, service, people)
-    register_admin(app, service, people)
+    after_ack = AfterAck()
+    SlackListeners(app, service, people, after_ack)
+    register_admin(app, service, people, after_ack)
     return app, people

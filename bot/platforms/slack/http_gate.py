@@ -12,8 +12,10 @@ Nothing of a request is parsed, stored or logged until it is known to come from 
   anything else is 401, never 500;
 - a signed slash command or interaction is handled once: a replay of it (same signature, so
   same timestamp and body) inside the window is answered 200 and not handed to bolt again,
-  across instances (the signature is stored through storage/chat.py first_delivery). Events
-  (JSON) are left to the listeners, which already drop a repeated event id;
+  across instances (the signature is stored through storage/chat.py first_delivery, on a
+  small connection pool of the gate's own, so a burst's listeners holding every connection
+  of the main pool never delay an answer). Events (JSON) are left to the listeners, which
+  already drop a repeated event id;
 - a refusal is logged as one short line: the reason, the size and the peer — never the body
   or the headers.
 """
@@ -30,7 +32,7 @@ from urllib.parse import parse_qs
 
 from bot.core.service import PlanService
 from storage.chat import first_delivery
-from storage.engine import write_session
+from storage.engine import side_engine, write_session
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +41,8 @@ MAX_BODY_BYTES = 1024 * 1024
 # A few seconds inside bolt's own five minutes, so bolt (which checks again, and would log
 # a refused body whole) never sees a request it would refuse.
 MAX_AGE_SECONDS = 300 - 10
+# Each replay check holds a connection for one short INSERT: a few serve every HTTP thread.
+GATE_CONNECTIONS = 4
 
 
 class SlackHttpGate:
@@ -50,6 +54,12 @@ class SlackHttpGate:
         self.inner = inner
         self.secret = signing_secret.encode()
         self.service = service
+        self.engine = side_engine(service.engine, connections=GATE_CONNECTIONS) if service else None
+
+    def close(self) -> None:
+        """Closes the gate's own connections (the service's engine is not the gate's)."""
+        if self.engine is not None and self.service and self.engine is not self.service.engine:
+            self.engine.dispose()
 
     def __call__(self, environ, start_response):
         path, method = environ.get("PATH_INFO") or "", environ.get("REQUEST_METHOD") or ""
@@ -102,7 +112,7 @@ class SlackHttpGate:
         if self.service is None:
             return True
         signature = environ["HTTP_X_SLACK_SIGNATURE"]
-        with write_session(self.service.engine) as s:
+        with write_session(self.engine) as s:
             return first_delivery(s, f"slack:sig:{signature[3:]}", now=self.service.clock.now())
 
     def _refuse(self, start_response, environ, status: str, reason: str, size: int | None = None):

@@ -1,8 +1,9 @@
 """Slack listeners: translate Slack's requests into handler calls and replies into Block Kit.
 
-Every listener acknowledges first (Slack wants an answer within 3 seconds) and does the
-slow part after. Event retries are recognised by event id and by message, so a redelivered
-event never stores a second update.
+Every listener acknowledges first (Slack wants an answer within 3 seconds) and hands the
+slow part to the work pool (ack.py), so bolt's threads are free for the next ack. Event
+retries are recognised by event id and by message, so a redelivered event never stores a
+second update.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 import json
 import logging
 import re
-import time
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -19,7 +19,7 @@ from slack_sdk.errors import SlackApiError
 from bot.core.people import may_read, read_refusal
 from bot.core.service import PlanService
 from bot.platforms.slack import blocks as bk
-from bot.platforms.slack.ack import ACK_GRACE_SECONDS, acked
+from bot.platforms.slack.ack import AfterAck, acked
 from bot.platforms.slack.admin import admin_command
 from bot.platforms.slack.home import publish_home
 from bot.platforms.slack.inbound import decode
@@ -38,10 +38,11 @@ PLATFORM = "slack"
 
 
 class SlackListeners:
-    def __init__(self, app: App, service: PlanService, people: SlackPeople):
+    def __init__(self, app: App, service: PlanService, people: SlackPeople, after_ack: AfterAck):
         self.app = app
         self.service = service
         self.people = people
+        self.after_ack = after_ack
         self.conversation = Conversation(service)
         app.command("/actions")(self.on_actions)
         app.action(re.compile(r"^status:"))(self.on_status_button)
@@ -53,11 +54,13 @@ class SlackListeners:
         app.event("app_home_opened")(self.on_home_opened)
         from bot.platforms.slack.signoff import register_signoff
 
-        register_signoff(app, service, people)
+        register_signoff(app, service, people, after_ack)
 
     # -- /actions ---------------------------------------------------------------------------
     def on_actions(self, ack, command, respond, client: WebClient):
-        acked(ack)
+        self.after_ack(ack, self._actions, command, respond, client)
+
+    def _actions(self, command, respond, client: WebClient):
         # Slack's escaping decoded; mentions kept as ids (owner @x, away @deputy, map @user).
         text = decode(command.get("text"), keep_mentions=True).strip()
         actor = self.people.actor(command["user_id"])
@@ -95,7 +98,9 @@ class SlackListeners:
         return self.people.profile(user_id)[1] or None
 
     def on_page(self, ack, body, respond):
-        acked(ack)
+        self.after_ack(ack, self._page, body, respond)
+
+    def _page(self, body, respond):
         value = json.loads(body["actions"][0]["value"])
         actor = self.people.actor(body["user"]["id"])
         reply = handle_query(self.service, actor, value["q"])
@@ -104,7 +109,9 @@ class SlackListeners:
 
     # -- buttons and the form ---------------------------------------------------------------
     def on_status_button(self, ack, body, client: WebClient, respond):
-        acked(ack)
+        self.after_ack(ack, self._status_button, body, client, respond)
+
+    def _status_button(self, body, client: WebClient, respond):
         act = body["actions"][0]
         status = act["action_id"].split(":", 1)[1].upper()
         from bot.core.statuses import Status
@@ -165,6 +172,8 @@ class SlackListeners:
         respond(response_type="ephemeral", replace_original=False, text=fallback, blocks=blocks)
 
     def on_open_form(self, ack, body, client: WebClient, respond):
+        # Here, not on the work pool: the click's trigger id opens a modal only within 3 s,
+        # and the pool may be working through a burst.
         acked(ack)
         value = json.loads(body["actions"][0]["value"])
         actor = self.people.actor(body["user"]["id"])
@@ -219,7 +228,14 @@ class SlackListeners:
         if errors:
             ack(response_action="errors", errors=errors)
             return
-        acked(ack)
+        revised = revised_text or revised_date
+        self.after_ack(
+            ack, self._form_submit, body, view, client, meta, status, commentary, revised
+        )
+
+    def _form_submit(
+        self, body, view, client: WebClient, meta: dict, status: str, commentary: str, revised
+    ):
         user_id = body["user"]["id"]
         actor = self.people.actor(user_id)
         reply = self.conversation.give_status(
@@ -229,7 +245,7 @@ class SlackListeners:
             platform=PLATFORM,
             user_key=user_id,
             commentary=commentary,
-            revised_text=revised_text or revised_date,
+            revised_text=revised,
             source="form",
             external_id=f"slack:view:{view['id']}:{view.get('hash', '')}",
         )
@@ -260,7 +276,9 @@ class SlackListeners:
             )
 
     def on_pick_action(self, ack, body, client: WebClient, respond):
-        acked(ack)
+        self.after_ack(ack, self._pick_action, body, client, respond)
+
+    def _pick_action(self, body, client: WebClient, respond):
         value = json.loads(body["actions"][0]["value"])
         user_id = body["user"]["id"]
         text = value.get("t", "")
@@ -318,7 +336,9 @@ class SlackListeners:
     def on_message(self, event, body, client: WebClient):
         if event.get("channel_type") != "im" or event.get("bot_id") or event.get("subtype"):
             return
-        time.sleep(ACK_GRACE_SECONDS)  # bolt acked the event before calling us: let it leave
+        self.after_ack.later(self._message, event, body, client)
+
+    def _message(self, event, body, client: WebClient):
         now = self.service.clock.now()
         with write_session(self.service.engine) as s:
             if not first_delivery(
@@ -359,6 +379,4 @@ class SlackListeners:
     def on_home_opened(self, event, client: WebClient):
         if event.get("tab") not in (None, "home"):
             return
-        time.sleep(ACK_GRACE_SECONDS)
-        publish_home(self.service, self.people, client, event["user"])
-
+        self.after_ack.later(publish_home, self.service, self.people, client, event["user"])

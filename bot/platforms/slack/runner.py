@@ -11,6 +11,13 @@ from bot.platforms.slack.app import build_slack_app
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
+# waitress's request threads. Each holds a request from its arrival until bolt has its ack
+# (the gate's replay check, bolt's parsing, a listener thread calling ack()): tens of
+# milliseconds, longer when the work after earlier acks has the CPU. Too few and a burst
+# queues in front of them, and Slack's 3 s run out before the gate has even seen a request
+# (bench/bench_multi_instance.py's burst: a median wait there of 0.6-1 s with 8 threads,
+# 0.15-0.4 s with 16).
+HTTP_THREADS = 16
 
 
 class SlackSettingsError(Exception):
@@ -48,21 +55,26 @@ def run_slack(settings: Settings) -> None:
             log.info("Slack: Socket Mode")
             SocketModeHandler(app, settings.slack_app_token).start()
         else:
-            from waitress import serve
-
-            log.info("Slack: HTTP on port %s, path /slack/events", settings.port)
-            from bot.platforms.slack.http_gate import MAX_BODY_BYTES
-
-            serve(
-                make_wsgi_app(app, settings.slack_signing_secret, service),
-                host="0.0.0.0",
-                port=settings.port,
-                threads=8,
-                # waitress refuses a larger body itself (chunked ones included).
-                max_request_body_size=MAX_BODY_BYTES,
-            )
+            serve_http(app, settings, service)
     finally:
         scheduler.shutdown(wait=False)
+
+
+def serve_http(app, settings: Settings, service) -> None:
+    """Serve the bolt app on PORT at /slack/events behind the gate, until stopped."""
+    from waitress import serve
+
+    from bot.platforms.slack.http_gate import MAX_BODY_BYTES
+
+    log.info("Slack: HTTP on port %s, path /slack/events", settings.port)
+    serve(
+        make_wsgi_app(app, settings.slack_signing_secret, service),
+        host="0.0.0.0",
+        port=settings.port,
+        threads=HTTP_THREADS,
+        # waitress refuses a larger body itself (chunked ones included).
+        max_request_body_size=MAX_BODY_BYTES,
+    )
 
 
 def _start_scheduler(settings, service, client, people):

@@ -13,7 +13,7 @@ from bot.core.service import PlanService, Refused
 from bot.core.signoff import SignOffRequest
 from bot.core.text_input import TooLong
 from bot.platforms.slack import blocks as bk
-from bot.platforms.slack.ack import acked
+from bot.platforms.slack.ack import AfterAck, acked
 from bot.platforms.slack.direct import DirectMessages, Unreachable
 from bot.platforms.slack.people import SlackPeople
 from handlers.replies import ReassignRequested
@@ -52,7 +52,9 @@ def notify_admins(client: WebClient, people: SlackPeople, request: ReassignReque
             )
 
 
-def register_signoff(app: App, service: PlanService, people: SlackPeople) -> None:
+def register_signoff(
+    app: App, service: PlanService, people: SlackPeople, after_ack: AfterAck
+) -> None:
     def decide(
         client: WebClient, user_id: str, signoff_id: int, confirm: bool, comment: str
     ) -> str:
@@ -82,7 +84,9 @@ def register_signoff(app: App, service: PlanService, people: SlackPeople) -> Non
 
     @app.action("signoff_confirm")
     def on_confirm(ack, body, client: WebClient, respond):
-        acked(ack)
+        after_ack(ack, sign_off, body, client, respond)
+
+    def sign_off(body, client: WebClient, respond):
         value = json.loads(body["actions"][0]["value"])
         msg = decide(client, body["user"]["id"], int(value["s"]), True, "")
         respond(
@@ -93,7 +97,7 @@ def register_signoff(app: App, service: PlanService, people: SlackPeople) -> Non
 
     @app.action("signoff_return")
     def on_return(ack, body, client: WebClient):
-        acked(ack)
+        acked(ack)  # here, not on the work pool: the trigger id opens a modal only within 3 s
         value = body["actions"][0]["value"]
         container = body.get("container") or {}
         meta = json.dumps(
@@ -134,7 +138,9 @@ def register_signoff(app: App, service: PlanService, people: SlackPeople) -> Non
         if not comment.strip():
             ack(response_action="errors", errors={"comment": "Say why: the owner will see it."})
             return
-        acked(ack)
+        after_ack(ack, give_back, body, view, client, comment)
+
+    def give_back(body, view, client: WebClient, comment: str):
         meta = json.loads(view["private_metadata"])
         msg = decide(client, body["user"]["id"], int(meta["s"]), False, comment)
         if meta.get("ch") and meta.get("ts"):

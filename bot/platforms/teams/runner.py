@@ -50,12 +50,10 @@ def run_teams(settings: Settings) -> None:
             log.info("Slack: Socket Mode")
             SocketModeHandler(slack_app, settings.slack_app_token).start()
         else:
-            from waitress import serve
+            from bot.platforms.slack.runner import serve_http
 
-            from bot.platforms.slack.runner import make_wsgi_app
-
-            log.info("Slack: HTTP on port %s, path /slack/events", settings.port)
-            serve(make_wsgi_app(slack_app), host="0.0.0.0", port=settings.port, threads=8)
+            # As in Slack-only mode: the gate's body cap and replay check, the same threads.
+            serve_http(slack_app, settings, service)
     except KeyboardInterrupt:
         pass
     finally:
