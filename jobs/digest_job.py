@@ -19,7 +19,6 @@ from bot.core.delivery import DeliveryError, Notifier
 from bot.core.digest import Digest, digest_from_store
 from handlers.replies import DigestReply
 from jobs.common import JobContext, default_instance_id
-from storage.rows import gc_paused
 from storage.claims import (
     DigestClaim,
     claim_digest,
@@ -29,6 +28,7 @@ from storage.claims import (
     scope_suffix_of,
     take_over_stale_digests,
 )
+from storage.rows import gc_paused
 
 log = logging.getLogger(__name__)
 DEFAULT_LOOKBACK = timedelta(days=7)  # "changed since" for a channel's first digest
