@@ -48,16 +48,36 @@ def run_slack(settings: Settings) -> None:
     service = build_service(settings, run_clock(settings))
     app, people = build_slack_app(settings, service)
     scheduler = _start_scheduler(settings, service, app.client, people)
+    stop_on_sigterm()
     try:
         if settings.slack_app_token:
             from slack_bolt.adapter.socket_mode import SocketModeHandler
 
             log.info("Slack: Socket Mode")
-            SocketModeHandler(app, settings.slack_app_token).start()
+            handler = SocketModeHandler(app, settings.slack_app_token)
+            try:
+                handler.start()
+            finally:
+                handler.close()
         else:
             serve_http(app, settings, service)
     finally:
         scheduler.shutdown(wait=False)
+        log.info("Slack: stopped taking requests; finishing those already acknowledged")
+
+
+def stop_on_sigterm() -> None:
+    """SIGTERM (what `docker stop`, systemd and Kubernetes send) stops the bot as Ctrl-C
+    does, instead of killing it on the spot: the server stops taking requests, and the
+    interpreter's exit waits for the work pool (ack.py) to finish every request Slack was
+    already told was received — Slack will not send those again, so dropping them would
+    lose the update."""
+    import signal
+
+    def stop(_signum, _frame):
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop)
 
 
 def serve_http(app, settings: Settings, service) -> None:
