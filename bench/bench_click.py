@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import select  # noqa: E402
 
+from bench.backends import on_each_backend  # noqa: E402
 from bench.result import bench_line  # noqa: E402
 from bench.synth import populate  # noqa: E402
 from bot.core.clock import FixedClock  # noqa: E402
@@ -91,20 +92,13 @@ def main() -> int:
     ap.add_argument("--clicks", type=int, default=60)
     ap.add_argument("--only", choices=["sqlite", "pg"], default=None)
     args = ap.parse_args()
-    results = []
     with tempfile.TemporaryDirectory(prefix="bench-click-") as tmp:
-        if args.only in (None, "sqlite"):
-            results.append(run_backend("sqlite", f"sqlite:///{tmp}/click.db", args))
-        if args.only in (None, "pg"):
-            from tests.support.postgres import PostgresServer
-
-            server = PostgresServer().start()
-            try:
-                results.append(run_backend("postgresql", server.create_database("click"), args))
-            finally:
-                server.stop()
-    print("PASS" if all(results) else "FAIL")
-    return 0 if all(results) else 1
+        return on_each_backend(
+            lambda name, url: run_backend(name, url, args),
+            only=args.only,
+            sqlite_url=f"sqlite:///{tmp}/click.db",
+            pg_database="click",
+        )
 
 
 if __name__ == "__main__":

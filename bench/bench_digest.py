@@ -28,6 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.backends import on_each_backend  # noqa: E402
 from bench.result import bench_line  # noqa: E402
 from bench.synth import populate  # noqa: E402
 from bot.core.clock import FixedClock  # noqa: E402
@@ -123,26 +124,16 @@ def main() -> int:
     ap.add_argument("--keep", type=Path, default=None, help="keep/reuse the SQLite file here")
     ap.add_argument("--pg-url", default=None, help="populate once and reuse this PostgreSQL db")
     args = ap.parse_args()
-    results = []
-    tmp = tempfile.TemporaryDirectory(prefix="bench-digest-")
-    if args.only in (None, "sqlite"):
-        folder = args.keep or Path(tmp.name)
+    with tempfile.TemporaryDirectory(prefix="bench-digest-") as tmp:
+        folder = args.keep or Path(tmp)
         folder.mkdir(parents=True, exist_ok=True)
         db = folder / f"digest-{args.actions}-{args.updates_per_action}.db"
-        results.append(run_backend("sqlite", f"sqlite:///{db}", args))
-    if args.only in (None, "pg") and args.pg_url:
-        results.append(run_backend("postgresql", args.pg_url, args))
-    elif args.only in (None, "pg"):
-        from tests.support.postgres import PostgresServer
-
-        server = PostgresServer().start()
-        try:
-            results.append(run_backend("postgresql", server.create_database("bench"), args))
-        finally:
-            server.stop()
-    tmp.cleanup()
-    print("PASS" if all(results) else "FAIL")
-    return 0 if all(results) else 1
+        return on_each_backend(
+            lambda name, url: run_backend(name, url, args),
+            only=args.only,
+            sqlite_url=f"sqlite:///{db}",
+            pg_url=args.pg_url,
+        )
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import insert, select  # noqa: E402
 
+from bench.backends import on_each_backend  # noqa: E402
 from bench.synth import populate  # noqa: E402
 from bot.core.report import report_from_store  # noqa: E402
 from bot.io.report_layout import FORMATS, render  # noqa: E402
@@ -134,20 +135,12 @@ def main() -> int:
     ap.add_argument("--updates-per-action", type=int, default=10)
     ap.add_argument("--only", choices=["sqlite", "pg"], default=None)
     args = ap.parse_args()
-    results = []
     with tempfile.TemporaryDirectory(prefix="bench-report-") as tmp:
-        if args.only in (None, "sqlite"):
-            results.append(run_backend("sqlite", f"sqlite:///{Path(tmp) / 'report.db'}", args))
-        if args.only in (None, "pg"):
-            from tests.support.postgres import PostgresServer
-
-            server = PostgresServer().start()
-            try:
-                results.append(run_backend("postgresql", server.create_database("bench"), args))
-            finally:
-                server.stop()
-    print("PASS" if all(results) else "FAIL")
-    return 0 if all(results) else 1
+        return on_each_backend(
+            lambda name, url: run_backend(name, url, args),
+            only=args.only,
+            sqlite_url=f"sqlite:///{Path(tmp) / 'report.db'}",
+        )
 
 
 if __name__ == "__main__":
