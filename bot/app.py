@@ -51,3 +51,17 @@ def run_clock(settings: Settings) -> Clock:
             f"RUN_CLOCK_START: {settings.run_clock_start!r} is not an ISO datetime with an "
             f"offset ({exc})"
         ) from None
+
+
+def stop_on_sigterm() -> None:
+    """SIGTERM (what `docker stop`, systemd and Kubernetes send) stops `progressbot run` as
+    Ctrl-C does, instead of killing it on the spot: the server stops taking requests, and
+    the interpreter's exit waits for the Slack work pool (bot/platforms/slack/ack.py) to
+    finish every request Slack was already told was received. Slack never sends those
+    again, so dropping them would lose the update."""
+    import signal
+
+    def stop(_signum, _frame):
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 
-from bot.app import build_service, run_clock
+from bot.app import build_service, run_clock, stop_on_sigterm
 from bot.platforms.slack.app import build_slack_app
 from bot.settings import Settings
 
@@ -64,20 +64,6 @@ def run_slack(settings: Settings) -> None:
     finally:
         scheduler.shutdown(wait=False)
         log.info("Slack: stopped taking requests; finishing those already acknowledged")
-
-
-def stop_on_sigterm() -> None:
-    """SIGTERM (what `docker stop`, systemd and Kubernetes send) stops the bot as Ctrl-C
-    does, instead of killing it on the spot: the server stops taking requests, and the
-    interpreter's exit waits for the work pool (ack.py) to finish every request Slack was
-    already told was received — Slack will not send those again, so dropping them would
-    lose the update."""
-    import signal
-
-    def stop(_signum, _frame):
-        raise SystemExit(0)
-
-    signal.signal(signal.SIGTERM, stop)
 
 
 def serve_http(app, settings: Settings, service) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 
-from bot.app import build_service, run_clock
+from bot.app import build_service, run_clock, stop_on_sigterm
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -40,6 +40,7 @@ def run_teams(settings: Settings) -> None:
     notifier = RoutingNotifier(service.engine, slack=notifier_slack, teams=notifier_teams)
     runtime.bot.notifier = notifier  # "digest now" reaches Slack channels too
     scheduler = start_scheduler(service, notifier)
+    stop_on_sigterm()  # Slack's acknowledged work is finished here too (bot/app.py)
     runtime.serve()
     try:
         if slack_app is None:
