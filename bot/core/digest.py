@@ -14,7 +14,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from operator import attrgetter
-from typing import Any
+from typing import Any, NamedTuple
 
 from bot.core.owing import CLOSED_STATUSES, Owed, Reason, is_open
 from bot.core.statuses import COLOUR_HEX, DEFAULT_COLOURS, Colour, Status
@@ -37,8 +37,9 @@ def shorten(text: str, limit: int = COMMENTARY_LIMIT) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
 
 
-@dataclass(slots=True)  # not frozen: a digest makes one per changed action, thousands
-class Change:
+class Change(NamedTuple):
+    """One line of "what changed" (a tuple: a digest makes one per changed action)."""
+
     action: ActionView
     kind: str  # "update" | "completed" | "slipped"
     when: datetime
