@@ -15,7 +15,9 @@ from bot.core.calendar import WorkCalendar, calendar_for
 from bot.core.policy import NudgePolicy, parse_policy
 from bot.core.service import PlanService
 from storage.absences import AbsenceView, absences_on, administrators, people_by_id
+from storage.models import Plan
 from storage.queries import OwnerView, PlanSnapshot
+from storage.read_ahead import ReadAhead
 
 
 def default_instance_id() -> str:
@@ -26,18 +28,31 @@ def default_instance_id() -> str:
 @dataclass
 class JobContext:
     service: PlanService
-    snapshot: PlanSnapshot
+    plan: Plan  # the plan's own row: settings, policy, time zone
     policy: NudgePolicy
     cal: WorkCalendar
     now: datetime
+    pending: ReadAhead[PlanSnapshot]  # the whole plan, read or being read
 
     @classmethod
-    def load(cls, service: PlanService) -> JobContext:
-        snapshot = service.snapshot()
-        policy = parse_policy(snapshot.plan.policy_json)
+    def load(cls, service: PlanService, *, ahead: bool = False) -> JobContext:
+        """With ``ahead``, the plan's snapshot is started beside the job and waited for when
+        first needed (storage/read_ahead.py): the digest job makes its claims meanwhile,
+        and reads the period's changes beside it."""
+        if ahead:
+            pending = service.snapshot_ahead()
+            plan = service.plan()
+        else:
+            snapshot = service.snapshot()
+            pending, plan = ReadAhead.done(snapshot), snapshot.plan
+        policy = parse_policy(plan.policy_json)
         return cls(
-            service, snapshot, policy, calendar_for(policy.holiday_region), service.clock.now()
+            service, plan, policy, calendar_for(policy.holiday_region), service.clock.now(), pending
         )
+
+    @property
+    def snapshot(self) -> PlanSnapshot:
+        return self.pending.result()
 
     @property
     def engine(self):
@@ -45,11 +60,11 @@ class JobContext:
 
     @property
     def plan_id(self) -> int:
-        return self.snapshot.plan.id
+        return self.plan.id
 
     @property
     def tz(self) -> ZoneInfo:
-        return ZoneInfo(self.snapshot.plan.timezone)
+        return ZoneInfo(self.plan.timezone)
 
     @property
     def today(self) -> date:
@@ -71,10 +86,10 @@ class JobContext:
         return people_by_id(self.engine, ids)
 
     def local_day(self, person: OwnerView) -> date:
-        return self.now.astimezone(ZoneInfo(person.timezone or self.snapshot.plan.timezone)).date()
+        return self.now.astimezone(ZoneInfo(person.timezone or self.plan.timezone)).date()
 
     def in_working_time(self, person: OwnerView) -> bool:
-        at = self.now.astimezone(ZoneInfo(person.timezone or self.snapshot.plan.timezone))
+        at = self.now.astimezone(ZoneInfo(person.timezone or self.plan.timezone))
         return self.cal.is_working_time(
             at, self.policy.working_hours_start, self.policy.working_hours_end
         )

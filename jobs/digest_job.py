@@ -80,7 +80,7 @@ def digest_slot(ctx: JobContext) -> datetime:
     """The latest scheduled digest time at or before now (aware, in the digest's zone)."""
     from zoneinfo import ZoneInfo
 
-    tz = ZoneInfo(ctx.policy.digest_tz(ctx.snapshot.plan.timezone))
+    tz = ZoneInfo(ctx.policy.digest_tz(ctx.plan.timezone))
     local = ctx.now.astimezone(tz)
     day = local.date() - timedelta(days=(local.weekday() - ctx.policy.digest_day) % 7)
     slot = datetime.combine(day, ctx.policy.digest_time, tz)
@@ -90,7 +90,7 @@ def digest_slot(ctx: JobContext) -> datetime:
 
 
 def leadership_channels(ctx: JobContext) -> list[str]:
-    return [c.strip() for c in ctx.snapshot.plan.leadership_channels.split(",") if c.strip()]
+    return [c.strip() for c in ctx.plan.leadership_channels.split(",") if c.strip()]
 
 
 def run_digest(
@@ -111,9 +111,9 @@ def run_digest(
 
 
 def _run_digest(service, notifier, instance_id, dry_run, on_demand, channels) -> DigestReport:
-    ctx = JobContext.load(service)
+    ctx = JobContext.load(service, ahead=True)
     instance_id = instance_id or default_instance_id()
-    report = DigestReport(ctx.now, ctx.snapshot.plan.name, dry_run)
+    report = DigestReport(ctx.now, ctx.plan.name, dry_run)
     if not dry_run:
         if notifier is None:
             raise ValueError("posting a digest needs a notifier")
@@ -146,7 +146,7 @@ def _run_digest(service, notifier, instance_id, dry_run, on_demand, channels) ->
             since = since or ctx.now - DEFAULT_LOOKBACK
             if dry_run:
                 report.posted.append(
-                    PostedDigest(channel, key, _build(ctx, since, theme_ids), note="dry run")
+                    PostedDigest(channel, key, build(ctx, since, theme_ids), note="dry run")
                 )
                 continue
             claim = claim_digest(
@@ -162,7 +162,7 @@ def _run_digest(service, notifier, instance_id, dry_run, on_demand, channels) ->
             if claim is None:
                 report.skipped.append(f"{channel} {key}: already posted (or being posted)")
                 continue
-            _post(ctx, notifier, claim, _build(ctx, since, theme_ids), report)
+            _post(ctx, notifier, claim, build(ctx, since, theme_ids), report)
     return report
 
 
@@ -180,10 +180,12 @@ def _theme_ids(suffix: str) -> set[int] | None:
     return {int(suffix.rsplit(":", 1)[1])} if suffix.startswith("/theme:") else None
 
 
-def _build(ctx: JobContext, since: datetime | None, theme_ids: set[int] | None) -> Digest:
+def build(ctx: JobContext, since: datetime | None, theme_ids: set[int] | None) -> Digest:
+    """One digest, as the job posts it (bench/bench_digest.py times this)."""
     return digest_from_store(
         ctx.engine,
-        ctx.snapshot,
+        ctx.pending,
+        plan_id=ctx.plan_id,
         today=ctx.today,
         since=since,
         until=ctx.now,
@@ -225,7 +227,7 @@ def _resume_stale(ctx: JobContext, notifier: Notifier, instance_id: str, report)
             )
             continue
         theme_ids = _theme_ids(scope_suffix_of(claim.period_key))
-        digest = _build(ctx, claim.since, theme_ids)
+        digest = build(ctx, claim.since, theme_ids)
         _post(ctx, notifier, claim, digest, report, note="resumed after a crash")
 
 

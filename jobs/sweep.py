@@ -119,7 +119,7 @@ def run_sweep(
     when their lease runs out."""
     ctx = JobContext.load(service)
     instance_id = instance_id or default_instance_id()
-    report = SweepReport(ctx.now, ctx.snapshot.plan.name, dry_run)
+    report = SweepReport(ctx.now, ctx.plan.name, dry_run)
     if not dry_run:
         if notifier is None:
             raise ValueError("a sweep that sends needs a notifier")

@@ -13,6 +13,7 @@ from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import partial
 from operator import attrgetter
 from typing import Any, NamedTuple
 
@@ -20,6 +21,7 @@ from bot.core.owing import CLOSED_STATUSES, Owed, Reason, is_open
 from bot.core.statuses import COLOUR_HEX, DEFAULT_COLOURS, Colour, Status
 from storage.models import DeadlineRevision
 from storage.queries import ActionView, OwnerView, PlanSnapshot, ThemeView
+from storage.read_ahead import ReadAhead
 
 NO_UPDATE = "No update"
 STATUS_ORDER = [s.value for s in Status] + [NO_UPDATE]
@@ -173,89 +175,133 @@ def build_digest(
     owners nudged and silent (else: owners owing overdue/stale updates, from ``owed``).
     ``theme_ids`` limits the digest to those themes; ``update_counts`` gives how many updates
     each action had in the period when ``updates`` holds only the latest of each."""
-    by_theme = {
-        tid: ThemeDigest(t)
-        for tid, t in sorted(snapshot.themes.items(), key=lambda kv: kv[1].position)
-        if theme_ids is None or tid in theme_ids
-    }
-    actions = {a.id: a for a in snapshot.actions if a.theme_id in by_theme}
-    horizon = today + timedelta(days=horizon_days)
-    # One pass over the plan: counted per (theme, status), then handed to each theme's Counter.
-    tally: Counter = Counter()
-    closed = CLOSED_STATUSES
-    for a in actions.values():
-        status = a.status
-        tally[a.theme_id, status or NO_UPDATE] += 1
-        due = a.due_date
-        if due is not None and due <= horizon and (status is None or status not in closed):
-            td = by_theme[a.theme_id]
-            (td.overdue if due < today else td.due_next).append(a)
-    for (tid, status), n in tally.items():
-        by_theme[tid].counts[status] = n
-
-    # The latest update per action stands for it in "what changed".
-    latest: dict[int, Any] = {}
-    counted: Counter = Counter()
-    if update_counts is not None:  # from the store: already the latest of each action
-        latest = {u.action_id: u for u in updates if u.action_id in actions and u.source != "import"}
-        updates = ()
-    for u in updates:
-        if u.action_id in actions and u.source != "import":
-            prev = latest.get(u.action_id)
-            if prev is None or (u.created_at, u.id or 0) >= (prev.created_at, prev.id or 0):
-                latest[u.action_id] = u
-            counted[u.action_id] += 1
-    counts = update_counts if update_counts is not None else counted
-    for action_id, n in counts.items():
-        a = actions.get(action_id)
-        if a is not None:
-            by_theme[a.theme_id].new_updates += n
-    completed = Status.COMPLETED.value
-    for action_id, u in latest.items():
-        a = actions[action_id]
-        by_theme[a.theme_id].changes.append(
-            Change(
-                a,
-                "completed" if u.status == completed else "update",
-                u.created_at,
-                u.status,
-                u.commentary,
-            )
-        )
-    previous_due = previous_due or {}
-    for r in revisions:
-        a = actions.get(r.action_id)
-        if a is None or r.source != "update":
-            continue
-        by_theme[a.theme_id].changes.append(
-            Change(
-                a,
-                "slipped",
-                r.recorded_at,
-                old_due=previous_due.get(r.id),
-                new_due=r.due_date,
-                new_deadline_text=r.text,
-            )
-        )
-    for td in by_theme.values():
-        td.changes.sort(key=_change_order)
-        td.overdue.sort(key=_due_order)
-        td.due_next.sort(key=_due_order)
-
     if silent is None:
         silent = [
             (person, [o.action for o in items if o.reason in (Reason.OVERDUE, Reason.STALE)])
             for person, items in (owed or {}).items()
         ]
-    silent = [(p, [a for a in acts if a.id in actions]) for p, acts in silent]
-    silent = [(p, acts) for p, acts in silent if acts]
-    themes = [td for td in by_theme.values() if td.total]
-    title = ""
-    if theme_ids is not None and len(by_theme) == 1:
-        title = next(iter(by_theme.values())).theme.name
-    return Digest(
-        snapshot.plan.name, today, since, themes, silent, horizon_days, title=title, until=until
-    )
+    draft = _PlanPart(snapshot, today, horizon_days, theme_ids)
+    draft.add_changes(updates, revisions, update_counts, previous_due)
+    return draft.digest(since, silent, until)
+
+
+class _PlanPart:
+    """A digest in two steps, so its store reads can overlap the first (digest_from_store):
+    what the plan alone gives (counts by status, overdue, due next), then what changed."""
+
+    def __init__(
+        self,
+        snapshot: PlanSnapshot,
+        today: date,
+        horizon_days: int,
+        theme_ids: Collection[int] | None,
+    ) -> None:
+        self.snapshot, self.today, self.horizon_days = snapshot, today, horizon_days
+        self.theme_ids = theme_ids
+        by_theme = self.by_theme = {
+            tid: ThemeDigest(t)
+            for tid, t in sorted(snapshot.themes.items(), key=lambda kv: kv[1].position)
+            if theme_ids is None or tid in theme_ids
+        }
+        actions = self.actions = {a.id: a for a in snapshot.actions if a.theme_id in by_theme}
+        horizon = today + timedelta(days=horizon_days)
+        # One pass over the plan: counted per (theme, status), then handed to each theme's
+        # Counter.
+        tally: Counter = Counter()
+        closed = CLOSED_STATUSES
+        for a in actions.values():
+            status = a.status
+            tally[a.theme_id, status or NO_UPDATE] += 1
+            due = a.due_date
+            if due is not None and due <= horizon and (status is None or status not in closed):
+                td = by_theme[a.theme_id]
+                (td.overdue if due < today else td.due_next).append(a)
+        for (tid, status), n in tally.items():
+            by_theme[tid].counts[status] = n
+        for td in by_theme.values():
+            td.overdue.sort(key=_due_order)
+            td.due_next.sort(key=_due_order)
+
+    def add_changes(
+        self,
+        updates: Iterable[Any],
+        revisions: Iterable[DeadlineRevision],
+        update_counts: dict[int, int] | None,
+        previous_due: dict[int, date | None] | None,
+    ) -> None:
+        by_theme, actions = self.by_theme, self.actions
+        # The latest update per action stands for it in "what changed".
+        latest: dict[int, Any] = {}
+        counted: Counter = Counter()
+        if update_counts is not None:  # from the store: already the latest of each action
+            latest = {
+                u.action_id: u for u in updates if u.action_id in actions and u.source != "import"
+            }
+            updates = ()
+        for u in updates:
+            if u.action_id in actions and u.source != "import":
+                prev = latest.get(u.action_id)
+                if prev is None or (u.created_at, u.id or 0) >= (prev.created_at, prev.id or 0):
+                    latest[u.action_id] = u
+                counted[u.action_id] += 1
+        counts = update_counts if update_counts is not None else counted
+        for action_id, n in counts.items():
+            a = actions.get(action_id)
+            if a is not None:
+                by_theme[a.theme_id].new_updates += n
+        completed = Status.COMPLETED.value
+        for action_id, u in latest.items():
+            a = actions[action_id]
+            by_theme[a.theme_id].changes.append(
+                Change(
+                    a,
+                    "completed" if u.status == completed else "update",
+                    u.created_at,
+                    u.status,
+                    u.commentary,
+                )
+            )
+        previous_due = previous_due or {}
+        for r in revisions:
+            a = actions.get(r.action_id)
+            if a is None or r.source != "update":
+                continue
+            by_theme[a.theme_id].changes.append(
+                Change(
+                    a,
+                    "slipped",
+                    r.recorded_at,
+                    old_due=previous_due.get(r.id),
+                    new_due=r.due_date,
+                    new_deadline_text=r.text,
+                )
+            )
+        for td in by_theme.values():
+            td.changes.sort(key=_change_order)
+
+    def digest(
+        self,
+        since: datetime | None,
+        silent: list[tuple[OwnerView, list[ActionView]]],
+        until: datetime | None,
+    ) -> Digest:
+        actions = self.actions
+        silent = [(p, [a for a in acts if a.id in actions]) for p, acts in silent]
+        silent = [(p, acts) for p, acts in silent if acts]
+        themes = [td for td in self.by_theme.values() if td.total]
+        title = ""
+        if self.theme_ids is not None and len(self.by_theme) == 1:
+            title = next(iter(self.by_theme.values())).theme.name
+        return Digest(
+            self.snapshot.plan.name,
+            self.today,
+            since,
+            themes,
+            silent,
+            self.horizon_days,
+            title=title,
+            until=until,
+        )
 
 
 # Sort keys made in C (a digest sorts thousands of changes and deadlines).
@@ -266,41 +312,49 @@ _due_order = attrgetter("due_date", "position")
 # -- from the store ----------------------------------------------------------------------------
 def digest_from_store(
     engine,
-    snapshot: PlanSnapshot,
+    snapshot: PlanSnapshot | ReadAhead[PlanSnapshot],
     *,
     today: date,
     since: datetime | None,
     until: datetime,
     horizon_days: int = 14,
     theme_ids: Collection[int] | None = None,
+    plan_id: int | None = None,
 ) -> Digest:
-    """The digest of ``snapshot`` with changes in [since, until), read with set queries."""
+    """The digest of ``snapshot`` with changes in [since, until), read with set queries.
+
+    ``snapshot`` may still be being read (a ReadAhead, with ``plan_id`` given): on a
+    database server the period's reads (the count and latest update of each changed action
+    is the slowest statement) then run beside it on another connection, and beside working
+    out what the plan alone gives, so the database's time overlaps Python's instead of adding
+    to it (storage/read_ahead.py)."""
+    from storage.rows import gc_paused
+
+    if isinstance(snapshot, PlanSnapshot):
+        plan_id, snapshot = snapshot.plan.id, ReadAhead.done(snapshot)
+    elif plan_id is None:
+        raise ValueError("a snapshot still being read needs its plan_id")
+    # One pause of the collector for the whole build: resumed between steps, it would sweep
+    # the thousands of rows and views just made (none of them cycles) again and again.
+    with gc_paused():
+        reads = ReadAhead(engine, partial(_period_reads, engine, plan_id, since, until))
+        snap = snapshot.result()
+        draft = _PlanPart(snap, today, horizon_days, theme_ids)
+        latest, counts, revisions, before, unanswered = reads.result()
+        draft.add_changes(latest, revisions, counts, before)
+        return draft.digest(since, nudged_and_silent(snap, unanswered), until)
+
+
+def _period_reads(engine, plan_id: int, since: datetime | None, until: datetime):
     from storage.claims import unanswered_nudges
     from storage.digest_queries import latest_updates_between, revisions_with_previous
     from storage.engine import read_session
     from storage.rows import gc_paused
 
-    plan_id = snapshot.plan.id
-    # One pause of the collector for the whole build: resumed between steps, it would sweep
-    # the thousands of rows and views just made (none of them cycles) again and again.
-    with gc_paused():
-        with read_session(engine) as s:
-            latest, counts = latest_updates_between(s, plan_id, since, until)
-            revisions, before = revisions_with_previous(s, plan_id, since, until)
-        silent = nudged_and_silent(snapshot, unanswered_nudges(engine, plan_id))
-        return build_digest(
-            snapshot,
-            today=today,
-            since=since,
-            updates=latest,
-            revisions=revisions,
-            horizon_days=horizon_days,
-            silent=silent,
-            theme_ids=theme_ids,
-            update_counts=counts,
-            previous_due=before,
-            until=until,
-        )
+    with gc_paused(), read_session(engine) as s:  # its own thread: pause for it too
+        latest, counts = latest_updates_between(s, plan_id, since, until)
+        revisions, before = revisions_with_previous(s, plan_id, since, until)
+    return latest, counts, revisions, before, unanswered_nudges(engine, plan_id)
 
 
 def nudged_and_silent(

@@ -49,6 +49,7 @@ from storage.queries import (
     owner_view,
     plan_snapshot,
 )
+from storage.read_ahead import ReadAhead
 from storage.signoff import decide_signoff, open_signoff, request_signoff
 from storage.updates import NewUpdate, append_update, previous_status
 
@@ -87,6 +88,11 @@ class PlanService:
     def snapshot(self) -> PlanSnapshot:
         with read_session(self.engine) as s:
             return plan_snapshot(s, get_plan(s, self.plan_name).id)
+
+    def snapshot_ahead(self) -> ReadAhead[PlanSnapshot]:
+        """The plan's snapshot, started now beside the caller where that gains (a database
+        server; storage/read_ahead.py): for a job with other reads to make meanwhile."""
+        return ReadAhead(self.engine, self.snapshot)
 
     def action_snapshot(self, action_ref: str | int) -> tuple[PlanSnapshot, ActionView]:
         """One action (by id, or a reference such as `L4` or `#12`) with just enough of the
@@ -167,9 +173,12 @@ class PlanService:
 
         with read_session(self.engine) as s:
             row = member(s, platform, seen.user_id)
-            fresh = row is not None and row.owner_id is not None and (
-                not seen.conversation_id or row.conversation_id == seen.conversation_id
-            ) and (not seen.service_url or row.service_url == seen.service_url)
+            fresh = (
+                row is not None
+                and row.owner_id is not None
+                and (not seen.conversation_id or row.conversation_id == seen.conversation_id)
+                and (not seen.service_url or row.service_url == seen.service_url)
+            )
             if fresh:
                 person = s.get(Owner, row.owner_id)
                 return self._actor(s, person, seen.name, row.email, fallback_name=seen.user_id)
@@ -405,15 +414,17 @@ class PlanService:
         from bot.core.digest import digest_from_store
         from bot.core.policy import parse_policy
 
-        snap = self.snapshot()
+        snap = self.snapshot_ahead()
+        plan = self.plan()
         now = until or self.clock.now()
         return digest_from_store(
             self.engine,
             snap,
-            today=self.today(snap),
+            plan_id=plan.id,
+            today=local_today(self.clock, plan.timezone),
             since=since or now - timedelta(days=7),
             until=now,
-            horizon_days=parse_policy(snap.plan.policy_json).digest_horizon_days,
+            horizon_days=parse_policy(plan.policy_json).digest_horizon_days,
             theme_ids=theme_ids,
         )
 
