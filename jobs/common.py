@@ -12,9 +12,11 @@ from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from bot.core.calendar import WorkCalendar, calendar_for
+from bot.core.digest import read_digest_plan
 from bot.core.policy import NudgePolicy, parse_policy
 from bot.core.service import PlanService
 from storage.absences import AbsenceView, absences_on, administrators, people_by_id
+from storage.digest_queries import DigestPlan
 from storage.models import Plan
 from storage.queries import OwnerView, PlanSnapshot
 from storage.read_ahead import ReadAhead
@@ -32,15 +34,14 @@ class JobContext:
     policy: NudgePolicy
     cal: WorkCalendar
     now: datetime
-    pending: ReadAhead[PlanSnapshot]  # the whole plan, read or being read
+    pending: ReadAhead[PlanSnapshot]  # the whole plan: read, or read when asked for
 
     @classmethod
-    def load(cls, service: PlanService, *, ahead: bool = False) -> JobContext:
-        """With ``ahead``, the plan's snapshot is started beside the job and waited for when
-        first needed (storage/read_ahead.py): the digest job makes its claims meanwhile,
-        and reads the period's changes beside it."""
-        if ahead:
-            pending = service.snapshot_ahead()
+    def load(cls, service: PlanService, *, lazy: bool = False) -> JobContext:
+        """With ``lazy``, the plan's whole snapshot is read only if a step asks for it (the
+        digest job reads the plan its own, narrower way: ``digest_plan``)."""
+        if lazy:
+            pending = ReadAhead.later(service.snapshot)
             plan = service.plan()
         else:
             snapshot = service.snapshot()
@@ -53,6 +54,12 @@ class JobContext:
     @property
     def snapshot(self) -> PlanSnapshot:
         return self.pending.result()
+
+    @cached_property
+    def digest_plan(self) -> ReadAhead[DigestPlan]:
+        """The plan as digests read it, started (beside the job, on a server) when first
+        asked for, then shared by every digest the job builds."""
+        return read_digest_plan(self.engine, self.plan_id)
 
     @property
     def engine(self):

@@ -111,7 +111,8 @@ def run_digest(
 
 
 def _run_digest(service, notifier, instance_id, dry_run, on_demand, channels) -> DigestReport:
-    ctx = JobContext.load(service, ahead=True)
+    ctx = JobContext.load(service, lazy=True)
+    ctx.digest_plan  # noqa: B018 - started now: on a server it is read while the job claims
     instance_id = instance_id or default_instance_id()
     report = DigestReport(ctx.now, ctx.plan.name, dry_run)
     if not dry_run:
@@ -169,10 +170,9 @@ def _run_digest(service, notifier, instance_id, dry_run, on_demand, channels) ->
 def _scopes(ctx: JobContext) -> list[tuple[str, set[int] | None]]:
     if ctx.policy.digest_scope == "plan":
         return [("", None)]
-    used = {a.theme_id for a in ctx.snapshot.actions}
-    themes = sorted(
-        (t for t in ctx.snapshot.themes.values() if t.id in used), key=lambda t: t.position
-    )
+    plan = ctx.digest_plan.result()
+    used = {a.theme_id for a in plan.actions}
+    themes = sorted((t for t in plan.themes.values() if t.id in used), key=lambda t: t.position)
     return [(f"/theme:{t.id}", {t.id}) for t in themes]
 
 
@@ -184,7 +184,7 @@ def build(ctx: JobContext, since: datetime | None, theme_ids: set[int] | None) -
     """One digest, as the job posts it (bench/bench_digest.py times this)."""
     return digest_from_store(
         ctx.engine,
-        ctx.pending,
+        ctx.digest_plan,
         plan_id=ctx.plan_id,
         today=ctx.today,
         since=since,

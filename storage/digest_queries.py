@@ -1,5 +1,10 @@
-"""Set-based reads for the leadership digest: the latest update of each action in a period
-(with how many there were) and the deadline revisions with the due date each replaced.
+"""Set-based reads for the leadership digest: the plan as a digest shows it, the latest update
+of each action in a period (with how many there were), the deadline revisions with the due
+date each replaced, and which of the people nudged are still answerable for the plan.
+
+The plan is read narrowly (DigestPlan): a digest shows an action's reference, text, theme,
+deadline and status, so it reads those eight columns, not the whole snapshot with its owners
+and times, which for 10,000 actions costs three times as much (bench/bench_digest.py).
 
 One statement each instead of a row per update or a query per revision, so a digest over a
 plan with a million updates reads one row per changed action (LatestUpdate) and counts the
@@ -8,14 +13,112 @@ period's updates from an index (update: plan, time, action, source), never the h
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import partial
+from operator import itemgetter
 from typing import NamedTuple
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, exists, func, or_, select
 from sqlmodel import Session
 
-from storage.models import Action, DeadlineRevision, LatestUpdate, Update
+from storage.models import (
+    Action,
+    ActionOwner,
+    DeadlineRevision,
+    LatestUpdate,
+    Owner,
+    Plan,
+    RoleAssignment,
+    Update,
+)
+from storage.queries import NotFound, OwnerView, ThemeView, owner_views, theme_views
 from storage.rows import raw, readers
+
+
+class DigestAction(NamedTuple):
+    """A live action as a digest shows it (the renderers' ``label``, ``text``, deadline and
+    status; an ActionView has these too, so a digest can be built from a snapshot)."""
+
+    id: int
+    ref: str | None
+    text: str
+    theme_id: int
+    deadline_text: str
+    due_date: date | None
+    status: str | None
+    position: int
+
+    @property
+    def label(self) -> str:
+        return self.ref or f"#{self.id}"
+
+
+@dataclass
+class DigestPlan:
+    """The plan as a digest reads it: its row, themes, and live actions in the plan's order."""
+
+    plan: Plan
+    themes: dict[int, ThemeView]
+    actions: list[DigestAction]
+
+
+def digest_plan(session: Session, plan_id: int) -> DigestPlan:
+    plan = session.get(Plan, plan_id)
+    if plan is None:
+        raise NotFound(f"no plan with id {plan_id}")
+    _, day = readers(session)
+    rows = (
+        session.connection()
+        .execute(
+            select(
+                Action.id,
+                Action.ref,
+                Action.text,
+                Action.theme_id,
+                Action.deadline_text,
+                raw(Action.due_date),
+                Action.status,
+                Action.position,
+            ).where(Action.plan_id == plan_id, Action.archived_at.is_(None))
+        )
+        .all()
+    )
+    new = _new_digest_action
+    actions = [
+        new((aid, ref, text, tid, dtext, day(due), status, position))
+        for aid, ref, text, tid, dtext, due, status, position in rows
+    ]
+    actions.sort(key=_by_position)  # unordered from the database: it sorts these slower
+    return DigestPlan(plan, theme_views(session, plan_id), actions)
+
+
+_new_digest_action = partial(tuple.__new__, DigestAction)  # every field given, in order
+_by_position = itemgetter(DigestAction._fields.index("position"), 0)  # (position, id)
+
+
+def answerable_people(
+    session: Session, plan_id: int, person_ids: Iterable[int]
+) -> dict[int, OwnerView]:
+    """Of ``person_ids``, by id, those still answerable for the plan: owning one of its live
+    actions, or holding a role now (the people a digest may name as nudged and silent)."""
+    wanted = sorted(set(person_ids))
+    owns = exists().where(
+        ActionOwner.owner_id == Owner.id,
+        Action.id == ActionOwner.action_id,
+        Action.plan_id == plan_id,
+        Action.archived_at.is_(None),
+    )
+    holds = exists().where(RoleAssignment.person_id == Owner.id, RoleAssignment.ended_at.is_(None))
+    found: set[int] = set()
+    for i in range(0, len(wanted), 500):
+        found.update(
+            session.scalars(
+                select(Owner.id).where(Owner.id.in_(wanted[i : i + 500]), or_(owns, holds))
+            )
+        )
+    return owner_views(session, found) if found else {}
 
 
 class UpdateRow(NamedTuple):
@@ -84,16 +187,19 @@ def latest_updates_between(
     counts: dict[int, int] = {}
     latest: dict[int, UpdateRow] = {}
     missing: list[int] = []
+    new = _new_update_row
     for aid, n, uid, status, commentary, source, author, at in rows:
         counts[aid] = n
         if uid is None:
             missing.append(aid)
         else:
-            latest[aid] = UpdateRow(uid, aid, status, commentary, source, author, utc(at))
+            latest[aid] = new((uid, aid, status, commentary, source, author, utc(at)))
     for i in range(0, len(missing), 500):
         latest.update((r.action_id, r) for r in _ranked(session, missing[i : i + 500], window))
     return list(latest.values()), counts
 
+
+_new_update_row = partial(tuple.__new__, UpdateRow)  # every field given, in order
 
 _UPDATE_COLUMNS = (
     Update.id,

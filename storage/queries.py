@@ -35,8 +35,9 @@ class NotFound(LookupError):
     """A plan, action or owner the caller named does not exist."""
 
 
-@dataclass(frozen=True)
-class OwnerView:
+class OwnerView(NamedTuple):
+    """A person or role as the core sees it (a tuple: a plan's snapshot makes thousands)."""
+
     id: int
     kind: str
     name: str
@@ -116,7 +117,7 @@ def owner_view(o: Owner) -> OwnerView:
     )
 
 
-def _owner_views(session: Session, ids: Collection[int] | None = None) -> dict[int, OwnerView]:
+def owner_views(session: Session, ids: Collection[int] | None = None) -> dict[int, OwnerView]:
     """Every owner (or those with ``ids``), by id, read as plain rows (thousands of ORM
     objects cost more)."""
     only = () if ids is None else (Owner.id.in_(list(ids)),)
@@ -136,7 +137,24 @@ def _owner_views(session: Session, ids: Collection[int] | None = None) -> dict[i
         )
         .all()
     )
-    return {r[0]: OwnerView(*r[:-1], bool(r[-1])) for r in rows}
+    return {r[0]: _new_owner((*r[:-1], bool(r[-1]))) for r in rows}
+
+
+def theme_views(session: Session, plan_id: int) -> dict[int, ThemeView]:
+    """The plan's themes by id, each with its lead."""
+    rows = list(session.exec(select(Theme).where(Theme.plan_id == plan_id)))
+    leads = owner_views(session, {t.lead_owner_id for t in rows if t.lead_owner_id})
+    return {t.id: _theme_view(t, leads) for t in rows}
+
+
+def _theme_view(t: Theme, owners: dict[int, OwnerView]) -> ThemeView:
+    return ThemeView(
+        t.id,
+        t.name,
+        tuple(x for x in t.tags.split("\n") if x),
+        owners.get(t.lead_owner_id),
+        t.position,
+    )
 
 
 def get_plan(session: Session, name: str | None = None) -> Plan:
@@ -193,33 +211,22 @@ def _plan_snapshot(
         .where(Action.plan_id == plan_id, Action.archived_at.is_(None), *only)
     ).all()  # one fetchall: iterating a result fetches row by row
     if action_ids is None:
-        owners = _owner_views(session)
+        owners = owner_views(session)
         holders = current_role_holders(session, owners)
     else:
         # One action's view (a click): only the owners and role holders it involves.
-        named = {r[1] for r in link_rows} | {
-            t.lead_owner_id for t in theme_rows if t.lead_owner_id
-        }
+        named = {r[1] for r in link_rows} | {t.lead_owner_id for t in theme_rows if t.lead_owner_id}
         open_roles = conn.execute(
             select(RoleAssignment.role_id, RoleAssignment.person_id)
             .where(RoleAssignment.ended_at.is_(None), RoleAssignment.role_id.in_(list(named)))
             .order_by(RoleAssignment.started_at)
         ).all()
-        owners = _owner_views(session, named | {p for _, p in open_roles})
+        owners = owner_views(session, named | {p for _, p in open_roles})
         grouped: dict[int, list[OwnerView]] = defaultdict(list)
         for role_id, person_id in open_roles:
             grouped[role_id].append(owners[person_id])
         holders = {k: tuple(v) for k, v in grouped.items()}
-    themes = {
-        t.id: ThemeView(
-            t.id,
-            t.name,
-            tuple(x for x in t.tags.split("\n") if x),
-            owners.get(t.lead_owner_id),
-            t.position,
-        )
-        for t in theme_rows
-    }
+    themes = {t.id: _theme_view(t, owners) for t in theme_rows}
     objective_filter = (
         Objective.theme_id.in_(list(themes) or [-1])
         if action_ids is None
@@ -230,10 +237,15 @@ def _plan_snapshot(
     objectives = dict(
         conn.execute(select(Objective.id, Objective.text).where(objective_filter)).all()
     )
-    link_rows.sort(key=_by_action_and_position)
-    links: dict[int, list[OwnerView]] = defaultdict(list)
+    # Each action's owners in their order: sorted by place alone (stable, small ints), each
+    # action's tuple grows as its rows come (most actions have one owner).
+    link_rows.sort(key=_by_place)
+    links: dict[int, tuple[OwnerView, ...]] = {}
+    linked = links.get
     for action_id, owner_id, _ in link_rows:
-        links[action_id].append(owners[owner_id])
+        owner = owners[owner_id]
+        before = linked(action_id)
+        links[action_id] = (owner,) if before is None else (*before, owner)
     utc, day = readers(session)
     rows = conn.execute(
         select(
@@ -254,28 +266,29 @@ def _plan_snapshot(
             raw(Action.created_at),
             raw(Action.replied_at),
             Action.signoff_pending,
-        )
-        .where(Action.plan_id == plan_id, Action.archived_at.is_(None), *only)
+        ).where(Action.plan_id == plan_id, Action.archived_at.is_(None), *only)
     ).all()
-    rows.sort(key=_by_position)
     no_owners = ()
+    theme_name = {tid: t.name for tid, t in themes.items()}
     make = _new_tuple  # every field given, in order: no defaults to fill
     actions = [
         make((
-            aid, pid, key, ref, text, tid, themes[tid].name, objectives.get(oid, ""), dtext,
+            aid, pid, key, ref, text, tid, theme_name[tid], objectives.get(oid, ""), dtext,
             day(due), kind, bool(sure), status, utc(status_at),
-            tuple(links.get(aid, no_owners)), position, utc(created_at), utc(replied_at),
+            links.get(aid, no_owners), position, utc(created_at), utc(replied_at),
             bool(signoff),
         ))
         for (aid, pid, key, ref, text, tid, oid, dtext, due, kind, sure, status, status_at,
              position, created_at, replied_at, signoff) in rows
     ]  # fmt: skip
+    actions.sort(key=_by_position)  # views are tuples: the quickest key there is
     return PlanSnapshot(plan, themes, actions, holders)
 
 
 _new_tuple = partial(tuple.__new__, ActionView)
-_by_action_and_position = itemgetter(0, 2)
-_by_position = itemgetter(13, 0)  # (Action.position, Action.id) in the select above
+_new_owner = partial(tuple.__new__, OwnerView)
+_by_place = itemgetter(2)  # ActionOwner.position in the select above
+_by_position = itemgetter(ActionView._fields.index("position"), 0)  # (position, id)
 
 
 def action_after_write(view: ActionView, row: Action) -> ActionView:
@@ -297,7 +310,7 @@ def current_role_holders(
     session: Session, owners: dict[int, OwnerView] | None = None
 ) -> dict[int, tuple[OwnerView, ...]]:
     if owners is None:
-        owners = _owner_views(session)
+        owners = owner_views(session)
     holders: dict[int, list[OwnerView]] = defaultdict(list)
     for role_id, person_id in (
         session.connection()

@@ -53,6 +53,13 @@ class ReadAhead(Generic[T]):
             self._read = None
 
     @classmethod
+    def later(cls, read: Callable[[], T]) -> ReadAhead[T]:
+        """A read made only if and when its result is asked for."""
+        ahead = cls.__new__(cls)
+        ahead._read, ahead._future, ahead._lock = read, None, threading.Lock()
+        return ahead
+
+    @classmethod
     def done(cls, value: T) -> ReadAhead[T]:
         """A read already made."""
         ahead = cls.__new__(cls)

@@ -16,8 +16,10 @@ from bot.core.digest import render_status_chart
 from bot.core.service import PlanService
 from bot.platforms.console.notifier import ConsoleNotifier
 from jobs.digest_job import run_digest
+from jobs.sweep import run_sweep
 from storage.claims import digest_posts
-from storage.engine import make_engine, read_session
+from storage.engine import make_engine, read_session, write_session
+from storage.people import assign_role, find_owner
 from tests.support.quarter_plan import load_quarter_plan
 
 SYNTH_NOW = datetime(2020, 6, 1, 9, 0, tzinfo=UTC)  # Monday 10:00 in London
@@ -182,6 +184,55 @@ def test_changes_since_the_previous_digest(quarter):
     [a4] = [c for td in d.themes for c in td.changes if c.kind == "update" and c.action.ref == "A4"]
     assert a4.summary.endswith("…") and len(a4.summary) == 160
     assert d.new_updates == 3
+
+
+def test_the_digest_names_who_was_nudged_and_has_not_replied(quarter, engine):
+    """"Not replied" is worked out from the nudges actually sent: each person nudged about
+    an action still open, with no reply since, while they are still answerable for the plan
+    (owning a live action, or holding a role now)."""
+    service, notifier = quarter, ConsoleNotifier(quiet=True)
+    with write_session(engine) as s:
+        assign_role(s, "Chief Finance Officer", find_owner(s, "Dave"), now=_london(2019, 7, 2, 9))
+    for day in (date(2019, 8, 15), date(2019, 8, 27), date(2019, 9, 16), date(2019, 10, 21)):
+        service.clock.set(_london(day.year, day.month, day.day, 10))
+        run_sweep(service, notifier, instance_id="t", escalate=False)
+    sent = {(d.target, o.action.label) for d in notifier.of_kind("nudge") for o in d.reply.items}
+    by_person = {name for name, _ in sent}
+    assert {"Alice", "Bob", "Carol", "Dave"} <= by_person  # Dave as Chief Finance Officer
+
+    # Bob answers one of his; Carol completes one of hers; Dave hands the CFO role to Larry.
+    service.clock.set(_london(2019, 10, 22, 10))
+    bob_answered = sorted(label for name, label in sent if name == "Bob")[0]
+    carol_done = sorted(label for name, label in sent if name == "Carol")[0]
+    service.record_update(service.actor_for_name("Bob"), bob_answered, status="On track",
+                          source="reply", commentary="on it")  # fmt: skip
+    service.record_update(service.actor_for_name("Carol"), carol_done, status="Completed",
+                          source="reply")  # fmt: skip
+    with write_session(engine) as s:
+        assign_role(s, "Chief Finance Officer", find_owner(s, "Larry"), now=service.clock.now())
+
+    order = {a.label: a.position for a in service.snapshot().actions}
+    expected: dict[str, list[str]] = {}
+    for name, label in sorted(sent, key=lambda nl: (nl[0], order[nl[1]])):
+        if (name, label) in {("Bob", bob_answered), ("Carol", carol_done)} or name == "Dave":
+            continue
+        expected.setdefault(name, []).append(label)
+    digest = service.leadership_digest(since=_london(2019, 10, 15, 9))
+    got = {row["owner"]: row["actions"] for row in digest.as_dict()["not_replied"]}
+    assert got == expected and "Larry" not in got  # Larry was never nudged
+    # Theme digests name only their own theme's actions.
+    [culture] = [t for t in service.snapshot().themes.values() if t.name == "Culture"]
+    themed = service.leadership_digest(
+        since=_london(2019, 10, 15, 9), theme_ids=frozenset({culture.id})
+    )
+    culture_labels = {a.label for a in service.snapshot().actions if a.theme_id == culture.id}
+    assert {
+        row["owner"]: row["actions"] for row in themed.as_dict()["not_replied"]
+    } == {
+        name: [x for x in labels if x in culture_labels]
+        for name, labels in expected.items()
+        if any(x in culture_labels for x in labels)
+    }
 
 
 def test_never_twice_with_two_instances(quarter, engine):

@@ -261,14 +261,13 @@ def test_form_with_revised_date_is_stored(bot):
 
 
 def test_nudge_blocks_stay_within_limits_for_many_actions(bot):
-    from dataclasses import replace
 
     from bot.core.owing import Owed, Reason
     from tests.support.slack_api import validate_message_blocks
 
     base = bot.service.snapshot().actions[0]
     many = [
-        Owed(replace(base, id=1000 + i, ref=f"X{i}", text="word " * 200), Reason.OVERDUE, -3, None)
+        Owed(base._replace(id=1000 + i, ref=f"X{i}", text="word " * 200), Reason.OVERDUE, -3, None)
         for i in range(60)
     ]
     text, blocks = nudge_blocks("Someone With A Long Name", many, TODAY)

@@ -414,7 +414,7 @@ def test_a_long_nudge_is_split_into_cards_under_the_size_limit(bot):
     from dataclasses import replace
 
     items = tuple(
-        replace(base, action=replace(base.action, id=10_000 + i, ref=f"X{i}", text="Ω" * 3000))
+        replace(base, action=base.action._replace(id=10_000 + i, ref=f"X{i}", text="Ω" * 3000))
         for i in range(150)
     )
     parts = cd.nudge_cards(person.name, items, TODAY, claim_id=7)

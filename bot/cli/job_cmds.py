@@ -134,7 +134,7 @@ def digest_cmd(
         settings.plan_name = plan
     service = service_for(settings, today)
     notifier = None if dry_run else _notifier(settings, service)
-    channels = leadership_channels(JobContext.load(service))
+    channels = leadership_channels(JobContext.load(service, lazy=True))
     if not channels and not (settings.has_slack or settings.has_teams):
         channels = ["console"]
     if as_json and notifier is not None and hasattr(notifier, "quiet"):

@@ -49,7 +49,6 @@ from storage.queries import (
     owner_view,
     plan_snapshot,
 )
-from storage.read_ahead import ReadAhead
 from storage.signoff import decide_signoff, open_signoff, request_signoff
 from storage.updates import NewUpdate, append_update, previous_status
 
@@ -88,11 +87,6 @@ class PlanService:
     def snapshot(self) -> PlanSnapshot:
         with read_session(self.engine) as s:
             return plan_snapshot(s, get_plan(s, self.plan_name).id)
-
-    def snapshot_ahead(self) -> ReadAhead[PlanSnapshot]:
-        """The plan's snapshot, started now beside the caller where that gains (a database
-        server; storage/read_ahead.py): for a job with other reads to make meanwhile."""
-        return ReadAhead(self.engine, self.snapshot)
 
     def action_snapshot(self, action_ref: str | int) -> tuple[PlanSnapshot, ActionView]:
         """One action (by id, or a reference such as `L4` or `#12`) with just enough of the
@@ -411,15 +405,14 @@ class PlanService:
     ) -> Digest:
         """The leaders' digest: changes in [since, until) (default: the last 7 days), those
         nudged and silent, what is overdue and what falls due next."""
-        from bot.core.digest import digest_from_store
+        from bot.core.digest import digest_from_store, read_digest_plan
         from bot.core.policy import parse_policy
 
-        snap = self.snapshot_ahead()
         plan = self.plan()
         now = until or self.clock.now()
         return digest_from_store(
             self.engine,
-            snap,
+            read_digest_plan(self.engine, plan.id),
             plan_id=plan.id,
             today=local_today(self.clock, plan.timezone),
             since=since or now - timedelta(days=7),

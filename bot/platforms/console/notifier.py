@@ -209,7 +209,7 @@ def post_digest_now(session) -> None:
     from jobs.common import JobContext
     from jobs.digest_job import leadership_channels, run_digest
 
-    channels = leadership_channels(JobContext.load(session.service)) or ["console"]
+    channels = leadership_channels(JobContext.load(session.service, lazy=True)) or ["console"]
     report = run_digest(
         session.service,
         _session_notifier(session),
