@@ -38,6 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlmodel import select  # noqa: E402
 
+from bench.result import bench_line  # noqa: E402
 from bench.synth import populate  # noqa: E402
 from bot.core.clock import FixedClock  # noqa: E402
 from bot.core.service import PlanService  # noqa: E402
@@ -163,6 +164,14 @@ def main() -> int:
         and not other_errors
         and not report.failures
     )
+    bench_line("first_sweep_vs_rate_floor", ratio, "x", f"<={TARGET_RATIO}", ratio <= TARGET_RATIO)
+    bench_line(
+        "first_sweep_per_person_lookups", lookups + opens, "count", "=0", not lookups + opens
+    )
+    # Planned nudges not delivered exactly once, errors other than 429, failures reported.
+    problems = abs(n - len(posts)) + sum(v > 1 for v in per_channel.values())
+    problems += len(other_errors) + len(report.failures)
+    bench_line("first_sweep_not_once_or_failed", problems, "count", "=0", problems == 0)
     print("PASS" if ok else "FAIL")
     engine.dispose()
     tmp.cleanup()

@@ -17,6 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.result import bench_line  # noqa: E402
 from bot.io.limits import MEMORY_BOUND_MB  # noqa: E402
 from tests.support import hostile_files as hf  # noqa: E402
 
@@ -37,6 +38,7 @@ def main() -> int:
             print(f"{name:26} {size:7.1f}MB {r['seconds']:8.2f} {r['peak_mb']:8.1f}  {what}")
     ok = worst < MEMORY_BOUND_MB
     print(f"worst peak {worst:.1f} MB, bound {MEMORY_BOUND_MB} MB: {'PASS' if ok else 'FAIL'}")
+    bench_line("hostile_files_worst_peak", worst, "MB", f"<{MEMORY_BOUND_MB}", ok)
     return 0 if ok else 1
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.result import bench_line  # noqa: E402
 from bot.io.plan_reader import read_plan  # noqa: E402
 
 TARGET_S = 1.5
@@ -36,7 +37,7 @@ def main() -> int:
         assert len(table.rows) == 10_000
     ok = best < TARGET_S
     print(f"read a 10,000-row CSV plan: best of 3 {best:.3f} s (target < {TARGET_S} s)")
-    print(f"BENCH plan_read_10k_csv {best:.3f}s target<{TARGET_S}s {'ok' if ok else 'MISSED'}")
+    bench_line("plan_read_10k_csv", best, "s", f"<{TARGET_S:g}", ok)
     return 0 if ok else 1
 
 

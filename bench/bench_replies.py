@@ -16,6 +16,7 @@ from types import SimpleNamespace
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.result import bench_line  # noqa: E402
 from bot.core.refs import RefIndex, leading_refs  # noqa: E402
 from bot.core.update_text import parse_update_text  # noqa: E402
 from tests.test_replies_as_written import REPLIES  # noqa: E402
@@ -39,8 +40,10 @@ def main() -> None:
     per = elapsed / N * 1000
     print(f"{N} replies read and matched in {elapsed:.2f}s ({per:.3f} ms each; target < 2 ms)")
     print(f"references found in {found} of {N}")
-    if per >= 2:
-        raise SystemExit("slower than the target")
+    bench_line("reply_read_and_match", per, "ms", "<2", per < 2)
+    bench_line("reply_references_missed", N - found, "count", "=0", found == N)
+    if per >= 2 or found != N:
+        raise SystemExit("slower than the target, or a reference not found")
 
 
 if __name__ == "__main__":

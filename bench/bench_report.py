@@ -30,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import insert, select  # noqa: E402
 
 from bench.backends import on_each_backend  # noqa: E402
+from bench.result import bench_line  # noqa: E402
 from bench.synth import populate  # noqa: E402
 from bot.core.report import report_from_store  # noqa: E402
 from bot.io.report_layout import FORMATS, render  # noqa: E402
@@ -111,6 +112,8 @@ def run_backend(name: str, url: str, args) -> bool:
             total, read_s, render_s, size, report, cpu = min(runs, key=lambda r: r[0])
             passed = total < TARGET_S
             ok &= passed
+            since_tag = "_changes" if since else ""
+            bench_line(f"report_{fmt}{since_tag}_{name}", total, "s", f"<{TARGET_S:g}", passed)
             extra = ""
             if since:
                 extra = f", {sum(1 for r in report.rows if r.changes):,} changed"
