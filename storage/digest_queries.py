@@ -33,7 +33,14 @@ from storage.models import (
     RoleAssignment,
     Update,
 )
-from storage.queries import NotFound, OwnerView, ThemeView, owner_views, theme_views
+from storage.queries import (
+    NotFound,
+    OwnerView,
+    ThemeView,
+    action_label,
+    owner_views,
+    theme_views,
+)
 from storage.rows import raw, readers
 
 
@@ -52,7 +59,7 @@ class DigestAction(NamedTuple):
 
     @property
     def label(self) -> str:
-        return self.ref or f"#{self.id}"
+        return action_label(self)
 
 
 @dataclass

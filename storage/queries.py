@@ -86,7 +86,12 @@ class ActionView(NamedTuple):
 
     @property
     def label(self) -> str:
-        return self.ref or f"#{self.id}"
+        return action_label(self)
+
+
+def action_label(action) -> str:
+    """How people name an action: its reference, or ``#id`` when the plan gave it none."""
+    return action.ref or f"#{action.id}"
 
 
 @dataclass

@@ -155,7 +155,7 @@ def people_requests(
     """Open reassignment requests ("this is no longer my action") from owners."""
     from storage.engine import read_session, write_session
     from storage.models import Action
-    from storage.queries import get_plan
+    from storage.queries import action_label, get_plan
     from storage.reassign import open_reassign_requests, resolve_reassign_request
 
     settings = Settings()
@@ -173,7 +173,7 @@ def people_requests(
             rows.append(
                 {
                     "id": r.id,
-                    "action": a.ref or f"#{a.id}",
+                    "action": action_label(a),
                     "from": r.requested_by_name,
                     "text": r.text,
                     "at": r.created_at.isoformat(),

@@ -19,7 +19,7 @@ from functools import partial
 from operator import attrgetter
 from typing import Any, NamedTuple
 
-from bot.core.owing import CLOSED_STATUSES, Owed, Reason, is_open
+from bot.core.owing import Owed, Reason, is_open
 from bot.core.statuses import COLOUR_HEX, DEFAULT_COLOURS, Colour, Status
 from storage.digest_queries import DigestAction, DigestPlan
 from storage.models import DeadlineRevision
@@ -218,14 +218,11 @@ class _PlanPart:
         for (tid, status), n in Counter(map(_theme_and_status, ordered)).items():
             by_theme[tid].counts[status or NO_UPDATE] += n
         horizon = today + timedelta(days=horizon_days)
-        closed = CLOSED_STATUSES
         for a in ordered:
             due = a.due_date
-            if due is not None and due <= horizon:
-                status = a.status
-                if status is None or status not in closed:
-                    td = by_theme[a.theme_id]
-                    (td.overdue if due < today else td.due_next).append(a)
+            if due is not None and due <= horizon and is_open(a):
+                td = by_theme[a.theme_id]
+                (td.overdue if due < today else td.due_next).append(a)
         for td in by_theme.values():
             td.overdue.sort(key=_due)
             td.due_next.sort(key=_due)
@@ -334,13 +331,12 @@ def digest_from_store(
     to it (storage/read_ahead.py)."""
     from storage.rows import gc_paused
 
-    if not isinstance(plan, ReadAhead):
-        plan = ReadAhead.done(plan)
     # One pause of the collector for the whole build: resumed between steps, it would sweep
     # the thousands of rows and views just made (none of them cycles) again and again.
     with gc_paused():
         reads = ReadAhead(engine, partial(_period_reads, engine, plan_id, since, until))
-        draft = _PlanPart(plan.result(), today, horizon_days, theme_ids)
+        read = plan.result() if isinstance(plan, ReadAhead) else plan
+        draft = _PlanPart(read, today, horizon_days, theme_ids)
         latest, counts, revisions, before, unanswered, people = reads.result()
         draft.add_changes(latest, revisions, counts, before)
         silent = nudged_and_silent(draft.actions, people, unanswered)

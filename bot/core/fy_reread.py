@@ -13,6 +13,7 @@ from sqlmodel import Session
 from bot.core.deadlines import parse_deadline
 from storage.models import Plan
 from storage.plans import live_actions, set_action_due
+from storage.queries import action_label
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,6 @@ def reread_deadlines(
         )
         if (after.due, after.kind, after.sure) == (a.due_date, a.deadline_kind, a.deadline_sure):
             continue
-        moved.append(Moved(a.ref or f"#{a.id}", a.deadline_text, a.due_date, after.due))
+        moved.append(Moved(action_label(a), a.deadline_text, a.due_date, after.due))
         set_action_due(session, a, after.due, after.kind, after.sure, now=now)
     return moved
