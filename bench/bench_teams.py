@@ -56,7 +56,12 @@ from storage.models import Owner, Update  # noqa: E402
 from tests.support.teams_bot import BOT_APP_ID, TeamsBotHarness  # noqa: E402
 from tests.support.teams_connector import TeamsConnectorStandIn  # noqa: E402
 
-SETTINGS = Settings(_env_file=None, teams_client_id=BOT_APP_ID, teams_allow_unauthenticated=True)
+SETTINGS = Settings(
+    _env_file=None,
+    teams_client_id=BOT_APP_ID,
+    teams_allow_unauthenticated=True,
+    teams_service_url_allow="http://127.0.0.1",
+)
 
 
 def bare_app() -> tuple[str, TeamsLoop]:

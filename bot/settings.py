@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import cached_property
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -33,19 +33,38 @@ class Settings(BaseSettings):
         default="https://slack.com/api/", description="Web API base (tests use a local stand-in)"
     )
     port: int = Field(default=3000, description="HTTP port for Slack's requests (HTTP mode)")
+    slack_host: str = Field(
+        default="0.0.0.0",
+        description="Interface Slack's HTTP mode binds (127.0.0.1 behind a local reverse proxy)",
+    )
 
     # Microsoft Teams. Runs when TEAMS_CLIENT_ID is set (beside Slack if both are configured).
     teams_client_id: str = Field(default="", description="Azure bot registration (app) id")
     teams_client_secret: str = Field(
         default="", description="Client secret of that registration", repr=False
     )
-    teams_tenant_id: str = Field(default="", description="Tenant id: single-tenant bots")
+    teams_tenant_id: str = Field(
+        default="", description="Directory (tenant) id: activities from any other get 403"
+    )
+    teams_allowed_tenants: str = Field(
+        default="",
+        description="Comma-separated tenant ids accepted instead of TEAMS_TENANT_ID alone",
+    )
     teams_port: int = Field(default=3978, description="HTTP port for /api/messages")
-    teams_host: str = Field(default="0.0.0.0", description="Interface the Teams endpoint binds")
+    teams_host: str = Field(
+        default="",
+        description="Interface the Teams endpoint binds; default 0.0.0.0, and 127.0.0.1 "
+        "(the only one allowed) when TEAMS_ALLOW_UNAUTHENTICATED=true",
+    )
     teams_allow_unauthenticated: bool = Field(
         default=False,
-        description="Accept unsigned requests and send without a Microsoft token: "
-        "local emulators and tests only",
+        description="Exactly `true`: accept unsigned requests and send without a Microsoft "
+        "token, on 127.0.0.1 only; local emulators and tests only",
+    )
+    teams_service_url_allow: str = Field(
+        default="",
+        description="Comma-separated service URLs (scheme://host[:port][/path]) the bot may "
+        "send to; default Microsoft's Bot Framework hosts for Teams",
     )
 
     run_clock_start: str = Field(
@@ -53,6 +72,23 @@ class Settings(BaseSettings):
         description="Tests and demos only: `progressbot run` starts its clock at this ISO "
         "datetime (with a UTC offset) and time moves on from there",
     )
+
+    @field_validator("teams_allow_unauthenticated", mode="before")
+    @classmethod
+    def _exactly_true(cls, value):
+        # pydantic would take 1, yes, on, t, y as true: a switch that turns authentication
+        # off must be spelt out, so only `true` turns it on.
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip()
+        if text in ("", "false"):
+            return False
+        if text == "true":
+            return True
+        raise ValueError(
+            f"TEAMS_ALLOW_UNAUTHENTICATED must be exactly `true` or `false` (got {text[:20]!r}); "
+            "it turns off Teams authentication, so nothing else switches it on"
+        )
 
     def __repr_args__(self):
         for name, value in super().__repr_args__():

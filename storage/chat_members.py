@@ -3,6 +3,12 @@
 A Teams member is stored on install or their first message, with what a proactive message
 needs (conversation id, service URL, tenant, user and AAD object ids); the owner is matched
 by email or user principal name, now or later when the programme office adds the person.
+
+One person has at most one account per platform: an email belongs to the account already
+matched to its person, else to the first account seen with it (``email_holder``). Another
+account with the same email is stored but matched to nobody, and its email grants nothing;
+moving the match is an administrator's confirmed `map` (``move_member``), audited.
+A service URL from an unauthenticated activity never replaces a stored one.
 """
 
 from __future__ import annotations
@@ -28,6 +34,9 @@ class MemberSeen:
     conversation_id: str | None = None  # set only for the 1:1 chat with the bot
     service_url: str = ""
     tenant_id: str | None = None
+    # False when the activity was not signed: its serviceUrl may be anyone's host, so it
+    # is stored only for an account that has none yet.
+    service_url_trusted: bool = True
 
 
 def member(session: Session, platform: str, user_id: str) -> ChatMember | None:
@@ -47,16 +56,70 @@ def remember_member(
     row.aad_object_id = seen.aad_object_id or row.aad_object_id
     row.email = seen.email or row.email
     row.conversation_id = seen.conversation_id or row.conversation_id
-    row.service_url = seen.service_url or row.service_url
+    if seen.service_url and (seen.service_url_trusted or not row.service_url):
+        row.service_url = seen.service_url
     row.tenant_id = seen.tenant_id or row.tenant_id
     row.updated_at = now
-    if row.owner_id is None and row.email:
-        person = find_by_email(session, row.email)
-        if person is not None:
-            row.owner_id = person.id
     session.add(row)
     session.flush()
+    if row.owner_id is None and row.email:
+        person = find_by_email(session, row.email)
+        if person is not None and email_holder(session, platform, row.email) is row:
+            row.owner_id = person.id
+            session.add(row)
+            session.flush()
     return row
+
+
+def email_holder(session: Session, platform: str, email: str) -> ChatMember | None:
+    """The one account on ``platform`` an email belongs to: the account matched to the person
+    with that email, else the first account seen with it."""
+    person = find_by_email(session, email)
+    if person is not None:
+        linked = session.exec(
+            select(ChatMember)
+            .where(ChatMember.platform == platform, ChatMember.owner_id == person.id)
+            .order_by(ChatMember.id)
+        ).first()
+        if linked is not None:
+            return linked
+    return session.exec(
+        select(ChatMember)
+        .where(
+            ChatMember.platform == platform,
+            func.lower(ChatMember.email) == email.strip().lower(),
+        )
+        .order_by(ChatMember.id)
+    ).first()
+
+
+def trusted_email(session: Session, row: ChatMember) -> str | None:
+    """The account's email, if it is the account that email belongs to (else None: a second
+    account with someone's email is not them, and is no administrator either)."""
+    if row.owner_id is not None or not row.email:
+        return row.email
+    return row.email if email_holder(session, row.platform, row.email) is row else None
+
+
+def move_member(session: Session, platform: str, row: ChatMember, owner_id: int) -> list[str]:
+    """Match ``row`` to the person ``owner_id``, unmatching the account that had them;
+    returns the user ids unmatched (for the audit trail)."""
+    moved = []
+    for other in session.exec(
+        select(ChatMember).where(
+            ChatMember.platform == platform,
+            ChatMember.owner_id == owner_id,
+            ChatMember.id != row.id,
+        )
+    ):
+        other.owner_id = None
+        session.add(other)
+        moved.append(other.user_id)
+    session.flush()  # the old match goes before the new one is made
+    row.owner_id = owner_id
+    session.add(row)
+    session.flush()
+    return moved
 
 
 def member_for_owner(session: Session, platform: str, owner: Owner) -> ChatMember | None:
@@ -68,11 +131,13 @@ def member_for_owner(session: Session, platform: str, owner: Owner) -> ChatMembe
     ).first()
     if row is None and owner.email:
         row = session.exec(
-            select(ChatMember).where(
+            select(ChatMember)
+            .where(
                 ChatMember.platform == platform,
                 ChatMember.owner_id.is_(None),
                 func.lower(ChatMember.email) == owner.email.strip().lower(),
             )
+            .order_by(ChatMember.id)  # the first account seen with the email holds it
         ).first()
         if row is not None:
             row.owner_id = owner.id
@@ -118,13 +183,16 @@ def remember_channel(
     name: str = "",
     team_name: str = "",
     tenant_id: str | None = None,
+    service_url_trusted: bool = True,
 ) -> TeamsChannel:
     row = session.exec(select(TeamsChannel).where(TeamsChannel.channel_id == channel_id)).first()
     if row is None:
         row = TeamsChannel(
             channel_id=channel_id, team_id=team_id, service_url=service_url, updated_at=now
         )
-    row.team_id, row.service_url, row.updated_at = team_id, service_url, now
+    if service_url_trusted or not row.service_url:
+        row.service_url = service_url
+    row.team_id, row.updated_at = team_id, now
     row.name = (name or row.name or ("General" if channel_id == team_id else ""))[:300]
     row.team_name = (team_name or row.team_name)[:300]
     row.tenant_id = tenant_id or row.tenant_id

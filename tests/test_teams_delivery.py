@@ -19,7 +19,12 @@ from storage.engine import write_session
 from tests.support.teams_bot import BOT_APP_ID, TeamsBotHarness
 from tests.support.teams_connector import TeamsConnectorStandIn
 
-SETTINGS = Settings(_env_file=None, teams_client_id=BOT_APP_ID, teams_allow_unauthenticated=True)
+SETTINGS = Settings(
+    _env_file=None,
+    teams_client_id=BOT_APP_ID,
+    teams_allow_unauthenticated=True,
+    teams_service_url_allow="http://127.0.0.1",
+)
 
 
 def _installed(engine, bc, names: list[str], now) -> dict[str, str]:

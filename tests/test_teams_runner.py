@@ -68,6 +68,7 @@ def _env(tmp_path: Path, port: int, **extra) -> dict:
         TEAMS_CLIENT_ID=CLIENT_ID,
         TEAMS_PORT=str(port),
         TEAMS_HOST="127.0.0.1",
+        TEAMS_SERVICE_URL_ALLOW="http://127.0.0.1",  # the Bot Connector stand-in
         **extra,
     )
     return env
@@ -97,6 +98,7 @@ def test_run_serves_teams_with_authentication_on_by_default(tmp_path):
         port,
         CLIENT_SECRET="from-the-environment",
         DANGEROUSLY_ALLOW_UNAUTHENTICATED_REQUESTS="true",
+        TEAMS_TENANT_ID="tenant-1",
     )
     _load(env, tmp_path)
     with TeamsConnectorStandIn() as bc:

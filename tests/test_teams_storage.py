@@ -130,7 +130,10 @@ def test_digest_of_500_actions_posts_to_teams_in_parts_under_the_limit(engine):
     channel = "19:leaders@thread.tacv2"
     service = PlanService(engine, FixedClock(datetime(2020, 6, 1, 9, 0, tzinfo=UTC)))
     settings = Settings(
-        _env_file=None, teams_client_id=BOT_APP_ID, teams_allow_unauthenticated=True
+        _env_file=None,
+        teams_client_id=BOT_APP_ID,
+        teams_allow_unauthenticated=True,
+        teams_service_url_allow="http://127.0.0.1",
     )
     with TeamsConnectorStandIn() as bc:
         with write_session(engine) as s:

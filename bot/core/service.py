@@ -162,7 +162,7 @@ class PlanService:
         """The actor behind a chat member (storage/chat_members.MemberSeen): stores what
         proactive messages need and matches them to a person by email / user principal name.
         Kept apart from ``chat_user_id`` (Slack's), so one person can be on both platforms."""
-        from storage.chat_members import member, remember_member
+        from storage.chat_members import member, remember_member, trusted_email
         from storage.models import Owner
 
         with read_session(self.engine) as s:
@@ -179,7 +179,10 @@ class PlanService:
         with write_session(self.engine) as s:
             row = remember_member(s, platform, seen, now=self.clock.now())
             person = s.get(Owner, row.owner_id) if row.owner_id else None
-            return self._actor(s, person, seen.name, row.email, fallback_name=seen.user_id)
+            # A second account carrying a matched person's email is not them (nor an
+            # administrator by that email): one person, one account per platform.
+            email = trusted_email(s, row)
+            return self._actor(s, person, seen.name, email, fallback_name=seen.user_id)
 
     def actor_for_name(self, name: str) -> Actor:
         """The actor with this person or role name (the console's `as`, the CLI's `--as`).

@@ -4,6 +4,11 @@ a fixed clock; and builders for the activities Teams posts.
 
     with TeamsBotHarness(engine, today) as bot:
         bot.post(bot.install("29:alice"))
+
+With ``signer`` (tests/support/teams_signing.py) authentication is on and every activity
+posted is signed with the test's key, as the Bot Framework signs it; ``settings`` adds or
+overrides settings (TEAMS_TENANT_ID is ``TENANT`` and the stand-ins' 127.0.0.1 is on the
+service URL allow-list unless a test says otherwise).
 """
 
 from __future__ import annotations
@@ -41,27 +46,41 @@ class TeamsBotHarness:
         standin: TeamsConnectorStandIn | None = None,
         admin_emails: frozenset[str] = frozenset(),
         authenticated: bool = False,
+        signer=None,
+        settings: dict | None = None,
     ):
         self.engine = engine
         self.clock = FixedClock(datetime(today.year, today.month, today.day, 10, 0, tzinfo=UTC))
         self.bc = standin or TeamsConnectorStandIn()
         self._own = standin is None
         self.admin_emails = admin_emails
-        self.authenticated = authenticated
+        self.signer = signer
+        self.authenticated = authenticated or signer is not None
+        self.extra = settings or {}
 
     def start(self) -> TeamsBotHarness:
         from bot.platforms.teams.server import TeamsRuntime
 
         if self._own:
             self.bc.start()
-        settings = Settings(
-            _env_file=None,
-            teams_client_id=BOT_APP_ID,
-            teams_allow_unauthenticated=not self.authenticated,
-            teams_host="127.0.0.1",
-        )
+        from bot.platforms.teams.sdk import local_token
+
+        options = {
+            "teams_client_id": BOT_APP_ID,
+            "teams_allow_unauthenticated": not self.authenticated,
+            "teams_host": "127.0.0.1",
+            "teams_tenant_id": TENANT,
+            "teams_service_url_allow": "http://127.0.0.1",
+            **self.extra,
+        }
+        settings = Settings(_env_file=None, **options)
         self.service = PlanService(self.engine, self.clock, admin_emails=self.admin_emails)
-        self.runtime = TeamsRuntime(settings, self.service)
+        signed = {}
+        if self.signer is not None:
+            # Inbound tokens checked against the test's key; outbound ones made locally
+            # (there is no Microsoft login service here).
+            signed = {"cloud": self.signer.cloud, "token": lambda *_: local_token(BOT_APP_ID)}
+        self.runtime = TeamsRuntime(settings, self.service, **signed)
         port = self.runtime.serve(port=0)
         self.url = f"http://127.0.0.1:{port}/api/messages"
         self.base = f"http://127.0.0.1:{port}"
@@ -79,8 +98,13 @@ class TeamsBotHarness:
         self.stop()
 
     # -- HTTP ------------------------------------------------------------------------------------
-    def post(self, activity: dict | bytes, headers: dict | None = None) -> tuple[int, dict | None]:
+    def post(
+        self, activity: dict | bytes, headers: dict | None = None, *, sign: bool = True
+    ) -> tuple[int, dict | None]:
         data = activity if isinstance(activity, bytes) else json.dumps(activity).encode()
+        if self.signer is not None and sign and headers is None:
+            url = activity.get("serviceUrl", "") if isinstance(activity, dict) else ""
+            headers = {"Authorization": f"Bearer {self.signer.token(url)}"}
         req = urllib.request.Request(
             self.url,
             data=data,

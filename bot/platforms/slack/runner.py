@@ -72,10 +72,10 @@ def serve_http(app, settings: Settings, service) -> None:
 
     from bot.platforms.slack.http_gate import MAX_BODY_BYTES
 
-    log.info("Slack: HTTP on port %s, path /slack/events", settings.port)
+    log.info("Slack: HTTP on %s:%s, path /slack/events", settings.slack_host, settings.port)
     serve(
         make_wsgi_app(app, settings.slack_signing_secret, service),
-        host="0.0.0.0",
+        host=settings.slack_host,
         port=settings.port,
         threads=HTTP_THREADS,
         # waitress refuses a larger body itself (chunked ones included).

@@ -129,6 +129,7 @@ class TeamsBot:
                     name=c.get("name") or "",
                     team_name=team.get("name") or "",
                     tenant_id=tenant_of(act),
+                    service_url_trusted=self.people.trust_service_url,
                 )
         try:
             members = self.connector.members(team["id"], service_url)
@@ -171,6 +172,7 @@ class TeamsBot:
                 name=channel.get("name") or "",
                 team_name=team.get("name") or "",
                 tenant_id=tenant_of(act),
+                service_url_trusted=self.people.trust_service_url,
             )
 
     # -- messages -------------------------------------------------------------------------------
@@ -224,9 +226,12 @@ class TeamsBot:
     # -- invokes --------------------------------------------------------------------------------
     def on_execute(self, act: dict) -> dict:
         """The invoke response body for an ``Action.Execute``."""
-        action = (act.get("value") or {}).get("action") or {}
-        data = dict(action.get("data") or {})
-        data.setdefault("k", action.get("verb") or "")
+        value = act.get("value")
+        action = value.get("action") if isinstance(value, dict) else None
+        action = action if isinstance(action, dict) else {}
+        data = dict(action["data"]) if isinstance(action.get("data"), dict) else {}
+        verb = action.get("verb")
+        data.setdefault("k", verb if isinstance(verb, str) else "")
         actor = self.people.actor(act)
         result = self.card_action(actor, data, act)
         if result.send:
@@ -245,15 +250,15 @@ class TeamsBot:
         ext = f"teams:{act['conversation']['id']}:{act['id']}"[:180]
         try:
             if kind == "status":
-                a = int(data["a"])
+                a = _number(data, "a")
                 reply = self.conversation.give_status(
                     actor,
                     a,
-                    data.get("s"),
+                    _text(data, "s") or None,
                     platform=PLATFORM,
                     user_key=act["from"]["id"],
-                    commentary=data.get("c", ""),
-                    revised_text=data.get("r"),
+                    commentary=_text(data, "c"),
+                    revised_text=_text(data, "r") or None,
                     external_id=f"{ext}:{a}",
                     source="button",
                 )
@@ -261,11 +266,11 @@ class TeamsBot:
             if kind == "form":
                 return self._form(actor, data, ext, act["from"]["id"])
             if kind == "pick":
-                a = int(data["a"])
+                a = _number(data, "a")
                 reply = self.conversation.pick_action(
                     actor,
                     a,
-                    data.get("t", ""),
+                    _text(data, "t"),
                     platform=PLATFORM,
                     user_key=act["from"]["id"],
                     external_id=f"{ext}:{a}",
@@ -273,25 +278,27 @@ class TeamsBot:
                 self._announce(reply)
                 return CardResult(replace=cd.reply_cards(reply)[0])
             if kind == "page":
-                q = str(data.get("q", ""))
+                q = _text(data, "q")
                 reply = handle_query(self.service, actor, q)
                 return CardResult(
-                    replace=cd.reply_cards(reply, page=int(data.get("p", 0)), query=q)[0]
+                    replace=cd.reply_cards(
+                        reply, page=_number(data, "p", low=0) if "p" in data else 0, query=q
+                    )[0]
                 )
             if kind == "signoff":
                 return self._signoff(actor, data)
         except (KeyError, ValueError, TypeError) as exc:
             return CardResult(
-                toast=f"That button's data could not be read ({exc}). Nothing was stored."
+                toast=f"That button's data could not be read ({exc}). Nothing was stored."[:300]
             )
         return CardResult(toast=f"Unknown card action {kind!r}. Nothing was stored.")
 
     def _form(self, actor: Actor, data: dict, ext: str, user_key: str) -> CardResult:
-        a = int(data["a"])
-        status = (data.get(f"status_{a}") or "").strip()
-        commentary = data.get(f"commentary_{a}") or ""
-        words = (data.get(f"revised_text_{a}") or "").strip()
-        picked = (data.get(f"revised_date_{a}") or "").strip()
+        a = _number(data, "a")
+        status = _text(data, f"status_{a}").strip()
+        commentary = _text(data, f"commentary_{a}")
+        words = _text(data, f"revised_text_{a}").strip()
+        picked = _text(data, f"revised_date_{a}").strip()
         if not status:
             return CardResult(
                 send=[cd.text_card("Choose a status: nothing was stored.")],
@@ -317,7 +324,7 @@ class TeamsBot:
         self._announce(reply)
         if isinstance(reply, UpdateStored):
             if data.get("n"):
-                card = self._rebuilt_nudge(int(data["n"]), reply.action.id)
+                card = self._rebuilt_nudge(_number(data, "n"), reply.action.id)
                 if card is not None:
                     return CardResult(
                         replace=card,
@@ -371,10 +378,10 @@ class TeamsBot:
 
     def _signoff(self, actor: Actor, data: dict) -> CardResult:
         confirm = bool(data.get("ok"))
-        comment = str(data.get("comment") or "")
+        comment = _text(data, "comment")
         try:
             decision = self.service.decide_signoff(
-                actor, int(data["s"]), confirm=confirm, comment=comment
+                actor, _number(data, "s"), confirm=confirm, comment=comment
             )
         except (Refused, NotFound) as exc:
             return CardResult(send=[cd.text_card(str(exc))], toast=str(exc))
@@ -430,6 +437,31 @@ class TeamsBot:
             except ConnectorError as exc:
                 log.warning("reply not delivered: %s", exc)
                 return
+
+
+# Ids are database integers: a number outside them is an error to answer, not to store.
+_MAX_ID = 2**31 - 1
+
+
+def _number(data: dict, key: str, *, low: int = 1) -> int:
+    """A card's number (an action, nudge or sign-off id; a page): an int or a string of
+    digits within the database's range, else ValueError with a plain reason."""
+    value = data[key]
+    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) <= 10:
+        value = int(value.strip())
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= _MAX_ID:
+        raise ValueError(f"{key!r} is not a number the bot gave")
+    return value
+
+
+def _text(data: dict, key: str) -> str:
+    """A card's text field: a string or absent, never a list or an object."""
+    value = data.get(key)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise TypeError(f"{key!r} should be text")
+    return value
 
 
 def _strip_mentions(text: str) -> str:

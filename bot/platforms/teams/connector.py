@@ -2,7 +2,8 @@
 member up, open a 1:1 chat. Async methods run on the Teams loop; the sync wrappers are for
 code on other threads (handlers' workers, the scheduler, the CLI). 429s and 5xx answers are
 retried by the SDK client's RetryMiddleware (sdk.py); what still fails raises
-``ConnectorError`` with the status and any Retry-After.
+``ConnectorError`` with the status and any Retry-After. Only service URLs on the allow-list
+(trust.py) are ever called: a stored or forged one elsewhere raises ConnectorError unsent.
 """
 
 from __future__ import annotations
@@ -68,9 +69,13 @@ def _error(what: str, exc: Exception) -> ConnectorError:
 
 
 class TeamsConnector:
-    def __init__(self, app, loop: TeamsLoop):
+    def __init__(self, app, loop: TeamsLoop, *, allow=None):
+        """``allow``: a trust.ServiceUrlAllowList (None: Microsoft's hosts only)."""
+        from bot.platforms.teams.trust import MICROSOFT_SERVICE_URLS, ServiceUrlAllowList
+
         self.app = app
         self.loop = loop
+        self.allow = allow or ServiceUrlAllowList(list(MICROSOFT_SERVICE_URLS))
         self._apis: dict[str, Any] = {}
 
     @property
@@ -78,6 +83,9 @@ class TeamsConnector:
         return self.app.id or ""
 
     def api(self, service_url: str):
+        if not self.allow.allows(service_url):
+            # Every call carries the bot's bearer token: never to a host we do not know.
+            raise ConnectorError("service URL not on TEAMS_SERVICE_URL_ALLOW: not sent")
         key = service_url.rstrip("/")
         api = self._apis.get(key)
         if api is None:

@@ -43,7 +43,12 @@ def is_personal(activity: dict) -> bool:
 
 
 def seen_from_account(
-    account: dict, *, service_url: str, tenant_id: str | None, conversation_id: str | None = None
+    account: dict,
+    *,
+    service_url: str,
+    tenant_id: str | None,
+    conversation_id: str | None = None,
+    trusted: bool = True,
 ) -> MemberSeen:
     email = account.get("email") or account.get("userPrincipalName")
     return MemberSeen(
@@ -54,13 +59,19 @@ def seen_from_account(
         conversation_id=conversation_id,
         service_url=service_url,
         tenant_id=tenant_id,
+        service_url_trusted=trusted,
     )
 
 
 class TeamsPeople:
-    def __init__(self, service: PlanService, connector: TeamsConnector):
+    def __init__(
+        self, service: PlanService, connector: TeamsConnector, *, trust_service_url: bool = True
+    ):
+        """``trust_service_url`` False (unauthenticated mode): an activity's serviceUrl is
+        stored only for an account or channel that has none yet, never replacing one."""
         self.service = service
         self.connector = connector
+        self.trust_service_url = trust_service_url
 
     def actor(self, activity: dict) -> Actor:
         """The person behind an activity; the first time, their email comes from the
@@ -84,6 +95,7 @@ class TeamsPeople:
             service_url=service_url,
             tenant_id=tenant_of(activity),
             conversation_id=conv if is_personal(activity) else None,
+            trusted=self.trust_service_url,
         )
         return self.service.actor_for_member(PLATFORM, seen)
 
@@ -98,7 +110,12 @@ class TeamsPeople:
                 row = remember_member(
                     s,
                     PLATFORM,
-                    seen_from_account(a, service_url=service_url, tenant_id=tenant_id),
+                    seen_from_account(
+                        a,
+                        service_url=service_url,
+                        tenant_id=tenant_id,
+                        trusted=self.trust_service_url,
+                    ),
                     now=now,
                 )
                 matched += row.owner_id is not None

@@ -155,9 +155,11 @@ def local_token(client_id: str) -> str:
     return jwt.encode(claims, "local-unauthenticated-no-microsoft-token", algorithm="HS256")
 
 
-def build_app(settings: Settings, *, adapter=None):
+def build_app(settings: Settings, *, adapter=None, cloud=None, token=None):
     """The SDK App from our settings alone. Authentication is on unless
-    TEAMS_ALLOW_UNAUTHENTICATED=true, which also swaps Microsoft tokens for a local one."""
+    TEAMS_ALLOW_UNAUTHENTICATED=true, which also swaps Microsoft tokens for a local one.
+    ``cloud`` (a CloudEnvironment) and ``token`` (a function giving the outbound token) are
+    for tests, which sign activities with a key of their own and have no Microsoft login."""
     apps = _import_sdk()
     from microsoft_teams.api.auth.cloud_environment import PUBLIC
     from microsoft_teams.common import Client, ClientOptions
@@ -169,7 +171,7 @@ def build_app(settings: Settings, *, adapter=None):
         "tenant_id": settings.teams_tenant_id or None,
         "dangerously_allow_unauthenticated_requests": settings.teams_allow_unauthenticated,
         "client": client,
-        "cloud": PUBLIC,
+        "cloud": cloud or PUBLIC,
         "service_url": "https://smba.trafficmanager.net/teams",
         "state": False,
         "fetch_user_token": False,
@@ -189,6 +191,8 @@ def build_app(settings: Settings, *, adapter=None):
                 "TEAMS_CLIENT_SECRET is not set: outbound calls will try Azure managed identity, "
                 "which only works when the bot runs in Azure with one assigned"
             )
+    if token is not None:
+        options["token"] = token
     if adapter is not None:
         options["http_server_adapter"] = adapter
     with _sdk_env_hidden():

@@ -2,9 +2,9 @@
 ``POST /api/messages`` (authenticated by the SDK unless TEAMS_ALLOW_UNAUTHENTICATED) and
 ``GET /healthz``.
 
-Before the SDK sees a request, malformed JSON or an activity missing the fields the SDK
-needs gets 400 with what is missing (the SDK would answer 500) — after the signature check
-when authentication is on, so an unsigned request always gets 401 and nothing is stored.
+Before the SDK sees a request the gate (gate.py) caps its size (413) and nesting (400),
+checks its signature (401), its shape (400), its tenant and serviceUrl (403): never 500,
+and nothing is stored from a refused request. trust.py says which settings it starts with.
 Message activities are acknowledged at once and handled on a worker thread; an
 ``Action.Execute`` invoke is answered with the replacement card when the work takes under
 ``EXECUTE_BUDGET_SECONDS``, else with an interim card that is replaced when it is done.
@@ -13,7 +13,6 @@ Message activities are acknowledged at once and handled on a worker thread; an
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from concurrent.futures import ThreadPoolExecutor
 
@@ -24,72 +23,41 @@ from bot.core.service import PlanService
 from bot.platforms.teams.activities import TeamsBot
 from bot.platforms.teams.cards import CARD_CONTENT_TYPE, text_card
 from bot.platforms.teams.connector import TeamsConnector, message
+from bot.platforms.teams.gate import TeamsGate
 from bot.platforms.teams.people import TeamsPeople
 from bot.platforms.teams.sdk import TeamsLoop, build_app
+from bot.platforms.teams.trust import ServiceUrlAllowList, bind_host, check_startup
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 MESSAGING_ENDPOINT = "/api/messages"
 EXECUTE_BUDGET_SECONDS = 2.5
-REQUIRED = ("type", "id", "serviceUrl", "from.id", "recipient.id", "conversation.id")
 
 
-def activity_problem(body) -> str:
-    """'' when the SDK can take the activity, else what is wrong with it."""
-    if not isinstance(body, dict):
-        return "the body must be a JSON object (a Bot Framework activity)"
-    missing = []
-    for path in REQUIRED:
-        node = body
-        for part in path.split("."):
-            node = node.get(part) if isinstance(node, dict) else None
-        if not isinstance(node, str) or not node.strip():
-            missing.append(path)
-    if missing:
-        return f"activity is missing {', '.join(missing)}"
-    return ""
-
-
-def _guarded_adapter(settings: Settings):
-    """The SDK's FastAPI adapter with /healthz and the shape check in front of the route."""
+def _guarded_adapter(settings: Settings, cloud=None):
+    """The SDK's FastAPI adapter with /healthz, and the gate (gate.py) in front of the route:
+    size, depth, signature, shape, tenant and serviceUrl are checked before the SDK sees it."""
     from microsoft_teams.apps.auth import InboundActivityTokenValidator
     from microsoft_teams.apps.http import FastAPIAdapter
 
     auth_on = not settings.teams_allow_unauthenticated
-    validator = InboundActivityTokenValidator(settings.teams_client_id) if auth_on else None
+    validator = (
+        InboundActivityTokenValidator(settings.teams_client_id, cloud=cloud) if auth_on else None
+    )
+    gate = TeamsGate(settings, validator)
 
     class GuardedAdapter(FastAPIAdapter):
         def register_route(self, method, path, handler):
             async def route(request: Request) -> Response:
-                raw = await request.body()
-                try:
-                    body = json.loads(raw) if raw else None
-                except ValueError:
-                    body = None
-                problem = activity_problem(body)
-                if problem:
-                    if auth_on and not await _signed(request, body):
-                        return JSONResponse({"error": "Unauthorized"}, status_code=401)
-                    return JSONResponse({"error": problem}, status_code=400)
+                body = await gate.admit(request)
+                if isinstance(body, Response):
+                    return body
                 result = await handler({"body": body, "headers": dict(request.headers)})
                 if result.get("body") is not None:
                     return JSONResponse(result["body"], status_code=result["status"])
                 return Response(status_code=result["status"])
 
             self.app.post(path)(route)
-
-    async def _signed(request, body) -> bool:
-        auth = request.headers.get("authorization") or ""
-        if not auth.startswith("Bearer "):
-            return False
-        try:
-            await validator.validate_token(
-                auth.removeprefix("Bearer "),
-                (body or {}).get("serviceUrl") if isinstance(body, dict) else None,
-            )
-        except Exception:  # noqa: BLE001 - any failure is "not signed"
-            return False
-        return True
 
     adapter = GuardedAdapter()
     adapter.app.get("/healthz")(lambda: PlainTextResponse("ok"))
@@ -99,14 +67,31 @@ def _guarded_adapter(settings: Settings):
 class TeamsRuntime:
     """Everything Teams in one process: the loop, the SDK App, the connector, the bot."""
 
-    def __init__(self, settings: Settings, service: PlanService, *, workers: int = 8):
+    def __init__(
+        self,
+        settings: Settings,
+        service: PlanService,
+        *,
+        workers: int = 8,
+        cloud=None,
+        token=None,
+    ):
+        """``cloud`` and ``token`` are for tests: a CloudEnvironment whose OpenID metadata is
+        a local signing key's, and an outbound token in place of Microsoft's login service."""
+        check_startup(settings)  # before anything listens or sends
         self.settings = settings
         self.service = service
         self.loop = TeamsLoop()
-        self.app = build_app(settings, adapter=_guarded_adapter(settings))
+        adapter = _guarded_adapter(settings, cloud)
+        self.app = build_app(settings, adapter=adapter, cloud=cloud, token=token)
         self.loop.run(self.app.initialize())
-        self.connector = TeamsConnector(self.app, self.loop)
-        self.people = TeamsPeople(service, self.connector)
+        self.connector = TeamsConnector(
+            self.app, self.loop, allow=ServiceUrlAllowList.from_settings(settings)
+        )
+        # An unsigned activity may say anything: it never moves a stored serviceUrl.
+        self.people = TeamsPeople(
+            service, self.connector, trust_service_url=not settings.teams_allow_unauthenticated
+        )
         self.bot = TeamsBot(service, self.connector, self.people)
         from bot.platforms.teams.notifier import TeamsNotifier
 
@@ -156,6 +141,13 @@ class TeamsRuntime:
                     "type": CARD_CONTENT_TYPE,
                     "value": text_card("Saving… this card updates in a moment."),
                 }
+            except Exception as exc:  # noqa: BLE001 - a plain answer, never the SDK's 500
+                _log_failure(None, exc)
+                body = {
+                    "statusCode": 200,
+                    "type": CARD_CONTENT_TYPE,
+                    "value": text_card("Something went wrong and nothing was stored: try again."),
+                }
             return {"status": 200, "body": body}
 
     def _finish_execute(self, act: dict, fut) -> None:
@@ -185,7 +177,7 @@ class TeamsRuntime:
 
         import uvicorn
 
-        host = host or self.settings.teams_host
+        host = host or bind_host(self.settings)
         port = self.settings.teams_port if port is None else port
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -226,7 +218,15 @@ class TeamsRuntime:
         self.loop.stop()
 
 
-def _log_failure(fut) -> None:
-    exc = fut.exception()
-    if exc is not None:
-        log.error("Teams activity failed", exc_info=exc)
+def _log_failure(fut, exc: BaseException | None = None) -> None:
+    """One line: the error's type and where it was raised. Not its message nor a traceback:
+    either may carry what a person typed or an email (house rule: none in logs)."""
+    if exc is None and fut is not None and not fut.cancelled():
+        exc = fut.exception()
+    if exc is None:
+        return
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    where = f"{tb.tb_frame.f_code.co_filename.rsplit('/', 1)[-1]}:{tb.tb_lineno}" if tb else "?"
+    log.error("Teams activity failed: %s at %s", type(exc).__name__, where)
