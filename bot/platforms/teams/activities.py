@@ -208,6 +208,9 @@ class TeamsBot:
         from bot.platforms.teams.admin import admin_command
 
         answer = admin_command(self.service, actor, text, act, notifier=self.notifier)
+        if isinstance(answer, dict):  # a card asking the administrator to confirm
+            self._send(act, [answer], "Confirm the mapping")
+            return
         if answer is not None:
             self._send(act, [cd.text_card(answer)], answer[:200])
             return
@@ -287,6 +290,15 @@ class TeamsBot:
                 )
             if kind == "signoff":
                 return self._signoff(actor, data)
+            if kind == "mapok":
+                from bot.platforms.teams.admin import confirm_map
+
+                answer = confirm_map(self.service, actor, data, act)
+                return CardResult(replace=cd.text_card(answer), toast=answer[:200])
+            if kind == "mapno":
+                return CardResult(
+                    replace=cd.text_card("Cancelled: nothing was changed."), toast="Cancelled."
+                )
         except (KeyError, ValueError, TypeError) as exc:
             return CardResult(
                 toast=f"That button's data could not be read ({exc}). Nothing was stored."[:300]

@@ -1,25 +1,34 @@
 """Administrator verbs in the Teams chat, as `/actions` has them in Slack: `people` (who is
 not matched to a Teams user yet), `map ROLE @someone` (hand a role to the person mentioned),
-`digest now`. Anything else is left to the conversation module."""
+`digest now`. Anything else is left to the conversation module.
+
+`map` finds the mentioned account by its id, never by the mention's display name, and asks
+the administrator to confirm before it takes a person from another account
+(bot/core/chat_accounts.py), as Slack's does; every mapping is audited under the
+administrator's name and Teams id, and whatever goes wrong is answered to them."""
 
 from __future__ import annotations
 
 import re
 
+from bot.core.chat_accounts import AccountConflict, map_account
 from bot.core.people import Actor
-from bot.core.people_admin import people_rows, set_person
+from bot.core.people_admin import people_rows
 from bot.core.service import PlanService
-from storage.chat_members import matched_owner_ids, member
+from bot.platforms.teams import cards as cd
+from storage.chat_members import matched_owner_ids
 from storage.engine import read_session
 
+PLATFORM = "teams"
 ADMIN_VERBS = ("people", "map", "digest")
 _MAP = re.compile(r"^map\s+(?P<role>.+?)(?:\s+to)?\s*$", re.I)
 
 
 def admin_command(
     service: PlanService, actor: Actor, text: str, activity: dict, *, notifier=None
-) -> str | None:
-    """The answer to an administrator verb, or None if ``text`` is not one."""
+) -> str | dict | None:
+    """The answer to an administrator verb (text, or a card to confirm), or None if
+    ``text`` is not one."""
     words = text.split()
     verb = words[0].lower() if words else ""
     if verb not in ADMIN_VERBS or (verb == "digest" and text.strip().lower() != "digest now"):
@@ -60,29 +69,84 @@ def admin_command(
         mentioned = [
             e["mentioned"]
             for e in activity.get("entities") or []
-            if e.get("type") == "mention"
-            and (e.get("mentioned") or {}).get("id") != (activity.get("recipient") or {}).get("id")
+            if isinstance(e, dict)
+            and e.get("type") == "mention"
+            and isinstance(e.get("mentioned"), dict)
+            and isinstance(e["mentioned"].get("id"), str)
+            and e["mentioned"]["id"] != (activity.get("recipient") or {}).get("id")
         ]
         role = re.sub(r"<at>.*?</at>", "", text).strip()
         m = _MAP.match(role)
         if len(mentioned) != 1 or not m:
             return "Use `map ROLE @someone`, e.g. `map Director of Corporate Affairs @Jane Smith`."
-        with read_session(service.engine) as s:
-            row = member(s, "teams", mentioned[0]["id"])
-            email = row.email if row else None
-            name = mentioned[0].get("name") or (row.name if row else "")
-            if row is not None and row.owner_id is not None:
-                from storage.models import Owner
-
-                owner = s.get(Owner, row.owner_id)
-                name = owner.name if owner else name
-        if not email:
-            return (
-                f"I have not met {name or 'them'} in Teams yet: ask them to install the app, "
-                "then try again."
-            )
-        done = set_person(service.engine, service.clock, name, email=email, role=m["role"].strip())
-        return f"{done.name} now holds {m['role'].strip()}."
+        return map_role(service, actor, activity, m["role"].strip(), mentioned[0]["id"])
     from jobs.digest_job import post_digest_now
 
     return post_digest_now(service, notifier)
+
+
+def audit_name(actor: Actor, activity: dict) -> str:
+    """How the audit trail names someone acting in Teams."""
+    uid = (activity.get("from") or {}).get("id") or "unknown user"
+    return f"{actor.display_name} (teams {str(uid)[:80]})"
+
+
+def map_role(
+    service: PlanService,
+    actor: Actor,
+    activity: dict,
+    role: str,
+    user_id: str,
+    *,
+    confirmed_person_id: int | None = None,
+) -> str | dict:
+    """Hand ``role`` to the person behind Teams account ``user_id``; a move of a person from
+    another account answers with a card to confirm it, and nothing is changed until then."""
+    try:
+        result = map_account(
+            service.engine,
+            service.clock,
+            PLATFORM,
+            user_id,
+            role,
+            by=audit_name(actor, activity),
+            confirmed_person_id=confirmed_person_id,
+        )
+    except (AccountConflict, ValueError) as exc:
+        return f"Nothing was changed: {exc}."
+    mp = result.mapping
+    if result.done:
+        return f"{mp.person_name} now holds {result.role}."
+    text = (
+        f"Confirm: this Teams account has {mp.person_name}'s email, but {mp.person_name} is "
+        "already another Teams account. Mapping it moves them: the other account will no "
+        "longer be answered as them. Confirm only if you know this account is "
+        f"{mp.person_name}. Nothing has been changed yet."
+    )
+    data = {"r": result.role, "u": user_id, "p": mp.person_id}
+    return cd.card(
+        [cd.plain(text, limit=2000)],
+        [
+            cd.execute(
+                cd.cut(f"Confirm: {result.role} to {mp.person_name}", 75),
+                {"k": "mapok", **data},
+                style="destructive",
+            ),
+            cd.execute("Cancel", {"k": "mapno"}),
+        ],
+    )
+
+
+def confirm_map(service: PlanService, actor: Actor, data: dict, activity: dict) -> str:
+    """The Confirm button of a `map` that moves a person between accounts."""
+    if not actor.is_admin:
+        return f"Sorry {actor.display_name}, only an administrator can confirm this. Nothing was changed."
+    role, user_id, person_id = data.get("r"), data.get("u"), data.get("p")
+    if not (isinstance(role, str) and isinstance(user_id, str)) or not (
+        isinstance(person_id, int) and not isinstance(person_id, bool)
+    ):
+        return "That button's data could not be read. Nothing was changed."
+    answer = map_role(service, actor, activity, role, user_id, confirmed_person_id=person_id)
+    if isinstance(answer, dict):  # someone else moved meanwhile: ask again, in a new card
+        return "Things changed since you were asked: send the `map` again. Nothing was changed."
+    return answer

@@ -186,7 +186,7 @@ def build_app(settings: Settings, *, adapter=None, cloud=None, token=None):
         options["token"] = lambda _scope, _tenant=None: local_token(client_id)  # never stale
     else:
         options["client_secret"] = settings.teams_client_secret or None
-        if not settings.teams_client_secret:
+        if not settings.teams_client_secret and token is None:
             log.warning(
                 "TEAMS_CLIENT_SECRET is not set: outbound calls will try Azure managed identity, "
                 "which only works when the bot runs in Azure with one assigned"
