@@ -69,8 +69,8 @@ def _env(tmp_path: Path, port: int, **extra) -> dict:
         TEAMS_PORT=str(port),
         TEAMS_HOST="127.0.0.1",
         TEAMS_SERVICE_URL_ALLOW="http://127.0.0.1",  # the Bot Connector stand-in
-        **extra,
     )
+    env.update(extra)  # a test may override any of these
     return env
 
 

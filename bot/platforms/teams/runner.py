@@ -26,6 +26,9 @@ def run_teams(settings: Settings) -> None:
     from bot.platforms.teams.server import TeamsRuntime
     from jobs.scheduler import start_scheduler
 
+    from bot.platforms.teams.trust import check_startup
+
+    check_startup(settings)  # refused settings stop the start before anything is opened
     logging.basicConfig(level=settings.log_level)
     service = build_service(settings, run_clock(settings))
     runtime = TeamsRuntime(settings, service)
