@@ -128,6 +128,11 @@ def test_oversized_and_deep_bodies_get_413_and_400_with_no_traceback(signed_bot,
             status, body = bot.post(_nested(depth), sign=signed)
             assert status == 400, (depth, signed, status)
             assert "nested deeper" in body["error"]
+    # bodies built to make a scanner go quadratic cost one pass each
+    for junk in (b'"' + b'\\"' * 400_000, b'"' * MAX_BODY_BYTES, b"[" * MAX_BODY_BYTES):
+        started = time.monotonic()
+        status = bot.post(junk, sign=False)[0]
+        assert status in (400, 401) and time.monotonic() - started < 2, status
     # a signed activity nested deep inside its value, and strings full of brackets, which
     # do not count: the first is refused, the second is just text
     deep = bot.message("29:x", "hi")

@@ -36,8 +36,9 @@ MAX_BODY_BYTES = 1024 * 1024
 MAX_DEPTH = 32  # an Action.Execute's inputs sit 5 deep; nothing Teams sends nears 32
 REQUIRED = ("type", "id", "serviceUrl", "from.id", "recipient.id", "conversation.id")
 
-# A JSON string, escapes and all (possessive: no backtracking on a long one).
-_STRING = re.compile(rb'"(?:[^"\\]++|\\.)*+"', re.S)
+# A JSON string, escapes and all, or an unterminated one running to the end: every match
+# attempt succeeds, so a body full of quotes costs one pass, not one pass per quote.
+_STRING = re.compile(rb'"(?:[^"\\]++|\\.?)*+(?:"|\Z)', re.S)
 _NOT_BRACKETS = bytes(c for c in range(256) if c not in b"[]{}")
 _OPEN = frozenset(b"[{")
 
@@ -51,15 +52,17 @@ class Refused(Exception):
 def json_depth(raw: bytes, limit: int = MAX_DEPTH) -> int:
     """How deep ``raw`` nests, counted up to ``limit + 1`` (no need to go further)."""
     brackets = _STRING.sub(b"", raw).translate(None, _NOT_BRACKETS)
-    depth = 0
+    depth = deepest = 0
     for c in brackets:
         if c in _OPEN:
             depth += 1
-            if depth > limit:
-                return depth
+            if depth > deepest:
+                deepest = depth
+                if depth > limit:
+                    break
         else:
             depth -= 1
-    return 0 if depth < 0 else depth
+    return deepest
 
 
 def activity_problem(body) -> str:

@@ -24,9 +24,8 @@ def teams_notifier(settings: Settings, service):
 def run_teams(settings: Settings) -> None:
     from bot.platforms.routing import RoutingNotifier
     from bot.platforms.teams.server import TeamsRuntime
-    from jobs.scheduler import start_scheduler
-
     from bot.platforms.teams.trust import check_startup
+    from jobs.scheduler import start_scheduler
 
     check_startup(settings)  # refused settings stop the start before anything is opened
     logging.basicConfig(level=settings.log_level)
