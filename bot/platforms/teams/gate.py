@@ -150,9 +150,10 @@ class TeamsGate:
         if self.tenants:
             tenant = tenant_of(body)
             if tenant not in self.tenants:
+                shown = re.sub(r"[^A-Za-z0-9.-]", "?", (tenant or "none")[:64])  # one line
                 raise Refused(
                     403,
-                    f"tenant {(tenant or 'none')[:64]} is not ours",
+                    f"tenant {shown} is not ours",
                     "this bot serves another organisation's tenant",
                 )
         if not self.allow.allows(body["serviceUrl"]):

@@ -26,7 +26,13 @@ from bot.platforms.teams.connector import TeamsConnector, message
 from bot.platforms.teams.gate import TeamsGate
 from bot.platforms.teams.people import TeamsPeople
 from bot.platforms.teams.sdk import TeamsLoop, build_app
-from bot.platforms.teams.trust import ServiceUrlAllowList, bind_host, check_startup
+from bot.platforms.teams.trust import (
+    ServiceUrlAllowList,
+    TeamsSettingsError,
+    bind_host,
+    check_startup,
+    is_loopback,
+)
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -178,6 +184,8 @@ class TeamsRuntime:
         import uvicorn
 
         host = host or bind_host(self.settings)
+        if self.settings.teams_allow_unauthenticated and not is_loopback(host):
+            raise TeamsSettingsError(f"unauthenticated Teams listens on loopback only, not {host}")
         port = self.settings.teams_port if port is None else port
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
