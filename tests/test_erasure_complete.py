@@ -22,12 +22,14 @@ from typer.testing import CliRunner
 
 from bot.cli import app
 from bot.core.owing import who_owes_what
+from bot.log_privacy import install as install_log_privacy
 from bot.platforms.slack.notifier import SlackNotifier
 from bot.platforms.teams.notifier import TeamsNotifier
 from handlers.replies import Nudge
 from jobs.sweep import run_sweep
 from storage.engine import read_session
 from storage.models import ChatMember, Owner, Plan, ReassignRequest, Update
+from storage.people_data import export_person
 from tests.support.slack_bot import SlackBotHarness
 from tests.support.slack_signing import (
     FORM,
@@ -131,6 +133,7 @@ def _people_updates(engine) -> list[Update]:
 
 
 def test_erasure_leaves_no_trace_and_the_person_can_come_back(engine, caplog, tmp_path):
+    install_log_privacy()  # as every `progressbot` process does when it starts
     caplog.set_level(logging.DEBUG)
     load_small_plan(engine)
     with read_session(engine) as s:
@@ -246,3 +249,89 @@ def test_erasure_leaves_no_trace_and_the_person_can_come_back(engine, caplog, tm
         row = s.exec(sqlselect(ChatMember).where(ChatMember.user_id == TEAMS_ID)).one()
         assert row.owner_id == julie.id
         assert len(list(s.exec(select(ReassignRequest)))) == 1
+
+
+def _hashes_old_ids(url: str) -> None:
+    from datetime import UTC, datetime
+
+    from storage.chat import event_key, first_delivery
+    from storage.engine import make_engine, write_session
+    from storage.migrate import upgrade
+    from storage.updates import NewUpdate, append_update
+
+    engine = make_engine(url)
+    upgrade(engine, "0011")
+    load_small_plan(engine)
+    raw = f"slack:msg:D678C3471E5:1568628000.000100:{SLACK_ID}"
+    now = datetime(2019, 9, 16, 10, tzinfo=UTC)
+    with engine.begin() as conn:
+        action_id = conn.execute(text("SELECT id FROM action WHERE ref = 'L2'")).scalar()
+        plan_id = conn.execute(text("SELECT id FROM plan")).scalar()
+        conn.execute(
+            text(
+                'INSERT INTO "update" (plan_id, action_id, author_name, status, commentary,'
+                " source, external_id, created_at) VALUES (:p, :a, 'x', 'On track', 'fine',"
+                " 'reply', :e, :n)"
+            ),
+            {"p": plan_id, "a": action_id, "e": raw, "n": now},
+        )
+        conn.execute(
+            text("INSERT INTO processedevent (event_id, received_at) VALUES (:e, :n)"),
+            {"e": f"teams:{personal_conversation(TEAMS_ID)}:f:1", "n": now},
+        )
+        imported = conn.execute(
+            text("SELECT external_id FROM \"update\" WHERE source = 'import'")
+        ).scalar()
+    upgrade(engine)
+    stored = _stored_text(engine)
+    assert SLACK_ID not in stored and "D678C3471E5" not in stored
+    assert personal_conversation(TEAMS_ID) not in stored
+    assert event_key(raw) in stored and imported in stored  # import fingerprints as they were
+    with write_session(engine) as s:
+        # The same events are still recognised when delivered again.
+        again = NewUpdate(action_id, "On track", "fine", "reply", external_id=raw)
+        assert append_update(s, again, now=now)[1] is False
+        key = f"teams:{personal_conversation(TEAMS_ID)}:f:1"
+        assert first_delivery(s, key, now=now) is False
+    engine.dispose()
+
+
+def test_migration_hashes_stored_event_ids_sqlite(tmp_path):
+    _hashes_old_ids(f"sqlite:///{tmp_path / 'old.db'}")
+
+
+def test_migration_hashes_stored_event_ids_postgresql(pg_server):
+    _hashes_old_ids(pg_server.create_database(f"hash_ids_{os.getpid()}"))
+
+
+def test_teams_upn_only_account_is_erased_too(engine, caplog):
+    """An account Teams gives no email for is known by its user principal name: that is
+    matched, stored, exported and erased like an email."""
+    install_log_privacy()  # as every `progressbot` process does when it starts
+    caplog.set_level(logging.DEBUG)
+    load_small_plan(engine)
+    sam, upn = "29:1SgT7vB0nQw2ErTy5UiOp", "sguest4@trust.onmicrosoft.com"
+    aad = "b3e1d9a4-07c2-4f5e-9d6b-8a2c4e1f7d30"
+    _cli(engine, "people", "set", "Sam Guest", "--email", upn, "--role", "Chief Finance Officer")
+    with TeamsBotHarness(engine, TODAY) as teams:
+        teams.bc.add_member(sam, email=None, name="Sam Guest", upn=upn, aad=aad)
+        conv = personal_conversation(sam)
+        assert teams.post(teams.install(sam))[0] == 200
+        teams.wait_for(lambda: teams.bc.sent_to(conv), what="the welcome")
+        assert teams.post(teams.message(sam, "C2 on track: sguest4 here"))[0] == 200
+        teams.wait_for(lambda: _people_updates(engine), what="Sam's update")
+        with read_session(engine) as s:
+            owner = s.exec(sqlselect(Owner).where(Owner.name == "Sam Guest")).one()
+            data = export_person(s, owner)
+        assert [m["email"] for m in data["chat_members"]] == [upn]
+        _cli(engine, "people", "erase", "Sam Guest", "--yes")
+        stored = _stored_text(engine).casefold()
+        logged = "\n".join(r.getMessage() for r in caplog.records).casefold()
+        for value in ("Sam Guest", upn, sam, sam[3:], aad, conv, conv[2:]):
+            assert value.casefold() not in stored, value
+            assert value.casefold() not in logged, [
+                (r.name, r.getMessage()[:300])
+                for r in caplog.records
+                if value.casefold() in r.getMessage().casefold()
+            ]
+        assert [u.author_name for u in _people_updates(engine)] == ["former member of staff"]
