@@ -13,14 +13,15 @@ table and in the external ids of updates and reassignment requests that came fro
 No schema change. Downgrade leaves the hashes: they cannot be turned back into ids, and an
 older release simply stops recognising those events as already seen.
 """
+
 import hashlib
 
 import sqlalchemy as sa
 from alembic import op
 
 
-revision = '0012'
-down_revision = '0011'
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
@@ -55,9 +56,9 @@ def _rehash(conn, table: str, key_col: str, id_col: str) -> None:
 def upgrade() -> None:
     conn = op.get_bind()
     # The processed-events table is keyed by the id itself.
-    _rehash(conn, 'processedevent', 'event_id', 'event_id')
-    _rehash(conn, 'update', 'external_id', 'id')
-    _rehash(conn, 'reassignrequest', 'external_id', 'id')
+    _rehash(conn, "processedevent", "event_id", "event_id")
+    _rehash(conn, "update", "external_id", "id")
+    _rehash(conn, "reassignrequest", "external_id", "id")
 
 
 def downgrade() -> None:
