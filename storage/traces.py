@@ -145,23 +145,43 @@ def _scrub(value: str, pairs: list[tuple[str, str]]) -> str:
 
 
 def scrub_text_columns(session: Session, traces: Traces) -> int:
-    """Take the person's identifiers out of every free-text column; returns how many values
-    changed. Rows are found in SQL (case-insensitively), then rewritten one by one."""
+    """Take the person's identifiers out of every free-text column; returns how many rows
+    changed. Each table is read once (its rows naming them found in SQL, case-insensitively),
+    then the rows found are rewritten one by one."""
     pairs = traces.replacements()
-    changed = 0
+    tables: dict[type, list] = {}
     for column in TEXT_COLUMNS:
-        model = column.class_
+        tables.setdefault(column.class_, []).append(column)
+    changed = 0
+    for model, columns in tables.items():
         key = _primary_key(model)
-        hits = or_(
-            *[column.contains(old) for old, _ in pairs],
-            *[func.lower(column).contains(old.lower()) for old, _ in pairs],
-        )
-        for pk, value in session.execute(select(key, column).where(hits)).all():
-            new = _scrub(value, pairs)
-            if new != value:
-                session.execute(update(model).where(key == pk).values({column.key: new}))
+        hits = or_(*[_mentions(session, c, old) for c in columns for old, _ in pairs])
+        for pk, *values in session.execute(select(key, *columns).where(hits)).all():
+            new = {
+                c.key: _scrub(v, pairs)
+                for c, v in zip(columns, values, strict=True)
+                if v and _scrub(v, pairs) != v
+            }
+            if new:
+                session.execute(update(model).where(key == pk).values(new))
                 changed += 1
     return changed
+
+
+def _mentions(session: Session, column, value: str):
+    """``column`` contains ``value``, ignoring case (a superset: the rewrite checks again)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return column.icontains(value, autoescape=True)  # ILIKE on PostgreSQL
+    # SQLite's LIKE ignores the case of ASCII letters only (and lower() would cost a call per
+    # row and be no better for others): a value with other letters is looked for by its
+    # longest ASCII stretch too ("Zoë Ørsted" by "rsted"), and in its other cases.
+    if value.isascii():
+        return column.contains(value, autoescape=True)
+    forms = {value, value.lower(), value.upper()}
+    ascii_runs = [r for r in re.findall(r"[ -~]+", value) if len(r.strip()) >= 3]
+    if ascii_runs:
+        forms.add(max(ascii_runs, key=len))
+    return or_(*[column.contains(f, autoescape=True) for f in sorted(forms)])
 
 
 def _primary_key(model):

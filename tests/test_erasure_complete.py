@@ -335,3 +335,44 @@ def test_teams_upn_only_account_is_erased_too(engine, caplog):
                 if value.casefold() in r.getMessage().casefold()
             ]
         assert [u.author_name for u in _people_updates(engine)] == ["former member of staff"]
+
+
+def test_names_found_in_any_case_and_as_json(engine):
+    """Another person's words name them in a different case; the audit trail holds the name
+    JSON-escaped (non-ASCII letters as \\u escapes): all of it goes."""
+    from datetime import UTC, datetime
+
+    from bot.core.clock import FixedClock
+    from bot.core.people_admin import set_person
+    from bot.core.service import PlanService
+    from storage.audit import record
+    from storage.engine import write_session
+    from storage.people import find_owner
+    from storage.people_data import erase_person
+
+    load_small_plan(engine)
+    clock = FixedClock(datetime(2019, 9, 16, 10, tzinfo=UTC))
+    name = "Zoë Ørsted-Núñez"
+    set_person(engine, clock, name, email="zoe@example.org", role="Chief Finance Officer")
+    with write_session(engine) as s:
+        # An entry about someone else that names them in its details (stored as JSON).
+        record(s, actor="Pat Admin", action="people.set", subject="Eve", now=clock.now(), was=name)
+    assert "\\u00eb" in _stored_text(engine)
+    service = PlanService(engine, clock)
+    alice = service.actor_for_name("Alice Smith")
+    for ref, words in (
+        ("L1", "waiting for ZOË ØRSTED-NÚÑEZ"),
+        ("C1", "with Zoë Ørsted-núñez (ZOE@EXAMPLE.ORG)"),
+    ):
+        service.record_update(alice, ref, status="On track", commentary=words, source="form")
+    with write_session(engine) as s:
+        erase_person(s, find_owner(s, name), now=clock.now())
+    stored = _stored_text(engine).casefold()
+    for value in (name, "zoe@example.org", json.dumps(name)[1:-1]):
+        assert value.casefold() not in stored, value
+    with read_session(engine) as s:
+        mine = s.exec(sqlselect(Update).where(Update.author_name == "Alice Smith")).all()
+    assert sorted(u.commentary for u in mine) == [
+        "waiting for former member of staff",
+        "with former member of staff ([erased])",
+    ]
