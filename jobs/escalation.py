@@ -114,7 +114,7 @@ def _send(ctx, notifier, planned: PlannedEscalation, claims: list[EscalationClai
     except Exception as exc:  # noqa: BLE001 - unknown outcome: the lease decides later
         if report is not None:
             report.failures.append((planned.recipient.name, f"escalation: unknown outcome: {exc}"))
-        log.exception("escalation to %s: unknown outcome", planned.recipient.name)
+        log.exception("escalation to owner #%s: unknown outcome", planned.recipient.id)
         return
     mark_escalations_sent(ctx.engine, ids, now=ctx.service.clock.now())
     out.append(_entry(planned.recipient.name, planned.spells, ids, delivered.channel))

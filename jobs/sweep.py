@@ -37,6 +37,7 @@ from bot.core.nudges import (
     split_claim_key,
 )
 from bot.core.owing import Owed, is_open
+from bot.log_privacy import without
 from handlers.replies import Nudge
 from jobs.common import JobContext, default_instance_id
 from storage.claims import (
@@ -236,11 +237,20 @@ def _send(
     except DeliveryError as exc:
         release_nudge(ctx.engine, claim_id)
         report.failures.append((who, f"not delivered, will retry: {exc}"))
-        log.warning("nudge to %s not delivered (claim %s released): %s", who, claim_id, exc)
+        # Logs name people by owner id only (bot/log_privacy.py): they outlive an erasure.
+        r = planned.recipient
+        log.warning(
+            "nudge to owner #%s not delivered (claim %s released): %s",
+            r.id,
+            claim_id,
+            without(str(exc), r.name, r.email),
+        )
         return
     except Exception as exc:  # noqa: BLE001 - unknown outcome: the lease decides later
         report.failures.append((who, f"unknown outcome, claim kept until its lease ends: {exc}"))
-        log.exception("nudge to %s: unknown outcome (claim %s kept)", who, claim_id)
+        log.exception(
+            "nudge to owner #%s: unknown outcome (claim %s kept)", planned.recipient.id, claim_id
+        )
         return
     mark_nudge_sent(
         ctx.engine,

@@ -1,11 +1,18 @@
 """Everything stored about one person, and erasing it.
 
 Export gathers their profile, roles over time, actions and themes they answer for, updates
-they wrote, sign-offs, nudges and escalations, absences, stored chat conversations and the
-audit entries about them. Erasure removes the personal data and keeps the plan's history:
-the person's row stays (so updates, sign-offs and delivery records keep their shape) under
-the name "Former member of staff (#id)", their updates are shown as written by a "former
-member of staff", and their name is taken out of update and sign-off texts. Updates are
+they wrote, sign-offs, nudges and escalations, absences, chat conversations, the chat
+accounts matched to them (Teams members: user, object id, email, conversation), their
+reassignment requests, words waiting on the bot's question, what the conversation remembers,
+and the audit entries about them: everything erasure removes or rewrites.
+
+Erasure removes the personal data and keeps the plan's history: the person's row stays (so
+updates, sign-offs and delivery records keep their shape) under the name "Former member of
+staff (#id)", their updates and requests are shown as written by a "former member of staff",
+and every identifier they had (storage/traces.py: name, emails, chat user and object ids,
+conversation ids) is taken out of anyone's update, sign-off and request texts, delivery
+errors, audit entries and stored event ids. Their chat accounts are unlinked, so they act as
+strangers from then on, and the person can be added again as someone new. Updates are
 otherwise never rewritten: erasure is the one exception the law asks for.
 """
 
@@ -14,9 +21,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import delete, or_
+from sqlalchemy import update as sa_update
 from sqlmodel import Session, select
 
 from storage.audit import entries, entry_dict, redact_subject
+from storage.chat import rehash_event_ids
 from storage.models import (
     Absence,
     Action,
@@ -30,11 +39,14 @@ from storage.models import (
     Owner,
     PendingText,
     Plan,
+    ReassignRequest,
     RoleAssignment,
     SignOff,
+    TeamsSent,
     Theme,
     Update,
 )
+from storage.traces import scrub_text_columns, traces_of
 
 FORMER = "former member of staff"
 
@@ -118,6 +130,29 @@ def export_person(session: Session, person: Owner) -> dict:
     conversations = list(
         session.exec(select(ChatConversation).where(ChatConversation.owner_id == pid))
     )
+    traces = traces_of(session, person)
+    user_ids = sorted(traces.user_ids())
+    requests = list(
+        session.exec(
+            select(ReassignRequest)
+            .where(ReassignRequest.requested_by_id == pid)
+            .order_by(ReassignRequest.created_at, ReassignRequest.id)
+        )
+    )
+    pending = list(
+        session.exec(
+            select(PendingText)
+            .where(PendingText.user_id.in_(user_ids or [""]))
+            .order_by(PendingText.created_at, PendingText.id)
+        )
+    )
+    states = list(
+        session.exec(
+            select(ConversationState).where(
+                ConversationState.user_key.in_([f"user:{u}" for u in user_ids] + [f"owner:{pid}"])
+            )
+        )
+    )
     themes = session.exec(
         select(Theme.name, Plan.name)
         .join(Plan, Plan.id == Theme.plan_id)
@@ -125,6 +160,7 @@ def export_person(session: Session, person: Owner) -> dict:
     )
     action_ids = owned + [u.action_id for u in updates] + [s.action_id for s in signoffs]
     action_ids += [it.action_id for its in items.values() for it in its]
+    action_ids += [r.action_id for r in requests]
     labels = _labels(session, action_ids)
     return {
         "profile": {
@@ -137,6 +173,8 @@ def export_person(session: Session, person: Owner) -> dict:
             "is_admin": person.is_admin,
             "created_at": _iso(person.created_at),
             "erased_at": _iso(person.erased_at),
+            "chat_deactivated_at": _iso(person.chat_deactivated_at),
+            "chat_unmatched_email": person.chat_unmatched_email,
         },
         "roles": [
             {"role": names.get(r.role_id), "from": _iso(r.started_at), "until": _iso(r.ended_at)}
@@ -218,16 +256,50 @@ def export_person(session: Session, person: Owner) -> dict:
             }
             for c in conversations
         ],
+        "chat_members": [
+            {
+                "platform": m.platform,
+                "user_id": m.user_id,
+                "aad_object_id": m.aad_object_id,
+                "email": m.email,
+                "name": m.name,
+                "conversation_id": m.conversation_id,
+                "service_url": m.service_url,
+                "tenant_id": m.tenant_id,
+                "updated_at": _iso(m.updated_at),
+            }
+            for m in traces.members
+        ],
+        "reassign_requests": [
+            {
+                **labels.get(r.action_id, {}),
+                "text": r.text,
+                "source": r.source,
+                "at": _iso(r.created_at),
+                "resolved_at": _iso(r.resolved_at),
+            }
+            for r in requests
+        ],
+        "pending_words": [
+            {
+                "platform": p.platform,
+                "text": p.text,
+                "revised_deadline": p.revised_text,
+                "at": _iso(p.created_at),
+            }
+            for p in pending
+        ],
+        "conversation_state": [
+            {
+                "platform": c.platform,
+                "nudged_action_ids": c.nudged_action_ids,
+                "waiting_for": c.pending,
+                "updated_at": _iso(c.updated_at),
+            }
+            for c in states
+        ],
         "audit": [entry_dict(e) for e in entries(session, subject_owner_id=pid)],
     }
-
-
-def _scrub(text: str, name: str) -> str:
-    if not name or not text:
-        return text
-    import re
-
-    return re.sub(re.escape(name), FORMER, text, flags=re.I)
 
 
 def erase_person(session: Session, person: Owner, *, now: datetime) -> dict:
@@ -237,37 +309,32 @@ def erase_person(session: Session, person: Owner, *, now: datetime) -> dict:
         raise ValueError(f"{person.name!r} is a role, not a person: nothing personal to erase")
     if person.erased_at is not None:
         raise ValueError(f"{person.name} was already erased on {person.erased_at:%-d %b %Y}")
-    pid, name = person.id, person.name
-    secrets = [s for s in (name, person.email, person.chat_user_id) if s]
+    pid = person.id
+    traces = traces_of(session, person)
     updates = 0
     for u in session.exec(select(Update).where(Update.author_owner_id == pid)):
-        u.author_name, u.commentary = FORMER, _scrub(u.commentary, name)
+        u.author_name = FORMER
         session.add(u)
         updates += 1
-    # Others' words that name them (e.g. "Returned by …", "waiting for …").
-    for u in session.exec(select(Update).where(Update.commentary.contains(name))):
-        u.commentary = _scrub(u.commentary, name)
-        session.add(u)
     # The digest's copy of each action's latest update (storage/cache.py) says the same.
     mine = select(Update.id).where(Update.author_owner_id == pid)
     for lu in session.exec(select(LatestUpdate).where(LatestUpdate.update_id.in_(mine))):
         lu.author_name = FORMER
         session.add(lu)
-    for lu in session.exec(select(LatestUpdate).where(LatestUpdate.commentary.contains(name))):
-        lu.commentary = _scrub(lu.commentary, name)
-        session.add(lu)
-    # Words waiting on the bot's question, and what the conversation remembers for them.
-    if person.chat_user_id:
-        session.execute(delete(PendingText).where(PendingText.user_id == person.chat_user_id))
-        session.execute(
-            delete(ConversationState).where(
-                ConversationState.user_key == f"user:{person.chat_user_id}"
-            )
-        )
-    session.execute(delete(ConversationState).where(ConversationState.user_key == f"owner:{pid}"))
-    for s in session.exec(select(SignOff).where(SignOff.comment.contains(name))):
-        s.comment = _scrub(s.comment, name)
-        session.add(s)
+    for r in session.exec(select(ReassignRequest).where(ReassignRequest.requested_by_id == pid)):
+        r.requested_by_name = FORMER
+        session.add(r)
+    # The chat accounts: the Teams members matched to them go (so those accounts are
+    # strangers from now on, and can be matched afresh if the person is added again), with
+    # words waiting on the bot's question and what the conversation remembers for them.
+    user_ids = sorted(traces.user_ids())
+    members = len(traces.members)
+    for m in traces.members:
+        session.delete(m)
+    if user_ids:
+        session.execute(delete(PendingText).where(PendingText.user_id.in_(user_ids)))
+    keys = [f"user:{u}" for u in user_ids] + [f"owner:{pid}"]
+    session.execute(delete(ConversationState).where(ConversationState.user_key.in_(keys)))
     roles_ended = 0
     for ra in session.exec(
         select(RoleAssignment).where(
@@ -288,6 +355,13 @@ def erase_person(session: Session, person: Owner, *, now: datetime) -> dict:
     for n in session.exec(select(NudgeMessage).where(NudgeMessage.person_id == pid)):
         n.channel = None
         session.add(n)
+    if traces.conversations:
+        # The Teams delivery journal keeps that a message went out, not where to.
+        session.execute(
+            sa_update(TeamsSent)
+            .where(TeamsSent.conversation_id.in_(sorted(traces.conversations)))
+            .values(conversation_id="")
+        )
     themes = []
     for t in session.exec(select(Theme).where(Theme.lead_owner_id == pid)):
         t.lead_owner_id = None
@@ -295,10 +369,17 @@ def erase_person(session: Session, person: Owner, *, now: datetime) -> dict:
         session.add(t)
     owned = list(session.exec(select(ActionOwner.action_id).where(ActionOwner.owner_id == pid)))
     placeholder = placeholder_name(pid)
-    redacted = redact_subject(session, pid, placeholder=placeholder, secrets=secrets)
+    redacted = redact_subject(
+        session, pid, placeholder=placeholder, secrets=sorted(traces.names | traces.identifiers())
+    )
     person.name, person.email, person.chat_user_id = placeholder, None, None
+    person.chat_unmatched_email, person.chat_deactivated_at = None, None
     person.timezone, person.is_admin, person.erased_at = None, False, now
     session.add(person)
+    session.flush()
+    # Their name, email and chat ids inside anyone's words, and inside stored event ids.
+    scrubbed = scrub_text_columns(session, traces)
+    rehash_event_ids(session, sorted(traces.identifiers()))
     session.flush()
     return {
         "person": placeholder,
@@ -306,6 +387,8 @@ def erase_person(session: Session, person: Owner, *, now: datetime) -> dict:
         "roles_ended": roles_ended,
         "absences_deleted": absences,
         "chat_conversations_deleted": conversations,
+        "chat_accounts_unlinked": members,
+        "texts_scrubbed": scrubbed,
         "theme_leads_cleared": themes,
         "audit_entries_redacted": redacted,
         "actions_still_owned": len(owned),

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
+from storage.chat import event_key
 from storage.models import Action, ReassignRequest
 
 
@@ -21,7 +22,9 @@ def add_reassign_request(
     external_id: str | None,
     now: datetime,
 ) -> tuple[ReassignRequest, bool]:
-    """Store the request; (request, created). A redelivered chat event stores nothing new."""
+    """Store the request; (request, created). A redelivered chat event stores nothing new
+    (only a hash of its id is kept: storage/chat.py event_key)."""
+    external_id = event_key(external_id) if external_id else None
     if external_id:
         found = session.exec(
             select(ReassignRequest).where(ReassignRequest.external_id == external_id)

@@ -4,13 +4,14 @@ update."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from storage.cache import apply_to_action_cache, record_latest
+from storage.chat import event_key
 from storage.models import Action, DeadlineRevision, Update
 from storage.queries import NotFound
 
@@ -30,8 +31,10 @@ class NewUpdate:
 
 def append_update(session: Session, new: NewUpdate, *, now: datetime) -> tuple[Update, bool]:
     """Store ``new``; returns (update, created). With an external_id already stored (a chat
-    event delivered twice), returns the stored update and created=False, writing nothing."""
+    event delivered twice), returns the stored update and created=False, writing nothing.
+    Only a hash of the external id is stored (storage/chat.py event_key)."""
     if new.external_id:
+        new = replace(new, external_id=event_key(new.external_id))
         found = session.exec(select(Update).where(Update.external_id == new.external_id)).first()
         if found is not None:
             return found, False

@@ -39,7 +39,9 @@ def people_export(
     as_json: JsonOpt = False,
 ) -> None:
     """Everything stored about a person, as JSON: profile, roles over time, updates written,
-    sign-offs, nudges, absences, chat conversations, audit entries. The export is audited."""
+    sign-offs, nudges, absences, chat conversations and accounts, reassignment requests,
+    words waiting on a question, audit entries. The file is readable by its owner only (0600);
+    the export is audited."""
     from storage.audit import record
     from storage.engine import write_session
     from storage.people_data import export_person
@@ -59,8 +61,12 @@ def people_export(
     if output is None:
         typer.echo(text, nl=False)
         return
+    from bot.io.private_file import write_private
+
+    if output.is_dir():
+        raise CliError(f"--output: {output} is a folder; give a file name")
     try:
-        output.write_text(text, encoding="utf-8")
+        write_private(output, text.encode("utf-8"))
     except OSError as exc:
         raise CliError(f"--output: can't write {output}: {exc.strerror}") from None
     if as_json:
@@ -75,8 +81,11 @@ def people_erase(
     yes: Annotated[bool, typer.Option("--yes", help="Really erase (it cannot be undone).")] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Remove a person's personal data. The plan's history stays, with their updates shown as
-    written by a "former member of staff". Without --yes, says what would be erased."""
+    """Remove a person's personal data: their name, email and chat ids everywhere they are
+    stored (texts and event ids included), their chat accounts' links (they act as strangers
+    afterwards; `people set` can add them again as someone new). The plan's history stays,
+    with their updates shown as written by a "former member of staff". Without --yes, says
+    what would be erased."""
     from storage.audit import record
     from storage.engine import write_session
     from storage.people_data import erase_person, export_person
@@ -88,8 +97,11 @@ def people_erase(
             data = export_person(s, person)
             raise CliError(
                 f"this erases {person.name}'s personal data for good (email, chat user, "
-                f"{len(data['absences'])} absences, {len(data['chat_conversations'])} chat "
-                f"conversations; {len(data['updates_written'])} updates kept as written by a "
+                f"{len(data['chat_members'])} Teams accounts, {len(data['absences'])} "
+                f"absences, {len(data['chat_conversations'])} chat conversations, "
+                f"{len(data['pending_words'])} words waiting on a question; their name in "
+                f"{len(data['reassign_requests'])} reassignment requests and in everyone's "
+                f"texts; {len(data['updates_written'])} updates kept as written by a "
                 "former member of staff). Export it first if needed "
                 "(`progressbot people export NAME`), then run again with --yes."
             )

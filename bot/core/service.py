@@ -147,9 +147,8 @@ class PlanService:
                     # Another chat user already is this person: an administrator decides
                     # (`map`, with confirmation), never an incoming message.
                     log.warning(
-                        "chat user %s has the email of owner %s, who is linked to another "
+                        "a chat user has the email of owner %s, who is linked to another "
                         "chat user: not matched",
-                        chat_user_id,
                         person.id,
                     )
                     person = None
@@ -204,6 +203,10 @@ class PlanService:
     def _actor(
         self, s, person, display_name: str, email: str | None, *, fallback_name: str = ""
     ) -> Actor:
+        if person is not None and person.erased_at is not None:
+            # An erased person's row stays only for the plan's history: no chat account
+            # acts as them (erasure unlinks the accounts; this holds if one is missed).
+            person = None
         email = email or (person.email if person is not None else None)
         is_admin = bool(email and email.casefold() in self.admin_emails)
         if person is None:
