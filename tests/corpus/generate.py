@@ -213,10 +213,10 @@ def typo_phrase(rng: random.Random, phrase: str) -> str | None:
 def gen_ref_forms(rng):
     cases = []
     plain = [p for p in T.PLAIN if p[0] != "overdue"]
-    for i in range(240):
+    for _i in range(240):
         phrase, status, adj = rng.choice(plain)
         cases.append(update_case("ref_form", "sample", rng, phrase, status, adj))
-    for i in range(120):
+    for _i in range(120):
         phrase, status, adj = rng.choice(plain)
         cases.append(update_case("ref_form", "numbered", rng, phrase, status, adj))
     return cases
@@ -369,7 +369,7 @@ def gen_several(rng):
             expect.append(Expect(label(plan, ref), status, truth, filler or ""))
         if style == "join":
             joiners = [rng.choice(T.PART_JOINERS) for _ in parts[1:]]
-            text = parts[0] + "".join(jn + p for jn, p in zip(joiners, parts[1:]))
+            text = parts[0] + "".join(jn + p for jn, p in zip(joiners, parts[1:], strict=True))
         elif style == "bullets":
             b = rng.choice(T.BULLETS + ["1. "])
             if b == "1. " and plan == "numbered":
