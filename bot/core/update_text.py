@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from bot.core.deadlines import MONTHS, ParsedDeadline, parse_deadline
+from bot.core.status_words import conclude, mentions
 from bot.core.statuses import Status
 
 # Longest and negated phrases first: "not started" before "started", "not done" before
@@ -42,7 +43,7 @@ _PHRASES: list[tuple[str, Status]] = [
         r"on[\s-]?track|ontrack|on\s+target|on\s+schedule|going\s+to\s+plan|ahead\s+of\s+schedule",
         Status.ON_TRACK,
     ),
-    (r"at[\s-]risk|risk", Status.AT_RISK),
+    (r"at[\s-]risk", Status.AT_RISK),
     (r"on[\s-]hold|paused|pending|parked|stalled|suspended", Status.PENDING),
     (
         r"completed?|complete|done|finished|closed|achieved|delivered|signed[\s-]off",
@@ -215,6 +216,7 @@ class ParsedUpdate:
     revised: ParsedDeadline | None
     problem: str = ""  # an impossible date, to warn about; nothing should be stored
     reassign: bool = False  # "no longer my action": for the programme office, not progress
+    options: tuple[Status, ...] = ()  # no status: the readings the reply is torn between
 
     @property
     def revised_due(self) -> date | None:
@@ -246,24 +248,30 @@ def parse_update_text(
     text: str, *, today: date, fy_start_year: int | None = None, fy_start_month: int = 4
 ) -> ParsedUpdate:
     clean = normalise_reply(text)
-    status, commentary = _status(clean)
+    status, commentary, options = _status(clean)
     revised = _revised(clean, today, fy_start_year, fy_start_month)
     if status is None and revised is not None and _SLIPPING.search(clean):
         status = Status.DELAYED
     problem = impossible_date(clean)
     reassign = bool(_REASSIGN.search(clean))
     return ParsedUpdate(
-        status, commentary if status else _strip_emoji(clean), revised, problem, reassign
+        status,
+        commentary if status else _strip_emoji(clean),
+        revised,
+        problem,
+        reassign,
+        options if status is None else (),
     )
 
 
 _QUERY_LIKE = re.compile(r"^(?:status|theme|owner|search)\s+[^\s:=\-–—]", re.I)
 
 
-def _status(clean: str) -> tuple[Status | None, str]:
-    """The status the reply states and the commentary left once a leading status is taken."""
+def _status(clean: str, *, latest_wins: bool = False) -> tuple[Status | None, str, tuple]:
+    """The status the reply states, the commentary left once a leading status word is taken,
+    and (no status) the readings it is torn between."""
     if _QUERY_LIKE.match(clean):
-        return None, clean  # "status on track", "theme culture": the /actions query words
+        return None, clean, ()  # "status on track", "theme culture": the /actions query words
     body = clean
     lead_emoji: Status | None = None
     for _ in range(10):  # a few leading emoji; more is decoration, not ten statuses
@@ -272,35 +280,66 @@ def _status(clean: str) -> tuple[Status | None, str]:
             break
         lead_emoji = lead_emoji or _EMOJI[m.group(0)]
         body = _SKIN.sub("", body.lstrip()[m.end() :], count=1).lstrip(" :-–—")
-    m = _LEADING.match(body) or _LEADING_COLOUR.match(body)
+    m = _label(body)
     if m and lead_emoji is not None and status_of_word(m.group("word")) != lead_emoji:
         # "🔴 no progress": the emoji is the owner's RAG; the words are commentary.
-        return lead_emoji, _strip_emoji(body)
+        return lead_emoji, _strip_emoji(body), ()
+    found = mentions(body)
     if m:
         status = status_of_word(m.group("word"))
-        rest = body[m.end() :].strip(" :;,.-–—")
+        if status is Status.COMPLETED and any(
+            x.status is Status.ONGOING and x.kind in ("partial", "negated") for x in found
+        ):
+            # "Done except the final sign-off": partial completion is never Completed.
+            return Status.ONGOING, _strip_emoji(body), ()
+        rest = body[m.end() :].strip(" :;,-–—")
         # "delayed until September", "on hold until the merger" are one phrase: keep whole.
-        commentary = body if re.match(r"(?:to|until|till|into)\b", rest, re.I) else rest
-        return status, _strip_emoji(commentary)
+        commentary = body if re.match(r"(?:to|until|till|into|by)\b", rest, re.I) else rest
+        return status, _strip_emoji(commentary), ()
     if lead_emoji is not None:
-        return lead_emoji, _strip_emoji(body)
-    m = _RAG_ANYWHERE.search(clean)
-    if m:
-        return _COLOURS[m.group("word").casefold()], _strip_emoji(clean)
-    found = [(p.search(clean), s) for p, s in _ANYWHERE]
-    found = [(m.start(), s) for m, s in found if m]
-    if found:
-        # Negated phrases come first in the list and win over what they contain.
-        return min(found, key=lambda f: f[0])[1], _strip_emoji(clean)
+        return lead_emoji, _strip_emoji(body), ()
+    status, options = conclude(body, found, latest_wins=latest_wins)
+    if status is not None or options:
+        return status, _strip_emoji(clean), options
     pct = _PERCENT.search(clean)
     if pct:
         n = int(pct.group("n"))
         status = Status.COMPLETED if n >= 100 else Status.NOT_STARTED if n == 0 else Status.ONGOING
-        return status, _strip_emoji(clean)
+        return status, _strip_emoji(clean), ()
     em = _EMOJI_RE.search(clean)
     if em:
-        return _EMOJI[em.group(0)], _strip_emoji(clean)
-    return None, clean
+        return _EMOJI[em.group(0)], _strip_emoji(clean), ()
+    return None, clean, ()
+
+
+_NOT_A_LABEL = re.compile(
+    r"(?:late|behind)\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|spring|summer|"
+    r"autumn|winter|next|this|reply|response)|(?:late|delayed)\s+(?:reply|response)",
+    re.I,
+)
+
+
+def _label(body: str) -> re.Match | None:
+    """A status that opens the reply ("Completed: …", "Amber - …", "We're on track"), unless
+    the word opens something else ("Late October…", "Completed the first phase…")."""
+    m = _LEADING.match(body) or _LEADING_COLOUR.match(body)
+    if m is None:
+        return None
+    at = m.start("word")
+    if _NOT_A_LABEL.match(body, at):
+        return None
+    if status_of_word(m.group("word")) is Status.COMPLETED and _STEP_AFTER.match(
+        body, m.end("word")
+    ):
+        return None
+    return m
+
+
+_STEP_AFTER = re.compile(
+    r"\s+(?:the|a|an|our|my|this|that|these|some|first|initial|1st|2nd|one|two|phase|stage|"
+    r"part|with)\b",
+    re.I,
+)
 
 
 def _strip_emoji(text: str) -> str:
