@@ -67,6 +67,15 @@ _PATTERNS: list[tuple[str, Status | None, str]] = [
         AR,
         "hedge",
     ),
+    # Completion to come is no status ("should be complete by 30 Sept", "to be signed off").
+    (
+        r"(?:should|will|would|to|must|could|might|may|shall|going\s+to|needs?\s+to|hope\s+to|"
+        r"aim\s+to|expect\s+to|expected\s+to|due\s+to|plan\s+to|planned\s+to|intend\s+to|"
+        r"\w+'ll)\s+(?:now\s+|then\s+|hopefully\s+|definitely\s+)?(?:be\s+|get\s+|have\s+)?"
+        r"(?:fully\s+|all\s+)?(?:been\s+)?" + DONE,
+        None,
+        "future",
+    ),
     # Partial completion.
     (
         r"(?:nearly|almost|mostly|largely|partly|partially|half|substantially|virtually|"
@@ -300,6 +309,9 @@ def conclude(text: str, found: list[Mention], *, latest_wins: bool = False):
     readings to offer when the part claims several (or a negation with no clear meaning)."""
     if not found:
         return None, ()
+    found = [m for m in found if m.kind != "future"]
+    if not found:
+        return None, ()
     if any(m.kind != "percent" and m.status is not None for m in found):
         # "50% complete, on track for March": the figure is progress, the words the status.
         found = [m for m in found if m.kind != "percent"]
@@ -310,6 +322,8 @@ def conclude(text: str, found: list[Mention], *, latest_wins: bool = False):
         return statuses[0], ()
     # Partial completion beats the completion it qualifies; a hedge beats the delay it hedges.
     real = [m for m in found if m.status is not None]
+    if not real:
+        return None, ()
     kinds = {m.kind for m in real}
     if "partial" in kinds and {m.status for m in real} <= {C, OG}:
         return OG, ()
