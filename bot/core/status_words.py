@@ -242,6 +242,11 @@ _EXCLUDE = re.compile(
     re.I,
 )
 _QUESTION = re.compile(r"[^.!?\n]*\?")
+_ASKING = re.compile(
+    r"\b(?:when|who|whom|whose|what|what's|whats|which|where|why|how|is|are|was|were|has|have|"
+    r"does|do|did|can|could|should|will|would|shall|am|any|anything|isn't|aren't|hasn't)\b",
+    re.I,
+)
 _SENTENCE = re.compile(r"[^.!?;\n]+[.!?;\n]*")
 _NOW = re.compile(
     r"\b(?:now|but\s+now|has\s+since|have\s+since|since\s+then|subsequently|eventually|finally|"
@@ -265,7 +270,11 @@ class Mention:
 
 def _excluded(text: str) -> list[tuple[int, int]]:
     zones = [(m.start(), m.end()) for m in _EXCLUDE.finditer(text)]
-    zones += [(m.start(), m.end()) for m in _QUESTION.finditer(text)]
+    for m in _QUESTION.finditer(text):
+        # The question runs from its question word ("Done - is there anything else?" keeps
+        # "Done"); with none ("V5 overdue?") the whole sentence is the question.
+        q = _ASKING.search(m.group(0))
+        zones.append((m.start() + (q.start() if q else 0), m.end()))
     return zones
 
 
