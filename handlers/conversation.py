@@ -89,6 +89,7 @@ from handlers.replies import (
     Nudge,
     Problem,
     Reply,
+    UpdatesStored,
     UpdateStored,
 )
 from handlers.update import handle_reply, handle_status
@@ -302,8 +303,13 @@ class Conversation:
         values: dict = {}
         if asked != (json.dumps(pending) if pending is not None else ""):
             values["pending"] = asked
-        if isinstance(reply, UpdateStored) and reply.action.id in nudged:
-            values["nudged_action_ids"] = tuple(i for i in nudged if i != reply.action.id)
+        done = {
+            one.action.id
+            for one in (reply.stored if isinstance(reply, UpdatesStored) else (reply,))
+            if isinstance(one, UpdateStored)
+        }
+        if done & set(nudged):
+            values["nudged_action_ids"] = tuple(i for i in nudged if i not in done)
         if values:
             with write_session(self.service.engine) as s:
                 save_state(s, platform, key, now=self.service.clock.now(), **values)
@@ -337,7 +343,7 @@ class Conversation:
             if status is None:
                 return None
             commentary = " ".join(c for c in (pending.get("commentary", ""), extra) if c)
-            return handle_status(
+            reply = handle_status(
                 self.service,
                 actor,
                 int(pending["action"]),
@@ -347,6 +353,7 @@ class Conversation:
                 source=source,
                 external_id=external_id,
             )
+            return self._then_ask(reply, pending.get("later") or [])
         if pending.get("kind") == "action":
             choice = self._choice(line, pending)
             if choice is None:
@@ -360,6 +367,29 @@ class Conversation:
                 external_id=external_id,
             )
         return None
+
+    def _then_ask(self, reply: Reply, later: list) -> Reply:
+        """After one answer, the next action of the same reply still waiting for a status."""
+        if not later or not isinstance(reply, UpdateStored):
+            return reply
+        try:
+            snap = self.service.snapshot()
+        except NotFound:
+            return reply
+        by_id = {a.id: a for a in snap.actions}
+        queue = [(int(i), c, r) for i, c, r in later if int(i) in by_id]
+        if not queue:
+            return reply
+        (first, words, revised), rest = queue[0], queue[1:]
+        ask = AskStatus(
+            by_id[first],
+            words,
+            revised or None,
+            (),
+            tuple(rest),
+            tuple(by_id[i].label for i, _, _ in rest),
+        )
+        return UpdatesStored((reply,), (), ask)
 
     def _status_answer(self, text: str) -> tuple[Status | None, str]:
         """The status (and any extra comment) in an answer to "what is its status?"."""
@@ -400,6 +430,8 @@ class Conversation:
 
 
 def _pending_of(reply: Reply) -> str | None:
+    if isinstance(reply, UpdatesStored) and reply.asking is not None:
+        reply = reply.asking
     if isinstance(reply, AskStatus):
         return json.dumps(
             {
@@ -407,6 +439,8 @@ def _pending_of(reply: Reply) -> str | None:
                 "action": reply.action.id,
                 "commentary": reply.commentary,
                 "revised": reply.revised_text or "",
+                "options": list(reply.options),
+                "later": [list(x) for x in reply.later],
             }
         )
     if isinstance(reply, AskAction) and reply.candidates:

@@ -26,16 +26,18 @@ _EDGE = " \t\r\n.,;:!?)(][}{'\"`*_#"
 # A token that may be a reference, anywhere in text: "L2", "L2.", "CF-12b", "#23", "1.2", "23".
 _TOKEN = re.compile(
     r"(?<![\w.#/£$%])"
-    r"(?P<tok>#?\s?(?:[A-Za-z]{1,4}[-\s]?)?\d{1,4}(?:\.\d{1,3})*[A-Za-z]?)"
+    r"(?P<tok>#?\s?(?:[A-Za-z]{1,4}(?:[-.]|\s)?)?\d{1,4}(?:\.\d{1,3})*[A-Za-z]?)"
     r"(?![\w/%£$]|\.\d|:\d)"
 )
-_WHOLE = re.compile(r"^#?(?:[A-Za-z]{1,4}[-\s]?)?\d{1,4}(?:\.\d{1,3})*[A-Za-z]?$")
+_WHOLE = re.compile(r"^#?(?:[A-Za-z]{1,4}[-.\s]?)?\d{1,4}(?:\.\d{1,3})*[A-Za-z]?$")
+# Words that make the number after them a reference: "action 35", "no. 35", "item 35".
+_NAMER = re.compile(r"(?:\bno\.?|\bitem|\baction|\bnumber|\bref\.?|\bref:|\bre:?)\s*$", re.I)
 
 
 def ref_key(text: str) -> str:
     """The comparable form of a reference: "L2." → "l2", "(L-2)" → "l2", "#23" → "23"."""
     s = (text or "").strip(_EDGE)
-    s = re.sub(r"(?<=[A-Za-z])[\s\-]+(?=\d)", "", s)
+    s = re.sub(r"(?<=[A-Za-z])[\s\-.]+(?=\d)", "", s)
     return s.casefold()
 
 
@@ -98,9 +100,14 @@ class RefIndex:
         for m in _TOKEN.finditer(text or ""):
             tok = m.group("tok")
             bare = tok.replace(".", "").isdigit()
-            if bare and not self.numbered:
+            named = bare and bool(_NAMER.search(text[: m.start()]))
+            if bare and not (self.numbered or named):
                 continue
-            a = self.lookup(tok)
+            if re.match(r"[A-Za-z]+\s", tok) and not (
+                tok.split()[0].isupper() or _NAMER.search(text[: m.start()])
+            ):
+                continue  # "a 1 day delay" is no reference; "V 8" and "action v 8" are
+            a = self.lookup(f"#{tok}" if named and not self.numbered else tok)
             if a is None or a.id in seen:
                 continue
             seen.add(a.id)
