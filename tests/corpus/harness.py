@@ -138,9 +138,10 @@ def run_cases(benches: dict[str, Bench], cases: list[Case]) -> list[Outcome]:
 
 def run_case(b: Bench, case: Case, marks: list[int]) -> Outcome:
     conv = b.conv
-    conv.forget("console", b.key)
-    if case.nudge:
+    if case.nudge:  # the nudge replaces the context (and closes any open question)
         conv.remember_nudge("console", b.key, tuple(b.ids[lab] for lab in case.nudge))
+    else:
+        conv.forget("console", b.key)
     due_before = dict(b.due)
     try:
         reply = conv.handle(b.actor, case.text, platform="console")
