@@ -490,8 +490,8 @@ def gen_questions(rng):
 
 def gen_chitchat(rng):
     cases = []
-    for i in range(100):
-        plan = plan_for(i)
+    for i in range(3 * len(T.CHITCHAT)):
+        plan = plan_for(i // len(T.CHITCHAT))
         text = T.CHITCHAT[i % len(T.CHITCHAT)]
         nudge = (label(plan, pick_refs(rng, plan, 1)[0]),) if i % 2 else ()
         cases.append(Case("chitchat", plan, text, kind="chitchat", nudge=nudge))
@@ -500,8 +500,8 @@ def gen_chitchat(rng):
 
 def gen_away(rng):
     cases = []
-    for i in range(60):
-        plan = plan_for(i)
+    for i in range(3 * len(T.AWAY)):
+        plan = plan_for(i // len(T.AWAY))  # each note once per plan and once after a nudge
         text = T.AWAY[i % len(T.AWAY)]
         nudge = (label(plan, pick_refs(rng, plan, 1)[0]),) if i % 2 else ()
         cases.append(Case("away", plan, text, kind="away", nudge=nudge))

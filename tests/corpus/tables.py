@@ -195,6 +195,10 @@ AWAY = [
     "On leave until 20 January", "off sick this week", "Off sick this week",
     "out of office till Monday", "Out of office until Monday", "I'm on annual leave next week",
     "I'm off sick today", "on annual leave until 14 February", "I'm on leave until the 20th",
+    "I'm on leave next week", "Out of office until Wednesday", "off sick today",
+    "I'm on holiday until the 14th", "on annual leave this week", "I'm out of the office today",
+    "Off until Monday", "on leave all next week", "I'm off on leave from tomorrow",
+    "away at a conference this week", "I'm on study leave next week", "off sick until Friday",
 ]  # fmt: skip
 
 # Words the typo generator must not produce: real words near the status words.
