@@ -324,11 +324,7 @@ def stored_blocks(reply: UpdateStored) -> tuple[str, list[dict]]:
     blocks.append(
         {
             "type": "context",
-            "elements": [
-                mrkdwn(
-                    f"by {esc(u.author_name or 'unknown', 80)}, {reply.local_time()}"
-                )
-            ],
+            "elements": [mrkdwn(f"by {esc(u.author_name or 'unknown', 80)}, {reply.local_time()}")],
         }
     )
     return f"{head} for {a.label}: {status}", blocks
