@@ -280,6 +280,10 @@ class Conversation:
             source=source,
             external_id=external_id,
         )
+        pending = before[0]
+        if pending and pending.get("kind") == "status" and int(pending["action"]) == action_id:
+            # A button answering the bot's question: then the next action of that reply.
+            reply = self._then_ask(reply, pending.get("later") or [])
         return self._settle(platform, key, before, reply)
 
     # -- context ------------------------------------------------------------------------------
