@@ -101,6 +101,9 @@ from storage.queries import NotFound, OwnerView
 # ("overdue" is not a status report, "mine" is not a comment).
 QUERY_ALONE = frozenset({"mine", "overdue", "all", "help", "due soon", "my actions", "status"})
 _OWE = re.compile(r"^(?:owe|what do i owe|what do i owe today|what's due|whats due)\??$", re.I)
+_UNDO = re.compile(
+    r"^(?:undo|undo\s+(?:that|it|last|my\s+last(?:\s+update)?)|take\s+that\s+back)[.!]?$", re.I
+)
 _BACK = re.compile(r"^(?:back|i'?m back|i am back)[.!]?$", re.I)
 _REF_ALONE = re.compile(r"^(?:[A-Za-z]{1,4}-?\d{1,4}[a-z]?|#\d+)$")
 
@@ -156,6 +159,8 @@ class Conversation:
             return self._settle(platform, key, before, reply)
         if kind == "back":
             return self._settle(platform, key, before, handle_back(self.service, actor))
+        if kind == "undo":
+            return self._settle(platform, key, before, self.undo(actor))
         if kind == "owe":
             return self._settle(platform, key, before, self._owe(actor, platform, key))
         if kind == "query" and arg is not None:  # a query however the question stands
@@ -190,6 +195,8 @@ class Conversation:
             return "away", rest
         if _BACK.match(line):
             return "back", None
+        if _UNDO.match(line):
+            return "undo", None
         if _OWE.match(line):
             return "owe", None
         if word_l == "actions":
@@ -201,6 +208,28 @@ class Conversation:
         ):
             return "query", None
         return "update", None
+
+    def undo(self, actor: Actor) -> Reply:
+        """Take back the actor's last update (within 15 minutes): "undo" or the Undo button."""
+        found = self.service.undo_last(actor)
+        if found is None:
+            return Notice(
+                "There is nothing of yours to undo: only an update you made in the last "
+                "15 minutes can be taken back."
+            )
+        done, action = found
+        label = action.label if action is not None else f"#{done.undone.action_id}"
+        what = done.undone.status or "comment"
+        back = done.restored.status or "no status"
+        if not done.created:
+            return Notice(f"Your update on {label} ({what}) was already undone.")
+        moved = ""
+        if done.restored.revised_due is not None:
+            moved = f"; deadline back to {done.restored.revised_due:%-d %b %Y}"
+        return Notice(
+            f"Undone: your update on {label} ({what}) is taken back. {label} is {back} "
+            f"again{moved}. The history keeps both, and the undo is in the audit trail."
+        )
 
     # -- buttons ------------------------------------------------------------------------------
     def pick_action(
@@ -251,6 +280,10 @@ class Conversation:
             source=source,
             external_id=external_id,
         )
+        pending = before[0]
+        if pending and pending.get("kind") == "status" and int(pending["action"]) == action_id:
+            # A button answering the bot's question: then the next action of that reply.
+            reply = self._then_ask(reply, pending.get("later") or [])
         return self._settle(platform, key, before, reply)
 
     # -- context ------------------------------------------------------------------------------

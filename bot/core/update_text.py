@@ -24,7 +24,7 @@ from datetime import date, timedelta
 
 from bot.core.chat_dates import DURATION, add, duration_of, read_when
 from bot.core.deadlines import MONTHS, DeadlineStep, ParsedDeadline
-from bot.core.status_words import conclude, mentions
+from bot.core.status_words import conclude, fix_spelling, mentions
 from bot.core.statuses import Status
 
 # Longest and negated phrases first: "not started" before "started", "not done" before
@@ -167,7 +167,10 @@ _REVISED = [
         rf"(?:to|until|till|til|into|for)\s+{_DATE_TAIL}",
         re.I,
     ),
-    re.compile(rf"\bnow\s+(?:due|expected|planned|scheduled|likely|looking\s+like)\s+(?:on\s+|by\s+|in\s+|for\s+|at\s+)?{_DATE_TAIL}", re.I),
+    re.compile(
+        rf"\bnow\s+(?:due|expected|planned|scheduled|likely|looking\s+like)\s+(?:on\s+|by\s+|in\s+|for\s+|at\s+)?{_DATE_TAIL}",
+        re.I,
+    ),
     re.compile(
         rf"\b(?:new|revised|updated|amended)\s+(?:due\s+|target\s+|completion\s+|end\s+)?"
         rf"(?:date|deadline|timescale|timeline)\s*(?:is|of|:|-|–|now|will\s+be|set\s+(?:as|for|to))?\s*{_DATE_TAIL}",
@@ -184,7 +187,10 @@ _REVISED = [
         rf"ready|delivered|in\s+place)\s+(?:until|till|before|by)\s+{_DATE_TAIL}",
         re.I,
     ),
-    re.compile(rf"\bnot\s+(?:expected\s+|likely\s+|happening\s+)?(?:until|till|before)\s+{_DATE_TAIL}", re.I),
+    re.compile(
+        rf"\bnot\s+(?:expected\s+|likely\s+|happening\s+)?(?:until|till|before)\s+{_DATE_TAIL}",
+        re.I,
+    ),
     re.compile(
         rf"\b(?:probably|likely|more\s+likely|realistically|most\s+likely|expected|expect|"
         rf"looking\s+(?:like|at)|aiming\s+for|aim\s+for|hopefully|anticipated?|"
@@ -196,7 +202,10 @@ _REVISED = [
 # "two weeks late", "delayed by a month", "slipped a couple of weeks", "needs another week":
 # the action's own deadline moved by that much.
 _BY_DURATION = [
-    re.compile(rf"(?P<dur>{DURATION.pattern})\s+(?:late|behind|later(?:\s+than\s+(?:planned|expected))?|over|delay)", re.I),
+    re.compile(
+        rf"(?P<dur>{DURATION.pattern})\s+(?:late|behind|later(?:\s+than\s+(?:planned|expected))?|over|delay)",
+        re.I,
+    ),
     re.compile(
         rf"\b(?:delayed|slipped|slipping|slip|pushed\s+back|put\s+back|moved\s+back|deferred|"
         rf"postponed|extended|running\s+late|running\s+behind|behind|delay|extension)\s+(?:of\s+|by\s+)?(?:about\s+|around\s+|roughly\s+)?(?P<dur>{DURATION.pattern})",
@@ -313,8 +322,10 @@ def parse_update_text(
             revised = None  # "will be done by 15 Sept" when due at the end of it: early, not moved
         if status is None:
             status = Status.ON_TRACK
-    if status is None and revised is not None and (
-        (deadline is not None and revised.due > deadline) or _SLIPPING.search(clean)
+    if (
+        status is None
+        and revised is not None
+        and ((deadline is not None and revised.due > deadline) or _SLIPPING.search(clean))
     ):
         status = Status.DELAYED
     problem = impossible_date(clean)
@@ -345,7 +356,10 @@ def _status(clean: str, *, latest_wins: bool = False) -> tuple[Status | None, st
             break
         lead_emoji = lead_emoji or _EMOJI[m.group(0)]
         body = _SKIN.sub("", body.lstrip()[m.end() :], count=1).lstrip(" :-–—")
-    m = _label(body)
+    # The label is read through misspellings ("Compelted: …") and cut from the words as written.
+    fixed, src = fix_spelling(body)
+    m = _label(fixed)
+    label_end = (src[m.end()] if src else m.end()) if m else 0
     if m and lead_emoji is not None and status_of_word(m.group("word")) != lead_emoji:
         # "🔴 no progress": the emoji is the owner's RAG; the words are commentary.
         return lead_emoji, _strip_emoji(body), ()
@@ -357,7 +371,9 @@ def _status(clean: str, *, latest_wins: bool = False) -> tuple[Status | None, st
         ):
             # "Done except the final sign-off": partial completion is never Completed.
             return Status.ONGOING, _strip_emoji(body), ()
-        rest = body[m.end() :].strip(" :;,-–—")
+        rest = body[label_end:].strip(" :;,-–—")
+        if not rest.strip(" .!"):
+            rest = ""  # "done." / "done!": the status was all of it
         # "delayed until September", "on hold until the merger" are one phrase: keep whole.
         commentary = body if re.match(r"(?:to|until|till|into|by)\b", rest, re.I) else rest
         return status, _strip_emoji(commentary), ()
@@ -449,7 +465,9 @@ def _revised(
                 continue
             due = read_when(candidate, today=today, fy_start_year=fy_year, fy_start_month=fy_month)
             if due is not None:
-                return ParsedDeadline(candidate, due, "fixed", True, (DeadlineStep(candidate, due),))
+                return ParsedDeadline(
+                    candidate, due, "fixed", True, (DeadlineStep(candidate, due),)
+                )
     if deadline is not None:
         for pattern in _BY_DURATION:
             for m in pattern.finditer(text):
