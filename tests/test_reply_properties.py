@@ -14,6 +14,7 @@ action or a date (no digits, no '#', no month, season or period words).
 from __future__ import annotations
 
 import re
+from typing import get_args
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
@@ -21,6 +22,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func
 from sqlmodel import select
 
+from handlers.replies import Reply
 from storage.engine import read_session
 from storage.models import DeadlineRevision, Update
 from tests.corpus import tables as T
@@ -109,7 +111,9 @@ def _send(bench, text, nudge):
     if nudge:
         conv.remember_nudge("console", bench.key, tuple(bench.ids[r] for r in nudge))
     before = _marks(bench.service.engine)
-    conv.handle(bench.actor, text, platform="console")
+    answer = conv.handle(bench.actor, text, platform="console")
+    # Whatever the text, the answer is one of the replies a platform knows how to show.
+    assert isinstance(answer, get_args(Reply)), answer
     with read_session(bench.service.engine) as s:
         ups = s.exec(select(Update).where(Update.id > before[0])).all()
         revs = s.exec(select(DeadlineRevision).where(DeadlineRevision.id > before[1])).all()
