@@ -508,9 +508,68 @@ def gen_away(rng):
     return cases
 
 
+def gen_sequences(rng):
+    cases = []
+    for i in range(80):
+        plan = plan_for(i)
+        (a, _sa), (b, sb) = rng.sample(T.SEQ_WORDS, 2)
+        while _sa == sb or sb == T.NS:  # nothing goes back to "not started"
+            (a, _sa), (b, sb) = rng.sample(T.SEQ_WORDS, 2)
+        said = rng.choice(T.SEQUENCE_FORMS).format(a=a, b=b, A=a[:1].upper() + a[1:])
+        ref = pick_refs(rng, plan, 1)[0]
+        written = write_ref(rng, plan, ref)
+        text = finish(rng, written + ref_sep(rng, written) + said)
+        cases.append(Case("was_now", plan, text, expect=(Expect(label(plan, ref), sb),)))
+    return cases
+
+
+def gen_contradictions(rng):
+    cases = []
+    for i in range(80):
+        plan = plan_for(i)
+        a, b = rng.choice(T.CONTRADICTIONS)
+        if rng.random() < 0.5:
+            a, b = b, a
+        said = cased(rng, a) + rng.choice(T.CONTRA_JOINS) + b
+        ref = pick_refs(rng, plan, 1)[0]
+        written = write_ref(rng, plan, ref)
+        text = finish(rng, written + ref_sep(rng, written) + said)
+        cases.append(Case("two_statuses", plan, text, expect=(Expect(label(plan, ref), None),)))
+    return cases
+
+
+def gen_asides(rng):
+    cases = []
+    plain = [p for p in T.PLAIN if p[0] != "overdue"]
+    for i in range(100):
+        plan = plan_for(i)
+        phrase, status, adj = rng.choice(plain)
+        aside = rng.choice(T.ASIDES)
+        said, _words = body(rng, phrase, adj, maybe_filler(rng, 0.4))
+        if rng.random() < 0.3 and not aside.endswith("?"):
+            said = aside[:1].upper() + aside[1:] + rng.choice([", ", " - ", ". "]) + said
+        else:
+            said = said + rng.choice([". ", " - ", ", "]) + aside
+        if i % 2:  # no reference: the nudge's one action
+            ref = pick_refs(rng, plan, 1)[0]
+            lab = label(plan, ref)
+            cases.append(
+                Case("aside_in_update", plan, said, expect=(Expect(lab, status),), nudge=(lab,))
+            )
+            continue
+        ref = pick_refs(rng, plan, 1)[0]
+        written = write_ref(rng, plan, ref)
+        text = written + ref_sep(rng, written) + said
+        cases.append(
+            Case("aside_in_update", plan, text, expect=(Expect(label(plan, ref), status),))
+        )
+    return cases
+
+
 GENERATORS = [
     gen_ref_forms, gen_status_wordings, gen_typos, gen_negations, gen_partial, gen_date_moves,
-    gen_date_not_moves, gen_several, gen_listed, gen_rest, gen_no_ref, gen_questions,
+    gen_date_not_moves, gen_several, gen_listed, gen_rest, gen_no_ref, gen_sequences,
+    gen_contradictions, gen_asides, gen_questions,
     gen_chitchat, gen_away,
 ]  # fmt: skip
 

@@ -211,3 +211,26 @@ REAL_WORDS = frozenset(
     ongoing outgoing hold holds held bold achieve achieves archived pasued paused pause
     paced passed pusher suspend suspense""".split()
 )
+
+# "was X, now Y": the latest wins. (earlier wording, later wording, later status)
+SEQUENCE_FORMS = ["was {a}, now {b}", "previously {a}, now {b}", "was {a} but now {b}",
+                  "{A} before, now {b}"]  # fmt: skip
+SEQ_WORDS = [
+    ("delayed", DL), ("on hold", PE), ("at risk", AR), ("behind", DL), ("amber", AR),
+    ("on track", OT), ("not started", NS), ("paused", PE), ("in progress", OG),
+    ("red", DL), ("green", OT), ("complete", C), ("underway", OG),
+]  # fmt: skip
+# Two statuses that cannot both hold: the bot must ask.
+CONTRADICTIONS = [
+    ("done", "delayed"), ("complete", "behind schedule"), ("on track", "delayed"),
+    ("Green", "at risk"), ("on track", "behind"), ("finished", "not started"),
+    ("completed", "on hold"), ("on schedule", "slipping"), ("Blue", "Red"),
+    ("on target", "at risk"), ("done", "not started"), ("Green", "Red"),
+]  # fmt: skip
+CONTRA_JOINS = [" but ", " / ", ", ", " and ", " - "]
+# Words about the reply itself, not the action: never a status, never a question.
+ASIDES = [
+    "sorry for the late reply", "Sorry for the delay in replying", "apologies for the late reply",
+    "Can you close it on the system?", "thanks", "Thanks!", "cheers", "hope that helps",
+    "Is that what you need?", "sorry this is late",
+]  # fmt: skip
