@@ -547,7 +547,8 @@ def gen_asides(rng):
         aside = rng.choice(T.ASIDES)
         said, _words = body(rng, phrase, adj, maybe_filler(rng, 0.4))
         if rng.random() < 0.3 and not aside.endswith("?"):
-            said = aside[:1].upper() + aside[1:] + rng.choice([", ", " - ", ". "]) + said
+            join = " " if aside[-1] in "!?." else rng.choice([", ", " - ", ". "])
+            said = aside[:1].upper() + aside[1:] + join + said
         else:
             said = said + rng.choice([". ", " - ", ", "]) + aside
         if i % 2:  # no reference: the nudge's one action
