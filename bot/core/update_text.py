@@ -343,7 +343,9 @@ def parse_update_text(
 _QUERY_LIKE = re.compile(r"^(?:status|theme|owner|search)\s+[^\s:=\-–—]", re.I)
 
 
-def _status(clean: str, *, latest_wins: bool = False) -> tuple[Status | None, str, tuple]:
+def _status(
+    clean: str, *, latest_wins: bool = False, label: bool = True
+) -> tuple[Status | None, str, tuple]:
     """The status the reply states, the commentary left once a leading status word is taken,
     and (no status) the readings it is torn between."""
     if _QUERY_LIKE.match(clean):
@@ -358,7 +360,7 @@ def _status(clean: str, *, latest_wins: bool = False) -> tuple[Status | None, st
         body = _SKIN.sub("", body.lstrip()[m.end() :], count=1).lstrip(" :-–—")
     # The label is read through misspellings ("Compelted: …") and cut from the words as written.
     fixed, src = fix_spelling(body)
-    m = _label(fixed)
+    m = _label(fixed) if label else None
     label_end = (src[m.end()] if src else m.end()) if m else 0
     if m and lead_emoji is not None and status_of_word(m.group("word")) != lead_emoji:
         # "🔴 no progress": the emoji is the owner's RAG; the words are commentary.
@@ -521,18 +523,32 @@ def status_of_cell(text: str) -> Status | None:
 
 
 def infer_status(progress: str) -> Status | None:
-    """The status an imported "Update on Progress" text states, only where it is clear: a
-    leading status word ("Completed: …", "On track – …") or a status phrase in its first
-    sentence ("This was completed and…", "Has been delayed due to Covid")."""
+    """The status an imported "Update on Progress" text states, read as replies are (the same
+    reader: negation, partial completion, words about something else), only where it is clear.
+    A status word that labels the cell ("Completed: …", "On track – …") is the office's own
+    rating; in prose the latest statement wins ("Delayed due to Covid. Completed March 2021"
+    is Completed); "The planning of this was done pre Covid" states no completion."""
     clean = normalise_reply(progress)
     if not clean:
         return None
-    m = _LEADING.match(clean) or _LEADING_COLOUR.match(clean)
-    if m:
-        return status_of_word(m.group("word"))
-    first = re.split(r"(?<=[.!?;])\s+|\n", clean, maxsplit=1)[0]
-    m = _RAG_ANYWHERE.search(first)
-    if m:
-        return _COLOURS[m.group("word").casefold()]
-    found = [(m.start(), st) for p, st in _ANYWHERE if (m := p.search(first))]
-    return min(found, key=lambda f: f[0])[1] if found else None
+    label = status_label_of(clean)
+    if label is not None:
+        return label[0]
+    status, _, _ = _status(clean, latest_wins=True, label=False)
+    return status
+
+
+_LABEL_SEP = re.compile(r"^\s*(?P<word>[A-Za-z][A-Za-z \-]{1,24}?)\s*(?::|\s[-–—]\s|[-–—]\s)", re.I)
+
+
+def status_label_of(text: str) -> tuple[Status, str] | None:
+    """A status word that labels the text ("Completed: rolled out", "On track - booked"):
+    (status, the words after it), or None when the text opens with prose ("Has been delayed
+    due to Covid." is kept whole)."""
+    m = _LABEL_SEP.match(text or "")
+    if m is None:
+        return None
+    status = status_of_word(m.group("word"))
+    if status is None:
+        return None
+    return status, text[m.end() :].strip()

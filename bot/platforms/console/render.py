@@ -220,6 +220,8 @@ def status_label(action: ActionView) -> Text:
     """The status, saying when a completion still waits for the theme lead's sign-off."""
     if action.signoff_pending:
         return Text("Completed – awaiting sign-off", style=_STYLE[colour_of(action.status)])
+    if not action.status and action.status_at is not None:
+        return Text("Not stated", style=_STYLE[colour_of(None)])  # words, no clear status
     return status_text(action.status)
 
 

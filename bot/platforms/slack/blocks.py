@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from datetime import date
 
-from bot.core.digest import NO_UPDATE, colour_of
+from bot.core.digest import NO_UPDATE, NOT_STATED, colour_of
 from bot.core.owing import Owed
 from bot.core.statuses import COLOUR_HEX, Colour, Status
 from bot.core.when_due import when_due
@@ -98,7 +98,7 @@ def mrkdwn(text: str) -> dict:
 
 
 def status_label(action: ActionView) -> str:
-    label = action.status or NO_UPDATE
+    label = action.status or (NOT_STATED if action.status_at else NO_UPDATE)
     if action.signoff_pending:
         label = "Completed – awaiting sign-off"
     return f"{_EMOJI[colour_of(action.status)]} {label}"
