@@ -51,7 +51,7 @@ ROOT = Path(__file__).resolve().parents[2]
 NUMBERED_PLAN = ROOT / "tests" / "fixtures" / "plans" / "seed004.docx"
 PLAN_NAMES = {"numbered": "Seed 004 OD plan", "sample": "Sample OD plan"}
 ADMIN = "Pat Officer"
-KINDS = {"question": {"ActionFacts", "ActionList"}, "chitchat": {"Notice"}, "away": {"AwayOffer"}}
+KINDS = {"question": {"ActionFacts", "ActionList"}, "chitchat": {"Notice"}, "away": {"AwayOffer", "Notice"}}
 GATED = ("raised", "wrong", "half", "nonupd")
 
 
