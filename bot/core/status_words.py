@@ -379,7 +379,7 @@ _VOCAB = (
     "completed complete finished delayed ongoing pending developing started progress slipped "
     "slipping behind paused achieved delivered underway track schedule target signed hold "
     "progressing stalled blocked awaiting waiting risk finalised incomplete unfinished "
-    "postponed deferred overdue ontrack inprogress signedoff offtrack"
+    "postponed deferred overdue ontrack inprogress signedoff offtrack longer anymore"
 ).split()
 _TOKEN = re.compile(r"[A-Za-z]{4,}")
 

@@ -313,7 +313,7 @@ def parse_update_text(
     if revised is not None and deadline is not None and revised.due == deadline:
         revised = None  # "should be complete by 30 Sept" when it is due then: no move
         if status is None:
-            status = Status.ON_TRACK
+            status = Status.ON_TRACK if _FORECAST.search(clean) else Status.DELAYED
     if (
         revised is not None
         and status is Status.COMPLETED
@@ -379,6 +379,10 @@ def _status(
         ):
             # "Done except the final sign-off": partial completion is never Completed.
             return Status.ONGOING, _strip_emoji(body), ()
+        later = _now_instead(body, label_end, status, found)
+        if later is not None:
+            # "Delayed before, now underway": the latest statement is the status.
+            return later, _strip_emoji(body), ()
         rivals = _rivals(body, label_end, status, found)
         if rivals:
             # "On track but delayed": two readings of one action; ask, offering both.
@@ -426,13 +430,33 @@ def _rivals(body: str, label_end: int, status, found) -> tuple:
             continue
         if x.kind not in ("word", "colour", "negated"):
             continue
-        if x.status is Status.DELAYED and _MOVE_AFTER.match(body, x.end):
-            continue
+        if x.status is Status.DELAYED and (
+            _MOVE_AFTER.match(body, x.end) or DURATION.search(body[max(0, x.start - 25) : x.end])
+        ):
+            continue  # the words of a date move ("delayed until Q3", "three weeks behind")
         before = body[max(label_end, x.start - 30) : x.start]
         if _PAST_WORDS.search(before) or _NOW_WORDS.search(before):
             continue
         out.append(x.status)
     return tuple(dict.fromkeys(out))
+
+
+def _now_instead(body: str, label_end: int, status, found):
+    """A status said after the label with "now" ("… before, now amber"), or None."""
+    for x in reversed(found):
+        if (
+            x.start < label_end
+            or x.status in (None, status)
+            or x.kind not in ("word", "colour", "negated")
+        ):
+            continue
+        if re.search(
+            r"\b(?:now|but\s+now|since\s+then|has\s+since|then)\s*[:,\-–—]?\s*(?:\w+\s+){0,2}$",
+            body[max(label_end, x.start - 30) : x.start],
+            re.I,
+        ):
+            return x.status
+    return None
 
 
 _PAST_WORDS = re.compile(
@@ -529,8 +553,6 @@ def _revised(
                         m.group("dur").lower(), (1, 0)
                     )
                 due = add(deadline, amount)
-                if due < today:
-                    return None  # still in the past: ask for the date rather than invent one
                 written = m.group(0).strip()
                 return ParsedDeadline(written, due, "fixed", True, (DeadlineStep(written, due),))
     return None
