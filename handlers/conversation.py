@@ -173,7 +173,7 @@ class Conversation:
         reply = handle_reply(
             self.service,
             actor,
-            line,
+            text,  # line breaks kept: they separate one action's words from the next
             context_action_ids=thread_context or nudged,
             source=source,
             external_id=external_id,

@@ -32,7 +32,7 @@ _TOKEN = re.compile(
 _WHOLE = re.compile(r"^#?(?:[A-Za-z]{1,4}[-.\s]?)?\d{1,4}(?:\.\d{1,3})*[A-Za-z]?$")
 # In a plan whose actions have no references (named "#N"), a bare number that opens a line or
 # a list item and is followed by a separator ("36, not at risk", "29 – no progress") is one.
-_LISTED = re.compile(r"(?:^|[\n;•*/]|[,.]\s|\s[-–—]\s|\band\s|\bbut\s)\s*$")
+_LISTED = re.compile(r"(?:^|[\n;•*/]|[,.]\s|(?:^|\s)[-–—]\s|\band\s|\bbut\s)\s*$")
 _LIST_SEP = re.compile(r"\s*[:,\-–—.)]")
 _SPOKEN = re.compile(r"(?i)^(?:item|no|ref|re|nr)\s*\.?\s*(\d+(?:\.\d+)*)$")
 # Words that make the number after them a reference: "action 35", "no. 35", "item 35".

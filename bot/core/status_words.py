@@ -207,6 +207,7 @@ _PATTERNS: list[tuple[str, Status | None, str]] = [
         r"delayed|behind\s+(?:schedule|plan|time|target)|running\s+(?:late|behind)|slipp(?:ed|ing)|"
         r"(?:is|are|be|been|was|now|a\s+bit|slightly|bit|little|weeks?|months?|days?)\s+late(?!\s+"
         r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|spring|summer|autumn|winter|next|this))"
+        r"|behind(?=\s*(?:[.!?,;:)\-–—]|$))"
         r"|overdue|postponed|deferred|pushed\s+back|put\s+back|(?:we're|we\s+are|is|are|now|"
         r"running|fallen|fell|slightly|a\s+bit|bit|weeks?|months?)\s+behind|"
         r"(?:a|some|slight|short|further|small|significant)\s+delay(?!\s+in\s+(?:replying|"

@@ -41,7 +41,8 @@ _PHRASES: list[tuple[str, Status]] = [
     ),
     (r"not\s+on\s+track|off[\s-]track", Status.AT_RISK),
     (
-        r"on[\s-]?track|ontrack|on\s+target|on\s+schedule|going\s+to\s+plan|ahead\s+of\s+schedule",
+        r"on[\s-]?track|ontrack|on\s+target|on\s+schedule|going\s+to\s+plan|ahead\s+of\s+schedule|"
+        r"progressing\s+well|going\s+well|in\s+good\s+shape",
         Status.ON_TRACK,
     ),
     (r"at[\s-]risk", Status.AT_RISK),
@@ -287,12 +288,15 @@ def status_of_word(word: str) -> Status | None:
 
 
 def normalise_reply(text: str) -> str:
-    """Reply text with HTML tags gone, Slack's emoji codes as emoji, spaces folded."""
+    """Reply text with HTML tags gone, Slack's emoji codes as emoji, spaces folded within each
+    line (line breaks kept: they separate what is said about one action from the next)."""
     s = text or ""
     if "<" in s:
         s = _TAGS.sub(" ", s)
     if ":" in s:
         s = _SHORTCODE.sub(lambda m: SLACK_EMOJI.get(m.group(0).lower(), m.group(0)), s)
+    if "\n" in s or "\r" in s:
+        return "\n".join(" ".join(line.split()) for line in s.splitlines() if line.strip())
     return " ".join(s.split())
 
 
@@ -438,7 +442,16 @@ def _rivals(body: str, label_end: int, status, found) -> tuple:
         if _PAST_WORDS.search(before) or _NOW_WORDS.search(before):
             continue
         out.append(x.status)
+    for c in _BARE_COLOUR.finditer(body, label_end, stop):
+        other = _COLOURS[c.group(1).casefold()]
+        if other != status and clash(status, other):
+            out.append(other)  # "Red - Green", "at risk / Green"
     return tuple(dict.fromkeys(out))
+
+
+_BARE_COLOUR = re.compile(
+    r"(?:^|(?<=[\s,/\-–—]))(blue|green|amber|yellow|red)(?=\s*(?:[.!?,;/\-–—]|$))", re.I
+)
 
 
 def _now_instead(body: str, label_end: int, status, found):
