@@ -89,6 +89,7 @@ from handlers.replies import (
     Nudge,
     Problem,
     Reply,
+    UpdatesStored,
     UpdateStored,
 )
 from handlers.update import handle_reply, handle_status
@@ -100,6 +101,9 @@ from storage.queries import NotFound, OwnerView
 # ("overdue" is not a status report, "mine" is not a comment).
 QUERY_ALONE = frozenset({"mine", "overdue", "all", "help", "due soon", "my actions", "status"})
 _OWE = re.compile(r"^(?:owe|what do i owe|what do i owe today|what's due|whats due)\??$", re.I)
+_UNDO = re.compile(
+    r"^(?:undo|undo\s+(?:that|it|last|my\s+last(?:\s+update)?)|take\s+that\s+back)[.!]?$", re.I
+)
 _BACK = re.compile(r"^(?:back|i'?m back|i am back)[.!]?$", re.I)
 _REF_ALONE = re.compile(r"^(?:[A-Za-z]{1,4}-?\d{1,4}[a-z]?|#\d+)$")
 
@@ -155,6 +159,8 @@ class Conversation:
             return self._settle(platform, key, before, reply)
         if kind == "back":
             return self._settle(platform, key, before, handle_back(self.service, actor))
+        if kind == "undo":
+            return self._settle(platform, key, before, self.undo(actor))
         if kind == "owe":
             return self._settle(platform, key, before, self._owe(actor, platform, key))
         if kind == "query" and arg is not None:  # a query however the question stands
@@ -167,7 +173,7 @@ class Conversation:
         reply = handle_reply(
             self.service,
             actor,
-            line,
+            text,  # line breaks kept: they separate one action's words from the next
             context_action_ids=thread_context or nudged,
             source=source,
             external_id=external_id,
@@ -189,6 +195,8 @@ class Conversation:
             return "away", rest
         if _BACK.match(line):
             return "back", None
+        if _UNDO.match(line):
+            return "undo", None
         if _OWE.match(line):
             return "owe", None
         if word_l == "actions":
@@ -200,6 +208,28 @@ class Conversation:
         ):
             return "query", None
         return "update", None
+
+    def undo(self, actor: Actor) -> Reply:
+        """Take back the actor's last update (within 15 minutes): "undo" or the Undo button."""
+        found = self.service.undo_last(actor)
+        if found is None:
+            return Notice(
+                "There is nothing of yours to undo: only an update you made in the last "
+                "15 minutes can be taken back."
+            )
+        done, action = found
+        label = action.label if action is not None else f"#{done.undone.action_id}"
+        what = done.undone.status or "comment"
+        back = done.restored.status or "no status"
+        if not done.created:
+            return Notice(f"Your update on {label} ({what}) was already undone.")
+        moved = ""
+        if done.restored.revised_due is not None:
+            moved = f"; deadline back to {done.restored.revised_due:%-d %b %Y}"
+        return Notice(
+            f"Undone: your update on {label} ({what}) is taken back. {label} is {back} "
+            f"again{moved}. The history keeps both, and the undo is in the audit trail."
+        )
 
     # -- buttons ------------------------------------------------------------------------------
     def pick_action(
@@ -250,6 +280,10 @@ class Conversation:
             source=source,
             external_id=external_id,
         )
+        pending = before[0]
+        if pending and pending.get("kind") == "status" and int(pending["action"]) == action_id:
+            # A button answering the bot's question: then the next action of that reply.
+            reply = self._then_ask(reply, pending.get("later") or [])
         return self._settle(platform, key, before, reply)
 
     # -- context ------------------------------------------------------------------------------
@@ -302,8 +336,13 @@ class Conversation:
         values: dict = {}
         if asked != (json.dumps(pending) if pending is not None else ""):
             values["pending"] = asked
-        if isinstance(reply, UpdateStored) and reply.action.id in nudged:
-            values["nudged_action_ids"] = tuple(i for i in nudged if i != reply.action.id)
+        done = {
+            one.action.id
+            for one in (reply.stored if isinstance(reply, UpdatesStored) else (reply,))
+            if isinstance(one, UpdateStored)
+        }
+        if done & set(nudged):
+            values["nudged_action_ids"] = tuple(i for i in nudged if i not in done)
         if values:
             with write_session(self.service.engine) as s:
                 save_state(s, platform, key, now=self.service.clock.now(), **values)
@@ -337,7 +376,7 @@ class Conversation:
             if status is None:
                 return None
             commentary = " ".join(c for c in (pending.get("commentary", ""), extra) if c)
-            return handle_status(
+            reply = handle_status(
                 self.service,
                 actor,
                 int(pending["action"]),
@@ -347,6 +386,7 @@ class Conversation:
                 source=source,
                 external_id=external_id,
             )
+            return self._then_ask(reply, pending.get("later") or [])
         if pending.get("kind") == "action":
             choice = self._choice(line, pending)
             if choice is None:
@@ -360,6 +400,29 @@ class Conversation:
                 external_id=external_id,
             )
         return None
+
+    def _then_ask(self, reply: Reply, later: list) -> Reply:
+        """After one answer, the next action of the same reply still waiting for a status."""
+        if not later or not isinstance(reply, UpdateStored):
+            return reply
+        try:
+            snap = self.service.snapshot()
+        except NotFound:
+            return reply
+        by_id = {a.id: a for a in snap.actions}
+        queue = [(int(i), c, r) for i, c, r in later if int(i) in by_id]
+        if not queue:
+            return reply
+        (first, words, revised), rest = queue[0], queue[1:]
+        ask = AskStatus(
+            by_id[first],
+            words,
+            revised or None,
+            (),
+            tuple(rest),
+            tuple(by_id[i].label for i, _, _ in rest),
+        )
+        return UpdatesStored((reply,), (), ask)
 
     def _status_answer(self, text: str) -> tuple[Status | None, str]:
         """The status (and any extra comment) in an answer to "what is its status?"."""
@@ -400,6 +463,8 @@ class Conversation:
 
 
 def _pending_of(reply: Reply) -> str | None:
+    if isinstance(reply, UpdatesStored) and reply.asking is not None:
+        reply = reply.asking
     if isinstance(reply, AskStatus):
         return json.dumps(
             {
@@ -407,6 +472,8 @@ def _pending_of(reply: Reply) -> str | None:
                 "action": reply.action.id,
                 "commentary": reply.commentary,
                 "revised": reply.revised_text or "",
+                "options": list(reply.options),
+                "later": [list(x) for x in reply.later],
             }
         )
     if isinstance(reply, AskAction) and reply.candidates:

@@ -34,6 +34,7 @@ class UpdatesStored:
 
     stored: tuple[UpdateStored, ...]
     refused: tuple[Refusal, ...] = ()
+    asking: AskStatus | None = None  # a part of the reply the bot could not read: its question
 
     @property
     def text(self) -> str:
@@ -42,8 +43,12 @@ class UpdatesStored:
             + (f", due {s.update.revised_due:%-d %b %Y}" if s.update.revised_due else "")
             for s in self.stored
         ]
-        out = f"Stored {len(self.stored)} updates: " + "; ".join(parts) + "." if parts else ""
-        return " ".join([out, *(r.text for r in self.refused)]).strip()
+        n = len(self.stored)
+        out = (
+            f"Stored {n} update{'s' if n != 1 else ''}: " + "; ".join(parts) + "." if parts else ""
+        )
+        ask = self.asking.question if self.asking is not None else ""
+        return " ".join([out, *(r.text for r in self.refused), ask]).strip()
 
 
 @dataclass(frozen=True)
@@ -76,11 +81,22 @@ class ReassignRequested:
 
 @dataclass(frozen=True)
 class AskStatus:
-    """We know the action but not the status: ask with status buttons."""
+    """We know the action but not the status: ask with status buttons (only the readings in
+    ``options`` when the reply was torn between them). ``later``: other actions of the same
+    reply still to ask about, each (action id, commentary, revised text), asked in turn."""
 
     action: ActionView
     commentary: str
     revised_text: str | None = None
+    options: tuple[str, ...] = ()
+    later: tuple[tuple[int, str, str], ...] = ()
+    later_labels: tuple[str, ...] = ()
+
+    @property
+    def question(self) -> str:
+        if self.options:
+            return f"Did you mean {' or '.join(self.options)} for {self.action.label}?"
+        return f"What is the status of {self.action.label}?"
 
 
 @dataclass(frozen=True)
@@ -182,6 +198,17 @@ class AwayNotice:
             f"Noted, {self.person.name}: away until {self.until:%A %-d %B %Y} "
             f"(back {back:%A %-d %B}); {to}. Say `back` to end it early."
         )
+
+
+def asked_action_ids(reply) -> tuple[int, ...]:
+    """The actions a reply asks the person about (nothing was stored for them)."""
+    if isinstance(reply, UpdatesStored):
+        return asked_action_ids(reply.asking) if reply.asking is not None else ()
+    if isinstance(reply, AskStatus):
+        return (reply.action.id, *(i for i, _, _ in reply.later))
+    if isinstance(reply, AskAction):
+        return tuple(a.id for a in reply.candidates)
+    return ()
 
 
 Reply = (

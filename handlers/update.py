@@ -8,11 +8,13 @@ import re
 from datetime import date
 
 from bot.core.people import Actor, covers, owns
+from bot.core.reading import line_kind, split_reply
 from bot.core.refs import RefIndex, leading_refs
 from bot.core.service import PlanService, Refused
 from bot.core.statuses import Status
 from bot.core.text_input import TooLong, check_length, clean_input
 from bot.core.update_text import normalise_reply, parse_update_text
+from handlers.aside import answer_aside
 from handlers.replies import (
     AskAction,
     AskStatus,
@@ -81,7 +83,10 @@ def handle_reply(
     external_id: str | None = None,
 ) -> Reply:
     """A free-text reply, in a nudge's thread (``context_action_ids`` = what it listed) or a
-    direct message that names one or more references ("L2. done", "G3 & G4 on track")."""
+    direct message that names one or more references ("L2. done", "G3 & G4 on track",
+    "V5 done, V10 delayed to March"). Each action gets the words said about it; a part the
+    bot cannot read is asked about, never guessed; a question is answered and chit-chat
+    acknowledged, storing nothing."""
     text = normalise_reply(clean_input(text))
     try:
         check_length(text, "A reply")
@@ -96,37 +101,69 @@ def handle_reply(
         snap = service.snapshot()
     except NotFound as exc:
         return Problem(str(exc))
-    actions, rest = find_actions(snap, text)
-    if not actions:
-        candidates = _candidates(snap, actor, context_action_ids)
-        if len(candidates) == 1:
-            actions = [candidates[0]]
+    index = RefIndex(snap.actions)
+    kind = line_kind(text, names_action=bool(index.find_in(text)))
+    if kind != "update":
+        return answer_aside(service, actor, snap, text, kind, context_action_ids)
+    parts, clean = split_reply(text, index)
+    if not clean:
+        return Problem(
+            "I couldn't tell which of your words are about which action, so nothing was "
+            "stored. Send one line per action, e.g. 'V5 done' then 'V10 on track'."
+        )
+    named = {a.id for p in parts for a in p.actions}
+    candidates = _candidates(snap, actor, context_action_ids)
+    work: list[tuple[ActionView, str]] = []
+    for part in parts:
+        if part.rest:
+            others = [a for a in candidates if a.id not in named]
+            if not others:
+                return Problem(
+                    f"“{part.text or text}”: I don't know which actions “the rest” are (no "
+                    "nudge is waiting for an answer), so nothing was stored. Name them, "
+                    "e.g. 'V5 and V10 on track'."
+                )
+            work.extend((a, part.text) for a in others)
+        elif part.actions:
+            work.extend((a, part.text) for a in part.actions)
+        elif len(candidates) == 1:
+            work.append((candidates[0], part.text))
         else:
             return AskAction(tuple(candidates[:20]) or (), text)
     today = service.today(snap)
-    parsed = parse_update_text(
-        rest,
-        today=today,
-        fy_start_year=snap.plan.fy_start_year,
-        fy_start_month=snap.plan.fy_start_month,
-    )
-    if parsed.problem:
-        # A date that cannot be a date: say so and store nothing, not half the reply.
-        return Problem(
-            f"{parsed.problem}, so nothing was stored. Send the update again with a real "
-            "date, e.g. 'pushed back to 28/02/2020' or 'end of February'."
+    readings = []
+    for action, words in work:
+        parsed = parse_update_text(
+            words,
+            today=today,
+            fy_start_year=snap.plan.fy_start_year,
+            fy_start_month=snap.plan.fy_start_month,
+            deadline=action.due_date,
         )
-    if parsed.reassign:
-        return _reassign(service, actor, snap, actions, text, source, external_id)
-    revised_text = parsed.revised.text if parsed.revised and parsed.revised.due else None
-    if parsed.status is None:
-        return AskStatus(actions[0], parsed.commentary, revised_text)
+        if parsed.problem:
+            # A date that cannot be a date: say so and store nothing, not half the reply.
+            return Problem(
+                f"{parsed.problem}, so nothing was stored. Send the update again with a real "
+                "date, e.g. 'pushed back to 28/02/2020' or 'end of February'."
+            )
+        readings.append((action, parsed))
+    if len(readings) == 1 and readings[0][1].reassign:
+        return _reassign(service, actor, snap, [readings[0][0]], text, source, external_id)
+    if any(p.reassign for _, p in readings):
+        return _reassign(
+            service, actor, snap, [a for a, p in readings if p.reassign], text, source, external_id
+        )
+    clear = [(a, p) for a, p in readings if p.status is not None]
+    unclear = [(a, p) for a, p in readings if p.status is None]
+    asking = _ask(unclear) if unclear else None
+    if not clear:
+        return asking
     stored: list[UpdateStored] = []
     refused: list[Refusal] = []
-    for action in actions:
-        eid = external_id
-        if external_id and len(actions) > 1:
-            eid = f"{external_id}:{action.id}"  # one idempotent update per action named
+    several = len(readings) > 1
+    for action, parsed in clear:
+        eid = f"{external_id}:{action.id}" if external_id and several else external_id
+        revised_text = parsed.revised.text if parsed.revised and parsed.revised.due else None
         try:
             done = service.record_update(
                 actor,
@@ -145,11 +182,28 @@ def handle_reply(
         except TooLong as exc:  # the same words for every action: nothing was stored
             return Problem(str(exc))
         stored.append(UpdateStored(done.action, done.update, done.created, done.signoff))
-    if len(actions) == 1:
+    if len(readings) == 1:
         return stored[0] if stored else refused[0]
-    if not stored:
+    if not stored and asking is None:
         return refused[0] if len(refused) == 1 else Refusal(" ".join(r.text for r in refused))
-    return UpdatesStored(tuple(stored), tuple(refused))
+    return UpdatesStored(tuple(stored), tuple(refused), asking)
+
+
+def _ask(unclear: list) -> AskStatus:
+    """One question about the first part the bot could not read; the others wait their turn."""
+    (action, parsed), rest = unclear[0], unclear[1:]
+
+    def revised(p) -> str:
+        return p.revised.text if p.revised and p.revised.due else ""
+
+    return AskStatus(
+        action,
+        parsed.commentary,
+        revised(parsed) or None,
+        tuple(s.value for s in parsed.options),
+        tuple((a.id, p.commentary, revised(p)) for a, p in rest),
+        tuple(a.label for a, _ in rest),
+    )
 
 
 def _reassign(service, actor, snap, actions, text, source, external_id) -> Reply:

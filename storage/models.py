@@ -146,9 +146,7 @@ class Action(SQLModel, table=True):
 
 
 class ActionOwner(SQLModel, table=True):
-    __table_args__ = (
-        Index("ix_actionowner_action_position", "action_id", "position", "owner_id"),
-    )
+    __table_args__ = (Index("ix_actionowner_action_position", "action_id", "position", "owner_id"),)
     action_id: int = Field(foreign_key="action.id", primary_key=True)
     owner_id: int = Field(foreign_key="owner.id", primary_key=True, index=True)
     position: int = Field(default=0)
@@ -438,6 +436,8 @@ class ConversationState(SQLModel, table=True):
         default="", sa_column=_text(nullable=False, server_default="")
     )  # JSON of the open question (AskStatus / AskAction), "" when none
     updated_at: datetime
+
+
 class PeopleSync(SQLModel, table=True):
     """One run of matching the plan's people to a chat workspace's members (people sync):
     when it ran and what it found; the newest row is "last synced"."""
@@ -472,4 +472,6 @@ class PendingText(SQLModel, table=True):
 def _update_plan_id(_mapper, connection, target: Update) -> None:
     # Callers that know the plan set it; anything else still gets it right.
     if target.plan_id is None:
-        target.plan_id = connection.scalar(select(Action.plan_id).where(Action.id == target.action_id))
+        target.plan_id = connection.scalar(
+            select(Action.plan_id).where(Action.id == target.action_id)
+        )

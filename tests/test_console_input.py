@@ -39,7 +39,13 @@ def _answers(out: io.StringIO) -> list[dict]:
         ("# only a comment", ""),
         ("   #   indented comment", ""),
         ("#23 done", "#23 done"),
-        ("L2 on track: see item #4 # my note", "L2 on track: see item #4"),
+        ("L2 on track: see item #4  # my note", "L2 on track: see item #4"),
+        # One space before a `#` is the owner's words (issue 17): hashtags are kept.
+        ("L2 on track: see item #4 # my note", "L2 on track: see item #4 # my note"),
+        (
+            "On track: #FYI, #FYI Live and the intranet",
+            "On track: #FYI, #FYI Live and the intranet",
+        ),
         (
             "as Director of Corporate Affairs        # act as an owner",
             "as Director of Corporate Affairs",

@@ -84,10 +84,11 @@ def test_no_leading_status_is_no_status(text):
         ("On track, now due end of March", Status.ON_TRACK, date(2020, 3, 31)),
         ("slipping to 30/06/2021", Status.DELAYED, date(2021, 6, 30)),
         ("Waiting on HR, slipping to end of June", Status.DELAYED, date(2020, 6, 30)),
-        ("new date 31 March 2022", None, date(2022, 3, 31)),
+        # A new date with no status word is a slip (issue 17): Delayed.
+        ("new date 31 March 2022", Status.DELAYED, date(2022, 3, 31)),
         ("Pending: moved to Q3", Status.PENDING, date(2020, 12, 31)),
         ("delayed until September as the panel moved", Status.DELAYED, date(2020, 9, 30)),
-        ("deadline now 1/7/2021", None, date(2021, 7, 1)),
+        ("deadline now 1/7/2021", Status.DELAYED, date(2021, 7, 1)),
     ],
 )
 def test_revised_deadline(text, status, due):

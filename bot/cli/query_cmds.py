@@ -52,5 +52,3 @@ def actions_cmd(
             )
         return
     out.print(render(reply))
-
-

@@ -30,12 +30,14 @@ from storage.read_ahead import ReadAhead
 Shown = ActionView | DigestAction
 
 NO_UPDATE = "No update"
-STATUS_ORDER = [s.value for s in Status] + [NO_UPDATE]
+# An update whose words state no clear status (an imported progress cell, a comment).
+NOT_STATED = "Not stated"
+STATUS_ORDER = [s.value for s in Status] + [NOT_STATED, NO_UPDATE]
 COMMENTARY_LIMIT = 160  # characters of commentary shown per changed action
 
 
 def colour_of(status: str | None) -> Colour:
-    if not status or status == NO_UPDATE:
+    if not status or status in (NO_UPDATE, NOT_STATED):
         return Colour.GREY
     return DEFAULT_COLOURS.get(Status(status), Colour.GREY)
 

@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.core.digest import NO_UPDATE, STATUS_ORDER, Digest, ThemeDigest, colour_of
+from bot.core.digest import NO_UPDATE, NOT_STATED, STATUS_ORDER, Digest, ThemeDigest, colour_of
 from bot.core.statuses import CLOSED_STATUSES, COLOUR_HEX, Colour
 from storage.queries import ThemeView
 from storage.report_queries import ActionAt, PlanAt, RevisionAt
@@ -64,6 +64,9 @@ class ReportRow:
 
     @property
     def status_label(self) -> str:
+        # Words with no clear status are "Not stated", never "No update" beside them.
+        if not self.status and (self.commentary or self.updated_on):
+            return NOT_STATED
         return self.status or NO_UPDATE
 
     @property
@@ -327,7 +330,10 @@ def _revision_text(r: RevisionAt) -> str:
 
 def progress_text(row: ReportRow) -> str:
     """ "On track: commentary (updated 3 Sep 2019 by Jane Smith)". The plan's own imported
-    text carries no "updated" note: it is what the plan already said."""
+    text is shown exactly as the office wrote it (its status word is already in it, or it
+    states its status in prose), with no "updated" note: it is what the plan already said."""
+    if row.imported and row.commentary:
+        return row.commentary
     if row.status and row.commentary:
         text = f"{row.status}: {row.commentary}"
     else:

@@ -50,9 +50,14 @@ from storage.queries import (
     plan_snapshot,
 )
 from storage.signoff import decide_signoff, open_signoff, request_signoff
+from storage.undo import last_undoable, undo_update
 from storage.updates import NewUpdate, append_update, previous_status
 
 log = logging.getLogger(__name__)
+
+
+# How long after an update "undo" can take it back.
+UNDO_WINDOW = timedelta(minutes=15)
 
 
 class Refused(PermissionError):
@@ -316,6 +321,23 @@ class PlanService:
                 signoff_id, fresh, actor.display_name, update.commentary, leads
             )
         return StoredUpdate(fresh, update, created, request)
+
+    def undo_last(self, actor: Actor):
+        """Take back the actor's last update made within UNDO_WINDOW: storage/undo.py.
+        Returns (Undone, the action as it now stands) or None when there is none to undo."""
+        if actor.person is None:
+            return None
+        now = self.clock.now()
+        with write_session(self.engine) as s:
+            last = last_undoable(s, actor.person.id, now=now, window=UNDO_WINDOW)
+            if last is None:
+                return None
+            done = undo_update(
+                s, last, author_id=actor.person.id, author_name=actor.display_name, now=now
+            )
+        snap = self.snapshot()
+        action = next((a for a in snap.actions if a.id == done.undone.action_id), None)
+        return done, action
 
     def request_reassign(
         self,

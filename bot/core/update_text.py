@@ -20,9 +20,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
-from bot.core.deadlines import MONTHS, ParsedDeadline, parse_deadline
+from bot.core.chat_dates import DURATION, add, duration_of, read_when
+from bot.core.deadlines import MONTHS, DeadlineStep, ParsedDeadline
+from bot.core.status_words import clash, conclude, fix_spelling, mentions
 from bot.core.statuses import Status
 
 # Longest and negated phrases first: "not started" before "started", "not done" before
@@ -39,10 +41,11 @@ _PHRASES: list[tuple[str, Status]] = [
     ),
     (r"not\s+on\s+track|off[\s-]track", Status.AT_RISK),
     (
-        r"on[\s-]?track|ontrack|on\s+target|on\s+schedule|going\s+to\s+plan|ahead\s+of\s+schedule",
+        r"on[\s-]?track|ontrack|on\s+target|on\s+schedule|going\s+to\s+plan|ahead\s+of\s+schedule|"
+        r"progressing\s+well|going\s+well|in\s+good\s+shape",
         Status.ON_TRACK,
     ),
-    (r"at[\s-]risk|risk", Status.AT_RISK),
+    (r"at[\s-]risk", Status.AT_RISK),
     (r"on[\s-]hold|paused|pending|parked|stalled|suspended", Status.PENDING),
     (
         r"completed?|complete|done|finished|closed|achieved|delivered|signed[\s-]off",
@@ -153,39 +156,90 @@ _TAGS = re.compile(r"<[^>]+>")
 
 # "revised to June 2021", "now due end of March", "slipping to 30/06/2021", "moved to Q3",
 # "delayed until September", "deadline now 1/7/2021", "new date 31 March 2022",
-# "pushed back to 31st January", "probably December now", "more likely end of May".
+# "pushed back to 31st January", "probably December now", "more likely end of May",
+# "won't be done until the autumn". A date only moves the deadline after words that move the
+# action: "workshops booked for 12 March" or "goes to the board on the 12th" move nothing.
 _DATE_TAIL = r"(?P<date>[^.;,!?\n]+)"
 _REVISED = [
     re.compile(
         rf"\b(?:revised|moved|pushed|put|deferred|postponed|rescheduled|re-scheduled|extended|"
-        rf"changed|brought|set)\s+(?:back\s+|forward\s+|out\s+)?(?:to|until|till|for)\s+{_DATE_TAIL}",
+        rf"changed|brought|slid|slipped|slipping|slips?|shifted|delayed|delay|running\s+late|"
+        rf"rolled|carried)\s+(?:back\s+|forward\s+|out\s+|over\s+|on\s+)?"
+        rf"(?:to|until|till|til|into|for)\s+{_DATE_TAIL}",
         re.I,
     ),
     re.compile(
-        rf"\b(?:slipp(?:ing|ed)|slips?|delayed|delay|running\s+late)\s+(?:to|until|till|into)\s+{_DATE_TAIL}",
+        rf"\bnow\s+(?:due|expected|planned|scheduled|likely|looking\s+like)\s+(?:on\s+|by\s+|in\s+|for\s+|at\s+)?{_DATE_TAIL}",
         re.I,
     ),
-    re.compile(rf"\bnow\s+due\s+(?:on\s+|by\s+|in\s+)?{_DATE_TAIL}", re.I),
     re.compile(
-        rf"\b(?:new|revised)\s+(?:due\s+|target\s+)?(?:date|deadline)\s*(?:is|of|:|-|now)?\s*{_DATE_TAIL}",
+        rf"\b(?:new|revised|updated|amended)\s+(?:due\s+|target\s+|completion\s+|end\s+)?"
+        rf"(?:date|deadline|timescale|timeline)\s*(?:is|of|:|-|–|now|will\s+be|set\s+(?:as|for|to))?\s*{_DATE_TAIL}",
         re.I,
     ),
     re.compile(rf"\bdeadline\s+(?:is\s+)?now\s+{_DATE_TAIL}", re.I),
     re.compile(
-        rf"\b(?:will\s+)?now\s+(?:be\s+)?(?:complete[d]?|delivered|finished|done)\s+(?:by|in)\s+{_DATE_TAIL}",
+        rf"\b(?:will\s+|should\s+|to\s+)?(?:now\s+)?(?:be\s+)?(?:complete[d]?|delivered|finished|done|ready)"
+        rf"\s+(?:now\s+)?(?:by|in|for)\s+{_DATE_TAIL}",
+        re.I,
+    ),
+    re.compile(
+        rf"\b(?:won't|will\s+not|wont|not\s+going\s+to)\s+be\s+(?:complete[d]?|done|finished|"
+        rf"ready|delivered|in\s+place)\s+(?:until|till|before|by)\s+{_DATE_TAIL}",
+        re.I,
+    ),
+    re.compile(
+        rf"\bnot\s+(?:expected\s+|likely\s+|happening\s+)?(?:until|till|before)\s+{_DATE_TAIL}",
         re.I,
     ),
     re.compile(
         rf"\b(?:probably|likely|more\s+likely|realistically|most\s+likely|expected|expect|"
-        rf"looking\s+(?:like|at)|aiming\s+for|hopefully)\s+(?:to\s+be\s+)?(?:complete[d]?\s+|done\s+)?"
-        rf"(?:by\s+|in\s+|for\s+|on\s+)?{_DATE_TAIL}",
+        rf"looking\s+(?:like|at)|aiming\s+for|aim\s+for|hopefully|anticipated?|"
+        rf"targeting|now\s+targeting|forecast)\s+(?:to\s+be\s+)?(?:to\s+)?(?:complete[d]?\s+|done\s+|finish(?:ed)?\s+|deliver(?:ed)?\s+)?"
+        rf"(?:by\s+|in\s+|for\s+|on\s+|around\s+)?{_DATE_TAIL}",
         re.I,
     ),
 ]
+# "two weeks late", "delayed by a month", "slipped a couple of weeks", "needs another week":
+# the action's own deadline moved by that much.
+_BY_DURATION = [
+    re.compile(
+        rf"(?P<dur>{DURATION.pattern})\s+(?:late|behind|later(?:\s+than\s+(?:planned|expected))?|over|delay)",
+        re.I,
+    ),
+    re.compile(
+        rf"\b(?:delayed|slipped|slipping|slip|pushed\s+back|put\s+back|moved\s+back|deferred|"
+        rf"postponed|extended|running\s+late|running\s+behind|behind|delay|extension)\s+(?:of\s+|by\s+)?(?:about\s+|around\s+|roughly\s+)?(?P<dur>{DURATION.pattern})",
+        re.I,
+    ),
+    re.compile(
+        rf"\bneeds?\s+(?:another|an\s+extra|a\s+further|more|an\s+additional)\s+(?P<dur>{DURATION.pattern}|week|month|fortnight)",
+        re.I,
+    ),
+]
+# Other things with dates of their own: "the board meeting moved to the 12th" is not the
+# action moving.
+_OTHER_THING = re.compile(
+    r"\b(?:meeting|meetings|session|sessions|event|events|workshop|workshops|board|panel|"
+    r"committee|conference|training|interview|interviews|visit|call|presentation|webinar|"
+    r"launch|next\s+one|the\s+next|away\s*day|forum|paper|report|consultation\s+closes)\b",
+    re.I,
+)
+# "will be done by …", "should be complete by …": a forecast, not a move, when it is early.
+_FORECAST = re.compile(
+    r"\b(?:will|should|shall|to)\s+(?:now\s+)?(?:be\s+)?(?:complete[d]?|delivered|finished|done|ready)\b",
+    re.I,
+)
+_EXPLICIT_MOVE = re.compile(
+    r"\b(?:revised|moved|brought\s+forward|rescheduled|re-scheduled|changed|new\s+(?:\w+\s+)?(?:date|deadline))\b",
+    re.I,
+)
 # A date move counts as "delayed" when nothing else was said about the status.
 _SLIPPING = re.compile(
-    r"\b(?:slipp(?:ing|ed)|slips?|delayed|postponed|deferred|pushed\s+back|put\s+back|"
-    r"probably|likely|realistically|running\s+late)\b",
+    r"\b(?:slipp(?:ing|ed)|slips?|slid|delayed|delay|postponed|deferred|pushed\s+back|put\s+back|"
+    r"moved|rescheduled|re-scheduled|extended|revised|new|now|won't|wont|will\s+not|not\s+until|"
+    r"not\s+before|probably|likely|realistically|running\s+late|late|behind|later|expected|"
+    r"expect|shifted|rolled|carried|needs?|targeting|aiming|forecast|anticipated?|hopefully)\b",
     re.I,
 )
 _CLAUSE_END = re.compile(
@@ -215,6 +269,7 @@ class ParsedUpdate:
     revised: ParsedDeadline | None
     problem: str = ""  # an impossible date, to warn about; nothing should be stored
     reassign: bool = False  # "no longer my action": for the programme office, not progress
+    options: tuple[Status, ...] = ()  # no status: the readings the reply is torn between
 
     @property
     def revised_due(self) -> date | None:
@@ -233,37 +288,78 @@ def status_of_word(word: str) -> Status | None:
 
 
 def normalise_reply(text: str) -> str:
-    """Reply text with HTML tags gone, Slack's emoji codes as emoji, spaces folded."""
+    """Reply text with HTML tags gone, Slack's emoji codes as emoji, spaces folded within each
+    line (line breaks kept: they separate what is said about one action from the next)."""
     s = text or ""
     if "<" in s:
         s = _TAGS.sub(" ", s)
     if ":" in s:
         s = _SHORTCODE.sub(lambda m: SLACK_EMOJI.get(m.group(0).lower(), m.group(0)), s)
+    if "\n" in s or "\r" in s:
+        return "\n".join(" ".join(line.split()) for line in s.splitlines() if line.strip())
     return " ".join(s.split())
 
 
 def parse_update_text(
-    text: str, *, today: date, fy_start_year: int | None = None, fy_start_month: int = 4
+    text: str,
+    *,
+    today: date,
+    fy_start_year: int | None = None,
+    fy_start_month: int = 4,
+    deadline: date | None = None,
 ) -> ParsedUpdate:
+    """One action's part of a reply read: status, commentary as written (less a leading
+    status word), revised deadline (only where the words move the action), problems.
+    ``deadline`` is the action's due date, for "two weeks late"."""
     clean = normalise_reply(text)
-    status, commentary = _status(clean)
-    revised = _revised(clean, today, fy_start_year, fy_start_month)
-    if status is None and revised is not None and _SLIPPING.search(clean):
-        status = Status.DELAYED
+    status, commentary, options = _status(clean)
+    revised = _revised(clean, today, fy_start_year, fy_start_month, deadline)
+    if revised is not None and deadline is not None and revised.due == deadline:
+        revised = None  # "should be complete by 30 Sept" when it is due then: no move
+        if status is None:
+            status = Status.ON_TRACK if _FORECAST.search(clean) else Status.DELAYED
+    if (
+        revised is not None
+        and status is Status.COMPLETED
+        and not re.search(r"deadline|due\s+date|target\s+date|completion\s+date", clean, re.I)
+    ):
+        # A completed action's other dates are about what comes next ("new date set for
+        # November"), not a new deadline for it.
+        revised = None
+    if (
+        revised is not None
+        and deadline is not None
+        and revised.due < deadline
+        and _FORECAST.search(clean)
+        and not _EXPLICIT_MOVE.search(clean)
+    ):
+        # "will be done by 15 Sept" when it is due at the end of the month: early, not moved.
+        revised = None
+        status = status or Status.ON_TRACK
+    if status is None and revised is not None:
+        status = Status.DELAYED  # a new date with no status word is a slip
     problem = impossible_date(clean)
     reassign = bool(_REASSIGN.search(clean))
     return ParsedUpdate(
-        status, commentary if status else _strip_emoji(clean), revised, problem, reassign
+        status,
+        commentary if status else _strip_emoji(clean),
+        revised,
+        problem,
+        reassign,
+        options if status is None else (),
     )
 
 
 _QUERY_LIKE = re.compile(r"^(?:status|theme|owner|search)\s+[^\s:=\-–—]", re.I)
 
 
-def _status(clean: str) -> tuple[Status | None, str]:
-    """The status the reply states and the commentary left once a leading status is taken."""
+def _status(
+    clean: str, *, latest_wins: bool = False, label: bool = True
+) -> tuple[Status | None, str, tuple]:
+    """The status the reply states, the commentary left once a leading status word is taken,
+    and (no status) the readings it is torn between."""
     if _QUERY_LIKE.match(clean):
-        return None, clean  # "status on track", "theme culture": the /actions query words
+        return None, clean, ()  # "status on track", "theme culture": the /actions query words
     body = clean
     lead_emoji: Status | None = None
     for _ in range(10):  # a few leading emoji; more is decoration, not ten statuses
@@ -272,35 +368,144 @@ def _status(clean: str) -> tuple[Status | None, str]:
             break
         lead_emoji = lead_emoji or _EMOJI[m.group(0)]
         body = _SKIN.sub("", body.lstrip()[m.end() :], count=1).lstrip(" :-–—")
-    m = _LEADING.match(body) or _LEADING_COLOUR.match(body)
+    # The label is read through misspellings ("Compelted: …") and cut from the words as written.
+    fixed, src = fix_spelling(body)
+    m = _label(fixed) if label else None
+    label_end = (src[m.end()] if src else m.end()) if m else 0
     if m and lead_emoji is not None and status_of_word(m.group("word")) != lead_emoji:
         # "🔴 no progress": the emoji is the owner's RAG; the words are commentary.
-        return lead_emoji, _strip_emoji(body)
+        return lead_emoji, _strip_emoji(body), ()
+    found = mentions(body)
     if m:
         status = status_of_word(m.group("word"))
-        rest = body[m.end() :].strip(" :;,.-–—")
+        if status is Status.COMPLETED and any(
+            x.status is Status.ONGOING and x.kind in ("partial", "negated") for x in found
+        ):
+            # "Done except the final sign-off": partial completion is never Completed.
+            return Status.ONGOING, _strip_emoji(body), ()
+        later = _now_instead(body, label_end, status, found)
+        if later is not None:
+            # "Delayed before, now underway": the latest statement is the status.
+            return later, _strip_emoji(body), ()
+        rivals = _rivals(body, label_end, status, found)
+        if rivals:
+            # "On track but delayed": two readings of one action; ask, offering both.
+            return None, _strip_emoji(body), (status, *rivals)
+        rest = body[label_end:].strip(" :;,-–—")
+        if not rest.strip(" .!"):
+            rest = ""  # "done." / "done!": the status was all of it
         # "delayed until September", "on hold until the merger" are one phrase: keep whole.
-        commentary = body if re.match(r"(?:to|until|till|into)\b", rest, re.I) else rest
-        return status, _strip_emoji(commentary)
+        commentary = body if re.match(r"(?:to|until|till|into|by)\b", rest, re.I) else rest
+        return status, _strip_emoji(commentary), ()
     if lead_emoji is not None:
-        return lead_emoji, _strip_emoji(body)
-    m = _RAG_ANYWHERE.search(clean)
-    if m:
-        return _COLOURS[m.group("word").casefold()], _strip_emoji(clean)
-    found = [(p.search(clean), s) for p, s in _ANYWHERE]
-    found = [(m.start(), s) for m, s in found if m]
-    if found:
-        # Negated phrases come first in the list and win over what they contain.
-        return min(found, key=lambda f: f[0])[1], _strip_emoji(clean)
+        return lead_emoji, _strip_emoji(body), ()
+    status, options = conclude(body, found, latest_wins=latest_wins)
+    if status is not None or options:
+        return status, _strip_emoji(clean), options
     pct = _PERCENT.search(clean)
     if pct:
         n = int(pct.group("n"))
         status = Status.COMPLETED if n >= 100 else Status.NOT_STARTED if n == 0 else Status.ONGOING
-        return status, _strip_emoji(clean)
+        return status, _strip_emoji(clean), ()
     em = _EMOJI_RE.search(clean)
     if em:
-        return _EMOJI[em.group(0)], _strip_emoji(clean)
-    return None, clean
+        return _EMOJI[em.group(0)], _strip_emoji(clean), ()
+    return None, clean, ()
+
+
+_MOVE_AFTER = re.compile(
+    r"\s*(?:to|until|till|into|by|back|for|a\s|an\s|\d|one|two|three|four|few|couple|several|some)\b",
+    re.I,
+)
+_SENTENCE_END = re.compile(r"[.!?;\n]")
+
+
+def _rivals(body: str, label_end: int, status, found) -> tuple:
+    """Statuses the same sentence claims beside its leading label, which a careful reader
+    would ask about: not one said in the past ("was delayed"), not the words of a date move
+    ("delayed until Q3"), not a hedge ("could slip")."""
+    end = _SENTENCE_END.search(body, label_end)
+    stop = end.start() if end else len(body)
+    out = []
+    for x in found:
+        if x.start < label_end or x.start >= stop or x.status in (None, status):
+            continue
+        if not clash(status, x.status):
+            continue
+        if x.kind not in ("word", "colour", "negated"):
+            continue
+        if x.status is Status.DELAYED and (
+            _MOVE_AFTER.match(body, x.end) or DURATION.search(body[max(0, x.start - 25) : x.end])
+        ):
+            continue  # the words of a date move ("delayed until Q3", "three weeks behind")
+        before = body[max(label_end, x.start - 30) : x.start]
+        if _PAST_WORDS.search(before) or _NOW_WORDS.search(before):
+            continue
+        out.append(x.status)
+    for c in _BARE_COLOUR.finditer(body, label_end, stop):
+        other = _COLOURS[c.group(1).casefold()]
+        if other != status and clash(status, other):
+            out.append(other)  # "Red - Green", "at risk / Green"
+    return tuple(dict.fromkeys(out))
+
+
+_BARE_COLOUR = re.compile(
+    r"(?:^|(?<=[\s,/\-–—]))(blue|green|amber|yellow|red)(?=\s*(?:[.!?,;/\-–—]|$))", re.I
+)
+
+
+def _now_instead(body: str, label_end: int, status, found):
+    """A status said after the label with "now" ("… before, now amber"), or None."""
+    for x in reversed(found):
+        if (
+            x.start < label_end
+            or x.status in (None, status)
+            or x.kind not in ("word", "colour", "negated")
+        ):
+            continue
+        if re.search(
+            r"\b(?:now|but\s+now|since\s+then|has\s+since|then)\s*[:,\-–—]?\s*(?:\w+\s+){0,2}$",
+            body[max(label_end, x.start - 30) : x.start],
+            re.I,
+        ):
+            return x.status
+    return None
+
+
+_PAST_WORDS = re.compile(
+    r"\b(?:was|were|had\s+been|previously|initially|originally|earlier)\b", re.I
+)
+_NOW_WORDS = re.compile(r"\b(?:now|since|no\s+longer)\b", re.I)
+
+
+_NOT_A_LABEL = re.compile(
+    r"(?:late|behind)\s+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|spring|summer|"
+    r"autumn|winter|next|this|reply|response)|(?:late|delayed)\s+(?:reply|response)",
+    re.I,
+)
+
+
+def _label(body: str) -> re.Match | None:
+    """A status that opens the reply ("Completed: …", "Amber - …", "We're on track"), unless
+    the word opens something else ("Late October…", "Completed the first phase…")."""
+    m = _LEADING.match(body) or _LEADING_COLOUR.match(body)
+    if m is None:
+        return None
+    at = m.start("word")
+    if _NOT_A_LABEL.match(body, at):
+        return None
+    if status_of_word(m.group("word")) is Status.COMPLETED and _STEP_AFTER.match(
+        body, m.end("word")
+    ):
+        return None
+    return m
+
+
+_STEP_AFTER = re.compile(
+    r"\s+(?:the|a|an|our|my|this|that|these|some|first|initial|1st|2nd|one|two|phase|stage|"
+    r"part|with)\b",
+    re.I,
+)
 
 
 def _strip_emoji(text: str) -> str:
@@ -331,20 +536,45 @@ def _real(day: int, month: int, year: int) -> bool:
     return True
 
 
-def _revised(text: str, today: date, fy_year: int | None, fy_month: int) -> ParsedDeadline | None:
+def _revised(
+    text: str, today: date, fy_year: int | None, fy_month: int, deadline: date | None = None
+) -> ParsedDeadline | None:
     for pattern in _REVISED:
         for m in pattern.finditer(text):
+            if _about_other_thing(text, m.start()):
+                continue
             candidate = m.group("date").strip()
             # Drop trailing clauses: "end of June as the panel moved" -> "end of June".
-            candidate = _CLAUSE_END.sub("", re.sub(r"\s*[(\[].*$", "", candidate)).strip()
+            candidate = re.split(r"\s[-–—]\s|\s*[:(\[]|\s#", candidate)[0]
+            candidate = _CLAUSE_END.sub("", candidate).strip()
             if not candidate:
                 continue
-            parsed = parse_deadline(
-                candidate, fy_start_year=fy_year, fy_start_month=fy_month, today=today
-            )
-            if parsed.due is not None:
-                return parsed
+            due = read_when(candidate, today=today, fy_start_year=fy_year, fy_start_month=fy_month)
+            if due is not None:
+                return ParsedDeadline(
+                    candidate, due, "fixed", True, (DeadlineStep(candidate, due),)
+                )
+    if deadline is not None:
+        for pattern in _BY_DURATION:
+            for m in pattern.finditer(text):
+                if _about_other_thing(text, m.start()):
+                    continue
+                dm = DURATION.search(m.group("dur"))
+                amount = duration_of(dm) if dm else None
+                if amount is None:
+                    amount = {"week": timedelta(weeks=1), "fortnight": timedelta(weeks=2)}.get(
+                        m.group("dur").lower(), (1, 0)
+                    )
+                due = add(deadline, amount)
+                written = m.group(0).strip()
+                return ParsedDeadline(written, due, "fixed", True, (DeadlineStep(written, due),))
     return None
+
+
+def _about_other_thing(text: str, at: int) -> bool:
+    """Is the move at ``at`` said of another thing ("the board meeting moved to …")?"""
+    clause = re.split(r"[.;,!?]|\band\b|\bbut\b", text[:at])[-1]
+    return bool(_OTHER_THING.search(clause))
 
 
 _RAG_LETTERS = {
@@ -375,18 +605,32 @@ def status_of_cell(text: str) -> Status | None:
 
 
 def infer_status(progress: str) -> Status | None:
-    """The status an imported "Update on Progress" text states, only where it is clear: a
-    leading status word ("Completed: …", "On track – …") or a status phrase in its first
-    sentence ("This was completed and…", "Has been delayed due to Covid")."""
+    """The status an imported "Update on Progress" text states, read as replies are (the same
+    reader: negation, partial completion, words about something else), only where it is clear.
+    A status word that labels the cell ("Completed: …", "On track – …") is the office's own
+    rating; in prose the latest statement wins ("Delayed due to Covid. Completed March 2021"
+    is Completed); "The planning of this was done pre Covid" states no completion."""
     clean = normalise_reply(progress)
     if not clean:
         return None
-    m = _LEADING.match(clean) or _LEADING_COLOUR.match(clean)
-    if m:
-        return status_of_word(m.group("word"))
-    first = re.split(r"(?<=[.!?;])\s+|\n", clean, maxsplit=1)[0]
-    m = _RAG_ANYWHERE.search(first)
-    if m:
-        return _COLOURS[m.group("word").casefold()]
-    found = [(m.start(), st) for p, st in _ANYWHERE if (m := p.search(first))]
-    return min(found, key=lambda f: f[0])[1] if found else None
+    label = status_label_of(clean)
+    if label is not None:
+        return label[0]
+    status, _, _ = _status(clean, latest_wins=True, label=False)
+    return status
+
+
+_LABEL_SEP = re.compile(r"^\s*(?P<word>[A-Za-z][A-Za-z \-]{1,24}?)\s*(?::|\s[-–—]\s|[-–—]\s)", re.I)
+
+
+def status_label_of(text: str) -> tuple[Status, str] | None:
+    """A status word that labels the text ("Completed: rolled out", "On track - booked"):
+    (status, the words after it), or None when the text opens with prose ("Has been delayed
+    due to Covid." is kept whole)."""
+    m = _LABEL_SEP.match(text or "")
+    if m is None:
+        return None
+    status = status_of_word(m.group("word"))
+    if status is None:
+        return None
+    return status, text[m.end() :].strip()

@@ -13,7 +13,10 @@ from sqlalchemy.engine import Engine
 from bot.core.clock import Clock
 from bot.core.deadlines import ParsedDeadline, parse_deadline
 from bot.core.people import guess_owner_kind
-from bot.core.update_text import infer_status, parse_update_text, status_of_cell
+from bot.core.update_text import (
+    infer_status,
+    status_of_cell,
+)
 from bot.io.owners import owner_email, split_owner_emails
 from bot.io.plan_reader import read_plan
 from bot.io.plan_table import PlanFileError, PlanTable
@@ -143,12 +146,6 @@ def build_spec(
                 "status (expected e.g. Green, Amber, Red, Blue, Completed, On track)"
             )
         if row.progress_text.strip() or column_status is not None:
-            parsed = parse_update_text(
-                row.progress_text,
-                today=today or _as_of(deadline),
-                fy_start_year=fy_year,
-                fy_start_month=fy_start_month,
-            )
             inferred = infer_status(row.progress_text)
             status = column_status or inferred
             if column_status is not None:
@@ -157,12 +154,13 @@ def build_spec(
                 counts.inferred += 1
             else:
                 counts.unknown_rows.append(row.source_row)
-            leading = parsed.status is not None and parsed.status == inferred
             progress = ProgressSpec(
                 # The status cell is part of what was written: a change to it is a new update.
                 text=row.progress_text + (f"\n[{row.status_text}]" if row.status_text else ""),
                 status=status.value if status else None,
-                commentary=parsed.commentary if leading else parsed_text(row.progress_text),
+                # The office's words exactly as written, status word and all: the board
+                # report shows them as the plan had them (bot/core/report.py progress_text).
+                commentary=parsed_text(row.progress_text),
             )
         actions.append(
             ActionSpec(

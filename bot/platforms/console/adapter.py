@@ -50,7 +50,9 @@ Commands (anything else is your reply to the bot, as the current owner):
   quit                    leave
 Replies: `L4 on track: workshops booked`, `G2 done`, `slipping to end of June` (about
 your last nudge's action). Queries such as `overdue` or `mine` work on their own too.
-Text after ` #` is a comment; `#23 done` is a reply about action #23."""
+A line starting with `#`, or text after two spaces and a `#`, is a comment (and is said to be
+ignored); `#23 done` is a reply about action #23, and "On track: #FYI relaunched" keeps its
+hashtag."""
 
 
 # Replies that mean the line was not understood or not allowed (`--json` marks them).
@@ -92,6 +94,7 @@ class ConsoleSession:
                 continue
             if echo and self.json_out is None:
                 self.console.print(Text.assemble((self._prompt(), "bold magenta"), line))
+            self._say_ignored(raw)
             if line.lower() in ("quit", "exit"):
                 return
             self._kinds, self._empty = [], False
@@ -126,11 +129,19 @@ class ConsoleSession:
             except (EOFError, KeyboardInterrupt):
                 self.console.print()
                 return
-            line = strip_comment(line)
+            raw, line = line, strip_comment(line)
             if line.lower() in ("quit", "exit"):
                 return
             if line:
+                self._say_ignored(raw)
                 self.handle(line)
+
+    def _say_ignored(self, raw: str) -> None:
+        dropped = ignored_comment(raw)
+        if dropped and self.json_out is None:
+            self.console.print(
+                Text(f"(ignored as a comment: {dropped[:80]})", style="dim"), highlight=False
+            )
 
     def _prompt(self) -> str:
         who = self.actor.display_name if self.actor else "nobody"
@@ -275,11 +286,20 @@ class _NoActor(Exception):
     pass
 
 
-# A comment starts at a `#` at the start of the line or after a space, unless a digit follows:
-# `#23 done` is a reply about action #23, `sweep dry   # preview` is `sweep dry`.
-_COMMENT = re.compile(r"(?:^|\s)#(?!\d).*$")
+# A comment is a line that starts with `#` (not `#23`), or a `#` after two or more spaces
+# (`sweep dry   # preview`). One space before a `#` is the owner's own words: "On track:
+# #FYI Live relaunched" keeps its hashtags. What a comment drops is said (``ignored``).
+_COMMENT = re.compile(r"(?:^\s*|\s{2,})#(?!\d).*$")
 
 
 def strip_comment(line: str) -> str:
     """The line without its `# comment` (and surrounding spaces); "" for a comment line."""
     return _COMMENT.sub("", line).strip()
+
+
+def ignored_comment(line: str) -> str:
+    """The comment ``strip_comment`` drops from a line that has words too, or ""."""
+    m = _COMMENT.search(line)
+    if m is None or not line[: m.start()].strip():
+        return ""
+    return m.group(0).strip()

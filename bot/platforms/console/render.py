@@ -59,8 +59,10 @@ def due_text(action: ActionView, today: date) -> str:
     phrase = when_due(action, today)
     shown = action.due_date.strftime("%-d %b %Y")
     inner = f"{shown}, {phrase[0]}" if phrase else shown
-    return f"{written} ({inner})" if written != shown else f"{shown}" + (
-        f" ({phrase[0]})" if phrase else ""
+    return (
+        f"{written} ({inner})"
+        if written != shown
+        else f"{shown}" + (f" ({phrase[0]})" if phrase else "")
     )
 
 
@@ -81,16 +83,33 @@ def render(reply: Reply) -> RenderableType:
                     out.append("\n")
             for refused in reply.refused:
                 out.append(f"\n{refused.text}", style="bold red")
+            if reply.asking is not None:
+                out.append("\n")
+                out.append_text(render(reply.asking))
             return out
         case ReassignRequested():
             return Text(reply.message, style="cyan")
         case AskStatus():
+            later = (
+                f"\nThen I'll ask about {', '.join(reply.later_labels)}."
+                if reply.later_labels
+                else ""
+            )
+            if reply.options:
+                return Text.assemble(
+                    (f"{reply.action.label} ", "bold"),
+                    shorten(reply.action.text, 70),
+                    f"\nI read that two ways. Did you mean {' or '.join(reply.options)}? "
+                    "Reply with one of: ",
+                    (", ".join(reply.options), "cyan"),
+                    f"  (your comment is kept; nothing is stored until you answer).{later}",
+                )
             return Text.assemble(
                 (f"{reply.action.label} ", "bold"),
                 shorten(reply.action.text, 70),
                 "\nWhat is its status? Reply with one of: ",
                 (", ".join(STATUS_CHOICES), "cyan"),
-                "  (your comment is kept).",
+                f"  (your comment is kept).{later}",
             )
         case AskAction():
             if not reply.candidates:
@@ -201,6 +220,8 @@ def status_label(action: ActionView) -> Text:
     """The status, saying when a completion still waits for the theme lead's sign-off."""
     if action.signoff_pending:
         return Text("Completed – awaiting sign-off", style=_STYLE[colour_of(action.status)])
+    if not action.status and action.status_at is not None:
+        return Text("Not stated", style=_STYLE[colour_of(None)])  # words, no clear status
     return status_text(action.status)
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from datetime import date
 
-from bot.core.digest import NO_UPDATE, colour_of
+from bot.core.digest import NO_UPDATE, NOT_STATED, colour_of
 from bot.core.owing import Owed
 from bot.core.statuses import COLOUR_HEX, Colour, Status
 from bot.core.when_due import when_due
@@ -98,7 +98,7 @@ def mrkdwn(text: str) -> dict:
 
 
 def status_label(action: ActionView) -> str:
-    label = action.status or NO_UPDATE
+    label = action.status or (NOT_STATED if action.status_at else NO_UPDATE)
     if action.signoff_pending:
         label = "Completed – awaiting sign-off"
     return f"{_EMOJI[colour_of(action.status)]} {label}"
@@ -143,8 +143,11 @@ def button_value(fixed: dict, text_fields: dict | None = None) -> str:
         fields[key] = fields[key][: max(0, len(fields[key]) - over - 1)]
 
 
-def status_buttons(action: ActionView, *, extra: dict | None = None) -> dict:
-    """On track / Completed / Delayed / Update… for one action (block_id names it)."""
+def status_buttons(
+    action: ActionView, *, extra: dict | None = None, statuses: tuple[Status, ...] = QUICK_STATUSES
+) -> dict:
+    """On track / Completed / Delayed / Update… for one action (block_id names it); the
+    readings a reply was torn between when ``statuses`` names them."""
     fixed = {k: v for k, v in (extra or {}).items() if not isinstance(v, str)}
     texts = {k: v for k, v in (extra or {}).items() if isinstance(v, str)}
     value = button_value({"a": action.id, **fixed}, texts)
@@ -152,7 +155,7 @@ def status_buttons(action: ActionView, *, extra: dict | None = None) -> dict:
         button(
             s.value, f"status:{s.name.lower()}", value, "primary" if s is Status.COMPLETED else None
         )
-        for s in QUICK_STATUSES
+        for s in statuses
     ]
     elements.append(button("Update…", "open_form", value))
     return {"type": "actions", "block_id": f"act:{action.id}", "elements": elements}
@@ -246,11 +249,21 @@ def _reply_blocks(
         case UpdateStored():
             return stored_blocks(reply)
         case UpdatesStored():
+            ask: list[dict] = []
+            if reply.asking is not None:
+                ask = _reply_blocks(reply.asking, page=0, query="", pending_id=pending_id)[1]
+            room = MAX_MESSAGE_BLOCKS - 2 - len(reply.refused[:1]) - len(ask)
             blocks = []
-            for one in reply.stored[: MAX_MESSAGE_BLOCKS - 1 - len(reply.refused[:1])]:
-                blocks.extend(stored_blocks(one)[1])
+            for one in reply.stored:
+                more = stored_blocks(one, undo=False)[1]
+                if len(blocks) + len(more) > room:
+                    break
+                blocks.extend(more)
             for refused in reply.refused[:1]:
                 blocks.append({"type": "section", "text": mrkdwn(escape(cut(refused.text, 2900)))})
+            if reply.stored:
+                blocks.append(undo_block())
+            blocks.extend(ask)
             return cut(reply.text, 3000), blocks[:MAX_MESSAGE_BLOCKS]
         case ReassignRequested():
             return reply.message, [{"type": "section", "text": mrkdwn(escape(reply.message))}]
@@ -262,17 +275,26 @@ def _reply_blocks(
                 extra = {"c": reply.commentary} if reply.commentary else {}
                 if reply.revised_text:
                     extra["r"] = cut(reply.revised_text, 200)
-            text = f"What is the status of {a.label}?"
-            return text, [
-                {
-                    "type": "section",
-                    "text": mrkdwn(
-                        f"What is the status of *{esc(a.label, 100)}* — {esc(a.text, 600)}? "
-                        "Your comment will be kept."
-                    ),
-                },
-                status_buttons(a, extra=extra),
-            ]
+            text = reply.question
+            later = (
+                f" Then I'll ask about {esc(', '.join(reply.later_labels), 300)}."
+                if reply.later_labels
+                else ""
+            )
+            if reply.options:
+                ask = (
+                    f"I read your words about *{esc(a.label, 100)}* — {esc(a.text, 400)} — "
+                    f"two ways. Which did you mean? Nothing is stored until you choose.{later}"
+                )
+                options = tuple(Status.from_label(o) for o in reply.options)
+                buttons = status_buttons(a, extra=extra, statuses=options)
+            else:
+                ask = (
+                    f"What is the status of *{esc(a.label, 100)}* — {esc(a.text, 600)}? "
+                    f"Your comment will be kept.{later}"
+                )
+                buttons = status_buttons(a, extra=extra)
+            return text, [{"type": "section", "text": mrkdwn(ask)}, buttons]
         case AskAction():
             if not reply.candidates:
                 text = "Which action is that about? Start your message with its reference, e.g. `L4 on track: workshops booked`."
@@ -305,7 +327,16 @@ def _reply_blocks(
     raise TypeError(f"no Block Kit rendering for {type(reply).__name__}")
 
 
-def stored_blocks(reply: UpdateStored) -> tuple[str, list[dict]]:
+def undo_block() -> dict:
+    """The Undo button under a stored update (takes back the clicker's last update)."""
+    return {
+        "type": "actions",
+        "block_id": "undo",
+        "elements": [button("Undo", "undo_update", "{}")],
+    }
+
+
+def stored_blocks(reply: UpdateStored, *, undo: bool = True) -> tuple[str, list[dict]]:
     a, u = reply.action, reply.update
     head = "Already stored" if not reply.created else "Stored"
     status = (
@@ -324,13 +355,11 @@ def stored_blocks(reply: UpdateStored) -> tuple[str, list[dict]]:
     blocks.append(
         {
             "type": "context",
-            "elements": [
-                mrkdwn(
-                    f"by {esc(u.author_name or 'unknown', 80)}, {reply.local_time()}"
-                )
-            ],
+            "elements": [mrkdwn(f"by {esc(u.author_name or 'unknown', 80)}, {reply.local_time()}")],
         }
     )
+    if undo and reply.created:
+        blocks.append(undo_block())
     return f"{head} for {a.label}: {status}", blocks
 
 

@@ -48,6 +48,7 @@ class SlackListeners:
         app.action(re.compile(r"^status:"))(self.on_status_button)
         app.action("open_form")(self.on_open_form)
         app.action("pick_action")(self.on_pick_action)
+        app.action("undo_update")(self.on_undo)
         app.action(re.compile(r"^page_"))(self.on_page)
         app.view("update_form")(self.on_form_submit)
         app.event("message")(self.on_message)
@@ -307,7 +308,9 @@ class SlackListeners:
         comment does not fit in a 2,000-character button value."""
         pending_id = None
         words, revised = "", ""
-        if isinstance(reply, AskStatus):
+        if isinstance(reply, UpdatesStored) and reply.asking is not None:
+            words, revised = reply.asking.commentary, reply.asking.revised_text or ""
+        elif isinstance(reply, AskStatus):
             words, revised = reply.commentary, reply.revised_text or ""
         elif isinstance(reply, AskAction) and reply.candidates:
             words = reply.text
@@ -317,6 +320,15 @@ class SlackListeners:
                     s, "slack", user_id, words, revised=revised, now=self.service.clock.now()
                 )
         return bk.reply_blocks(reply, pending_id=pending_id, **kw)
+
+    def on_undo(self, ack, body, respond):
+        self.after_ack(ack, self._undo, body, respond)
+
+    def _undo(self, body, respond):
+        """The Undo button: takes back the clicker's own last update (never someone else's)."""
+        user_id = body["user"]["id"]
+        reply = self.conversation.undo(self.people.actor(user_id))
+        respond(response_type="ephemeral", replace_original=False, text=bk.fallback(reply.text))
 
     def _kept(self, pending_id, user_id: str, respond):
         kept = None

@@ -36,6 +36,7 @@ from handlers.replies import (
     Problem,
     Refusal,
     Reply,
+    UpdatesStored,
     UpdateStored,
 )
 from storage.chat import first_delivery
@@ -299,6 +300,9 @@ class TeamsBot:
                 return CardResult(
                     replace=cd.text_card("Cancelled: nothing was changed."), toast="Cancelled."
                 )
+            if kind == "undo":
+                reply = self.conversation.undo(actor)
+                return CardResult(send=[cd.text_card(reply.text)], toast=reply.text[:200])
         except (KeyError, ValueError, TypeError) as exc:
             return CardResult(
                 toast=f"That button's data could not be read ({exc}). Nothing was stored."[:300]
@@ -413,13 +417,15 @@ class TeamsBot:
 
     # -- sending --------------------------------------------------------------------------------
     def _announce(self, reply: Reply) -> None:
-        """Ask the theme lead(s) to sign off a completion that needs it."""
-        if not (isinstance(reply, UpdateStored) and reply.signoff is not None):
-            return
-        r = reply.signoff
-        card = cd.signoff_card(r.action, r.owner_name, r.commentary, r.id)
-        for lead in r.leads:
-            self.deliver(lead, [card], f"{r.owner_name} marked {r.action.label} Completed")
+        """Ask the theme lead(s) to sign off a completion that needs it (each action of a
+        reply that named several)."""
+        for one in reply.stored if isinstance(reply, UpdatesStored) else (reply,):
+            if not (isinstance(one, UpdateStored) and one.signoff is not None):
+                continue
+            r = one.signoff
+            card = cd.signoff_card(r.action, r.owner_name, r.commentary, r.id)
+            for lead in r.leads:
+                self.deliver(lead, [card], f"{r.owner_name} marked {r.action.label} Completed")
 
     def tell(self, person, text: str) -> None:
         self.deliver(person, [cd.text_card(text)], text)
@@ -484,6 +490,8 @@ def _strip_mentions(text: str) -> str:
 def _fallback(reply: Reply) -> str:
     if isinstance(reply, UpdateStored):
         return f"Stored for {reply.action.label}"
+    if isinstance(reply, UpdatesStored):
+        return reply.text[:200]
     if isinstance(reply, Refusal | Problem):
         return reply.text[:200]
     if isinstance(reply, AskAction):

@@ -30,6 +30,7 @@ from handlers.replies import (
     Problem,
     Refusal,
     Reply,
+    UpdatesStored,
     UpdateStored,
 )
 from storage.queries import ActionView
@@ -207,7 +208,13 @@ def update_form(action: ActionView, extra: dict) -> dict:
     }
 
 
-def status_buttons(action: ActionView, extra: dict | None = None, *, form: bool = True) -> dict:
+def status_buttons(
+    action: ActionView,
+    extra: dict | None = None,
+    *,
+    form: bool = True,
+    statuses: tuple[Status, ...] = QUICK_STATUSES,
+) -> dict:
     extra = extra or {}
     actions = [
         execute(
@@ -215,7 +222,7 @@ def status_buttons(action: ActionView, extra: dict | None = None, *, form: bool 
             {"k": "status", "a": action.id, "s": s.value, **extra},
             style="positive" if s is Status.COMPLETED else None,
         )
-        for s in QUICK_STATUSES
+        for s in statuses
     ]
     if form:
         actions.append(update_form(action, extra))
@@ -312,24 +319,45 @@ def reply_cards(reply: Reply, *, page: int = 0, query: str = "") -> list[dict]:
     match reply:
         case UpdateStored():
             return [stored_card(reply)]
+        case UpdatesStored():
+            cards = [stored_card(one, undo=False) for one in reply.stored]
+            if reply.refused:
+                cards.append(card([plain(" ".join(r.text for r in reply.refused), limit=4000)]))
+            if reply.stored:
+                cards[-1] = _with_undo(cards[-1])
+            if reply.asking is not None:
+                cards.extend(reply_cards(reply.asking))
+            return cards
         case AskStatus():
             a = reply.action
             extra = {"c": cut(reply.commentary, 1500)} if reply.commentary else {}
             if reply.revised_text:
                 extra["r"] = cut(reply.revised_text, 200)
-            return [
-                card(
-                    [
-                        runs(
-                            "What is the status of ",
-                            (a.label, BOLD),
-                            "? Your comment will be kept.",
-                        ),
-                        plain(cut(a.text, 200), subtle=True),
-                        status_buttons(a, extra, form=False),
-                    ]
+            later = (
+                f" Then I'll ask about {', '.join(reply.later_labels)}."
+                if reply.later_labels
+                else ""
+            )
+            if reply.options:
+                head = runs(
+                    "I read your words about ",
+                    (a.label, BOLD),
+                    f" two ways. Which did you mean? Nothing is stored until you choose.{later}",
                 )
-            ]
+                buttons = status_buttons(
+                    a,
+                    extra,
+                    form=False,
+                    statuses=tuple(Status.from_label(o) for o in reply.options),
+                )
+            else:
+                head = runs(
+                    "What is the status of ",
+                    (a.label, BOLD),
+                    f"? Your comment will be kept.{later}",
+                )
+                buttons = status_buttons(a, extra, form=False)
+            return [card([head, plain(cut(a.text, 200), subtle=True), buttons])]
         case AskAction():
             if not reply.candidates:
                 return [
@@ -385,7 +413,12 @@ def reply_cards(reply: Reply, *, page: int = 0, query: str = "") -> list[dict]:
     raise TypeError(f"no Adaptive Card rendering for {type(reply).__name__}")
 
 
-def stored_card(reply: UpdateStored) -> dict:
+def _with_undo(c: dict) -> dict:
+    """The card with an Undo button (takes back the clicker's own last update)."""
+    return {**c, "actions": [*(c.get("actions") or []), execute("Undo", {"k": "undo"})]}
+
+
+def stored_card(reply: UpdateStored, *, undo: bool = True) -> dict:
     a, u = reply.action, reply.update
     head = "Already stored" if not reply.created else "Stored"
     status = (
@@ -408,7 +441,7 @@ def stored_card(reply: UpdateStored) -> dict:
             subtle=True,
         )
     )
-    return card(body)
+    return _with_undo(card(body)) if undo and reply.created else card(body)
 
 
 def action_list_card(reply: ActionList, *, page: int = 0, query: str = "") -> dict:

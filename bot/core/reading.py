@@ -1,0 +1,210 @@
+"""What kind of line a reply is, and which words are about which action.
+
+``line_kind(text)``: "question" ("when is #38 due?", "who owns V12?"), "chitchat" ("thanks",
+"ok", "will do it on Friday"), "away" ("I'm away next week") or "update". Only an update can
+store anything.
+
+``split_reply(text, index)``: a reply that names several actions cut into one part per
+action (or per list of actions sharing words: "V5 and V10 both on track"), joined by commas,
+"and", "but", semicolons, slashes, bullets, line breaks or sentences, so nothing said about
+one action lands on another. "the rest", "the others", "everything else", "all" are a part
+about the nudge's other actions (``Part.rest``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.core.refs import RefHit, RefIndex
+from bot.core.status_words import mentions
+
+_REST = re.compile(
+    r"(?<![\w])(?:the\s+rest(?:\s+of\s+(?:them|my\s+actions|the\s+actions))?|"
+    r"all\s+(?:the\s+)?others?|the\s+others?|everything\s+else|all\s+(?:the\s+)?remaining"
+    r"(?:\s+(?:ones|actions|items))?|the\s+remaining\s+(?:ones|actions|items|\w+)|"
+    r"remaining\s+(?:ones|actions|items)|all\s+other\s+(?:actions|ones|items)|"
+    r"(?:the\s+)?other\s+(?:actions|ones|items|two|three|four)|the\s+other\s+one|rest)(?![\w])",
+    re.I,
+)
+# "all done", "both on track", "everything's complete": the whole nudge.
+_ALL = re.compile(
+    r"^\W*(?:all|both|everything|all\s+of\s+them|both\s+of\s+them|all\s+(?:my\s+)?actions|"
+    r"all\s+three|all\s+four|all\s+items|each|the\s+lot)(?:'s|\s+are|\s+is)?(?![\w])",
+    re.I,
+)
+_JOIN = re.compile(r"^(?:\s*(?:,|&|\+|/|and|plus|as\s+well\s+as|along\s+with|or)\s*|\s+)$", re.I)
+_GREETING = (
+    r"(?:(?:hi|hello|hey|morning|good\s+(?:morning|afternoon|evening)|afternoon|dear\s+\w+|"
+    r"thanks(?:\s+for\s+the\s+(?:nudge|reminder))?|thank\s+you|apologies|sorry)\b[^\n:.!]*?[,.!:\-–—\n]\s*)*"
+)
+_INTRO = re.compile(
+    rf"^[\W_]*{_GREETING}[\W_]*(?:(?:my\s+|quick\s+|an?\s+)?(?:updates?|progress)(?:\s+(?:below|as\s+follows))?|"
+    r"re|for|on|about|ref|regarding|actions?|items?|both|status|no|nr|number)?[\W_]*(?:on|for|to)?[\W_]*$",
+    re.I,
+)
+_LEAD_JOIN = re.compile(
+    r"^[\s:,\-–—.)\]]*(?:(?:are\s+|is\s+)?(?:both|all|each)\b|(?:are|is)\b)?[\s:,\-–—]*", re.I
+)
+_TAIL_JOIN = re.compile(
+    r"(?:[\s,;/&+\-–—•*]|\band\b|\bbut\b|\bwhile\b|\bwhereas\b|\balso\b|\bplus\b|\bthen\b|"
+    r"\b(?:and|but)\s+(?:for|re|on)\b|\(\s*|\[\s*|(?:^|\s)\d{1,2}[.)]\s*|\bre\b|\bref:?|\baction\b|"
+    r"\bitem\b|\bno\.?)*$",
+    re.I,
+)
+_PREP_END = re.compile(r"\s+(?:for|on|re|regarding|about|with|of)\s*[:\-–—]?\s*$", re.I)
+
+
+@dataclass(frozen=True)
+class Part:
+    actions: tuple  # the actions these words are about (empty: none named)
+    text: str  # the words, as written, without the references
+    rest: bool = False  # "the rest": the nudge's actions not named elsewhere
+
+
+def split_reply(text: str, index: RefIndex) -> tuple[list[Part], bool]:
+    """The reply's parts, and whether it could be cut cleanly (False: words before the first
+    reference say something about a status that belongs to no one action: ask)."""
+    hits = [h for h in index.find_in(text) if not _bare_number_in_prose(text, h, index)]
+    rest_hits = [
+        RefHit(None, m.start(), m.end(), m.group(0))
+        for m in _REST.finditer(text)
+        if hits and _at_part_start(text, m.start(), hits)
+    ]
+    all_hits = sorted(hits + rest_hits, key=lambda h: h.start)
+    if not all_hits:
+        m = _ALL.match(text)
+        if m:
+            return [Part((), _clean_words(text[m.end() :]), rest=True)], True
+        return [Part((), text.strip())], True
+    groups: list[list[RefHit]] = [[all_hits[0]]]
+    for prev, hit in zip(all_hits, all_hits[1:], strict=False):
+        between = text[prev.end : hit.start]
+        if _JOIN.match(between) and (prev.action is None) == (hit.action is None):
+            groups[-1].append(hit)
+        else:
+            groups.append([hit])
+    prefix = text[: groups[0][0].start]
+    spans = []
+    for i, g in enumerate(groups):
+        end = groups[i + 1][0].start if i + 1 < len(groups) else len(text)
+        spans.append(text[g[-1].end : end])
+    intro = _INTRO.match(prefix) is not None
+    clean = True
+    if not intro and len(groups) > 1 and _PREP_END.search(prefix):
+        # Status first: "Done for V5, on track for V10 as planned".
+        words = [prefix] + [_TAIL_JOIN.sub("", s) for s in spans[:-1]]
+        words[-1] = f"{words[-1]} {spans[-1]}"
+        spans = [_PREP_END.sub("", w) for w in words]
+    elif not intro and len(groups) == 1:
+        spans[0] = f"{_PREP_END.sub('', prefix)} {spans[0]}" if prefix.strip() else spans[0]
+    elif not intro and prefix.strip():
+        clean = not any(m.status is not None for m in mentions(prefix))
+    parts = []
+    for g, words in zip(groups, spans, strict=True):
+        actions = tuple(h.action for h in g if h.action is not None)
+        parts.append(Part(actions, _clean_words(words), rest=g[0].action is None))
+    return parts, clean
+
+
+def _clean_words(words: str) -> str:
+    w = _LEAD_JOIN.sub("", words, count=1)
+    w = _TAIL_JOIN.sub("", w)
+    return w.strip()
+
+
+def _at_part_start(text: str, at: int, hits: list[RefHit]) -> bool:
+    """Is "the rest" at ``at`` the subject of a new part (after a joiner), not prose?"""
+    before = text[:at].rstrip()
+    return at == 0 or bool(
+        re.search(r"(?:[,;.\n•*\-–—]|\band|\bbut|\bwhile|\bthen)$", before, re.I)
+    )
+
+
+def _bare_number_in_prose(text: str, hit: RefHit, index: RefIndex) -> bool:
+    """A bare number names an action only where a part starts ("35 done, 36 on track"), never
+    inside prose ("booked 12 sessions")."""
+    w = hit.written.strip(" .)")
+    if not w.replace(".", "").isdigit():
+        return False
+    before = text[: hit.start].rstrip()
+    return not (
+        not before
+        or re.search(
+            r"(?:[,;\n•*\-–—:/&+]|\band|\bbut|\bno\.?|\bitem|\baction|\bnumber)$", before, re.I
+        )
+    )
+
+
+# -- what kind of line --------------------------------------------------------------------------
+_INTERROGATIVE = re.compile(
+    r"^\W*(?:when|who|whom|whose|what|what's|whats|which|where|why|how|is|are|was|were|has|"
+    r"have|does|do|did|can|could|should|will|would|shall|am)\b",
+    re.I,
+)
+_CHITCHAT = re.compile(
+    r"^\W*(?:(?:ok(?:ay)?|k|thanks?|thank\s+you(?:\s+(?:very\s+much|so\s+much))?|ta|cheers|"
+    r"many\s+thanks|thx|noted|will\s+do|sure|yes|yeah|yep|no|nope|nah|great|perfect|lovely|"
+    r"brilliant|fab|got\s+it|understood|fine|hi|hello|hey|morning|good\s+(?:morning|afternoon)|"
+    r"afternoon|bye|speak\s+soon|have\s+a\s+(?:good|nice)\s+\w+|no\s+problem|no\s+worries|np|"
+    r"sorry|apologies|sorry\s+for\s+the\s+(?:late|slow)\s+(?:reply|response)|"
+    r"sorry\s+for\s+the\s+delay(?:\s+in\s+(?:replying|responding))?|"
+    r"received|acknowledged|ack|roger|will\s+look|on\s+it|i'?m\s+on\s+it|tbc|"
+    r"(?:i'?ll|i\s+will|will)\s+(?:do\s+(?:it|this|that)|update\s+(?:you|it|this)|send\s+(?:an?\s+)?"
+    r"(?:update|note|reply)|get\s+back\s+to\s+you|reply|respond|come\s+back\s+to\s+you|let\s+you\s+know|"
+    r"look\s+(?:at|into)\s+(?:it|this)|chase|have\s+a\s+look|check|find\s+out|confirm)"
+    r"(?:\s+[^.!?]{0,40})?)[\s,.!:;)(-]*)+$",
+    re.I,
+)
+_AWAY = re.compile(
+    r"^\W*(?:(?:i'?m|i\s+am|i\s+will\s+be|i'll\s+be|will\s+be|i'm\s+going\s+to\s+be|going\s+to\s+be)\s+)?"
+    r"(?:away|off(?:\s+sick)?|on\s+(?:annual\s+|sick\s+|study\s+|maternity\s+|paternity\s+)?leave|"
+    r"out\s+of\s+(?:the\s+)?office|ooo|on\s+holiday|on\s+hols|annual\s+leave|off\s+work|"
+    r"not\s+(?:around|in|available))\b",
+    re.I,
+)
+
+
+def line_kind(text: str, *, names_action: bool = False) -> str:
+    """ "question", "chitchat", "away" or "update" (the only kind that may store anything)."""
+    t = " ".join((text or "").split())
+    if not t:
+        return "chitchat"
+    statements = sentences(t)
+    said = [s for s in statements if not _is_question(s)]
+    if statements and not said:
+        return "question"
+    if _CHITCHAT.match(t) and not _claims_status(t):
+        return "chitchat"
+    if _AWAY.match(t) and not _claims_status(t) and not names_action:
+        return "away"
+    return "update"
+
+
+# Abbreviations whose full stop ends no sentence ("No. 21", "e.g.", "approx.").
+_ABBREV = re.compile(
+    r"\b(?:no|nr|ref|approx|e\.g|i\.e|etc|vs|dr|mr|mrs|ms|st|wk|wks|mth|mths)\.", re.I
+)
+
+
+def sentences(text: str) -> list[str]:
+    """The sentences of ``text``; "No. 21" and "e.g." do not end one."""
+    masked = _ABBREV.sub(lambda m: m.group(0)[:-1] + "\x00", text)
+    parts = re.split(r"(?<=[.!?])\s+|\n", masked)
+    return [p.replace("\x00", ".") for p in parts if p.strip()]
+
+
+def _is_question(sentence: str) -> bool:
+    """A sentence that asks and states no status outside its question ("Done - anything
+    else?" states one)."""
+    s = sentence.strip()
+    if s.endswith("?"):
+        return not _claims_status(s)
+    # "when is #38 due", "who owns V12" without a question mark.
+    return bool(re.match(r"^\W*(?:when|who|whose|what|which|where|why|how)\b", s, re.I)) and not (
+        _claims_status(s)
+    )
+
+
+def _claims_status(text: str) -> bool:
+    return any(m.status is not None and m.kind != "future" for m in mentions(text))

@@ -1,0 +1,432 @@
+"""Where a reply states a status, read by the scope of each phrase, never by the word it
+contains: "not complete" is Ongoing, "no longer delayed" On track, "hasn't begun" Not
+started, "done except the final sign-off" Ongoing (partial completion is never Completed),
+"waiting on HR" Pending, "RAG: A" At risk.
+
+``mentions(text)`` lists every status phrase with its place; words that mean something else
+("sorry for the late reply", "waiting list", "late October", a question such as "is it
+overdue?", "could be delayed if…" read as a risk) are not statuses. Misspelt status words
+("compelted", "dleayed", "on trak") are read when one status word is the clear nearest
+reading (rapidfuzz) and the typo is not itself an English word (wordfreq).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from bot.core.statuses import Status
+
+C, OT, OG, DV, PE, DL, AR, NS = (
+    Status.COMPLETED,
+    Status.ON_TRACK,
+    Status.ONGOING,
+    Status.DEVELOPING,
+    Status.PENDING,
+    Status.DELAYED,
+    Status.AT_RISK,
+    Status.NOT_STARTED,
+)
+
+DONE = (
+    r"(?:completed?|completely\s+done|finished|done|closed|achieved|delivered|signed[\s-]+off|"
+    r"finali[sz]ed|wrapped\s+up|concluded)"
+)
+# A completion word followed by an object is a step, not the action's status
+# ("completed the first phase", "done with the first half", "delivered a workshop").
+_OBJECT = (
+    r"(?!\s+(?:the|a|an|our|my|his|her|their|this|that|these|those|some|first|initial|1st|2nd|"
+    r"one|two|phase|stage|part|with|on|in\s+(?:part|principle)|for\s+(?:now|the\s+(?:first|next))"
+    r"|up\s+to)\b)"
+)
+_NEG = (
+    r"(?:not|never|no\s+longer|nor|(?:is|are|was|were|has|have|had|does|do|did|wo|ca|could|"
+    r"should|would|ai)n[’']?t)"
+)
+_ANY_WORD = (
+    r"(?:on[\s-]?track|complete[d]?|finished|done|on[\s-]?going|in\s+progress|developing|"
+    r"pending|delayed|at[\s-]risk|started|behind|late|on[\s-]hold|paused|blocked|stuck)"
+)
+
+_PATTERNS: list[tuple[str, Status | None, str]] = [
+    # "50% complete" is under way; "100%" is done.
+    (
+        r"(?<![\d.])[1-9]\d?(?:\.\d+)?\s*%(?:\s+(?:complete[d]?|done|finished|through|delivered|"
+        r"of\s+the\s+way(?:\s+there)?))?",
+        OG,
+        "percent",
+    ),
+    (r"(?<![\d.])100\s*%(?:\s+(?:complete[d]?|done|finished|delivered))?", C, "word"),
+    # A risk of slipping is a risk, not a delay ("could slip", "may be delayed").
+    (
+        r"(?:could|might|may|likely\s+to|liable\s+to|in\s+danger\s+of|(?:a\s+|some\s+)?risk\s+"
+        r"(?:of|that\s+(?:it|we|this)\s+(?:will|could|might|may))|risks?)\s+(?:well\s+)?"
+        r"(?:be\s+|get\s+|end\s+up\s+)?(?:slip(?:ping|s)?|delayed|late|missed|missing\s+the\s+"
+        r"(?:deadline|date)|behind)",
+        AR,
+        "hedge",
+    ),
+    # Completion to come is no status ("should be complete by 30 Sept", "to be signed off").
+    (
+        r"(?:should|will|would|to|must|could|might|may|shall|going\s+to|needs?\s+to|hope\s+to|"
+        r"aim\s+to|expect\s+to|expected\s+to|due\s+to|plan\s+to|planned\s+to|intend\s+to|"
+        r"\w+'ll)\s+(?:now\s+|then\s+|hopefully\s+|definitely\s+)?(?:be\s+|get\s+|have\s+)?"
+        r"(?:fully\s+|all\s+)?(?:been\s+)?" + DONE,
+        None,
+        "future",
+    ),
+    # Partial completion.
+    (
+        r"(?:nearly|almost|mostly|largely|partly|partially|half|substantially|virtually|"
+        r"practically|pretty\s+much|not\s+quite|not\s+fully|not\s+entirely|not\s+yet\s+fully|"
+        r"not\s+totally|all\s+but|more\s+or\s+less|broadly|essentially|90%|95%|99%)\s+"
+        r"(?:been\s+|now\s+)?" + DONE,
+        OG,
+        "partial",
+    ),
+    (
+        DONE
+        + r"\s*[,;:\-–—]?\s*(?:except|apart\s+from|but\s+for|bar|barring|save\s+for|other\s+than|"
+        r"aside\s+from|minus|excluding|with\s+the\s+exception\s+of|pending|subject\s+to|awaiting|"
+        r"in\s+part|in\s+principle|for\s+the\s+most\s+part|mostly|largely|partly)\b",
+        OG,
+        "partial",
+    ),
+    (
+        DONE + r"\s*[,;:\-–—]?\s*(?:but|though|although|however|yet)\b[^.;!?]*?\b(?:still|"
+        r"remains?|remaining|outstanding|to\s+(?:do|go|finish|complete|follow|be\s+\w+ed)|left|"
+        r"not\s+yet|awaiting|waiting)\b",
+        OG,
+        "partial",
+    ),
+    (
+        r"(?:first|one|some|most|part|parts|half|phase\s+\w+|stage\s+\w+|the\s+first\s+\w+)\s+"
+        r"(?:of\s+(?:it|the\s+\w+)\s+)?(?:is\s+|are\s+|has\s+been\s+|have\s+been\s+|now\s+)?"
+        + DONE,
+        OG,
+        "partial",
+    ),
+    # A step of the action done is not the action done ("the planning of this was done").
+    (
+        r"(?:the\s+)?(?:planning|scoping|design|preparation|prep|groundwork|initial\s+work|"
+        r"first\s+draft|draft|consultation|procurement|analysis|ground\s+work|pilot)\s+"
+        r"(?:of\s+(?:this|it|the\s+\w+)\s+|for\s+(?:this|it)\s+)?(?:was|is|has\s+been|have\s+been|"
+        r"now|were|are)\s+(?:now\s+)?" + DONE,
+        OG,
+        "partial",
+    ),
+    # Completion negated.
+    (
+        _NEG + r"\s+(?:yet\s+|quite\s+|fully\s+|been\s+|entirely\s+|totally\s+|actually\s+|"
+        r"completely\s+)*(?:" + DONE + r"|there|over\s+the\s+line)(?:\s+yet)?",
+        OG,
+        "negated",
+    ),
+    (
+        r"(?:still|yet)\s+(?:needs?\s+)?to\s+(?:be\s+)?(?:finish|complet|sign(?:ed)?\s+off|finalis|"
+        r"finaliz|deliver|close|wrap)\w*|incomplete|unfinished|not\s+finali[sz]ed",
+        OG,
+        "negated",
+    ),
+    # Not begun.
+    (
+        _NEG + r"\s+(?:yet\s+|even\s+|actually\s+)*(?:been\s+)?(?:started|begun|began|commenced|"
+        r"kicked\s+off|underway|under\s+way|got\s+going|got\s+started|start(?:ed)?\s+yet)",
+        NS,
+        "negated",
+    ),
+    (
+        r"(?:yet|still)\s+to\s+(?:start|begin|commence|get\s+going|get\s+started|kick\s+off)|"
+        r"(?:no|zero|nil|little\s+or\s+no|not\s+any)\s+progress(?:\s+(?:yet|to\s+date|so\s+far|made))?|"
+        r"nothing\s+(?:done\s+|happened\s+|started\s+|to\s+report\s+)?(?:yet|so\s+far|to\s+date)|"
+        r"not\s+(?:yet\s+)?(?:been\s+)?(?:looked\s+at|touched)|haven't\s+got\s+to\s+it|"
+        r"(?<![\d.])0\s*%",
+        NS,
+        "word",
+    ),
+    # A delay (or risk) negated: back on track.
+    (
+        _NEG + r"\s+(?:any\s+)?(?:longer\s+)?(?:delayed|behind(?:\s+schedule)?|late|at[\s-]+risk|"
+        r"slipping|off[\s-]+track|a\s+risk|running\s+late|in\s+danger)(?:\s+any\s?more)?",
+        OT,
+        "negated",
+    ),
+    (r"back\s+on[\s-]?track|caught\s+up|(?:have|has)\s+recovered", OT, "word"),
+    # A hold negated: moving again.
+    (
+        _NEG + r"\s+(?:on[\s-]+hold|paused|pending|blocked|stuck|stalled|waiting)"
+        r"(?:\s+any\s?more)?|unblocked|resumed|restarted|back\s+underway|up\s+and\s+running\s+again",
+        OG,
+        "negated",
+    ),
+    # On track negated.
+    (
+        _NEG + r"\s+(?:really\s+|quite\s+)?(?:on[\s-]?track|on\s+target|on\s+schedule|"
+        r"going\s+(?:to|according\s+to)\s+plan)|off[\s-]+track",
+        AR,
+        "negated",
+    ),
+    # Any other status word negated ("not developing", "isn't ongoing"): unclear, so ask.
+    (_NEG + r"\s+(?:\w+\s+)?" + _ANY_WORD, None, "unclear"),
+    # Plain phrases.
+    (
+        r"on[\s-]?track|ontrack|on\s+target|on\s+schedule|(?:going|progressing)\s+(?:to|according\s+to)"
+        r"\s+plan|in\s+good\s+shape|progressing\s+well|going\s+well|(?:good|great|excellent|solid|"
+        r"strong)\s+progress|ahead\s+of\s+schedule|all\s+good",
+        OT,
+        "word",
+    ),
+    (
+        r"at[\s-]+risk|some\s+risk|risky|in\s+jeopardy|touch\s+and\s+go|(?:serious\s+|real\s+)?"
+        r"concerns?\s+(?:about|around|over)\s+(?:delivery|the\s+deadline|timescales?|timing|"
+        r"meeting\s+the)",
+        AR,
+        "word",
+    ),
+    (
+        r"on[\s-]+hold|paused|parked|suspended|pending|(?:waiting|waits)\s+(?:for|on)|awaiting|"
+        r"blocked|stuck|stalled|held\s+up",
+        PE,
+        "word",
+    ),
+    (
+        r"developing|in\s+development|being\s+developed|under\s+development|in\s+draft|drafting",
+        DV,
+        "word",
+    ),
+    (
+        r"in[\s-]+progress|on[\s-]?going|underway|under\s+way|progressing|(?:has|have|had|was|"
+        r"were|is|are|work|we|it)\s+started|started\s+(?:on|work)|continuing|continues|"
+        r"being\s+(?:implemented|delivered|rolled\s+out|worked\s+on|progressed|taken\s+forward)|"
+        r"work\s+continues|(?:some|steady)\s+progress|moving\s+forward",
+        OG,
+        "word",
+    ),
+    (
+        r"delayed|behind\s+(?:schedule|plan|time|target)|running\s+(?:late|behind)|slipp(?:ed|ing)|"
+        r"(?:is|are|be|been|was|now|a\s+bit|slightly|bit|little|weeks?|months?|days?)\s+late(?!\s+"
+        r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|spring|summer|autumn|winter|next|this))"
+        r"|behind(?=\s*(?:[.!?,;:)\-–—]|$))"
+        r"|overdue|postponed|deferred|pushed\s+back|put\s+back|(?:we're|we\s+are|is|are|now|"
+        r"running|fallen|fell|slightly|a\s+bit|bit|weeks?|months?)\s+behind|"
+        r"(?:a|some|slight|short|further|small|significant)\s+delay(?!\s+in\s+(?:replying|"
+        r"responding|getting))",
+        DL,
+        "word",
+    ),
+    (DONE + _OBJECT, C, "word"),
+]
+_COMPILED = [(re.compile(rf"(?<![\w-]){p}(?![\w])", re.I), s, k) for p, s, k in _PATTERNS]
+
+_COLOUR = {"blue": C, "b": C, "green": OT, "g": OT, "amber": AR, "a": AR, "yellow": AR}
+_COLOUR |= {"red": DL, "r": DL}
+_RAG = re.compile(
+    r"(?<!\w)(?:b?rag(?:\s+(?:status|rating))?|rating|rated|status)\s*(?:is\s+|now\s+|:|-|–|=|of)?"
+    r"\s*(?:now\s+|still\s+|currently\s+)?(?P<c>blue|green|amber|yellow|red|[bgar](?:\s*/\s*[bgar])?)"
+    r"(?![\w])|(?<![\w])(?:is|now|remains?|currently|still|at|stays?)\s+(?P<c2>green|amber|red|blue)"
+    r"(?=\s*(?:[.!,;)]|$))|\((?P<c3>green|amber|red|blue|[bgar])\)",
+    re.I,
+)
+_EXCLUDE = re.compile(
+    r"(?:sorry|apologies|apologise|apologize)\s+(?:for|about)\s+(?:the\s+|my\s+|this\s+)?"
+    r"(?:delay|late\w*|slow)[^.;!?]*|"
+    r"(?:late|delayed|slow)\s+(?:reply|response|replying|responding|notice|night|start|finish|"
+    r"afternoon|morning|evening|shift|email)|"
+    r"delay\s+in\s+(?:replying|responding|getting\s+back|coming\s+back)|"
+    r"waiting\s+(?:list|lists|time|times|room|areas?)|"
+    r"risk\s+(?:register|assessment|log|management|appetite|rating|score|stratification)|"
+    r"(?:early|mid|late)[\s-]+(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|spring|summer|"
+    r"autumn|winter|next|this)\w*|"
+    r"(?:red|green|blue|amber)\s+(?:tape|light|space|paper|book|line|flag|plan|team|zone)|"
+    r"\b(?:if|unless|in\s+case|otherwise|should\s+(?:the|we|it|funding))\b[^.;,!?]*",
+    re.I,
+)
+_QUESTION = re.compile(r"[^.!?\n]*\?")
+_ASKING = re.compile(
+    r"\b(?:when|who|whom|whose|what|what's|whats|which|where|why|how|is|are|was|were|has|have|"
+    r"does|do|did|can|could|should|will|would|shall|am|any|anything|isn't|aren't|hasn't)\b",
+    re.I,
+)
+_SENTENCE = re.compile(r"[^.!?;\n]+[.!?;\n]*")
+_NOW = re.compile(
+    r"\b(?:now|but\s+now|has\s+since|have\s+since|since\s+then|subsequently|eventually|finally|"
+    r"then|however|update|latest|today|as\s+of\s+\w+)\b",
+    re.I,
+)
+_PAST = re.compile(
+    r"\b(?:was|were|had\s+been|previously|initially|originally|earlier|last\s+(?:month|week|time)|"
+    r"at\s+first)\b",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class Mention:
+    start: int
+    end: int
+    status: Status | None  # None: a status word negated in a way with no clear meaning
+    kind: str  # word | partial | negated | hedge | unclear | colour
+
+
+def _excluded(text: str) -> list[tuple[int, int]]:
+    zones = [(m.start(), m.end()) for m in _EXCLUDE.finditer(text)]
+    for m in _QUESTION.finditer(text):
+        # The question runs from its question word ("Done - is there anything else?" keeps
+        # "Done"); with none ("V5 overdue?") the whole sentence is the question.
+        q = _ASKING.search(m.group(0))
+        zones.append((m.start() + (q.start() if q else 0), m.end()))
+    return zones
+
+
+def _inside(zones, a: int, b: int) -> bool:
+    return any(s <= a and b <= e for s, e in zones)
+
+
+def mentions(text: str) -> list[Mention]:
+    """Every status phrase in ``text`` (misspellings read), in order, none overlapping."""
+    fixed, src = fix_spelling(text)
+    zones = _excluded(fixed)
+    taken: list[tuple[int, int]] = []
+    found: list[Mention] = []
+
+    def free(a: int, b: int) -> bool:
+        return not any(a < e and s < b for s, e in taken)
+
+    for m in _RAG.finditer(fixed):
+        if not _inside(zones, m.start(), m.end()):
+            c = (m.group("c") or m.group("c2") or m.group("c3")).casefold()
+            letters = [p.strip() for p in c.split("/")]
+            order = [DL, AR, OT, C]
+            status = min((_COLOUR[p] for p in letters), key=order.index)
+            found.append(Mention(m.start(), m.end(), status, "colour"))
+            taken.append((m.start(), m.end()))
+    for pattern, status, kind in _COMPILED:
+        for m in pattern.finditer(fixed):
+            a, b = m.start(), m.end()
+            if not free(a, b) or _inside(zones, a, b):
+                continue
+            taken.append((a, b))
+            found.append(Mention(a, b, status, kind))
+    found.sort(key=lambda x: x.start)
+    if src:  # positions in the text as written
+        found = [Mention(src[m.start], src[m.end - 1] + 1, m.status, m.kind) for m in found]
+    return found
+
+
+# Statuses that cannot both be true of one action at once ("on track but delayed"); others sit
+# together ("developing, work continues", "not started - waiting for funding").
+_CLASH = {
+    frozenset(p)
+    for p in [(C, NS), (C, DL), (C, AR), (C, PE), (OT, DL), (OT, AR), (OT, NS), (NS, OG), (NS, DV)]
+}
+
+
+_TELLING = [DL, AR, PE, NS, DV, OG, OT, C]
+
+
+def clash(a: Status, b: Status) -> bool:
+    return frozenset((a, b)) in _CLASH
+
+
+def conclude(text: str, found: list[Mention], *, latest_wins: bool = False):
+    """(status, options) from the mentions of one part: one status, or None with the
+    readings to offer when the part claims several (or a negation with no clear meaning)."""
+    if not found:
+        return None, ()
+    found = [m for m in found if m.kind != "future"]
+    if not found:
+        return None, ()
+    if any(m.kind != "percent" and m.status is not None for m in found):
+        # "50% complete, on track for March": the figure is progress, the words the status.
+        found = [m for m in found if m.kind != "percent"]
+    statuses = list(dict.fromkeys(m.status for m in found))
+    if statuses == [None]:
+        return None, ()
+    if len(statuses) == 1:
+        return statuses[0], ()
+    # Partial completion beats the completion it qualifies; a hedge beats the delay it hedges.
+    real = [m for m in found if m.status is not None]
+    if not real:
+        return None, ()
+    kinds = {m.kind for m in real}
+    if "partial" in kinds and {m.status for m in real} <= {C, OG}:
+        return OG, ()
+    last = real[-1]
+    if latest_wins or _later_statement(text, found, last):
+        return last.status, ()
+    distinct = list(dict.fromkeys(m.status for m in real))
+    if not any(clash(a, b) for a in distinct for b in distinct):
+        # No contradiction ("progressing, waiting on HR", "waiting on HR, slipping to June"):
+        # the more telling status, as a programme officer would rate it.
+        return min(distinct, key=_TELLING.index), ()
+    return None, tuple(distinct)
+
+
+def _later_statement(text: str, found: list[Mention], last: Mention) -> bool:
+    """ "was delayed but now back on track": the latest statement is the status."""
+    before = text[: last.start]
+    earlier = [m for m in found if m is not last and m.status is not None]
+    if not earlier:
+        return True
+    lead_in = before[earlier[-1].end :]
+    if _NOW.search(lead_in) or _NOW.search(text[last.start : last.end]):
+        return True
+    return all(_PAST.search(text[max(0, m.start - 25) : m.start]) for m in earlier)
+
+
+# -- spelling ---------------------------------------------------------------------------------
+_VOCAB = (
+    "completed complete finished delayed ongoing pending developing started progress slipped "
+    "slipping behind paused achieved delivered underway track schedule target signed hold "
+    "progressing stalled blocked awaiting waiting risk finalised incomplete unfinished "
+    "postponed deferred overdue ontrack inprogress signedoff offtrack longer anymore"
+).split()
+_TOKEN = re.compile(r"[A-Za-z]{4,}")
+
+
+@lru_cache(maxsize=20000)
+def _nearest(token: str) -> str | None:
+    low = token.lower()
+    if low in _VOCAB:
+        return None
+    from rapidfuzz import fuzz, process
+
+    best = process.extract(low, _VOCAB, scorer=fuzz.ratio, limit=2)
+    if not best or best[0][1] < 80:
+        return None
+    if len(best) > 1 and best[1][1] >= best[0][1] - 4:
+        return None  # two words as near: no clear reading
+    if _is_word(low):
+        return None  # "complex", "delivery", "closer" are words, not typos
+    return best[0][0]
+
+
+@lru_cache(maxsize=20000)
+def _is_word(low: str) -> bool:
+    from wordfreq import zipf_frequency
+
+    return zipf_frequency(low, "en") >= 2.5
+
+
+def fix_spelling(text: str) -> tuple[str, list[int]]:
+    """``text`` with misspelt status words corrected where one reading is clear, and for each
+    character of the result the position it came from in ``text`` (one past the end last)."""
+    out: list[str] = []
+    src: list[int] = []
+    last = 0
+    for m in _TOKEN.finditer(text):
+        near = _nearest(m.group(0))
+        if near is None:
+            continue
+        out.append(text[last : m.start()])
+        src.extend(range(last, m.start()))
+        out.append(near)
+        width = m.end() - m.start()
+        src.extend(m.start() + min(i, width - 1) for i in range(len(near)))
+        last = m.end()
+    if not out:
+        return text, []
+    out.append(text[last:])
+    src.extend(range(last, len(text) + 1))
+    return "".join(out), src
