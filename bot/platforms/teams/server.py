@@ -5,7 +5,10 @@
 Before the SDK sees a request, malformed JSON or an activity missing the fields the SDK
 needs gets 400 with what is missing (the SDK would answer 500) — after the signature check
 when authentication is on, so an unsigned request always gets 401 and nothing is stored.
-Message activities are acknowledged at once and handled on a worker thread; an
+Message activities are stored in the durable inbox before they are answered (so a crash
+after the 200 loses none; past the backlog bound they get 503 and the sender is told the
+bot is busy) and handled from there on its worker threads (bot/platforms/inbox_worker.py);
+other activities are handled on a worker thread; an
 ``Action.Execute`` invoke is answered with the replacement card when the work takes under
 ``EXECUTE_BUDGET_SECONDS``, else with an interim card that is replaced when it is done.
 """
@@ -21,7 +24,8 @@ from fastapi import Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 
 from bot.core.service import PlanService
-from bot.platforms.teams.activities import TeamsBot
+from bot.platforms.inbox_worker import InboxWorker, Put
+from bot.platforms.teams.activities import TeamsBot, message_key
 from bot.platforms.teams.cards import CARD_CONTENT_TYPE, text_card
 from bot.platforms.teams.connector import TeamsConnector, message
 from bot.platforms.teams.people import TeamsPeople
@@ -31,6 +35,7 @@ from bot.settings import Settings
 log = logging.getLogger(__name__)
 MESSAGING_ENDPOINT = "/api/messages"
 EXECUTE_BUDGET_SECONDS = 2.5
+BUSY_TEXT = "I'm busy right now and didn't take that in: please try again in a minute."
 REQUIRED = ("type", "id", "serviceUrl", "from.id", "recipient.id", "conversation.id")
 
 
@@ -129,9 +134,29 @@ class TeamsRuntime:
             fut = asyncio.get_running_loop().run_in_executor(self.executor, fn, act)
             fut.add_done_callback(_log_failure)
 
+        # A message is stored before Teams hears 200 (the SDK answers when this handler
+        # returns), off the loop thread, and handled from the inbox; the inbox is unique on
+        # the activity id, so a redelivery is not stored or handled twice.
+        self.inbox = InboxWorker(
+            self.service.engine,
+            self.service.clock,
+            "teams",
+            lambda _kind, act: bot.handle_message(act),
+            instance_id=_instance_id(),
+            max_backlog=self.settings.inbox_max_backlog,
+            lease_seconds=self.settings.inbox_lease_seconds,
+        )
+
         @app.on_message
         async def on_message(ctx):
-            background(bot.on_message, dump(ctx))
+            act = dump(ctx)
+            loop = asyncio.get_running_loop()
+            got = await loop.run_in_executor(
+                None, self.inbox.put, "teams.message", message_key(act), act
+            )
+            if got is Put.BUSY:
+                loop.run_in_executor(None, self._say_busy, act)
+                return {"status": 503}
 
         @app.on_conversation_update
         async def on_conversation_update(ctx):
@@ -157,6 +182,16 @@ class TeamsRuntime:
                     "value": text_card("Saving… this card updates in a moment."),
                 }
             return {"status": 200, "body": body}
+
+    def _say_busy(self, act: dict) -> None:
+        try:
+            self.connector.send(
+                act["conversation"]["id"],
+                act["serviceUrl"],
+                message(text_card(BUSY_TEXT), BUSY_TEXT),
+            )
+        except Exception as exc:  # noqa: BLE001 - refused either way; nothing was stored
+            log.warning("Teams: could not tell a user the bot is busy (%s)", type(exc).__name__)
 
     def _finish_execute(self, act: dict, fut) -> None:
         if fut.cancelled() or fut.exception() is not None:
@@ -199,6 +234,7 @@ class TeamsRuntime:
             self._serving = asyncio.ensure_future(self._server.serve(sockets=[sock]))
 
         self.loop.run(start())
+        self.inbox.start_maintenance()  # leases, and what a crashed instance left
         self.port = sock.getsockname()[1]
         log.info("Teams: listening on %s:%s%s", host, self.port, MESSAGING_ENDPOINT)
         return self.port
@@ -223,7 +259,14 @@ class TeamsRuntime:
             except Exception:  # noqa: BLE001 - shutting down anyway
                 pass
         self.executor.shutdown(wait=True, cancel_futures=False)
+        self.inbox.close()
         self.loop.stop()
+
+
+def _instance_id() -> str:
+    from jobs.common import default_instance_id
+
+    return default_instance_id()
 
 
 def _log_failure(fut) -> None:
