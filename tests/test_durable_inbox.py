@@ -42,6 +42,7 @@ from tests.support.slack_signing import (
     signed_headers,
 )
 from tests.support.small_plan import load_small_plan
+from tests.support.teams_bot import TeamsBotHarness, personal_conversation
 
 PRIYA = "U0PRIYA"
 JULIE = "U0JULIE"
@@ -339,3 +340,40 @@ def test_sigkill_with_acknowledged_work_waiting_loses_nothing(tmp_path, db, requ
     assert sum(u.source == "reply" for u in new) == 24
     assert sum(u.source == "button" for u in new) == 6
     assert set(payloads) == {""}  # handled: nobody's words left in the inbox
+
+
+# -- Teams: the same for message activities -------------------------------------------------------
+def test_teams_messages_are_stored_before_200_and_refused_past_the_bound(
+    sqlite_engine, monkeypatch
+):
+    """A message is in the inbox when Teams hears 200; with the one-message backlog full (its
+    reply held back by the Connector), the next gets 503 and its sender is told the bot is
+    busy; a redelivery is not stored twice; sent again later, it is stored."""
+    monkeypatch.setenv("INBOX_MAX_BACKLOG", "1")
+    load_small_plan(sqlite_engine)
+    with TeamsBotHarness(sqlite_engine, date(2019, 9, 16)) as bot:
+        bot.bc.add_member("29:julie", email="julie@example.org", name="Julie Fellows")
+        conv = personal_conversation("29:julie")
+        assert bot.post(bot.install("29:julie"))[0] == 200
+        bot.wait_for(lambda: bot.bc.sent_to(conv), what="the welcome")
+        bot.bc.fail_next(429, times=1, retry_after=3)  # the first reply waits 3 s
+        first = bot.message("29:julie", "L2 on track: published", activity_id="f:inbox-1")
+        assert bot.post(first)[0] == 200
+        assert store.waiting(sqlite_engine) == 1  # durable before the 200
+        second = bot.message("29:julie", "L2 slipping to March", activity_id="f:inbox-2")
+        assert bot.post(second)[0] == 503
+        bot.wait_for(
+            lambda: any("busy" in json.dumps(a) for a in bot.bc.sent_to(conv)),
+            what="the sender told the bot is busy",
+        )
+        assert bot.post(first)[0] == 200  # Teams' redelivery: known, not stored again
+        bot.wait_for(lambda: store.waiting(sqlite_engine) == 0, what="the first handled")
+        assert bot.post(second)[0] == 200
+        bot.wait_for(lambda: _stored(sqlite_engine) == 2, what="the second stored")
+        bot.wait_for(lambda: store.waiting(sqlite_engine) == 0, what="the second handled")
+    with read_session(sqlite_engine) as s:
+        rows = s.exec(select(InboxItem)).all()
+        statuses = [u.status for u in s.exec(select(Update).where(Update.source != "import"))]
+    assert len(rows) == 2 and {r.payload for r in rows} == {""}
+    assert all(r.platform == "teams" and "julie" not in r.delivery_key for r in rows)
+    assert sorted(statuses) == ["Delayed", "On track"]

@@ -1,8 +1,8 @@
 """Handling chat requests from the durable inbox (storage/inbox.py), for Slack and Teams.
 
 ``put`` is called in the acknowledgement path: it stores the request (one short INSERT on
-a small connection pool of its own, so it never waits behind the work holding the main
-pool's connections) and queues its id for a bounded pool of worker threads, which take the
+the small connection pool that answers chat platforms, storage/engine.py side_engine, so it
+never waits behind the work holding the main pool's connections) and queues its id for a bounded pool of worker threads, which take the
 row, run the handler on the stored payload and mark it done. Only then may the platform be
 told the request was received.
 
@@ -43,8 +43,6 @@ LEASE_SECONDS = 60.0
 # A request whose handler failed this many times is given up (logged), not retried forever.
 MAX_ATTEMPTS = 3
 ACK_GRACE_SECONDS = 0.03
-# Connections for the acknowledgement path's INSERT (PostgreSQL; SQLite shares the engine).
-DOOR_CONNECTIONS = 4
 FORGET_AFTER = timedelta(days=1)
 FORGET_EVERY_SECONDS = 600.0
 BACKLOG_WARNING = 100
@@ -72,7 +70,7 @@ class InboxWorker:
         lease_seconds: float = LEASE_SECONDS,
     ):
         self.engine = engine
-        self.door = side_engine(engine, connections=DOOR_CONNECTIONS)
+        self.door = side_engine(engine)
         self.clock = clock
         self.platform = platform
         self.run = run

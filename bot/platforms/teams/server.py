@@ -152,7 +152,7 @@ class TeamsRuntime:
             act = dump(ctx)
             loop = asyncio.get_running_loop()
             got = await loop.run_in_executor(
-                None, self.inbox.put, "teams.message", message_key(act), act
+                None, self.inbox.put, "teams.message", _inbox_key(act), act
             )
             if got is Put.BUSY:
                 loop.run_in_executor(None, self._say_busy, act)
@@ -261,6 +261,14 @@ class TeamsRuntime:
         self.executor.shutdown(wait=True, cancel_futures=False)
         self.inbox.close()
         self.loop.stop()
+
+
+def _inbox_key(act: dict) -> str:
+    """The activity's delivery id, hashed: it holds the conversation's id, which for a
+    personal chat says whose it is, and the inbox keeps it a day after the payload is gone."""
+    import hashlib
+
+    return "teams:" + hashlib.sha256(message_key(act).encode()).hexdigest()
 
 
 def _instance_id() -> str:
