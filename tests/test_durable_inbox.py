@@ -46,6 +46,7 @@ from tests.support.teams_bot import TeamsBotHarness, personal_conversation
 
 PRIYA = "U0PRIYA"
 JULIE = "U0JULIE"
+DMS, CLICKS = 16, 4  # sent before the kill
 T0 = datetime(2026, 12, 2, 10, 0, tzinfo=UTC)
 LEASE = timedelta(seconds=30)
 
@@ -90,6 +91,17 @@ def test_backlog_past_the_bound_is_refused_and_nothing_stored(engine):
     with read_session(engine) as s:
         keys = sorted(s.exec(select(InboxItem.delivery_key)).all())
     assert keys == ["slack:Ev0", "slack:Ev1", "slack:Ev2"]  # the refused were never stored
+
+
+def test_a_request_that_cannot_be_stored_is_refused_not_acknowledged(tmp_path):
+    unusable = make_engine(f"sqlite:///{tmp_path / 'no-tables.db'}")  # never migrated
+    worker = _worker(unusable, FixedClock(T0), lambda kind, body: None)
+    try:
+        assert worker.put("slack.message", "slack:Ev1", {"text": "L2 on track"}) is Put.BUSY
+        assert worker.backlog() == 0
+    finally:
+        worker.close()
+        unusable.dispose()
 
 
 def test_rows_of_a_dead_instance_are_taken_over_once_its_lease_runs_out(engine):
@@ -250,12 +262,12 @@ def _wait(predicate, timeout: float = 10.0) -> None:
 @pytest.mark.parametrize("db", ["sqlite", "pg"])
 def test_sigkill_with_acknowledged_work_waiting_loses_nothing(tmp_path, db, request):
     """Priya's DMs and clicks are all answered 200, then the bot is killed outright (no
-    graceful stop) while most of them wait behind replies Slack holds to two a second. The
+    graceful stop) while most of them wait behind replies Slack holds to four a second. The
     restarted bot takes over what the dead one acknowledged: every update is stored, once."""
     url = ""
     if db == "pg":
         url = request.getfixturevalue("pg_engine").url.render_as_string(hide_password=False)
-    with SlackStandIn(rate_limits={CHANNEL_KEY: (1, 2.0)}) as slack:
+    with SlackStandIn(rate_limits={CHANNEL_KEY: (1, 4.0)}) as slack:
         add_sample_people(slack)
         env = {"INBOX_LEASE_SECONDS": "2"}
         if url:
@@ -282,7 +294,7 @@ def test_sigkill_with_acknowledged_work_waiting_loses_nothing(tmp_path, db, requ
                     ),
                     JSON,
                 )
-                for i in range(24)
+                for i in range(DMS)
             ] + [
                 (
                     block_actions_body(
@@ -298,7 +310,7 @@ def test_sigkill_with_acknowledged_work_waiting_loses_nothing(tmp_path, db, requ
                     ),
                     FORM,
                 )
-                for i in range(6)
+                for i in range(CLICKS)
             ]
             with ThreadPoolExecutor(max_workers=8) as pool:
                 answers = list(
@@ -317,6 +329,7 @@ def test_sigkill_with_acknowledged_work_waiting_loses_nothing(tmp_path, db, requ
             waiting = store.waiting(engine)
             # The point of the test: work was still waiting when the process died.
             assert waiting > 0 and at_kill < len(bodies), (at_kill, waiting)
+            print(f"SIGKILL after {len(bodies)} answered 200: {at_kill} stored, {waiting} waiting")
 
             second = BotProcess(tmp_path / "again", slack, DATABASE_URL=first.env["DATABASE_URL"],
                                 INBOX_LEASE_SECONDS="2")  # fmt: skip
@@ -337,8 +350,8 @@ def test_sigkill_with_acknowledged_work_waiting_loses_nothing(tmp_path, db, requ
     assert "took over" in log, log[-3000:]
     external = [u.external_id for u in new]
     assert len(external) == len(set(external)) == len(bodies)  # every one, none twice
-    assert sum(u.source == "reply" for u in new) == 24
-    assert sum(u.source == "button" for u in new) == 6
+    assert sum(u.source == "reply" for u in new) == DMS
+    assert sum(u.source == "button" for u in new) == CLICKS
     assert set(payloads) == {""}  # handled: nobody's words left in the inbox
 
 

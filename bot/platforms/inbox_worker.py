@@ -53,7 +53,7 @@ log = logging.getLogger(__name__)
 class Put(Enum):
     STORED = "stored"  # durable and queued: acknowledge it
     SEEN = "seen"  # a re-delivery of a stored request: acknowledge, do nothing
-    BUSY = "busy"  # backlog full, nothing stored: refuse it
+    BUSY = "busy"  # backlog full (or the database unreachable), nothing stored: refuse it
 
 
 class InboxWorker:
@@ -90,16 +90,21 @@ class InboxWorker:
             log.warning("%s: %d requests waiting; refusing more for now", self.platform,
                         self.backlog())  # fmt: skip
             return Put.BUSY
-        item_id = store.put(
-            self.door,
-            platform=self.platform,
-            kind=kind,
-            key=key,
-            payload=json.dumps(payload, separators=(",", ":")),
-            instance_id=self.instance_id,
-            now=self.clock.now(),
-            lease=self.lease,
-        )
+        try:
+            item_id = store.put(
+                self.door,
+                platform=self.platform,
+                kind=kind,
+                key=key,
+                payload=json.dumps(payload, separators=(",", ":")),
+                instance_id=self.instance_id,
+                now=self.clock.now(),
+                lease=self.lease,
+            )
+        except Exception as exc:  # noqa: BLE001 - not stored, so it must not be acknowledged
+            log.warning("%s: could not store a request (%s); refusing it", self.platform,
+                        type(exc).__name__)  # fmt: skip
+            return Put.BUSY
         if item_id is None:
             return Put.SEEN
         self._queue(item_id, time.monotonic() + ACK_GRACE_SECONDS)
