@@ -120,7 +120,7 @@ def run(tmp: Path, slack: SlackStandIn, env: dict, args) -> int:
     slack.enforce_rate_limits = False  # Slack's limits lifted: the restart drains quickly
     (tmp / "again").mkdir()
     started = time.perf_counter()
-    with BotProcess(tmp / "again", slack, DATABASE_URL=first.env["DATABASE_URL"], **env):
+    with BotProcess(tmp / "again", slack, **{**env, "DATABASE_URL": first.env["DATABASE_URL"]}):
         deadline = time.monotonic() + 900
         while store.waiting(engine) and time.monotonic() < deadline:
             time.sleep(0.5)
