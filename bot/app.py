@@ -56,9 +56,10 @@ def run_clock(settings: Settings) -> Clock:
 def stop_on_sigterm() -> None:
     """SIGTERM (what `docker stop`, systemd and Kubernetes send) stops `progressbot run` as
     Ctrl-C does, instead of killing it on the spot: the server stops taking requests, and
-    the interpreter's exit waits for the Slack work pool (bot/platforms/slack/ack.py) to
+    the interpreter's exit waits for the work pool (bot/platforms/inbox_worker.py) to
     finish every request Slack was already told was received. Slack never sends those
-    again, so dropping them would lose the update."""
+    again; they are in the durable inbox too, so even a forced kill leaves them for the next
+    instance, but finishing them here answers people sooner."""
     import signal
 
     def stop(_signum, _frame):

@@ -67,6 +67,20 @@ class Settings(BaseSettings):
         "send to; default Microsoft's Bot Framework hosts for Teams",
     )
 
+    # The durable inbox of acknowledged chat requests (bot/platforms/inbox_worker.py).
+    inbox_max_backlog: int = Field(
+        default=2000,
+        ge=1,
+        description="Requests waiting per process before new ones are refused (Slack retries "
+        "events; commands and clicks are told to try again in a minute)",
+    )
+    inbox_lease_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="How long a crashed instance's acknowledged requests wait before another "
+        "instance (or its restart) takes them over",
+    )
+
     run_clock_start: str = Field(
         default="",
         description="Tests and demos only: `progressbot run` starts its clock at this ISO "

@@ -11,11 +11,13 @@ database restart costs a pause, not a lost or doubled message.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
@@ -27,6 +29,10 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 # to the operating system for its pages; 16 MiB holds what a digest reads (the plan, its
 # latest updates, a week of the update index) and is only taken as pages are read.
 SQLITE_CACHE_KIB = 16 * 1024
+# Connections for answering chat platforms (side_engine): each holds one for a short INSERT.
+SIDE_CONNECTIONS = 8
+_sides: WeakKeyDictionary[Engine, Engine] = WeakKeyDictionary()
+_sides_lock = threading.Lock()
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
@@ -46,7 +52,7 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         # psycopg 3 is what we install; a bare postgresql:// URL would ask for psycopg2.
         url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
     # Sessions in UTC: timestamps come back as UTC datetimes whatever the server's zone.
-    # Up to 30 connections an instance, and the Slack HTTP gate's 4 (side_engine): two
+    # Up to 30 connections an instance, and the 8 that answer chat platforms (side_engine): two
     # instances stay well under PostgreSQL's default max_connections of 100. Work waits up
     # to a minute for one.
     return create_engine(
@@ -60,21 +66,28 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     )
 
 
-def side_engine(engine: Engine, *, connections: int) -> Engine:
-    """An engine on ``engine``'s database with a small pool of its own, for work that must
-    never wait behind the main pool: the HTTP gate's replay check runs before Slack is
-    answered, while a burst's listeners may hold every main connection. SQLite gets
-    ``engine`` itself (one process, and an in-memory database exists only once)."""
+def side_engine(engine: Engine) -> Engine:
+    """An engine on ``engine``'s database with a small pool of its own, for the work that
+    answers chat platforms and so must never wait behind the main pool: the HTTP gate's
+    replay check and the durable inbox's INSERT run before Slack is answered, while the
+    work already acknowledged and the scheduled jobs may hold every main connection. One
+    per main engine, shared by those callers (``SIDE_CONNECTIONS``). SQLite gets ``engine``
+    itself (one process, and an in-memory database exists only once)."""
     if is_sqlite(engine):
         return engine
-    return create_engine(
-        engine.url,
-        pool_pre_ping=True,
-        pool_size=connections,
-        max_overflow=0,
-        pool_timeout=10,
-        connect_args={"options": "-c TimeZone=UTC"},
-    )
+    with _sides_lock:
+        side = _sides.get(engine)
+        if side is None:
+            side = create_engine(
+                engine.url,
+                pool_pre_ping=True,
+                pool_size=SIDE_CONNECTIONS,
+                max_overflow=0,
+                pool_timeout=10,
+                connect_args={"options": "-c TimeZone=UTC"},
+            )
+            _sides[engine] = side
+    return side
 
 
 def _configure_sqlite(engine: Engine) -> None:

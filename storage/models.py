@@ -468,6 +468,32 @@ class PendingText(SQLModel, table=True):
     created_at: datetime = Field(index=True)
 
 
+class InboxItem(SQLModel, table=True):
+    """A chat request the bot acknowledged, kept until it has been handled (storage/inbox.py).
+
+    Written before the platform is told "received" (Slack never resends what it saw
+    acknowledged), handled from here, and taken over by another instance (or this one after
+    a restart) when the instance holding it stops renewing its lease. ``delivery_key`` is
+    the platform's id for the delivery, so a re-delivery is not stored twice. Once handled
+    the payload is emptied (it holds what people wrote); the row is kept a day so that a
+    late re-delivery is still recognised, then deleted."""
+
+    __table_args__ = (
+        Index("ix_inboxitem_open", "done_at", "lease_until"),
+        Index("ix_inboxitem_claimed_open", "claimed_by", "done_at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=10)  # slack | teams
+    kind: str = Field(max_length=40)  # which handler runs it, e.g. slack.message
+    delivery_key: str = Field(max_length=200, unique=True)
+    payload: str = Field(sa_column=_text(nullable=False))  # JSON; '' once handled
+    received_at: datetime
+    claimed_by: str = Field(max_length=100)  # the instance handling it
+    lease_until: datetime
+    attempts: int = Field(default=0)
+    done_at: datetime | None = Field(default=None)
+
+
 @event.listens_for(Update, "before_insert")
 def _update_plan_id(_mapper, connection, target: Update) -> None:
     # Callers that know the plan set it; anything else still gets it right.

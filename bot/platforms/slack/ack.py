@@ -1,38 +1,45 @@
-"""Acknowledging Slack promptly.
+"""Acknowledging Slack promptly, and only what is already written down.
 
-Slack wants every request answered within 3 s. bolt runs a listener on its
-listener_executor and waits there for ack(); when that pool's threads are all busy with the
-slow part of requests that were already acknowledged (database writes, Slack calls held
-back by rate limits), a new click waits in its queue and bolt answers 404 after 3 s. So a
-listener only acknowledges on bolt's thread and hands the slow part to ``AfterAck``, a
-bounded pool of its own: bolt's threads are free again at once, and at most ``WORKERS``
-pieces of work run together, which bounds the database connections they hold and the CPU
-they take from the next acknowledgement (bench/bench_multi_instance.py's burst).
+Slack wants every request answered within 3 s, and never sends again what it saw answered
+(an event answered 200, any slash command or interaction). So the slow part of a request
+runs after the answer, and the request is first stored in the durable inbox
+(storage/inbox.py, through bot/platforms/inbox_worker.py): a crash, a kill or a restart
+after the answer loses nothing, because whichever instance runs next finishes it from there.
 
-After ack(), bolt's request thread still has to notice the acknowledgement (it polls every
-10 ms) and write the HTTP response. Heavy work started at once holds the GIL and delays that
-answer, so the slow part waits a moment first: invisible to the user, it keeps the ack as
-quick as a bare app's (bench/bench_slack_ack.py measures it).
+- Commands and interactions: a listener calls ``after_ack(ack, kind, body)``, on bolt's
+  thread: the body is stored, then acknowledged; the handler registered for ``kind`` runs on
+  the worker pool with the stored body, the app's client and a ``respond`` for the body's
+  response_url (all it needs, so it runs the same after a restart).
+- Events: bolt answers an event before its listener runs, so they are stored by a
+  middleware (``events_door``) ahead of bolt's listeners, which answers them itself.
+- Past the backlog bound nothing is stored and the request is refused: an event gets 503
+  (Slack retries it, up to three times over the next minutes), a command or a click an
+  ephemeral "I'm busy", a form an error on its first field.
+
+Kinds are stored with the request, so they are kept stable across versions.
+
+Listeners that must finish at once (opening a modal: the trigger id lasts 3 s) stay
+synchronous with ``acked``; they store nothing.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
-import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 
-ACK_GRACE_SECONDS = 0.03
-# Pieces of work running at once, per process. Each holds a database connection or two (the
-# engine keeps 30) and its Python runs under the one GIL, so more workers do not finish a
-# burst sooner; they only take the GIL from the acknowledgements. In the two-instance burst
-# (bench/bench_multi_instance.py) 8 workers left answers at p50 ~1 s, 4 at ~0.3-0.5 s.
-WORKERS = 4
-# A backlog this deep (and each further multiple) is logged: the work is late, not lost.
-BACKLOG_WARNING = 100
+from slack_bolt.context.respond import Respond
+from slack_bolt.response import BoltResponse
+from slack_sdk import WebClient
+
+from bot.platforms.inbox_worker import ACK_GRACE_SECONDS, InboxWorker, Put
+
+BUSY_TEXT = "I'm busy right now and didn't take that in: please try again in a minute."
 
 log = logging.getLogger(__name__)
+Work = Callable[[dict, WebClient, Respond], object]
 
 
 def acked(ack, **kwargs) -> None:
@@ -43,41 +50,87 @@ def acked(ack, **kwargs) -> None:
 
 
 class AfterAck:
-    """Listeners hold one as ``after_ack``: ``after_ack(ack, work, *args)`` acknowledges now
-    and runs ``work(*args)`` on the pool; ``after_ack.later(work, *args)`` runs it for an
-    event, which bolt acknowledged before calling the listener."""
+    """Listeners hold one as ``after_ack``. ``work(kind, fn)`` registers a handler;
+    ``after_ack(ack, kind, body)`` stores a command or interaction, acknowledges it and runs
+    ``fn(body, client, respond)`` on the pool; ``event(kind, fn, wanted)`` does the same for
+    events that ``wanted(event)`` accepts."""
 
-    def __init__(self, workers: int = WORKERS):
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="slack-work")
-        self._lock = threading.Lock()
-        self._waiting = 0
+    def __init__(self, client: WebClient, make_worker: Callable[..., InboxWorker]):
+        self.client = client
+        self._works: dict[str, Work] = {}
+        self._events: list[tuple[str, Callable[[dict], bool]]] = []
+        self.inbox = make_worker(run=self._run)
 
-    def __call__(self, ack, work: Callable[..., object], *args, **ack_kwargs) -> None:
+    def work(self, kind: str, fn: Work) -> None:
+        self._works[kind] = fn
+
+    def event(self, kind: str, fn: Work, wanted: Callable[[dict], bool]) -> None:
+        self.work(kind, fn)
+        self._events.append((kind, wanted))
+
+    def __call__(self, ack, kind: str, body: dict, **ack_kwargs) -> None:
+        got = self.inbox.put(kind, _delivery_key(body), body)
+        if got is Put.BUSY:
+            _refuse(ack, body)
+            return
         ack(**ack_kwargs)
-        self.later(work, *args)
 
-    def later(self, work: Callable[..., object], *args) -> None:
-        start = time.monotonic() + ACK_GRACE_SECONDS
-        with self._lock:
-            self._waiting += 1
-            waiting = self._waiting
-        if waiting % BACKLOG_WARNING == 0:
-            log.warning("Slack: %d requests acknowledged and waiting to be handled", waiting)
-        self._pool.submit(self._run, start, work, args)
+    def events_door(self, body: dict, next_):
+        """bolt middleware: store an event we handle before it is answered; answer it."""
+        event = body.get("event") if body.get("type") == "event_callback" else None
+        kind = None
+        if isinstance(event, dict):
+            kind = next((k for k, wanted in self._events if wanted(event)), None)
+        if kind is None:
+            return next_()
+        event_id = body.get("event_id") or event.get("client_msg_id") or event.get("ts")
+        if self.inbox.put(kind, f"slack:{event_id}", body) is Put.BUSY:
+            return BoltResponse(status=503, body="busy: send it again later")
+        return BoltResponse(status=200, body="")
 
-    def _run(self, start: float, work: Callable[..., object], args: tuple) -> None:
-        with self._lock:
-            self._waiting -= 1
-        # Work queued behind a burst started long after its ack left: no need to wait.
-        pause = start - time.monotonic()
-        if pause > 0:
-            time.sleep(pause)
+    def _run(self, kind: str, body: dict) -> None:
+        fn = self._works.get(kind)
+        if fn is None:
+            log.error("Slack: no handler for stored request kind %r; dropped", kind)
+            return
+        fn(body, self.client, Respond(response_url=_response_url(body)))
+
+
+def _delivery_key(body: dict) -> str:
+    """Slack's id for this request: the trigger id (one per command invocation and per
+    interaction), else a digest of the body."""
+    trigger = body.get("trigger_id")
+    if isinstance(trigger, str) and trigger:
+        return f"slack:trig:{trigger}"
+    digest = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+    return f"slack:body:{digest}"
+
+
+def _response_url(body: dict) -> str | None:
+    url = body.get("response_url")
+    if not url:
+        urls = body.get("response_urls") or [{}]
+        url = urls[0].get("response_url") if isinstance(urls[0], dict) else None
+    return url if isinstance(url, str) and url else None
+
+
+def _refuse(ack, body: dict) -> None:
+    """The backlog is full: say so in the way each kind of request can show it."""
+    if body.get("type") == "view_submission":
+        blocks = (body.get("view") or {}).get("blocks") or []
+        first = next((b.get("block_id") for b in blocks if b.get("type") == "input"), None)
+        if first:
+            ack(response_action="errors", errors={first: BUSY_TEXT})
+            return
+    if body.get("command"):
+        ack(response_type="ephemeral", text=BUSY_TEXT)
+        return
+    ack()
+    url = _response_url(body)
+    if url:
         try:
-            work(*args)
-        except Exception:
-            # bolt would have logged a listener's exception; the pool would swallow it.
-            log.exception("Slack: handling a request failed (%s)", _name(work))
-
-
-def _name(work: Callable[..., object]) -> str:
-    return getattr(work, "__qualname__", None) or repr(work)
+            Respond(response_url=url)(
+                text=BUSY_TEXT, response_type="ephemeral", replace_original=False
+            )
+        except Exception as exc:  # noqa: BLE001 - refused either way; nothing was stored
+            log.warning("Slack: could not tell a user the bot is busy (%s)", type(exc).__name__)

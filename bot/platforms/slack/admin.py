@@ -135,10 +135,10 @@ def register_admin(
     """The Confirm / Cancel buttons of a `map` that would move an identity."""
 
     @app.action("map_confirm")
-    def on_confirm(ack, body, respond):
-        after_ack(ack, confirm_map, body, respond)
+    def on_confirm(ack, body):
+        after_ack(ack, "slack.map_confirm", body)
 
-    def confirm_map(body, respond):
+    def confirm_map(body, client, respond):
         user_id = body["user"]["id"]
         actor = people.actor(user_id)
         if not actor.is_admin:
@@ -157,12 +157,15 @@ def register_admin(
         respond(replace_original=True, text=msg, blocks=blocks)
 
     @app.action("map_cancel")
-    def on_cancel(ack, respond):
-        after_ack(ack, cancel, respond)
+    def on_cancel(ack, body):
+        after_ack(ack, "slack.map_cancel", body)
 
-    def cancel(respond):
+    def cancel(body, client, respond):
         msg = "Cancelled: nothing was changed."
         respond(replace_original=True, text=msg, blocks=[_section(msg)])
+
+    after_ack.work("slack.map_confirm", confirm_map)
+    after_ack.work("slack.map_cancel", cancel)
 
 
 def _section(text: str) -> dict:

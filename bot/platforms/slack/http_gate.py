@@ -12,10 +12,10 @@ Nothing of a request is parsed, stored or logged until it is known to come from 
   anything else is 401, never 500;
 - a signed slash command or interaction is handled once: a replay of it (same signature, so
   same timestamp and body) inside the window is answered 200 and not handed to bolt again,
-  across instances (the signature is stored through storage/chat.py first_delivery, on a
-  small connection pool of the gate's own, so a burst's listeners holding every connection
-  of the main pool never delay an answer). Events (JSON) are left to the listeners, which
-  already drop a repeated event id;
+  across instances (the signature is stored through storage/chat.py first_delivery, on the
+  small connection pool that answers chat platforms, storage/engine.py side_engine, so work
+  holding every connection of the main pool never delays an answer). Events (JSON) are left
+  to the durable inbox (ack.py), which stores an event id once;
 - a refusal is logged as one short line: the reason, the size and the peer — never the body
   or the headers.
 """
@@ -41,8 +41,6 @@ MAX_BODY_BYTES = 1024 * 1024
 # A few seconds inside bolt's own five minutes, so bolt (which checks again, and would log
 # a refused body whole) never sees a request it would refuse.
 MAX_AGE_SECONDS = 300 - 10
-# Each replay check holds a connection for one short INSERT: a few serve every HTTP thread.
-GATE_CONNECTIONS = 4
 
 
 class SlackHttpGate:
@@ -54,7 +52,7 @@ class SlackHttpGate:
         self.inner = inner
         self.secret = signing_secret.encode()
         self.service = service
-        self.engine = side_engine(service.engine, connections=GATE_CONNECTIONS) if service else None
+        self.engine = side_engine(service.engine) if service else None
 
     def close(self) -> None:
         """Closes the gate's own connections (the service's engine is not the gate's)."""

@@ -1,9 +1,11 @@
 """Slack listeners: translate Slack's requests into handler calls and replies into Block Kit.
 
-Every listener acknowledges first (Slack wants an answer within 3 seconds) and hands the
-slow part to the work pool (ack.py), so bolt's threads are free for the next ack. Event
-retries are recognised by event id and by message, so a redelivered event never stores a
-second update.
+Every listener stores the request in the durable inbox, acknowledges (Slack wants an answer
+within 3 seconds) and hands the slow part to the work pool (ack.py), so bolt's threads are
+free for the next ack and nothing acknowledged is lost in a crash. The slow parts take the
+stored body alone (with the client and a ``respond``), so they run the same after a restart.
+A redelivered event is not stored again (the inbox is unique on its event id), and a part
+run twice after a crash stores no second update (updates carry the chat event's id).
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from bot.platforms.slack.signoff import notify_admins, notify_leads
 from handlers.conversation import Conversation
 from handlers.query import handle_query
 from handlers.replies import AskAction, AskStatus, ReassignRequested, UpdatesStored, UpdateStored
-from storage.chat import first_delivery, nudged_actions
+from storage.chat import nudged_actions
 from storage.engine import read_session, write_session
 from storage.pending import keep_pending, pending_for
 
@@ -44,6 +46,14 @@ class SlackListeners:
         self.people = people
         self.after_ack = after_ack
         self.conversation = Conversation(service)
+        after_ack.work("slack.actions", self._actions)
+        after_ack.work("slack.page", self._page)
+        after_ack.work("slack.status", self._status_button)
+        after_ack.work("slack.pick", self._pick_action)
+        after_ack.work("slack.form", self._form_submit)
+        # Stored and answered by ack.py's middleware before bolt's listeners see them.
+        after_ack.event("slack.message", self._message, _is_dm_from_person)
+        after_ack.event("slack.home", self._home_opened, _is_home_opened)
         app.command("/actions")(self.on_actions)
         app.action(re.compile(r"^status:"))(self.on_status_button)
         app.action("open_form")(self.on_open_form)
@@ -51,17 +61,18 @@ class SlackListeners:
         app.action("undo_update")(self.on_undo)
         app.action(re.compile(r"^page_"))(self.on_page)
         app.view("update_form")(self.on_form_submit)
-        app.event("message")(self.on_message)
-        app.event("app_home_opened")(self.on_home_opened)
+        # Other messages (channels, bots, edits) and tabs: answered, nothing to do.
+        app.event("message")(_ignore)
+        app.event("app_home_opened")(_ignore)
         from bot.platforms.slack.signoff import register_signoff
 
         register_signoff(app, service, people, after_ack)
 
     # -- /actions ---------------------------------------------------------------------------
-    def on_actions(self, ack, command, respond, client: WebClient):
-        self.after_ack(ack, self._actions, command, respond, client)
+    def on_actions(self, ack, body):
+        self.after_ack(ack, "slack.actions", body)
 
-    def _actions(self, command, respond, client: WebClient):
+    def _actions(self, command: dict, client: WebClient, respond):
         # Slack's escaping decoded; mentions kept as ids (owner @x, away @deputy, map @user).
         text = decode(command.get("text"), keep_mentions=True).strip()
         actor = self.people.actor(command["user_id"])
@@ -98,10 +109,10 @@ class SlackListeners:
     def _user_name(self, user_id: str) -> str | None:
         return self.people.profile(user_id)[1] or None
 
-    def on_page(self, ack, body, respond):
-        self.after_ack(ack, self._page, body, respond)
+    def on_page(self, ack, body):
+        self.after_ack(ack, "slack.page", body)
 
-    def _page(self, body, respond):
+    def _page(self, body, client: WebClient, respond):
         value = json.loads(body["actions"][0]["value"])
         actor = self.people.actor(body["user"]["id"])
         reply = handle_query(self.service, actor, value["q"])
@@ -109,8 +120,8 @@ class SlackListeners:
         respond(replace_original=True, text=fallback, blocks=blocks)
 
     # -- buttons and the form ---------------------------------------------------------------
-    def on_status_button(self, ack, body, client: WebClient, respond):
-        self.after_ack(ack, self._status_button, body, client, respond)
+    def on_status_button(self, ack, body):
+        self.after_ack(ack, "slack.status", body)
 
     def _status_button(self, body, client: WebClient, respond):
         act = body["actions"][0]
@@ -204,17 +215,8 @@ class SlackListeners:
             trigger_id=body["trigger_id"], view=bk.update_modal(action, private_metadata=meta)
         )
 
-    def on_form_submit(self, ack, body, view, client: WebClient):
-        values = view["state"]["values"]
-        meta = json.loads(view.get("private_metadata") or "{}")
-        status = ((values.get("status", {}).get("status") or {}).get("selected_option") or {}).get(
-            "value"
-        )
-        commentary = (values.get("commentary", {}).get("commentary") or {}).get("value") or ""
-        revised_text = (values.get("revised_text", {}).get("revised_text") or {}).get("value") or ""
-        revised_date = (values.get("revised_date", {}).get("revised_date") or {}).get(
-            "selected_date"
-        )
+    def on_form_submit(self, ack, body, view):
+        status, _, revised_text, revised_date = _form_values(view)
         errors = {}
         if not status:
             errors["status"] = "Choose a status."
@@ -229,14 +231,12 @@ class SlackListeners:
         if errors:
             ack(response_action="errors", errors=errors)
             return
-        revised = revised_text or revised_date
-        self.after_ack(
-            ack, self._form_submit, body, view, client, meta, status, commentary, revised
-        )
+        self.after_ack(ack, "slack.form", body)
 
-    def _form_submit(
-        self, body, view, client: WebClient, meta: dict, status: str, commentary: str, revised
-    ):
+    def _form_submit(self, body, client: WebClient, respond):
+        view = body["view"]
+        meta = json.loads(view.get("private_metadata") or "{}")
+        status, commentary, revised_text, revised_date = _form_values(view)
         user_id = body["user"]["id"]
         actor = self.people.actor(user_id)
         reply = self.conversation.give_status(
@@ -246,7 +246,7 @@ class SlackListeners:
             platform=PLATFORM,
             user_key=user_id,
             commentary=commentary,
-            revised_text=revised,
+            revised_text=revised_text or revised_date,
             source="form",
             external_id=f"slack:view:{view['id']}:{view.get('hash', '')}",
         )
@@ -276,8 +276,8 @@ class SlackListeners:
                 channel=channel, ts=ts, text=msgs[0].get("text") or "Updated", blocks=new_blocks
             )
 
-    def on_pick_action(self, ack, body, client: WebClient, respond):
-        self.after_ack(ack, self._pick_action, body, client, respond)
+    def on_pick_action(self, ack, body):
+        self.after_ack(ack, "slack.pick", body)
 
     def _pick_action(self, body, client: WebClient, respond):
         value = json.loads(body["actions"][0]["value"])
@@ -345,20 +345,10 @@ class SlackListeners:
         return kept
 
     # -- messages -----------------------------------------------------------------------------
-    def on_message(self, event, body, client: WebClient):
-        if event.get("channel_type") != "im" or event.get("bot_id") or event.get("subtype"):
-            return
-        self.after_ack.later(self._message, event, body, client)
-
-    def _message(self, event, body, client: WebClient):
-        now = self.service.clock.now()
-        with write_session(self.service.engine) as s:
-            if not first_delivery(
-                s,
-                f"slack:{body.get('event_id') or event.get('client_msg_id') or event['ts']}",
-                now=now,
-            ):
-                return
+    def _message(self, body, client: WebClient, respond):
+        # No "seen this event?" check here: the inbox stored it once (unique on its event
+        # id), and after a crash it must run again; the update's id keeps it stored once.
+        event = body["event"]
         channel, user_id = event["channel"], event["user"]
         # Routing reads mentions as ids; an update's words read them as names (inbound.py).
         text = decode(event.get("text"), keep_mentions=True)
@@ -388,7 +378,42 @@ class SlackListeners:
             channel=channel, thread_ts=thread_ts or None, text=fallback, blocks=blocks
         )
 
-    def on_home_opened(self, event, client: WebClient):
-        if event.get("tab") not in (None, "home"):
-            return
-        self.after_ack.later(publish_home, self.service, self.people, client, event["user"])
+    def _home_opened(self, body, client: WebClient, respond):
+        publish_home(self.service, self.people, client, body["event"]["user"])
+
+
+def _is_dm_from_person(event: dict) -> bool:
+    """A direct message a person wrote (not a bot's, not an edit or a join)."""
+    return (
+        event.get("type") == "message"
+        and event.get("channel_type") == "im"
+        and not event.get("bot_id")
+        and not event.get("subtype")
+        and bool(event.get("user"))
+    )
+
+
+def _is_home_opened(event: dict) -> bool:
+    return event.get("type") == "app_home_opened" and event.get("tab") in (None, "home")
+
+
+def _ignore() -> None:
+    """Events bolt should answer and forget."""
+
+
+def _form_values(view: dict) -> tuple[str | None, str, str, str | None]:
+    """The update form's status, commentary, deadline in words and deadline as a date."""
+    values = view["state"]["values"]
+
+    def field(block: str, key: str = "value"):
+        return (values.get(block, {}).get(block) or {}).get(key)
+
+    status = ((values.get("status", {}).get("status") or {}).get("selected_option") or {}).get(
+        "value"
+    )
+    return (
+        status,
+        field("commentary") or "",
+        field("revised_text") or "",
+        field("revised_date", "selected_date"),
+    )

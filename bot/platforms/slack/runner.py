@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 
 from bot.app import build_service, run_clock, stop_on_sigterm
-from bot.platforms.slack.app import build_slack_app
+from bot.platforms.slack.app import build_slack
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -46,7 +46,10 @@ def run_slack(settings: Settings) -> None:
         )
     logging.basicConfig(level=settings.log_level)
     service = build_service(settings, run_clock(settings))
-    app, people = build_slack_app(settings, service)
+    app, people, after_ack = build_slack(settings, service)
+    # Leases renewed, and what a crashed instance acknowledged taken over: at once too, so a
+    # restart finishes what the process before it had acknowledged.
+    after_ack.inbox.start_maintenance()
     scheduler = _start_scheduler(settings, service, app.client, people)
     stop_on_sigterm()
     try:

@@ -83,8 +83,8 @@ def register_signoff(
         return f"{a.label} {verb}."
 
     @app.action("signoff_confirm")
-    def on_confirm(ack, body, client: WebClient, respond):
-        after_ack(ack, sign_off, body, client, respond)
+    def on_confirm(ack, body):
+        after_ack(ack, "slack.signoff_confirm", body)
 
     def sign_off(body, client: WebClient, respond):
         value = json.loads(body["actions"][0]["value"])
@@ -131,16 +131,15 @@ def register_signoff(
         )
 
     @app.view("signoff_return_form")
-    def on_return_submit(ack, body, view, client: WebClient):
-        comment = (view["state"]["values"].get("comment", {}).get("comment") or {}).get(
-            "value"
-        ) or ""
-        if not comment.strip():
+    def on_return_submit(ack, body, view):
+        if not _comment(view).strip():
             ack(response_action="errors", errors={"comment": "Say why: the owner will see it."})
             return
-        after_ack(ack, give_back, body, view, client, comment)
+        after_ack(ack, "slack.signoff_return", body)
 
-    def give_back(body, view, client: WebClient, comment: str):
+    def give_back(body, client: WebClient, respond):
+        view = body["view"]
+        comment = _comment(view)
         meta = json.loads(view["private_metadata"])
         msg = decide(client, body["user"]["id"], int(meta["s"]), False, comment)
         if meta.get("ch") and meta.get("ts"):
@@ -150,3 +149,10 @@ def register_signoff(
                 text=bk.fallback(msg),
                 blocks=[{"type": "section", "text": bk.mrkdwn(bk.escape(msg))}],
             )
+
+    after_ack.work("slack.signoff_confirm", sign_off)
+    after_ack.work("slack.signoff_return", give_back)
+
+
+def _comment(view: dict) -> str:
+    return (view["state"]["values"].get("comment", {}).get("comment") or {}).get("value") or ""

@@ -178,10 +178,15 @@ class TeamsBot:
 
     # -- messages -------------------------------------------------------------------------------
     def on_message(self, act: dict) -> None:
-        key = f"teams:{act['conversation']['id']}:{act['id']}"
         with write_session(self.service.engine) as s:
-            if not first_delivery(s, key[:200], now=self.service.clock.now()):
+            if not first_delivery(s, message_key(act)[:200], now=self.service.clock.now()):
                 return  # a redelivery: handled already
+        self.handle_message(act)
+
+    def handle_message(self, act: dict) -> None:
+        """A message, without the redelivery check: for one the durable inbox stored once
+        (server.py), which must run again if a crash cut it short."""
+        key = message_key(act)
         actor = self.people.actor(act)
         value = act.get("value")
         if isinstance(value, dict) and value.get("k"):
@@ -480,6 +485,9 @@ def _text(data: dict, key: str) -> str:
     if not isinstance(value, str):
         raise TypeError(f"{key!r} should be text")
     return value
+def message_key(act: dict) -> str:
+    """The delivery's id: a redelivered activity has the same one."""
+    return f"teams:{act['conversation']['id']}:{act['id']}"
 
 
 def _strip_mentions(text: str) -> str:

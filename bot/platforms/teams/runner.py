@@ -34,10 +34,11 @@ def run_teams(settings: Settings) -> None:
     notifier_teams = runtime.notifier
     slack_app = notifier_slack = None
     if settings.has_slack:
-        from bot.platforms.slack.app import build_slack_app
+        from bot.platforms.slack.app import build_slack
         from bot.platforms.slack.notifier import SlackNotifier
 
-        slack_app, slack_people = build_slack_app(settings, service)
+        slack_app, slack_people, slack_after_ack = build_slack(settings, service)
+        slack_after_ack.inbox.start_maintenance()  # the durable inbox (slack/ack.py)
         notifier_slack = SlackNotifier(slack_app.client, service, slack_people)
     notifier = RoutingNotifier(service.engine, slack=notifier_slack, teams=notifier_teams)
     runtime.bot.notifier = notifier  # "digest now" reaches Slack channels too

@@ -5,7 +5,10 @@
 Before the SDK sees a request the gate (gate.py) caps its size (413) and nesting (400),
 checks its signature (401), its shape (400), its tenant and serviceUrl (403): never 500,
 and nothing is stored from a refused request. trust.py says which settings it starts with.
-Message activities are acknowledged at once and handled on a worker thread; an
+Message activities are stored in the durable inbox before they are answered (so a crash
+after the 200 loses none; past the backlog bound they get 503 and the sender is told the
+bot is busy) and handled from there on its worker threads (bot/platforms/inbox_worker.py);
+other activities are handled on a worker thread; an
 ``Action.Execute`` invoke is answered with the replacement card when the work takes under
 ``EXECUTE_BUDGET_SECONDS``, else with an interim card that is replaced when it is done.
 """
@@ -20,7 +23,8 @@ from fastapi import Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 
 from bot.core.service import PlanService
-from bot.platforms.teams.activities import TeamsBot
+from bot.platforms.inbox_worker import InboxWorker, Put
+from bot.platforms.teams.activities import TeamsBot, message_key
 from bot.platforms.teams.cards import CARD_CONTENT_TYPE, text_card
 from bot.platforms.teams.connector import TeamsConnector, message
 from bot.platforms.teams.gate import TeamsGate
@@ -38,6 +42,7 @@ from bot.settings import Settings
 log = logging.getLogger(__name__)
 MESSAGING_ENDPOINT = "/api/messages"
 EXECUTE_BUDGET_SECONDS = 2.5
+BUSY_TEXT = "I'm busy right now and didn't take that in: please try again in a minute."
 
 
 def _guarded_adapter(settings: Settings, cloud=None):
@@ -120,9 +125,29 @@ class TeamsRuntime:
             fut = asyncio.get_running_loop().run_in_executor(self.executor, fn, act)
             fut.add_done_callback(_log_failure)
 
+        # A message is stored before Teams hears 200 (the SDK answers when this handler
+        # returns), off the loop thread, and handled from the inbox; the inbox is unique on
+        # the activity id, so a redelivery is not stored or handled twice.
+        self.inbox = InboxWorker(
+            self.service.engine,
+            self.service.clock,
+            "teams",
+            lambda _kind, act: bot.handle_message(act),
+            instance_id=_instance_id(),
+            max_backlog=self.settings.inbox_max_backlog,
+            lease_seconds=self.settings.inbox_lease_seconds,
+        )
+
         @app.on_message
         async def on_message(ctx):
-            background(bot.on_message, dump(ctx))
+            act = dump(ctx)
+            loop = asyncio.get_running_loop()
+            got = await loop.run_in_executor(
+                None, self.inbox.put, "teams.message", _inbox_key(act), act
+            )
+            if got is Put.BUSY:
+                loop.run_in_executor(None, self._say_busy, act)
+                return {"status": 503}
 
         @app.on_conversation_update
         async def on_conversation_update(ctx):
@@ -155,6 +180,16 @@ class TeamsRuntime:
                     "value": text_card("Something went wrong and nothing was stored: try again."),
                 }
             return {"status": 200, "body": body}
+
+    def _say_busy(self, act: dict) -> None:
+        try:
+            self.connector.send(
+                act["conversation"]["id"],
+                act["serviceUrl"],
+                message(text_card(BUSY_TEXT), BUSY_TEXT),
+            )
+        except Exception as exc:  # noqa: BLE001 - refused either way; nothing was stored
+            log.warning("Teams: could not tell a user the bot is busy (%s)", type(exc).__name__)
 
     def _finish_execute(self, act: dict, fut) -> None:
         if fut.cancelled() or fut.exception() is not None:
@@ -199,6 +234,7 @@ class TeamsRuntime:
             self._serving = asyncio.ensure_future(self._server.serve(sockets=[sock]))
 
         self.loop.run(start())
+        self.inbox.start_maintenance()  # leases, and what a crashed instance left
         self.port = sock.getsockname()[1]
         log.info("Teams: listening on %s:%s%s", host, self.port, MESSAGING_ENDPOINT)
         return self.port
@@ -223,7 +259,22 @@ class TeamsRuntime:
             except Exception:  # noqa: BLE001 - shutting down anyway
                 pass
         self.executor.shutdown(wait=True, cancel_futures=False)
+        self.inbox.close()
         self.loop.stop()
+
+
+def _inbox_key(act: dict) -> str:
+    """The activity's delivery id, hashed: it holds the conversation's id, which for a
+    personal chat says whose it is, and the inbox keeps it a day after the payload is gone."""
+    import hashlib
+
+    return "teams:" + hashlib.sha256(message_key(act).encode()).hexdigest()
+
+
+def _instance_id() -> str:
+    from jobs.common import default_instance_id
+
+    return default_instance_id()
 
 
 def _log_failure(fut, exc: BaseException | None = None) -> None:

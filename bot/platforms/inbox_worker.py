@@ -1,0 +1,233 @@
+"""Handling chat requests from the durable inbox (storage/inbox.py), for Slack and Teams.
+
+``put`` is called in the acknowledgement path: it stores the request (one short INSERT on
+the small connection pool that answers chat platforms, storage/engine.py side_engine, so it
+never waits behind the work holding the main pool's connections) and queues its id for a bounded pool of worker threads, which take the
+row, run the handler on the stored payload and mark it done. Only then may the platform be
+told the request was received.
+
+The backlog is bounded: past ``max_backlog`` requests held by this process, ``put``
+answers BUSY and stores nothing, and the adapter refuses the request in the platform's way
+(Slack retries an event it was not answered 2xx; a command or click gets "I'm busy, try
+again in a minute") instead of queueing without end.
+
+``start_maintenance`` runs a thread that renews this process's leases, takes over rows
+whose lease ran out (an instance that crashed or was killed: on start-up too, so a restarted
+instance finishes what the old one acknowledged), retries its own rows whose run failed,
+and forgets rows handled over a day ago.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from enum import Enum
+
+from sqlalchemy.engine import Engine
+
+from bot.core.clock import Clock
+from storage import inbox as store
+from storage.engine import db_unavailable, side_engine
+
+# See bot/platforms/slack/ack.py: more workers take the GIL from the acknowledgements.
+WORKERS = 4
+# Requests held per process before new ones are refused. At the 20-50 a second a process
+# handles, 2,000 is one to two minutes of work: later than that, an answer is no use.
+MAX_BACKLOG = 2000
+LEASE_SECONDS = 60.0
+# A request whose handler failed this many times is given up (logged), not retried forever.
+MAX_ATTEMPTS = 3
+ACK_GRACE_SECONDS = 0.03
+FORGET_AFTER = timedelta(days=1)
+FORGET_EVERY_SECONDS = 600.0
+BACKLOG_WARNING = 100
+
+log = logging.getLogger(__name__)
+
+
+class Put(Enum):
+    STORED = "stored"  # durable and queued: acknowledge it
+    SEEN = "seen"  # a re-delivery of a stored request: acknowledge, do nothing
+    BUSY = "busy"  # backlog full (or the database unreachable), nothing stored: refuse it
+
+
+class InboxWorker:
+    def __init__(
+        self,
+        engine: Engine,
+        clock: Clock,
+        platform: str,
+        run: Callable[[str, dict], object],
+        *,
+        instance_id: str,
+        workers: int = WORKERS,
+        max_backlog: int = MAX_BACKLOG,
+        lease_seconds: float = LEASE_SECONDS,
+    ):
+        self.engine = engine
+        self.door = side_engine(engine)
+        self.clock = clock
+        self.platform = platform
+        self.run = run
+        self.instance_id = instance_id
+        self.max_backlog = max_backlog
+        self.lease = timedelta(seconds=lease_seconds)
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"{platform}-work")
+        self._lock = threading.Lock()
+        self._held: set[int] = set()  # queued or running here: the backlog
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # -- the acknowledgement path ---------------------------------------------------------
+    def put(self, kind: str, key: str, payload: dict) -> Put:
+        """Store a request before it is acknowledged, and queue it."""
+        if self.backlog() >= self.max_backlog:
+            log.warning("%s: %d requests waiting; refusing more for now", self.platform,
+                        self.backlog())  # fmt: skip
+            return Put.BUSY
+        try:
+            item_id = store.put(
+                self.door,
+                platform=self.platform,
+                kind=kind,
+                key=key,
+                payload=json.dumps(payload, separators=(",", ":")),
+                instance_id=self.instance_id,
+                now=self.clock.now(),
+                lease=self.lease,
+            )
+        except Exception as exc:  # noqa: BLE001 - not stored, so it must not be acknowledged
+            log.warning("%s: could not store a request (%s); refusing it", self.platform,
+                        type(exc).__name__)  # fmt: skip
+            return Put.BUSY
+        if item_id is None:
+            return Put.SEEN
+        self._queue(item_id, time.monotonic() + ACK_GRACE_SECONDS)
+        return Put.STORED
+
+    def backlog(self) -> int:
+        with self._lock:
+            return len(self._held)
+
+    def _queue(self, item_id: int, start: float) -> bool:
+        with self._lock:
+            if item_id in self._held:
+                return False
+            self._held.add(item_id)
+            waiting = len(self._held)
+        if waiting % BACKLOG_WARNING == 0:
+            log.warning("%s: %d requests acknowledged and waiting to be handled",
+                        self.platform, waiting)  # fmt: skip
+        try:
+            self._pool.submit(self._run, item_id, start)
+        except RuntimeError:  # shutting down: the row stays ours, the next instance takes it
+            with self._lock:
+                self._held.discard(item_id)
+            return False
+        return True
+
+    # -- the work --------------------------------------------------------------------------
+    def _run(self, item_id: int, start: float) -> None:
+        try:
+            # After ack() the response still has to leave (bolt polls for it every 10 ms);
+            # work started at once would hold the GIL. Work queued behind a burst waits not.
+            pause = start - time.monotonic()
+            if pause > 0:
+                time.sleep(pause)
+            self._handle(item_id)
+        finally:
+            with self._lock:
+                self._held.discard(item_id)
+
+    def _handle(self, item_id: int) -> None:
+        now = self.clock.now()
+        try:
+            got = store.start(
+                self.engine, item_id, instance_id=self.instance_id, now=now, lease=self.lease
+            )
+        except Exception as exc:  # noqa: BLE001 - the row stays ours; maintenance retries it
+            log.warning("%s: could not take request %d (%s); will retry", self.platform,
+                        item_id, type(exc).__name__)  # fmt: skip
+            return
+        if got is None:
+            return  # done, or another instance took it over
+        if got.attempts > MAX_ATTEMPTS:
+            log.error("%s: request %d (%s) failed %d times; given up", self.platform, item_id,
+                      got.kind, got.attempts - 1)  # fmt: skip
+            store.finish(self.engine, item_id, now=now)
+            return
+        try:
+            self.run(got.kind, json.loads(got.payload))
+        except Exception as exc:
+            if db_unavailable(exc):
+                log.warning("%s: database unavailable handling request %d; will retry",
+                            self.platform, item_id)  # fmt: skip
+            else:
+                log.exception("%s: handling request %d (%s) failed", self.platform, item_id,
+                              got.kind)  # fmt: skip
+            return  # left undone: maintenance runs it again (up to MAX_ATTEMPTS)
+        try:
+            store.finish(self.engine, item_id, now=self.clock.now())
+        except Exception as exc:  # noqa: BLE001 - run again later; the handler is idempotent
+            log.warning("%s: could not mark request %d done (%s)", self.platform, item_id,
+                        type(exc).__name__)  # fmt: skip
+
+    # -- maintenance -----------------------------------------------------------------------
+    def start_maintenance(self) -> None:
+        """Renew leases, take over and retry, every third of a lease; the first pass now."""
+        if self._thread is None:
+            self._thread = threading.Thread(
+                target=self._maintain, name=f"{self.platform}-inbox", daemon=True
+            )
+            self._thread.start()
+
+    def maintain_once(self) -> int:
+        """One pass; returns how many rows it queued."""
+        now = self.clock.now()
+        store.renew(self.engine, instance_id=self.instance_id, now=now, lease=self.lease)
+        queued = 0
+        with self._lock:
+            running = set(self._held)
+        # Our own rows not queued here: their run failed (database down) and is retried.
+        for item_id in store.held(self.engine, instance_id=self.instance_id):
+            if item_id not in running and self.backlog() < self.max_backlog:
+                queued += self._queue(item_id, 0.0)
+        taken = store.take_over(
+            self.engine,
+            instance_id=self.instance_id,
+            now=now,
+            lease=self.lease,
+            limit=self.max_backlog - self.backlog(),
+        )
+        if taken:
+            log.info("%s: took over %d acknowledged requests left unhandled", self.platform,
+                     len(taken))  # fmt: skip
+        for item_id in taken:
+            queued += self._queue(item_id, 0.0)
+        return queued
+
+    def _maintain(self) -> None:
+        every = max(0.2, self.lease.total_seconds() / 3)
+        last_forget = 0.0
+        while not self._stop.is_set():
+            try:
+                self.maintain_once()
+                if time.monotonic() - last_forget > FORGET_EVERY_SECONDS:
+                    store.forget_done_before(self.engine, self.clock.now() - FORGET_AFTER)
+                    last_forget = time.monotonic()
+            except Exception as exc:  # noqa: BLE001 - next pass tries again
+                log.warning("%s: inbox maintenance failed (%s)", self.platform,
+                            type(exc).__name__)  # fmt: skip
+            self._stop.wait(every)
+
+    def close(self, *, wait: bool = True) -> None:
+        """Stop maintenance and (with ``wait``) finish the queued work."""
+        self._stop.set()
+        self._pool.shutdown(wait=wait)
+        if self.door is not self.engine:
+            self.door.dispose()

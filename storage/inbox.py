@@ -1,0 +1,161 @@
+"""The inbox: chat requests written down before they are acknowledged, handled from here.
+
+Slack never resends an event it saw answered 200, and never resends a slash command or an
+interaction at all, so whatever the bot acknowledges must already be durable. The ack path
+calls ``put`` (one short ``INSERT … ON CONFLICT DO NOTHING``: a re-delivery of the same
+event id is not stored twice); the instance that stored a row holds it under a lease
+(``claimed_by``, ``lease_until``) and renews the lease while it has the row queued or
+running. Before running a row it takes it with ``start`` (a compare-and-set on its own
+claim, so a row another instance has taken over is not run here too); after the handler,
+``finish`` marks it done and empties the payload. A row whose lease ran out (its instance
+died) is taken over by whichever instance asks first (``take_over``: ``FOR UPDATE SKIP
+LOCKED`` on PostgreSQL, so two instances never take the same row; SQLite has one writer).
+
+Handlers are not in ``finish``'s transaction: a crash between the handler's write and
+``finish`` runs the handler again, so handlers must be idempotent (an update carries its
+chat event's id, unique in the database, and is stored once however often it runs).
+Done rows are kept a day (``forget_done_before``), so a late re-delivery is still known.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.engine import Engine
+
+from storage.claims import insert_ignore
+from storage.engine import is_sqlite, read_session, write_session
+from storage.models import InboxItem
+
+
+@dataclass(frozen=True)
+class Started:
+    kind: str
+    payload: str  # JSON, as put
+    attempts: int  # this run included
+
+
+def put(
+    engine: Engine, *, platform: str, kind: str, key: str, payload: str, instance_id: str,
+    now: datetime, lease: timedelta,
+) -> int | None:  # fmt: skip
+    """Store a request, held by ``instance_id``: its id, or None when ``key`` is stored
+    already (a re-delivery)."""
+    with write_session(engine) as s:
+        return s.execute(
+            insert_ignore(
+                s,
+                InboxItem,
+                {
+                    "platform": platform[:10],
+                    "kind": kind[:40],
+                    "delivery_key": key[:200],
+                    "payload": payload,
+                    "received_at": now,
+                    "claimed_by": instance_id[:100],
+                    "lease_until": now + lease,
+                    "attempts": 0,
+                },
+                ["delivery_key"],
+                returning=InboxItem.id,
+            )
+        ).scalar()
+
+
+def start(
+    engine: Engine, item_id: int, *, instance_id: str, now: datetime, lease: timedelta
+) -> Started | None:
+    """Take one of our rows to run it now: None when it is done or another instance holds
+    it (our lease ran out and it was taken over)."""
+    with write_session(engine) as s:
+        row = s.execute(
+            update(InboxItem)
+            .where(
+                InboxItem.id == item_id,
+                InboxItem.done_at.is_(None),
+                InboxItem.claimed_by == instance_id[:100],
+            )
+            .values(lease_until=now + lease, attempts=InboxItem.attempts + 1)
+            .returning(InboxItem.kind, InboxItem.payload, InboxItem.attempts)
+        ).first()
+    return None if row is None else Started(*row)
+
+
+def finish(engine: Engine, item_id: int, *, now: datetime) -> None:
+    """Handled: done, and the payload (people's words) emptied."""
+    with write_session(engine) as s:
+        s.execute(
+            update(InboxItem)
+            .where(InboxItem.id == item_id, InboxItem.done_at.is_(None))
+            .values(done_at=now, payload="")
+        )
+
+
+def renew(engine: Engine, *, instance_id: str, now: datetime, lease: timedelta) -> int:
+    """Extend the lease on every row this instance still holds; how many it holds."""
+    with write_session(engine) as s:
+        result = s.execute(
+            update(InboxItem)
+            .where(InboxItem.claimed_by == instance_id[:100], InboxItem.done_at.is_(None))
+            .values(lease_until=now + lease)
+        )
+        return result.rowcount or 0
+
+
+def take_over(
+    engine: Engine, *, instance_id: str, now: datetime, lease: timedelta, limit: int
+) -> list[int]:
+    """Up to ``limit`` rows whose lease ran out (their instance died or stalled), now ours,
+    oldest first."""
+    if limit <= 0:
+        return []
+    expired = (InboxItem.done_at.is_(None), InboxItem.lease_until < now)
+    pick = select(InboxItem.id).where(*expired).order_by(InboxItem.id).limit(limit)
+    if not is_sqlite(engine):
+        # Rows another instance is taking over at this moment are skipped, not waited for.
+        pick = pick.with_for_update(skip_locked=True)
+    with write_session(engine) as s:
+        # Picked first, then updated by id in the same transaction: as a subquery of the
+        # UPDATE, PostgreSQL may run the pick more than once and take more than ``limit``.
+        ids = list(s.scalars(pick))
+        if not ids:
+            return []
+        rows = s.execute(
+            update(InboxItem)
+            # The lease is checked again: the compare-and-set that makes the row ours.
+            .where(InboxItem.id.in_(ids), *expired)
+            .values(claimed_by=instance_id[:100], lease_until=now + lease)
+            .returning(InboxItem.id)
+        ).all()
+    return sorted(r[0] for r in rows)
+
+
+def held(engine: Engine, *, instance_id: str) -> list[int]:
+    """Rows this instance holds and has not finished, oldest first."""
+    with read_session(engine) as s:
+        return list(
+            s.scalars(
+                select(InboxItem.id)
+                .where(InboxItem.claimed_by == instance_id[:100], InboxItem.done_at.is_(None))
+                .order_by(InboxItem.id)
+            )
+        )
+
+
+def forget_done_before(engine: Engine, cutoff: datetime) -> int:
+    """Delete rows handled before ``cutoff`` (re-deliveries come within minutes)."""
+    with write_session(engine) as s:
+        result = s.execute(
+            delete(InboxItem).where(InboxItem.done_at.is_not(None), InboxItem.done_at < cutoff)
+        )
+        return result.rowcount or 0
+
+
+def waiting(engine: Engine) -> int:
+    """Rows not yet handled, across instances (for tests and reports, not the ack path)."""
+    with read_session(engine) as s:
+        return s.execute(
+            select(func.count()).select_from(InboxItem).where(InboxItem.done_at.is_(None))
+        ).scalar_one()
