@@ -1,7 +1,7 @@
 """durable inbox: chat requests kept from their acknowledgement until handled
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0012
 Create Date: 2026-12-02 16:50:00
 
 - ``inboxitem``: every Slack event, command and interaction (and Teams message) the bot
