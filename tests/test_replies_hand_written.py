@@ -20,9 +20,11 @@ from dataclasses import replace
 from datetime import date as D
 
 import pytest
+from sqlmodel import select
 
-from storage.engine import make_engine
+from storage.engine import make_engine, read_session
 from storage.migrate import upgrade
+from storage.models import Update
 from tests.corpus.dates import DeadlinePlus as Late
 from tests.corpus.generate import Case, Expect
 from tests.corpus.harness import asked_rate, load_plans, report, run_cases
@@ -537,3 +539,28 @@ def test_hand_written_replies_on_sqlite(outcomes, gate):
 def test_hand_written_replies_on_postgresql(pg_engine):
     got = run_cases(load_plans(pg_engine), REPLIES)
     assert not any(_gates(got).values()), report(got)
+
+
+@pytest.mark.parametrize(
+    ("aside", "update", "status"),
+    [
+        ("is G4 delayed?", "on track - workshops booked", OT),
+        ("when is G4 due?", "Done", C),
+        ("sorry for the late reply", "in progress, HR have the draft", OG),
+        ("thanks", "on hold", PE),
+        ("I'm away next week", "at risk", AR),
+    ],
+)
+def test_what_is_not_an_update_never_ends_up_in_the_next_one(engine, aside, update, status):
+    """A question, chit-chat or an away note after a nudge about G4 stores nothing and leaves
+    nothing open: the next line is read on its own, and its update carries none of the
+    earlier words."""
+    b = load_plans(engine)["sample"]
+    g4 = b.ids["G4"]
+    b.conv.remember_nudge("console", b.key, (g4,))
+    b.conv.handle(b.actor, aside, platform="console")
+    b.conv.handle(b.actor, update, platform="console")
+    with read_session(engine) as s:
+        rows = s.exec(select(Update).where(Update.action_id == g4, Update.source != "import")).all()
+    assert [(u.status, u.revised_due) for u in rows] == [(status, None)], rows
+    assert aside.lower() not in rows[0].commentary.lower()
