@@ -14,12 +14,14 @@ SQLite (one database, loaded once); a fixed sample of ~200 on PostgreSQL.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 import pytest
 
 from storage.engine import make_engine
 from storage.migrate import upgrade
+from tests.corpus import tables as T
 from tests.corpus.generate import build_corpus
 from tests.corpus.harness import asked_rate, load_plans, report, run_cases
 
@@ -100,3 +102,19 @@ def test_a_sample_on_postgresql(pg_engine):
     asked, clear = asked_rate(outcomes)
     ok = not any(gates.values()) and asked <= MAX_ASKED * clear
     assert ok, report(outcomes)
+
+
+def test_commentary_fillers_say_no_status_and_no_date():
+    """The words the corpus adds as commentary must not change the truth of a reply."""
+    phrases = [p[0].lower() for p in T.PLAIN + T.NEGATED + T.PARTIAL if p[0].isascii()]
+    dateish = re.compile(
+        r"\b(?:\d+|jan\w*|feb\w*|mar(?:ch)?|apr\w*|may|june?|july?|aug\w*|sept?\w*|oct\w*|"
+        r"nov\w*|dec\w*|spring|summer|autumn|winter|week\w*|month\w*|quarter|year|q[1-4]|"
+        r"christmas|next|now|due|until|till|before|late|behind|back)\b",
+        re.I,
+    )
+    for filler in T.FILLERS:
+        words = f" {re.sub(r'[^a-z0-9%#]+', ' ', filler.lower())} "
+        assert not [p for p in phrases if f" {p} " in words], filler
+        assert not dateish.search(filler), filler
+        assert "," not in filler and "?" not in filler and not re.search(r"#\d", filler)
