@@ -57,7 +57,7 @@ def test_the_corpus_covers_every_class_with_enough_replies():
     assert len(CORPUS) >= 2000, counts
     assert min(counts.values()) >= 30, counts
     # Both plans, and both kinds of truth (store, ask), are exercised.
-    assert {c.plan for c in CORPUS} == {"sample", "numbered"}
+    assert {c.plan for c in CORPUS} == {"sample", "hashed", "numbered"}
     assert sum(1 for c in CORPUS if c.kind == "update" and not c.unambiguous) >= 40
 
 
