@@ -1,7 +1,8 @@
 """The generated reply corpus (tests/corpus/) through the real conversation path: every reply
 goes through ``Conversation(service).handle(actor, text, platform="console")`` on a real
-database holding the bundled sample plan and the seed 004 Word plan (actions named #N), as
-an administrator who may update every action. What each reply stored is read back from the
+database holding three plans (the bundled sample plan, references such as G4; the same plan
+numbered 1..33; the seed 004 Word plan, actions named #N), as an administrator who may
+update every action. What each reply stored is read back from the
 database and compared with the reading known by construction (tests/corpus/harness.py says
 how it is scored).
 
