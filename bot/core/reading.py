@@ -40,7 +40,7 @@ _GREETING = (
 )
 _INTRO = re.compile(
     rf"^[\W_]*{_GREETING}[\W_]*(?:(?:my\s+|quick\s+|an?\s+)?(?:updates?|progress)(?:\s+(?:below|as\s+follows))?|"
-    r"re|for|on|about|ref|regarding|actions?|items?|both|status)?[\W_]*(?:on|for|to)?[\W_]*$",
+    r"re|for|on|about|ref|regarding|actions?|items?|both|status|no|nr|number)?[\W_]*(?:on|for|to)?[\W_]*$",
     re.I,
 )
 _LEAD_JOIN = re.compile(
@@ -170,7 +170,7 @@ def line_kind(text: str, *, names_action: bool = False) -> str:
     t = " ".join((text or "").split())
     if not t:
         return "chitchat"
-    statements = [s for s in re.split(r"(?<=[.!?])\s+|\n", t) if s.strip()]
+    statements = sentences(t)
     said = [s for s in statements if not _is_question(s)]
     if statements and not said:
         return "question"
@@ -179,6 +179,19 @@ def line_kind(text: str, *, names_action: bool = False) -> str:
     if _AWAY.match(t) and not _claims_status(t) and not names_action:
         return "away"
     return "update"
+
+
+# Abbreviations whose full stop ends no sentence ("No. 21", "e.g.", "approx.").
+_ABBREV = re.compile(
+    r"\b(?:no|nr|ref|approx|e\.g|i\.e|etc|vs|dr|mr|mrs|ms|st|wk|wks|mth|mths)\.", re.I
+)
+
+
+def sentences(text: str) -> list[str]:
+    """The sentences of ``text``; "No. 21" and "e.g." do not end one."""
+    masked = _ABBREV.sub(lambda m: m.group(0)[:-1] + "\x00", text)
+    parts = re.split(r"(?<=[.!?])\s+|\n", masked)
+    return [p.replace("\x00", ".") for p in parts if p.strip()]
 
 
 def _is_question(sentence: str) -> bool:

@@ -30,6 +30,11 @@ _TOKEN = re.compile(
     r"(?![\w/%£$]|\.\d|:\d)"
 )
 _WHOLE = re.compile(r"^#?(?:[A-Za-z]{1,4}[-.\s]?)?\d{1,4}(?:\.\d{1,3})*[A-Za-z]?$")
+# In a plan whose actions have no references (named "#N"), a bare number that opens a line or
+# a list item and is followed by a separator ("36, not at risk", "29 – no progress") is one.
+_LISTED = re.compile(r"(?:^|[\n;•*/]|[,.]\s|\s[-–—]\s|\band\s|\bbut\s)\s*$")
+_LIST_SEP = re.compile(r"\s*[:,\-–—.)]")
+_SPOKEN = re.compile(r"(?i)^(?:item|no|ref|re|nr)\s*\.?\s*(\d+(?:\.\d+)*)$")
 # Words that make the number after them a reference: "action 35", "no. 35", "item 35".
 _NAMER = re.compile(r"(?:\bno\.?|\bitem|\baction|\bnumber|\bref\.?|\bref:|\bre:?)\s*$", re.I)
 
@@ -98,9 +103,20 @@ class RefIndex:
         hits: list[RefHit] = []
         seen: set[int] = set()
         for m in _TOKEN.finditer(text or ""):
-            tok = m.group("tok")
+            tok = m.group("tok").strip()
+            spoken = _SPOKEN.match(tok)
+            if spoken:  # "item 43", "no 7": the word names the number after it
+                tok = spoken.group(1)
             bare = tok.replace(".", "").isdigit()
-            named = bare and bool(_NAMER.search(text[: m.start()]))
+            named = bare and (
+                bool(spoken)
+                or bool(_NAMER.search(text[: m.start()]))
+                or (
+                    not self.by_key
+                    and _LISTED.search(text[: m.start()]) is not None
+                    and _LIST_SEP.match(text, m.end()) is not None
+                )
+            )
             if bare and not (self.numbered or named):
                 continue
             if re.match(r"[A-Za-z]+\s", tok) and not (

@@ -313,6 +313,21 @@ def mentions(text: str) -> list[Mention]:
     return found
 
 
+# Statuses that cannot both be true of one action at once ("on track but delayed"); others sit
+# together ("developing, work continues", "not started - waiting for funding").
+_CLASH = {
+    frozenset(p)
+    for p in [(C, NS), (C, DL), (C, AR), (C, PE), (OT, DL), (OT, AR), (OT, NS), (NS, OG), (NS, DV)]
+}
+
+
+_TELLING = [DL, AR, PE, NS, DV, OG, OT, C]
+
+
+def clash(a: Status, b: Status) -> bool:
+    return frozenset((a, b)) in _CLASH
+
+
 def conclude(text: str, found: list[Mention], *, latest_wins: bool = False):
     """(status, options) from the mentions of one part: one status, or None with the
     readings to offer when the part claims several (or a negation with no clear meaning)."""
@@ -339,7 +354,12 @@ def conclude(text: str, found: list[Mention], *, latest_wins: bool = False):
     last = real[-1]
     if latest_wins or _later_statement(text, found, last):
         return last.status, ()
-    return None, tuple(s for s in dict.fromkeys(m.status for m in real))
+    distinct = list(dict.fromkeys(m.status for m in real))
+    if not any(clash(a, b) for a in distinct for b in distinct):
+        # No contradiction ("progressing, waiting on HR", "waiting on HR, slipping to June"):
+        # the more telling status, as a programme officer would rate it.
+        return min(distinct, key=_TELLING.index), ()
+    return None, tuple(distinct)
 
 
 def _later_statement(text: str, found: list[Mention], last: Mention) -> bool:
@@ -359,7 +379,7 @@ _VOCAB = (
     "completed complete finished delayed ongoing pending developing started progress slipped "
     "slipping behind paused achieved delivered underway track schedule target signed hold "
     "progressing stalled blocked awaiting waiting risk finalised incomplete unfinished "
-    "postponed deferred overdue ontrack inprogress signedoff offtrack"
+    "postponed deferred overdue ontrack inprogress signedoff offtrack longer anymore"
 ).split()
 _TOKEN = re.compile(r"[A-Za-z]{4,}")
 

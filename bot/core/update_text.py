@@ -24,7 +24,7 @@ from datetime import date, timedelta
 
 from bot.core.chat_dates import DURATION, add, duration_of, read_when
 from bot.core.deadlines import MONTHS, DeadlineStep, ParsedDeadline
-from bot.core.status_words import conclude, fix_spelling, mentions
+from bot.core.status_words import clash, conclude, fix_spelling, mentions
 from bot.core.statuses import Status
 
 # Longest and negated phrases first: "not started" before "started", "not done" before
@@ -224,6 +224,11 @@ _OTHER_THING = re.compile(
     r"launch|next\s+one|the\s+next|away\s*day|forum|paper|report|consultation\s+closes)\b",
     re.I,
 )
+# "will be done by …", "should be complete by …": a forecast, not a move, when it is early.
+_FORECAST = re.compile(
+    r"\b(?:will|should|shall|to)\s+(?:now\s+)?(?:be\s+)?(?:complete[d]?|delivered|finished|done|ready)\b",
+    re.I,
+)
 _EXPLICIT_MOVE = re.compile(
     r"\b(?:revised|moved|brought\s+forward|rescheduled|re-scheduled|changed|new\s+(?:\w+\s+)?(?:date|deadline))\b",
     re.I,
@@ -308,7 +313,7 @@ def parse_update_text(
     if revised is not None and deadline is not None and revised.due == deadline:
         revised = None  # "should be complete by 30 Sept" when it is due then: no move
         if status is None:
-            status = Status.ON_TRACK
+            status = Status.ON_TRACK if _FORECAST.search(clean) else Status.DELAYED
     if (
         revised is not None
         and status is Status.COMPLETED
@@ -317,17 +322,18 @@ def parse_update_text(
         # A completed action's other dates are about what comes next ("new date set for
         # November"), not a new deadline for it.
         revised = None
-    if revised is not None and deadline is not None and revised.due < deadline:
-        if not _EXPLICIT_MOVE.search(clean):
-            revised = None  # "will be done by 15 Sept" when due at the end of it: early, not moved
-        if status is None:
-            status = Status.ON_TRACK
     if (
-        status is None
-        and revised is not None
-        and ((deadline is not None and revised.due > deadline) or _SLIPPING.search(clean))
+        revised is not None
+        and deadline is not None
+        and revised.due < deadline
+        and _FORECAST.search(clean)
+        and not _EXPLICIT_MOVE.search(clean)
     ):
-        status = Status.DELAYED
+        # "will be done by 15 Sept" when it is due at the end of the month: early, not moved.
+        revised = None
+        status = status or Status.ON_TRACK
+    if status is None and revised is not None:
+        status = Status.DELAYED  # a new date with no status word is a slip
     problem = impossible_date(clean)
     reassign = bool(_REASSIGN.search(clean))
     return ParsedUpdate(
@@ -373,6 +379,14 @@ def _status(
         ):
             # "Done except the final sign-off": partial completion is never Completed.
             return Status.ONGOING, _strip_emoji(body), ()
+        later = _now_instead(body, label_end, status, found)
+        if later is not None:
+            # "Delayed before, now underway": the latest statement is the status.
+            return later, _strip_emoji(body), ()
+        rivals = _rivals(body, label_end, status, found)
+        if rivals:
+            # "On track but delayed": two readings of one action; ask, offering both.
+            return None, _strip_emoji(body), (status, *rivals)
         rest = body[label_end:].strip(" :;,-–—")
         if not rest.strip(" .!"):
             rest = ""  # "done." / "done!": the status was all of it
@@ -393,6 +407,62 @@ def _status(
     if em:
         return _EMOJI[em.group(0)], _strip_emoji(clean), ()
     return None, clean, ()
+
+
+_MOVE_AFTER = re.compile(
+    r"\s*(?:to|until|till|into|by|back|for|a\s|an\s|\d|one|two|three|four|few|couple|several|some)\b",
+    re.I,
+)
+_SENTENCE_END = re.compile(r"[.!?;\n]")
+
+
+def _rivals(body: str, label_end: int, status, found) -> tuple:
+    """Statuses the same sentence claims beside its leading label, which a careful reader
+    would ask about: not one said in the past ("was delayed"), not the words of a date move
+    ("delayed until Q3"), not a hedge ("could slip")."""
+    end = _SENTENCE_END.search(body, label_end)
+    stop = end.start() if end else len(body)
+    out = []
+    for x in found:
+        if x.start < label_end or x.start >= stop or x.status in (None, status):
+            continue
+        if not clash(status, x.status):
+            continue
+        if x.kind not in ("word", "colour", "negated"):
+            continue
+        if x.status is Status.DELAYED and (
+            _MOVE_AFTER.match(body, x.end) or DURATION.search(body[max(0, x.start - 25) : x.end])
+        ):
+            continue  # the words of a date move ("delayed until Q3", "three weeks behind")
+        before = body[max(label_end, x.start - 30) : x.start]
+        if _PAST_WORDS.search(before) or _NOW_WORDS.search(before):
+            continue
+        out.append(x.status)
+    return tuple(dict.fromkeys(out))
+
+
+def _now_instead(body: str, label_end: int, status, found):
+    """A status said after the label with "now" ("… before, now amber"), or None."""
+    for x in reversed(found):
+        if (
+            x.start < label_end
+            or x.status in (None, status)
+            or x.kind not in ("word", "colour", "negated")
+        ):
+            continue
+        if re.search(
+            r"\b(?:now|but\s+now|since\s+then|has\s+since|then)\s*[:,\-–—]?\s*(?:\w+\s+){0,2}$",
+            body[max(label_end, x.start - 30) : x.start],
+            re.I,
+        ):
+            return x.status
+    return None
+
+
+_PAST_WORDS = re.compile(
+    r"\b(?:was|were|had\s+been|previously|initially|originally|earlier)\b", re.I
+)
+_NOW_WORDS = re.compile(r"\b(?:now|since|no\s+longer)\b", re.I)
 
 
 _NOT_A_LABEL = re.compile(
@@ -462,7 +532,8 @@ def _revised(
                 continue
             candidate = m.group("date").strip()
             # Drop trailing clauses: "end of June as the panel moved" -> "end of June".
-            candidate = _CLAUSE_END.sub("", re.sub(r"\s*[(\[].*$", "", candidate)).strip()
+            candidate = re.split(r"\s[-–—]\s|\s*[:(\[]|\s#", candidate)[0]
+            candidate = _CLAUSE_END.sub("", candidate).strip()
             if not candidate:
                 continue
             due = read_when(candidate, today=today, fy_start_year=fy_year, fy_start_month=fy_month)
@@ -482,8 +553,6 @@ def _revised(
                         m.group("dur").lower(), (1, 0)
                     )
                 due = add(deadline, amount)
-                if due < today:
-                    return None  # still in the past: ask for the date rather than invent one
                 written = m.group(0).strip()
                 return ParsedDeadline(written, due, "fixed", True, (DeadlineStep(written, due),))
     return None

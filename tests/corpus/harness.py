@@ -58,7 +58,7 @@ PLAN_NAMES = {
     "numbered": "Numbered OD plan",
 }
 ADMIN = "Pat Officer"
-KINDS = {"question": {"ActionFacts", "ActionList"}, "chitchat": {"Notice"}, "away": {"AwayOffer"}}
+KINDS = {"question": {"ActionFacts", "ActionList"}, "chitchat": {"Notice"}, "away": {"AwayOffer", "Notice"}}
 GATED = ("raised", "wrong", "half", "nonupd")
 
 
