@@ -416,7 +416,7 @@ NO_REF = [
     N("70% complete", "V5", OG),
     N("Closed. Please take it off my list", "G12", C),
     N("Progressing well, HR have the draft", "V14", OT),
-    N("not done, need another month", "V7", OG),
+    N("not done, HR still drafting the guidance", "V7", OG),
     N("In development with the CSU", "O6", DV),
     N("Behind schedule – recruitment freeze", "V12", DL),
     N("No progress I'm afraid", "O4", NS),
