@@ -33,7 +33,16 @@ _ALL = re.compile(
     r"all\s+three|all\s+four|all\s+items|each|the\s+lot)(?:'s|\s+are|\s+is)?(?![\w])",
     re.I,
 )
-_JOIN = re.compile(r"^(?:\s*(?:,|&|\+|/|and|plus|as\s+well\s+as|along\s+with|or)\s*|\s+)$", re.I)
+_JOIN = re.compile(
+    r"^(?:\s*(?:,|&|\+|/|and|plus|as\s+well\s+as|along\s+with|or)?\s*"
+    r"(?:(?:action|item|no\.?|nr\.?|ref\.?:?|re:?|number)\s*)?)$",
+    re.I,
+)
+_COUNTED = re.compile(
+    r"\s*(?:%|x\b|(?:weeks?|wks?|days?|months?|mths?|years?|hours?|people|staff|sessions?|"
+    r"workshops?|events?|teams?|practices|pcns?|sites?|posts?|of\b|out\s+of)\b)",
+    re.I,
+)
 _GREETING = (
     r"(?:(?:hi|hello|hey|morning|good\s+(?:morning|afternoon|evening)|afternoon|dear\s+\w+|"
     r"thanks(?:\s+for\s+the\s+(?:nudge|reminder))?|thank\s+you|apologies|sorry)\b[^\n:.!]*?[,.!:\-–—\n]\s*)*"
@@ -115,7 +124,7 @@ def _clean_words(words: str) -> str:
 
 def _at_part_start(text: str, at: int, hits: list[RefHit]) -> bool:
     """Is "the rest" at ``at`` the subject of a new part (after a joiner), not prose?"""
-    before = text[:at].rstrip()
+    before = text[:at].rstrip(" \t")
     return at == 0 or bool(
         re.search(r"(?:[,;.\n•*\-–—]|\band|\bbut|\bwhile|\bthen)$", before, re.I)
     )
@@ -127,7 +136,9 @@ def _bare_number_in_prose(text: str, hit: RefHit, index: RefIndex) -> bool:
     w = hit.written.strip(" .)")
     if not w.replace(".", "").isdigit():
         return False
-    before = text[: hit.start].rstrip()
+    if _COUNTED.match(text, hit.end):
+        return True  # "2 weeks late", "3 workshops": a count, not an action
+    before = text[: hit.start].rstrip(" \t")
     return not (
         not before
         or re.search(

@@ -380,7 +380,9 @@ _VOCAB = (
     "completed complete finished delayed ongoing pending developing started progress slipped "
     "slipping behind paused achieved delivered underway track schedule target signed hold "
     "progressing stalled blocked awaiting waiting risk finalised incomplete unfinished "
-    "postponed deferred overdue ontrack inprogress signedoff offtrack longer anymore"
+    "postponed deferred overdue ontrack inprogress signedoff offtrack longer anymore finalized "
+    "continuing continues suspended begun begin there shape parked wrapped stuck green amber "
+    "yellow blue closed achieved schedule"
 ).split()
 _TOKEN = re.compile(r"[A-Za-z]{4,}")
 

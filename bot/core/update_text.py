@@ -554,6 +554,9 @@ def _revised(
                 return ParsedDeadline(
                     candidate, due, "fixed", True, (DeadlineStep(candidate, due),)
                 )
+    for pattern in _BY_DURATION if deadline is None else ():
+        if pattern.search(text):
+            return _NO_DATE  # "two weeks late" with no deadline to count from: ask
     if deadline is not None:
         for pattern in _BY_DURATION:
             for m in pattern.finditer(text):
@@ -569,6 +572,10 @@ def _revised(
                 written = m.group(0).strip()
                 return ParsedDeadline(written, due, "fixed", True, (DeadlineStep(written, due),))
     return None
+
+
+# A move counted from a deadline the action does not have: the bot asks.
+_NO_DATE = ParsedDeadline("", None, "unknown", False, ())
 
 
 def _about_other_thing(text: str, at: int) -> bool:
