@@ -48,7 +48,7 @@ _GREETING = (
     r"thanks(?:\s+for\s+the\s+(?:nudge|reminder))?|thank\s+you|apologies|sorry)\b[^\n:.!]*?[,.!:\-–—\n]\s*)*"
 )
 _INTRO = re.compile(
-    rf"^[\W_]*{_GREETING}[\W_]*(?:(?:my\s+|quick\s+|an?\s+)?(?:updates?|progress)(?:\s+(?:below|as\s+follows))?|"
+    rf"^[\W_]*(?:\d{{1,2}}[.)]\s*)?{_GREETING}[\W_]*(?:(?:my\s+|quick\s+|an?\s+)?(?:updates?|progress)(?:\s+(?:below|as\s+follows))?|"
     r"re|for|on|about|ref|regarding|actions?|items?|both|status|no|nr|number)?[\W_]*(?:on|for|to)?[\W_]*$",
     re.I,
 )
@@ -100,7 +100,12 @@ def split_reply(text: str, index: RefIndex) -> tuple[list[Part], bool]:
         spans.append(text[g[-1].end : end])
     intro = _INTRO.match(prefix) is not None
     clean = True
-    if not intro and len(groups) > 1 and _PREP_END.search(prefix):
+    if (
+        not intro
+        and len(groups) > 1
+        and _PREP_END.search(prefix)
+        and any(m.status is not None for m in mentions(prefix))
+    ):
         # Status first: "Done for V5, on track for V10 as planned".
         words = [prefix] + [_TAIL_JOIN.sub("", s) for s in spans[:-1]]
         words[-1] = f"{words[-1]} {spans[-1]}"
@@ -158,7 +163,8 @@ _CHITCHAT = re.compile(
     r"many\s+thanks|thx|noted|will\s+do|sure|yes|yeah|yep|no|nope|nah|great|perfect|lovely|"
     r"brilliant|fab|got\s+it|understood|fine|hi|hello|hey|morning|good\s+(?:morning|afternoon)|"
     r"afternoon|bye|speak\s+soon|have\s+a\s+(?:good|nice)\s+\w+|no\s+problem|no\s+worries|np|"
-    r"sorry|apologies|sorry\s+for\s+the\s+(?:late|slow)\s+(?:reply|response)|"
+    r"sorry|apologies|(?:sorry|apologies)\s+(?:for|about)\s+[^.!?]{1,40}|"
+    r"thanks?(?:\s+you)?\s+(?:for|again)\b[^.!?]{0,40}|(?:hi|hello|hey|morning)\s+(?:there|all|team|everyone)|"
     r"sorry\s+for\s+the\s+delay(?:\s+in\s+(?:replying|responding))?|"
     r"received|acknowledged|ack|roger|will\s+look|on\s+it|i'?m\s+on\s+it|tbc|"
     r"(?:i'?ll|i\s+will|will)\s+(?:do\s+(?:it|this|that)|update\s+(?:you|it|this)|send\s+(?:an?\s+)?"

@@ -27,7 +27,7 @@ _EDGE = " \t\r\n.,;:!?)(][}{'\"`*_#"
 _TOKEN = re.compile(
     r"(?<![\w.#/£$%])"
     r"(?P<tok>#?\s?(?:[A-Za-z]{1,4}(?:[-.]|\s)?)?\d{1,4}(?:\.\d{1,3})*[A-Za-z]?)"
-    r"(?![\w/%£$]|\.\d|:\d)"
+    r"(?![\w%£$]|/\d|\.\d|:\d)"
 )
 _WHOLE = re.compile(r"^#?(?:[A-Za-z]{1,4}[-.\s]?)?\d{1,4}(?:\.\d{1,3})*[A-Za-z]?$")
 # In a plan whose actions have no references (named "#N"), a bare number that opens a line or

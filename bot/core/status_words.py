@@ -41,7 +41,7 @@ _OBJECT = (
     r"|up\s+to)\b)"
 )
 _NEG = (
-    r"(?:not|never|no\s+longer|nor|(?:is|are|was|were|has|have|had|does|do|did|wo|ca|could|"
+    r"(?:not|never|no\s+longer|no\s+lo[a-z]{2,5}|nor|(?:is|are|was|were|has|have|had|does|do|did|wo|ca|could|"
     r"should|would|ai)n[’']?t)"
 )
 _ANY_WORD = (
@@ -231,6 +231,7 @@ _RAG = re.compile(
 _EXCLUDE = re.compile(
     r"(?:sorry|apologies|apologise|apologize)\s+(?:for|about)\s+(?:the\s+|my\s+|this\s+)?"
     r"(?:delay|late\w*|slow)[^.;!?]*|"
+    r"(?:sorry|apologies)\b[^.!?;]{0,25}\b(?:late|delayed|slow)\b|"
     r"(?:late|delayed|slow)\s+(?:reply|response|replying|responding|notice|night|start|finish|"
     r"afternoon|morning|evening|shift|email)|"
     r"delay\s+in\s+(?:replying|responding|getting\s+back|coming\s+back)|"

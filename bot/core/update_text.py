@@ -314,6 +314,10 @@ def parse_update_text(
     clean = normalise_reply(text)
     status, commentary, options = _status(clean)
     revised = _revised(clean, today, fy_start_year, fy_start_month, deadline)
+    if revised is _NO_DATE:
+        # "two weeks late" when the action has no deadline to count from: no date can be
+        # stored, so nothing is, and the bot asks (keeping the owner's words).
+        return ParsedUpdate(None, _strip_emoji(clean), None, impossible_date(clean), False)
     if revised is not None and deadline is not None and revised.due == deadline:
         revised = None  # "should be complete by 30 Sept" when it is due then: no move
         if status is None:
@@ -463,7 +467,7 @@ def _now_instead(body: str, label_end: int, status, found):
             or x.kind not in ("word", "colour", "negated")
         ):
             continue
-        if re.search(
+        if re.match(r"(?:now|but\s+now)\b", body[x.start : x.end], re.I) or re.search(
             r"\b(?:now|but\s+now|since\s+then|has\s+since|then)\s*[:,\-–—]?\s*(?:\w+\s+){0,2}$",
             body[max(label_end, x.start - 30) : x.start],
             re.I,
