@@ -199,7 +199,8 @@ _PATTERNS: list[tuple[str, Status | None, str]] = [
         r"in[\s-]+progress|on[\s-]?going|underway|under\s+way|progressing|(?:has|have|had|was|"
         r"were|is|are|work|we|it)\s+started|started\s+(?:on|work)|continuing|continues|"
         r"being\s+(?:implemented|delivered|rolled\s+out|worked\s+on|progressed|taken\s+forward)|"
-        r"work\s+continues|(?:some|steady)\s+progress|moving\s+forward",
+        r"work\s+continues|(?:some|steady)\s+progress|moving\s+forward|"
+        r"(?<=[.,;:\-–—]\s)started(?=\s*[.!]*\s*$)",
         OG,
         "word",
     ),
@@ -225,7 +226,9 @@ _RAG = re.compile(
     r"(?<!\w)(?:b?rag(?:\s+(?:status|rating))?|rating|rated|status)\s*(?:is\s+|now\s+|:|-|–|=|of)?"
     r"\s*(?:now\s+|still\s+|currently\s+)?(?P<c>blue|green|amber|yellow|red|[bgar](?:\s*/\s*[bgar])?)"
     r"(?![\w])|(?<![\w])(?:is|now|remains?|currently|still|at|stays?)\s+(?P<c2>green|amber|red|blue)"
-    r"(?=\s*(?:[.!,;)]|$))|\((?P<c3>green|amber|red|blue|[bgar])\)",
+    r"(?=\s*(?:[.!,;)]|$))|\((?P<c3>green|amber|red|blue|[bgar])\)|"
+    # a colour on its own at the end: "…, Green", "… noted the paper. Red!"
+    r"(?<=[.,;:\-–—])\s*(?P<c4>blue|green|amber|yellow|red)(?=\s*[.!]*\s*$)",
     re.I,
 )
 _EXCLUDE = re.compile(
@@ -296,7 +299,7 @@ def mentions(text: str) -> list[Mention]:
 
     for m in _RAG.finditer(fixed):
         if not _inside(zones, m.start(), m.end()):
-            c = (m.group("c") or m.group("c2") or m.group("c3")).casefold()
+            c = (m.group("c") or m.group("c2") or m.group("c3") or m.group("c4")).casefold()
             letters = [p.strip() for p in c.split("/")]
             order = [DL, AR, OT, C]
             status = min((_COLOUR[p] for p in letters), key=order.index)
@@ -382,9 +385,10 @@ _VOCAB = (
     "slipping behind paused achieved delivered underway track schedule target signed hold "
     "progressing stalled blocked awaiting waiting risk finalised incomplete unfinished "
     "postponed deferred overdue ontrack inprogress signedoff offtrack longer anymore finalized "
-    "continuing continues suspended begun begin there shape parked wrapped stuck green amber "
-    "yellow blue closed achieved schedule"
+    "continuing continues suspended begun start there shape parked wrapped stuck green amber "
+    "yellow blue closed"
 ).split()
+_VOCAB = list(dict.fromkeys(_VOCAB))  # each word once: a repeat is no second reading
 _TOKEN = re.compile(r"[A-Za-z]{4,}")
 
 
