@@ -462,7 +462,9 @@ class Conversation:
     def _reads_as_update(self, line: str) -> bool:
         try:
             today = self.service.today()
-            return parse_update_text(line, today=today).status is not None
+            parsed = parse_update_text(line, today=today)
+            # Torn between statuses is still an update (the bot will ask), not a query.
+            return parsed.status is not None or bool(parsed.options)
         except NotFound:
             return False
 

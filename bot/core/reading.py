@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 
 from bot.core.refs import RefHit, RefIndex
-from bot.core.status_words import mentions
+from bot.core.status_words import mentions, question_start
 
 _REST = re.compile(
     r"(?<![\w])(?:the\s+rest(?:\s+of\s+(?:them|my\s+actions|the\s+actions))?|"
@@ -224,4 +224,12 @@ def _is_question(sentence: str) -> bool:
 
 
 def _claims_status(text: str) -> bool:
-    return any(m.status is not None and m.kind != "future" for m in mentions(text))
+    """Does ``text`` state a status anywhere outside a question (a word, a colour that labels
+    it, an emoji)?"""
+    if any(m.status is not None and m.kind != "future" for m in mentions(text)):
+        return True
+    from bot.core.update_text import read_status_only
+
+    said = text[: question_start(text)] if text.rstrip().endswith("?") else text
+    said = said.rstrip(" -–—,;:(")
+    return bool(said.strip()) and read_status_only(said) is not None

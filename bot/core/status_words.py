@@ -233,7 +233,7 @@ _RAG = re.compile(
 )
 _EXCLUDE = re.compile(
     r"(?:sorry|apologies|apologise|apologize)\s+(?:for|about)\s+(?:the\s+|my\s+|this\s+)?"
-    r"(?:delay|late\w*|slow)[^.;!?]*|"
+    r"(?:delay|late\w*|slow)[^.;!?,]*|"
     r"(?:sorry|apologies)\b[^.!?;]{0,25}\b(?:late|delayed|slow)\b|"
     r"(?:late|delayed|slow)\s+(?:reply|response|replying|responding|notice|night|start|finish|"
     r"afternoon|morning|evening|shift|email)|"
@@ -252,6 +252,17 @@ _ASKING = re.compile(
     r"does|do|did|can|could|should|will|would|shall|am|any|anything|isn't|aren't|hasn't)\b",
     re.I,
 )
+_CLAUSE_ASK = re.compile(r"(?:^|[-–—,;:(]\s*)(?=" + _ASKING.pattern + ")", re.I)
+
+
+def question_start(sentence: str) -> int:
+    """Where the question in a sentence ending in "?" begins: the last clause that opens with
+    a question word ("This is on schedule - can you close it?" asks from "can"); 0 when no
+    clause does ("V5 overdue?")."""
+    starts = [m.end() for m in _CLAUSE_ASK.finditer(sentence)]
+    return starts[-1] if starts else 0
+
+
 _SENTENCE = re.compile(r"[^.!?;\n]+[.!?;\n]*")
 _NOW = re.compile(
     r"\b(?:now|but\s+now|has\s+since|have\s+since|since\s+then|subsequently|eventually|finally|"
@@ -278,8 +289,7 @@ def _excluded(text: str) -> list[tuple[int, int]]:
     for m in _QUESTION.finditer(text):
         # The question runs from its question word ("Done - is there anything else?" keeps
         # "Done"); with none ("V5 overdue?") the whole sentence is the question.
-        q = _ASKING.search(m.group(0))
-        zones.append((m.start() + (q.start() if q else 0), m.end()))
+        zones.append((m.start() + question_start(m.group(0)), m.end()))
     return zones
 
 

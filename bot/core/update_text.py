@@ -357,6 +357,11 @@ def parse_update_text(
 _QUERY_LIKE = re.compile(r"^(?:status|theme|owner|search)\s+[^\s:=\-–—]", re.I)
 
 
+def read_status_only(text: str) -> Status | None:
+    """The status ``text`` states (a label, a colour, an emoji, words), or None."""
+    return _status(normalise_reply(text))[0]
+
+
 def _status(
     clean: str, *, latest_wins: bool = False, label: bool = True
 ) -> tuple[Status | None, str, tuple]:
