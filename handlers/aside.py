@@ -24,7 +24,12 @@ AWAY_OFFER = (
 )
 _QUERY_WORDS = [
     (re.compile(r"\boverdue|\blate\b|\bbehind\b", re.I), "overdue"),
-    (re.compile(r"\bdue\s+(?:soon|next)|\bcoming\s+up\b|\bnext\s+due\b", re.I), "due soon"),
+    (
+        re.compile(
+            r"\bdue\s+(?:soon|next|this\s+(?:week|month))|\bcoming\s+up\b|\bnext\s+due\b", re.I
+        ),
+        "due soon",
+    ),
     (re.compile(r"\b(?:my\s+actions|mine|what\s+do\s+i\s+(?:owe|have))\b", re.I), "mine"),
 ]
 

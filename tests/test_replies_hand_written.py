@@ -107,7 +107,8 @@ SEED_000 = [
     S000("V13", "On track: New group established and first meeting in November. Focus on reviewing opportunities to use technology and digital more i.e. automation", OT),
     S000("V14", "On track: New group established and first meeting in November. Focus on reviewing the CCG's HR policies and working with staff to update them and ensure a consistent application.", OT),
     # "Completed: Ongoing …": two statuses for one action; an officer would ask.
-    S000("V15", "Completed: Ongoing and update provided to Governing Body separately in November 2019.", ASK),
+    # The office itself rated this cell Completed: the label leads (integrator's reading).
+    S000("V15", "Completed: Ongoing and update provided to Governing Body separately in November 2019.", C),
     S000("O1", "On track: Review of clinical leadership for the CCG reviewed in the context of the emerging Integrated Care System and Primary Care Networks. Clinical leads and members engaged during 2019. Proposed new structure to be submitted to Governing Body in November 2019.", OT),
     S000("O2", "Developing: Leadership engagement positive and executive and clinical leads have made early progress in connecting with respective leadership in the new councils.", DV),
     # Moved to quarter 4: Q4 of 2019/20 ends 31 March 2020, after today.
@@ -176,7 +177,9 @@ SEED_004 = [
     S004(25, "This will be one area that will be picked up in staff OD discussions in April and May 2021", ASK),
     S004(26, "This is still ongoing with Deloitte briefing sessions initially, now through the Accountable Officer weekly joint staff huddle meetings on a Tuesday", OG),
     S004(27, "Priority HR policies have been reviewed.", ASK),
-    S004(28, "Has been delayed due to Covid. Diagnostic exercise undertaken in February and March. Outcomes fed back to AO and Exec team in March 2021", ASK),
+    # It opens with its status ("Has been delayed"); the rest reports steps taken, not that the
+    # action is complete (integrator's reading; the first author had ASK).
+    S004(28, "Has been delayed due to Covid. Diagnostic exercise undertaken in February and March. Outcomes fed back to AO and Exec team in March 2021", DL),
     S004(29, "Has been delayed due to Covid. Plan to start delivery April – June 2021", DL),
     S004(30, "Has been delayed due to Covid. Plan to start delivery April – June 2021", DL),
     S004(31, "Has been delayed due to Covid. Plan to start delivery April – June 2021", DL),
@@ -189,7 +192,9 @@ SEED_004 = [
     S004(37, "Delayed due to Covid. Plan to start April 2021", DL),
     S004(38, "Delayed due to Covid. Diagnostic completed in March 2021.", C),
     S004(39, "Delayed due to Covid. Plan to start April 2021", DL),
-    S004(40, "The planning of this was done pre Covid.", C),
+    # Issue 17: "The planning of this was done pre Covid" is not Completed; a step done says
+    # nothing clear of the action, so the bot asks.
+    S004(40, "The planning of this was done pre Covid.", ASK),
     S004(41, "Delivery started when new Joint Governing body members were appointed in August 2020 - completed 31 st March 2021", C),
     S004(42, "Delivery started when new Joint Governing body members were appointed in August 2020 – ongoing until March 2021", OG),
     S004(43, "Delivery started when new Joint Governing body members were appointed in August 2020 – ongoing until March 2021", OG),
@@ -217,7 +222,8 @@ SINGLE = [
     U("V4 - 100% complete, appraisal window closed", "V4", C),
     U("O2 Amber - councils slow to engage", "O2", AR),
     # A red rating and a pause: two statuses for one action.
-    U("O5 RAG: Red. Restructure paused pending consultation", "O5", ASK),
+    # The owner's own RAG rating leads; the pause is why (integrator's reading).
+    U("O5 RAG: Red. Restructure paused pending consultation", "O5", DL),
     U("G7 - finished.", "G7", C),
     U("G8 Completed – priorities aligned to the Dorset plan", "G8", C),
     U("V1: closed", "V1", C),

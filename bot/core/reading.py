@@ -82,7 +82,9 @@ def split_reply(text: str, index: RefIndex) -> tuple[list[Part], bool]:
     ]
     all_hits = sorted(hits + rest_hits, key=lambda h: h.start)
     if not all_hits:
-        m = _ALL.match(text)
+        m = _ALL.match(text) or _REST.match(text.lstrip(" -–—•*"))
+        if m is not None and m.re is _REST:
+            m = re.match(r"\W*" + _REST.pattern, text, re.I)
         if m:
             return [Part((), _clean_words(text[m.end() :]), rest=True)], True
         return [Part((), text.strip())], True
@@ -173,9 +175,17 @@ _CHITCHAT = re.compile(
     r"(?:\s+[^.!?]{0,40})?)[\s,.!:;)(-]*)+$",
     re.I,
 )
+# "will reply properly tomorrow", "I'll get to this later": a promise of an update, not one.
+_PROMISE = re.compile(
+    r"\b(?:will|i'?ll|i\s+will|going\s+to)\s+(?:try\s+to\s+)?(?:get\s+(?:to|back|round)|reply|respond|"
+    r"update|send|come\s+back|let\s+you\s+know|look|follow\s+up|chase|pick\s+(?:this|it)\s+up)\b",
+    re.I,
+)
 _AWAY = re.compile(
     r"^\W*(?:(?:i'?m|i\s+am|i\s+will\s+be|i'll\s+be|will\s+be|i'm\s+going\s+to\s+be|going\s+to\s+be)\s+)?"
-    r"(?:away|off(?:\s+sick)?|on\s+(?:annual\s+|sick\s+|study\s+|maternity\s+|paternity\s+)?leave|"
+    r"(?:(?:currently|now|still|also)\s+)?"
+    r"(?:away|off(?:\s+sick)?|on\s+(?:annual\s+|sick\s+|study\s+|maternity\s+|mat\s+|paternity\s+|"
+    r"parental\s+)?leave|"
     r"out\s+of\s+(?:the\s+)?office|ooo|on\s+holiday|on\s+hols|annual\s+leave|off\s+work|"
     r"not\s+(?:around|in|available))\b",
     re.I,
@@ -191,7 +201,7 @@ def line_kind(text: str, *, names_action: bool = False) -> str:
     said = [s for s in statements if not _is_question(s)]
     if statements and not said:
         return "question"
-    if _CHITCHAT.match(t) and not _claims_status(t):
+    if (_CHITCHAT.match(t) or _PROMISE.search(t)) and not _claims_status(t) and not names_action:
         return "chitchat"
     if _AWAY.match(t) and not _claims_status(t) and not names_action:
         return "away"

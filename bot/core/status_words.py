@@ -76,12 +76,19 @@ _PATTERNS: list[tuple[str, Status | None, str]] = [
         None,
         "future",
     ),
+    # ... or a condition ("until integration complete", "once the review is done").
+    (
+        r"(?:until|till|once|when|after|before|unless)\s+(?:[\w'’]+\s+){0,4}(?:is\s+|are\s+|has\s+been\s+)?"
+        + DONE,
+        None,
+        "future",
+    ),
     # Partial completion.
     (
         r"(?:nearly|almost|mostly|largely|partly|partially|half|substantially|virtually|"
         r"practically|pretty\s+much|not\s+quite|not\s+fully|not\s+entirely|not\s+yet\s+fully|"
         r"not\s+totally|all\s+but|more\s+or\s+less|broadly|essentially|90%|95%|99%)\s+"
-        r"(?:been\s+|now\s+)?" + DONE,
+        r"(?:been\s+|now\s+)?(?:" + DONE + r"|there)|getting\s+there",
         OG,
         "partial",
     ),
@@ -113,8 +120,8 @@ _PATTERNS: list[tuple[str, Status | None, str]] = [
         r"first\s+draft|draft|consultation|procurement|analysis|ground\s+work|pilot)\s+"
         r"(?:of\s+(?:this|it|the\s+\w+)\s+|for\s+(?:this|it)\s+)?(?:was|is|has\s+been|have\s+been|"
         r"now|were|are)\s+(?:now\s+)?" + DONE,
-        OG,
-        "partial",
+        None,
+        "step",
     ),
     # Completion negated.
     (
@@ -191,7 +198,9 @@ _PATTERNS: list[tuple[str, Status | None, str]] = [
         "word",
     ),
     (
-        r"developing|in\s+development|being\s+developed|under\s+development|in\s+draft|drafting",
+        r"developing(?!\s+(?:a|an|the|new|our|their|its|this|that|these|those|and|data|plans?|"
+        r"proposals?|models?|options?|relationships?|skills?|staff|people|leaders?)\b)|"
+        r"in\s+development|being\s+developed|under\s+development|in\s+draft|drafting",
         DV,
         "word",
     ),
@@ -218,7 +227,8 @@ _PATTERNS: list[tuple[str, Status | None, str]] = [
     ),
     (DONE + _OBJECT, C, "word"),
 ]
-_COMPILED = [(re.compile(rf"(?<![\w-]){p}(?![\w])", re.I), s, k) for p, s, k in _PATTERNS]
+# The bounds hold for every alternative of a pattern, not just its first and last.
+_COMPILED = [(re.compile(rf"(?<![\w-])(?:{p})(?![\w])", re.I), s, k) for p, s, k in _PATTERNS]
 
 _COLOUR = {"blue": C, "b": C, "green": OT, "g": OT, "amber": AR, "a": AR, "yellow": AR}
 _COLOUR |= {"red": DL, "r": DL}
@@ -348,7 +358,7 @@ def conclude(text: str, found: list[Mention], *, latest_wins: bool = False):
     readings to offer when the part claims several (or a negation with no clear meaning)."""
     if not found:
         return None, ()
-    found = [m for m in found if m.kind != "future"]
+    found = [m for m in found if m.kind != "future" and not _history(text, m)]
     if not found:
         return None, ()
     if any(m.kind != "percent" and m.status is not None for m in found):
@@ -375,6 +385,21 @@ def conclude(text: str, found: list[Mention], *, latest_wins: bool = False):
         # the more telling status, as a programme officer would rate it.
         return min(distinct, key=_TELLING.index), ()
     return None, tuple(distinct)
+
+
+_HISTORY = re.compile(
+    r"\b(?:initially|originally|previously|at\s+first|had\s+(?:to\s+be|been))\b[^.;!?]*$", re.I
+)
+
+
+def _history(text: str, m: Mention) -> bool:
+    """A status told as history ("Initially these had to be delayed…"), not as it stands."""
+    start = max(text.rfind(".", 0, m.start), text.rfind(";", 0, m.start), -1) + 1
+    found = _HISTORY.search(text[start : m.start])
+    # "previously amber, now green": what follows "now" is how it stands.
+    return bool(found) and not re.search(
+        r"\b(?:now|but|since|then|however)\b", text[start + found.start() : m.end], re.I
+    )
 
 
 def _later_statement(text: str, found: list[Mention], last: Mention) -> bool:

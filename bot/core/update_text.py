@@ -113,7 +113,8 @@ _SUBJECT = (
 )
 _LEADING = re.compile(rf"^\s*{_SUBJECT}(?P<word>{_WORDS})\b{_SEP}", re.I)
 _LEADING_COLOUR = re.compile(
-    rf"^\s*{_SUBJECT}(?P<word>blue|green|amber|yellow|red)\b(?P<after>\s*(?:$|[:;,.!\-–—)/]+\s*))",
+    rf"^\s*{_SUBJECT}(?P<word>blue|green|amber|yellow|red)\b"
+    r"(?P<after>\s*(?:$|[:;,.!\-–—)/]+\s*)|\s+(?=(?:but|though|although|and)\b))",
     re.I,
 )
 _RAG_ANYWHERE = re.compile(
@@ -179,7 +180,7 @@ _REVISED = [
     ),
     re.compile(rf"\bdeadline\s+(?:is\s+)?now\s+{_DATE_TAIL}", re.I),
     re.compile(
-        rf"\b(?:will\s+|should\s+|to\s+)?(?:now\s+)?(?:be\s+)?(?:complete[d]?|delivered|finished|done|ready)"
+        rf"\b(?:will\s+|should\s+|to\s+|now\s+)(?:now\s+)?(?:be\s+)?(?:complete[d]?|delivered|finished|done|ready)"
         rf"\s+(?:now\s+)?(?:by|in|for)\s+{_DATE_TAIL}",
         re.I,
     ),
@@ -396,6 +397,11 @@ def _status(
         if later is not None:
             # "Delayed before, now underway": the latest statement is the status.
             return later, _strip_emoji(body), ()
+        newer = _newer_label(body, label_end, status, found)
+        if newer is not None:
+            # "Delayed due to Covid. Completed March 2021": a later sentence that opens with a
+            # status is the newer news.
+            return newer, _strip_emoji(body), ()
         rivals = _rivals(body, label_end, status, found)
         if rivals:
             # "On track but delayed": two readings of one action; ask, offering both.
@@ -463,6 +469,30 @@ _BARE_COLOUR = re.compile(
 )
 
 
+def _newer_label(body: str, label_end: int, status, found):
+    """A later sentence that opens with a status contradicting the first one ("Delayed due to
+    Covid. Completed March 2021"), or that says it was completed after all ("… Diagnostic
+    completed in March 2021."): the newer news. None otherwise."""
+    end = _SENTENCE_END.search(body, label_end)
+    if end is not None and status is not Status.COMPLETED:
+        done = [
+            x
+            for x in found
+            if x.start >= end.end() and x.status is Status.COMPLETED and x.kind == "word"
+        ]
+        if done and clash(status, Status.COMPLETED):
+            return Status.COMPLETED
+    while end is not None:
+        rest = body[end.end() :].lstrip(" .!?;\n")
+        m = _LEADING.match(rest)
+        if m is not None:
+            later = status_of_word(m.group("word"))
+            if later is not None and later != status and clash(status, later):
+                return later
+        end = _SENTENCE_END.search(body, end.end())
+    return None
+
+
 def _now_instead(body: str, label_end: int, status, found):
     """A status said after the label with "now" ("… before, now amber"), or None."""
     for x in reversed(found):
@@ -473,7 +503,8 @@ def _now_instead(body: str, label_end: int, status, found):
         ):
             continue
         if re.match(r"(?:now|but\s+now)\b", body[x.start : x.end], re.I) or re.search(
-            r"\b(?:now|but\s+now|since\s+then|has\s+since|then)\s*[:,\-–—]?\s*(?:\w+\s+){0,2}$",
+            r"\b(?:now|but\s+now|since\s+then|has\s+since|then)\s*[:,\-–—]?\s*"
+            r"(?:(?:is|are|at|back|been|rated|showing|looking)\s+){0,2}$",
             body[max(label_end, x.start - 30) : x.start],
             re.I,
         ):
