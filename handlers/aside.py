@@ -17,9 +17,19 @@ from handlers.replies import ActionList, Notice, Refusal, Reply
 from storage.engine import read_session
 from storage.queries import ActionView, PlanSnapshot, action_updates
 
+AWAY_OFFER = (
+    "It sounds as if you will be away. To have your nudges wait (or go to a deputy), say for "
+    "example `away until 9 December` or `away until 9 December deputy Alex Smith`; `back` ends "
+    "it. Nothing was stored."
+)
 _QUERY_WORDS = [
     (re.compile(r"\boverdue|\blate\b|\bbehind\b", re.I), "overdue"),
-    (re.compile(r"\bdue\s+(?:soon|next)|\bcoming\s+up\b|\bnext\s+due\b", re.I), "due soon"),
+    (
+        re.compile(
+            r"\bdue\s+(?:soon|next|this\s+(?:week|month))|\bcoming\s+up\b|\bnext\s+due\b", re.I
+        ),
+        "due soon",
+    ),
     (re.compile(r"\b(?:my\s+actions|mine|what\s+do\s+i\s+(?:owe|have))\b", re.I), "mine"),
 ]
 
@@ -35,11 +45,7 @@ def answer_aside(
     if kind == "chitchat":
         return Notice("👍 Noted — nothing was stored.")
     if kind == "away":
-        return Notice(
-            "It sounds as if you will be away. To have your nudges wait (or go to a deputy), "
-            "say for example `away until 9 December` or `away until 9 December deputy "
-            "Alex Smith`; `back` ends it. Nothing was stored."
-        )
+        return Notice(AWAY_OFFER)
     return answer_question(service, actor, snap, text, context)
 
 

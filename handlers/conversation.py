@@ -79,6 +79,7 @@ from bot.core.refs import ref_key
 from bot.core.service import PlanService
 from bot.core.statuses import Status
 from bot.core.update_text import parse_update_text
+from handlers.aside import AWAY_OFFER
 from handlers.away import handle_away, handle_back
 from handlers.query import handle_query
 from handlers.replies import (
@@ -104,6 +105,7 @@ _OWE = re.compile(r"^(?:owe|what do i owe|what do i owe today|what's due|whats d
 _UNDO = re.compile(
     r"^(?:undo|undo\s+(?:that|it|last|my\s+last(?:\s+update)?)|take\s+that\s+back)[.!]?$", re.I
 )
+_AWAY_COMMAND = re.compile(r"^away\s+(?:until|till|til|from|back|to)\b", re.I)
 _BACK = re.compile(r"^(?:back|i'?m back|i am back)[.!]?$", re.I)
 _REF_ALONE = re.compile(r"^(?:[A-Za-z]{1,4}-?\d{1,4}[a-z]?|#\d+)$")
 
@@ -156,6 +158,9 @@ class Conversation:
             return self._settle(platform, key, before, HelpText(_help()))
         if kind == "away":
             reply = handle_away(self.service, actor, arg, resolve_mention=resolve_mention)
+            if isinstance(reply, Problem) and not _AWAY_COMMAND.match(line):
+                # "away at a conference this week" is news, not the command: offer it.
+                reply = Notice(f"{AWAY_OFFER} ({reply.text})")
             return self._settle(platform, key, before, reply)
         if kind == "back":
             return self._settle(platform, key, before, handle_back(self.service, actor))
@@ -457,7 +462,9 @@ class Conversation:
     def _reads_as_update(self, line: str) -> bool:
         try:
             today = self.service.today()
-            return parse_update_text(line, today=today).status is not None
+            parsed = parse_update_text(line, today=today)
+            # Torn between statuses is still an update (the bot will ask), not a query.
+            return parsed.status is not None or bool(parsed.options)
         except NotFound:
             return False
 

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, select
 
 from storage import audit
+from storage.chat import event_key
 from storage.models import Action, DeadlineRevision, Update
 from storage.updates import NewUpdate, append_update, previous_status
 
@@ -43,15 +44,16 @@ def last_undoable(session: Session, author_id: int, *, now: datetime, window: ti
     )
     undone = {u.external_id for u in recent if u.source == "undo"}
     return next(
-        (u for u in recent if u.source != "undo" and f"undo:{u.id}" not in undone), None
+        (u for u in recent if u.source != "undo" and event_key(f"undo:{u.id}") not in undone),
+        None,
     )
 
 
 def undo_update(
     session: Session, update: Update, *, author_id: int, author_name: str, now: datetime
 ) -> Undone:
-    key = f"undo:{update.id}"
-    done = session.exec(select(Update).where(Update.external_id == key)).first()
+    key = f"undo:{update.id}"  # stored as event_key(key), as every external id is
+    done = session.exec(select(Update).where(Update.external_id == event_key(key))).first()
     if done is not None:
         return Undone(update, done, False)
     before = session.exec(

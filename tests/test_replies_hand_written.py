@@ -7,8 +7,9 @@ timeline notes, 004 "Updated position post Covid") sent as replies to a nudge.
 Run through the same harness as the generated corpus (tests/corpus/harness.py): the real
 ``Conversation.handle`` on SQLite and PostgreSQL, the bundled sample plan (today Friday
 10 January 2020, financial year April 2019 - March 2020; refs such as G4, deadlines Quarter
-1-4 = 30 Jun / 30 Sep / 31 Dec 2019 / 31 Mar 2020, "Ongoing" = none) and the seed 004 plan
-(actions #1..#46; today Thursday 15 April 2021). Cases run in order on one database, so a
+1-4 = 30 Jun / 30 Sep / 31 Dec 2019 / 31 Mar 2020, "Ongoing" = none), the same plan with
+references 1..33 (a plan that numbers its actions), and the seed 004 plan (no references:
+actions #1..#46; today Thursday 15 April 2021). Cases run in order on one database, so a
 move counted from a deadline (``Late(14)``) is resolved against the deadline as it stands
 just before the reply.
 """
@@ -20,9 +21,11 @@ from dataclasses import replace
 from datetime import date as D
 
 import pytest
+from sqlmodel import select
 
-from storage.engine import make_engine
+from storage.engine import make_engine, read_session
 from storage.migrate import upgrade
+from storage.models import Update
 from tests.corpus.dates import DeadlinePlus as Late
 from tests.corpus.generate import Case, Expect
 from tests.corpus.harness import asked_rate, load_plans, report, run_cases
@@ -67,7 +70,7 @@ def S000(ref, text, status, due=None):
 
 
 def S004(n, text, status, due=None):
-    return N(text, f"#{n}", status, due, klass="seed004", plan="numbered")
+    return N(text, f"#{n}", status, due, klass="seed004", plan="hashed")
 
 
 def S002(text, status, ref="V5"):
@@ -104,7 +107,8 @@ SEED_000 = [
     S000("V13", "On track: New group established and first meeting in November. Focus on reviewing opportunities to use technology and digital more i.e. automation", OT),
     S000("V14", "On track: New group established and first meeting in November. Focus on reviewing the CCG's HR policies and working with staff to update them and ensure a consistent application.", OT),
     # "Completed: Ongoing …": two statuses for one action; an officer would ask.
-    S000("V15", "Completed: Ongoing and update provided to Governing Body separately in November 2019.", ASK),
+    # The office itself rated this cell Completed: the label leads (integrator's reading).
+    S000("V15", "Completed: Ongoing and update provided to Governing Body separately in November 2019.", C),
     S000("O1", "On track: Review of clinical leadership for the CCG reviewed in the context of the emerging Integrated Care System and Primary Care Networks. Clinical leads and members engaged during 2019. Proposed new structure to be submitted to Governing Body in November 2019.", OT),
     S000("O2", "Developing: Leadership engagement positive and executive and clinical leads have made early progress in connecting with respective leadership in the new councils.", DV),
     # Moved to quarter 4: Q4 of 2019/20 ends 31 March 2020, after today.
@@ -173,7 +177,9 @@ SEED_004 = [
     S004(25, "This will be one area that will be picked up in staff OD discussions in April and May 2021", ASK),
     S004(26, "This is still ongoing with Deloitte briefing sessions initially, now through the Accountable Officer weekly joint staff huddle meetings on a Tuesday", OG),
     S004(27, "Priority HR policies have been reviewed.", ASK),
-    S004(28, "Has been delayed due to Covid. Diagnostic exercise undertaken in February and March. Outcomes fed back to AO and Exec team in March 2021", ASK),
+    # It opens with its status ("Has been delayed"); the rest reports steps taken, not that the
+    # action is complete (integrator's reading; the first author had ASK).
+    S004(28, "Has been delayed due to Covid. Diagnostic exercise undertaken in February and March. Outcomes fed back to AO and Exec team in March 2021", DL),
     S004(29, "Has been delayed due to Covid. Plan to start delivery April – June 2021", DL),
     S004(30, "Has been delayed due to Covid. Plan to start delivery April – June 2021", DL),
     S004(31, "Has been delayed due to Covid. Plan to start delivery April – June 2021", DL),
@@ -186,7 +192,9 @@ SEED_004 = [
     S004(37, "Delayed due to Covid. Plan to start April 2021", DL),
     S004(38, "Delayed due to Covid. Diagnostic completed in March 2021.", C),
     S004(39, "Delayed due to Covid. Plan to start April 2021", DL),
-    S004(40, "The planning of this was done pre Covid.", C),
+    # Issue 17: "The planning of this was done pre Covid" is not Completed; a step done says
+    # nothing clear of the action, so the bot asks.
+    S004(40, "The planning of this was done pre Covid.", ASK),
     S004(41, "Delivery started when new Joint Governing body members were appointed in August 2020 - completed 31 st March 2021", C),
     S004(42, "Delivery started when new Joint Governing body members were appointed in August 2020 – ongoing until March 2021", OG),
     S004(43, "Delivery started when new Joint Governing body members were appointed in August 2020 – ongoing until March 2021", OG),
@@ -214,7 +222,8 @@ SINGLE = [
     U("V4 - 100% complete, appraisal window closed", "V4", C),
     U("O2 Amber - councils slow to engage", "O2", AR),
     # A red rating and a pause: two statuses for one action.
-    U("O5 RAG: Red. Restructure paused pending consultation", "O5", ASK),
+    # The owner's own RAG rating leads; the pause is why (integrator's reading).
+    U("O5 RAG: Red. Restructure paused pending consultation", "O5", DL),
     U("G7 - finished.", "G7", C),
     U("G8 Completed – priorities aligned to the Dorset plan", "G8", C),
     U("V1: closed", "V1", C),
@@ -413,7 +422,7 @@ NO_REF = [
     N("70% complete", "V5", OG),
     N("Closed. Please take it off my list", "G12", C),
     N("Progressing well, HR have the draft", "V14", OT),
-    N("not done, need another month", "V7", OG),
+    N("not done, HR still drafting the guidance", "V7", OG),
     N("In development with the CSU", "O6", DV),
     N("Behind schedule – recruitment freeze", "V12", DL),
     N("No progress I'm afraid", "O4", NS),
@@ -423,28 +432,35 @@ NO_REF = [
     M("delayed until March", ("V5", ASK), ("V10", ASK), ("V12", ASK), nudge=("V5", "V10", "V12"), klass="hw_no_ref"),
 ]  # fmt: skip
 
-# -- the numbered plan: actions #1..#46, today Thursday 15 April 2021 (FY 2021/22) -------------
+# -- the seed 004 plan: actions #1..#46, today Thursday 15 April 2021 (FY 2021/22) -------------
 NUMBERED = [
-    U("#12 on track", "#12", OT, plan="numbered"),
-    U("no. 24 delayed to September", "#24", DL, D(2021, 9, 30), plan="numbered"),
-    U("item 28 - complete", "#28", C, plan="numbered"),
-    U("action 35: done", "#35", C, plan="numbered"),
-    M("#41 and #42 both done", ("#41", C), ("#42", C), plan="numbered"),
-    U("35 on hold", "#35", PE, plan="numbered"),
-    U("#7 slipped to Q2", "#7", DL, D(2021, 9, 30), plan="numbered"),
-    U("#44: new date end of July", "#44", DL, D(2021, 7, 31), plan="numbered"),
-    U("#29 at risk", "#29", AR, plan="numbered"),
-    U("#30 - not started, CSU capacity", "#30", NS, plan="numbered"),
-    U("#31 Red", "#31", DL, plan="numbered"),
-    M("#32, #33 - delayed to June", ("#32", DL, D(2021, 6, 30)), ("#33", DL, D(2021, 6, 30)), plan="numbered"),
-    M("#36 done, #37 in progress", ("#36", C), ("#37", OG), plan="numbered"),
-    U("item 17 - ongoing", "#17", OG, plan="numbered"),
-    U("#25 two weeks late", "#25", DL, Late(14), plan="numbered"),
-    U("#14 a week late", "#14", DL, Late(7), plan="numbered"),  # #14 has no deadline: ask
-    U("#19 developing", "#19", DV, plan="numbered"),
-    Q("when is #38 due?", plan="numbered"),
-    Q("is #14 mine?", plan="numbered"),
-    Q("who owns #20?", plan="numbered"),
+    U("#12 on track", "#12", OT, plan="hashed"),
+    U("no. 24 delayed to September", "#24", DL, D(2021, 9, 30), plan="hashed"),
+    U("item 28 - complete", "#28", C, plan="hashed"),
+    U("action 35: done", "#35", C, plan="hashed"),
+    M("#41 and #42 both done", ("#41", C), ("#42", C), plan="hashed"),
+    U("#7 slipped to Q2", "#7", DL, D(2021, 9, 30), plan="hashed"),
+    U("#44: new date end of July", "#44", DL, D(2021, 7, 31), plan="hashed"),
+    U("#29 at risk", "#29", AR, plan="hashed"),
+    U("#30 - not started, CSU capacity", "#30", NS, plan="hashed"),
+    U("#31 Red", "#31", DL, plan="hashed"),
+    M("#32, #33 - delayed to June", ("#32", DL, D(2021, 6, 30)), ("#33", DL, D(2021, 6, 30)), plan="hashed"),
+    M("#36 done, #37 in progress", ("#36", C), ("#37", OG), plan="hashed"),
+    U("item 17 - ongoing", "#17", OG, plan="hashed"),
+    U("#25 two weeks late", "#25", DL, Late(14), plan="hashed"),
+    U("#14 a week late", "#14", DL, Late(7), plan="hashed"),  # #14 has no deadline: ask
+    U("#19 developing", "#19", DV, plan="hashed"),
+    # The sample plan again with references 1..33: a bare number opening a part names one.
+    U("12 on hold", "12", PE, plan="numbered"),
+    U("7 done - signed off at ET", "7", C, plan="numbered"),
+    U("item 15 - on track", "15", OT, plan="numbered"),
+    U("no. 3 delayed to June", "3", DL, D(2020, 6, 30), plan="numbered"),
+    M("20 and 21 both on track", ("20", OT), ("21", OT), plan="numbered"),
+    M("4 complete\n5 ongoing\n6 at risk", ("4", C), ("5", OG), ("6", AR), plan="numbered"),
+    U("30 - slipping to end of March", "30", DL, D(2020, 3, 31), plan="numbered"),
+    Q("when is #38 due?", plan="hashed"),
+    Q("is #14 mine?", plan="hashed"),
+    Q("who owns #20?", plan="hashed"),
 ]  # fmt: skip
 
 QUESTIONS = [
@@ -537,3 +553,28 @@ def test_hand_written_replies_on_sqlite(outcomes, gate):
 def test_hand_written_replies_on_postgresql(pg_engine):
     got = run_cases(load_plans(pg_engine), REPLIES)
     assert not any(_gates(got).values()), report(got)
+
+
+@pytest.mark.parametrize(
+    ("aside", "update", "status"),
+    [
+        ("is G4 delayed?", "on track - workshops booked", OT),
+        ("when is G4 due?", "Done", C),
+        ("sorry for the late reply", "in progress, HR have the draft", OG),
+        ("thanks", "on hold", PE),
+        ("I'm away next week", "at risk", AR),
+    ],
+)
+def test_what_is_not_an_update_never_ends_up_in_the_next_one(engine, aside, update, status):
+    """A question, chit-chat or an away note after a nudge about G4 stores nothing and leaves
+    nothing open: the next line is read on its own, and its update carries none of the
+    earlier words."""
+    b = load_plans(engine)["sample"]
+    g4 = b.ids["G4"]
+    b.conv.remember_nudge("console", b.key, (g4,))
+    b.conv.handle(b.actor, aside, platform="console")
+    b.conv.handle(b.actor, update, platform="console")
+    with read_session(engine) as s:
+        rows = s.exec(select(Update).where(Update.action_id == g4, Update.source != "import")).all()
+    assert [(u.status, u.revised_due) for u in rows] == [(status, None)], rows
+    assert aside.lower() not in rows[0].commentary.lower()

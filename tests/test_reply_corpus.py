@@ -1,7 +1,8 @@
 """The generated reply corpus (tests/corpus/) through the real conversation path: every reply
 goes through ``Conversation(service).handle(actor, text, platform="console")`` on a real
-database holding the bundled sample plan and the seed 004 Word plan (actions named #N), as
-an administrator who may update every action. What each reply stored is read back from the
+database holding three plans (the bundled sample plan, references such as G4; the same plan
+numbered 1..33; the seed 004 Word plan, actions named #N), as an administrator who may
+update every action. What each reply stored is read back from the
 database and compared with the reading known by construction (tests/corpus/harness.py says
 how it is scored).
 
@@ -14,12 +15,14 @@ SQLite (one database, loaded once); a fixed sample of ~200 on PostgreSQL.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 import pytest
 
 from storage.engine import make_engine
 from storage.migrate import upgrade
+from tests.corpus import tables as T
 from tests.corpus.generate import build_corpus
 from tests.corpus.harness import asked_rate, load_plans, report, run_cases
 
@@ -55,7 +58,7 @@ def test_the_corpus_covers_every_class_with_enough_replies():
     assert len(CORPUS) >= 2000, counts
     assert min(counts.values()) >= 30, counts
     # Both plans, and both kinds of truth (store, ask), are exercised.
-    assert {c.plan for c in CORPUS} == {"sample", "numbered"}
+    assert {c.plan for c in CORPUS} == {"sample", "hashed", "numbered"}
     assert sum(1 for c in CORPUS if c.kind == "update" and not c.unambiguous) >= 40
 
 
@@ -100,3 +103,19 @@ def test_a_sample_on_postgresql(pg_engine):
     asked, clear = asked_rate(outcomes)
     ok = not any(gates.values()) and asked <= MAX_ASKED * clear
     assert ok, report(outcomes)
+
+
+def test_commentary_fillers_say_no_status_and_no_date():
+    """The words the corpus adds as commentary must not change the truth of a reply."""
+    phrases = [p[0].lower() for p in T.PLAIN + T.NEGATED + T.PARTIAL if p[0].isascii()]
+    dateish = re.compile(
+        r"\b(?:\d+|jan\w*|feb\w*|mar(?:ch)?|apr\w*|may|june?|july?|aug\w*|sept?\w*|oct\w*|"
+        r"nov\w*|dec\w*|spring|summer|autumn|winter|week\w*|month\w*|quarter|year|q[1-4]|"
+        r"christmas|next|now|due|until|till|before|late|behind|back)\b",
+        re.I,
+    )
+    for filler in T.FILLERS:
+        words = f" {re.sub(r'[^a-z0-9%#]+', ' ', filler.lower())} "
+        assert not [p for p in phrases if f" {p} " in words], filler
+        assert not dateish.search(filler), filler
+        assert "," not in filler and "?" not in filler and not re.search(r"#\d", filler)

@@ -79,7 +79,9 @@ _PART_MONTH = re.compile(
     re.I,
 )
 _DAY_MONTH_NUM = re.compile(r"^(?P<d>\d{1,2})[/.](?P<m>\d{1,2})$")
-_IN_DURATION = re.compile(rf"^(?:in|within|after)\s+(?:the\s+next\s+)?{DURATION.pattern}$", re.I)
+_IN_DURATION = re.compile(
+    rf"^(?:(?:in|within|after)\s+)?(?:the\s+next\s+)?{DURATION.pattern}$", re.I
+)
 
 
 def _count(text: str | None) -> int | None:

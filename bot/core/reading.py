@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 
 from bot.core.refs import RefHit, RefIndex
-from bot.core.status_words import mentions
+from bot.core.status_words import mentions, question_start
 
 _REST = re.compile(
     r"(?<![\w])(?:the\s+rest(?:\s+of\s+(?:them|my\s+actions|the\s+actions))?|"
@@ -33,13 +33,22 @@ _ALL = re.compile(
     r"all\s+three|all\s+four|all\s+items|each|the\s+lot)(?:'s|\s+are|\s+is)?(?![\w])",
     re.I,
 )
-_JOIN = re.compile(r"^(?:\s*(?:,|&|\+|/|and|plus|as\s+well\s+as|along\s+with|or)\s*|\s+)$", re.I)
+_JOIN = re.compile(
+    r"^(?:\s*(?:,|&|\+|/|and|plus|as\s+well\s+as|along\s+with|or)?\s*"
+    r"(?:(?:action|item|no\.?|nr\.?|ref\.?:?|re:?|number)\s*)?)$",
+    re.I,
+)
+_COUNTED = re.compile(
+    r"\s*(?:%|x\b|(?:weeks?|wks?|days?|months?|mths?|years?|hours?|people|staff|sessions?|"
+    r"workshops?|events?|teams?|practices|pcns?|sites?|posts?|of\b|out\s+of)\b)",
+    re.I,
+)
 _GREETING = (
     r"(?:(?:hi|hello|hey|morning|good\s+(?:morning|afternoon|evening)|afternoon|dear\s+\w+|"
     r"thanks(?:\s+for\s+the\s+(?:nudge|reminder))?|thank\s+you|apologies|sorry)\b[^\n:.!]*?[,.!:\-–—\n]\s*)*"
 )
 _INTRO = re.compile(
-    rf"^[\W_]*{_GREETING}[\W_]*(?:(?:my\s+|quick\s+|an?\s+)?(?:updates?|progress)(?:\s+(?:below|as\s+follows))?|"
+    rf"^[\W_]*(?:\d{{1,2}}[.)]\s*)?{_GREETING}[\W_]*(?:(?:my\s+|quick\s+|an?\s+)?(?:updates?|progress)(?:\s+(?:below|as\s+follows))?|"
     r"re|for|on|about|ref|regarding|actions?|items?|both|status|no|nr|number)?[\W_]*(?:on|for|to)?[\W_]*$",
     re.I,
 )
@@ -73,7 +82,9 @@ def split_reply(text: str, index: RefIndex) -> tuple[list[Part], bool]:
     ]
     all_hits = sorted(hits + rest_hits, key=lambda h: h.start)
     if not all_hits:
-        m = _ALL.match(text)
+        m = _ALL.match(text) or _REST.match(text.lstrip(" -–—•*"))
+        if m is not None and m.re is _REST:
+            m = re.match(r"\W*" + _REST.pattern, text, re.I)
         if m:
             return [Part((), _clean_words(text[m.end() :]), rest=True)], True
         return [Part((), text.strip())], True
@@ -91,7 +102,12 @@ def split_reply(text: str, index: RefIndex) -> tuple[list[Part], bool]:
         spans.append(text[g[-1].end : end])
     intro = _INTRO.match(prefix) is not None
     clean = True
-    if not intro and len(groups) > 1 and _PREP_END.search(prefix):
+    if (
+        not intro
+        and len(groups) > 1
+        and _PREP_END.search(prefix)
+        and any(m.status is not None for m in mentions(prefix))
+    ):
         # Status first: "Done for V5, on track for V10 as planned".
         words = [prefix] + [_TAIL_JOIN.sub("", s) for s in spans[:-1]]
         words[-1] = f"{words[-1]} {spans[-1]}"
@@ -115,7 +131,7 @@ def _clean_words(words: str) -> str:
 
 def _at_part_start(text: str, at: int, hits: list[RefHit]) -> bool:
     """Is "the rest" at ``at`` the subject of a new part (after a joiner), not prose?"""
-    before = text[:at].rstrip()
+    before = text[:at].rstrip(" \t")
     return at == 0 or bool(
         re.search(r"(?:[,;.\n•*\-–—]|\band|\bbut|\bwhile|\bthen)$", before, re.I)
     )
@@ -127,7 +143,9 @@ def _bare_number_in_prose(text: str, hit: RefHit, index: RefIndex) -> bool:
     w = hit.written.strip(" .)")
     if not w.replace(".", "").isdigit():
         return False
-    before = text[: hit.start].rstrip()
+    if _COUNTED.match(text, hit.end):
+        return True  # "2 weeks late", "3 workshops": a count, not an action
+    before = text[: hit.start].rstrip(" \t")
     return not (
         not before
         or re.search(
@@ -147,7 +165,8 @@ _CHITCHAT = re.compile(
     r"many\s+thanks|thx|noted|will\s+do|sure|yes|yeah|yep|no|nope|nah|great|perfect|lovely|"
     r"brilliant|fab|got\s+it|understood|fine|hi|hello|hey|morning|good\s+(?:morning|afternoon)|"
     r"afternoon|bye|speak\s+soon|have\s+a\s+(?:good|nice)\s+\w+|no\s+problem|no\s+worries|np|"
-    r"sorry|apologies|sorry\s+for\s+the\s+(?:late|slow)\s+(?:reply|response)|"
+    r"sorry|apologies|(?:sorry|apologies)\s+(?:for|about)\s+[^.!?]{1,40}|"
+    r"thanks?(?:\s+you)?\s+(?:for|again)\b[^.!?]{0,40}|(?:hi|hello|hey|morning)\s+(?:there|all|team|everyone)|"
     r"sorry\s+for\s+the\s+delay(?:\s+in\s+(?:replying|responding))?|"
     r"received|acknowledged|ack|roger|will\s+look|on\s+it|i'?m\s+on\s+it|tbc|"
     r"(?:i'?ll|i\s+will|will)\s+(?:do\s+(?:it|this|that)|update\s+(?:you|it|this)|send\s+(?:an?\s+)?"
@@ -156,9 +175,17 @@ _CHITCHAT = re.compile(
     r"(?:\s+[^.!?]{0,40})?)[\s,.!:;)(-]*)+$",
     re.I,
 )
+# "will reply properly tomorrow", "I'll get to this later": a promise of an update, not one.
+_PROMISE = re.compile(
+    r"\b(?:will|i'?ll|i\s+will|going\s+to)\s+(?:try\s+to\s+)?(?:get\s+(?:to|back|round)|reply|respond|"
+    r"update|send|come\s+back|let\s+you\s+know|look|follow\s+up|chase|pick\s+(?:this|it)\s+up)\b",
+    re.I,
+)
 _AWAY = re.compile(
     r"^\W*(?:(?:i'?m|i\s+am|i\s+will\s+be|i'll\s+be|will\s+be|i'm\s+going\s+to\s+be|going\s+to\s+be)\s+)?"
-    r"(?:away|off(?:\s+sick)?|on\s+(?:annual\s+|sick\s+|study\s+|maternity\s+|paternity\s+)?leave|"
+    r"(?:(?:currently|now|still|also)\s+)?"
+    r"(?:away|off(?:\s+sick)?|on\s+(?:annual\s+|sick\s+|study\s+|maternity\s+|mat\s+|paternity\s+|"
+    r"parental\s+)?leave|"
     r"out\s+of\s+(?:the\s+)?office|ooo|on\s+holiday|on\s+hols|annual\s+leave|off\s+work|"
     r"not\s+(?:around|in|available))\b",
     re.I,
@@ -174,7 +201,7 @@ def line_kind(text: str, *, names_action: bool = False) -> str:
     said = [s for s in statements if not _is_question(s)]
     if statements and not said:
         return "question"
-    if _CHITCHAT.match(t) and not _claims_status(t):
+    if (_CHITCHAT.match(t) or _PROMISE.search(t)) and not _claims_status(t) and not names_action:
         return "chitchat"
     if _AWAY.match(t) and not _claims_status(t) and not names_action:
         return "away"
@@ -207,4 +234,12 @@ def _is_question(sentence: str) -> bool:
 
 
 def _claims_status(text: str) -> bool:
-    return any(m.status is not None and m.kind != "future" for m in mentions(text))
+    """Does ``text`` state a status anywhere outside a question (a word, a colour that labels
+    it, an emoji)?"""
+    if any(m.status is not None and m.kind != "future" for m in mentions(text)):
+        return True
+    from bot.core.update_text import read_status_only
+
+    said = text[: question_start(text)] if text.rstrip().endswith("?") else text
+    said = said.rstrip(" -–—,;:(")
+    return bool(said.strip()) and read_status_only(said) is not None

@@ -25,9 +25,9 @@ class _HasRef(Protocol):
 _EDGE = " \t\r\n.,;:!?)(][}{'\"`*_#"
 # A token that may be a reference, anywhere in text: "L2", "L2.", "CF-12b", "#23", "1.2", "23".
 _TOKEN = re.compile(
-    r"(?<![\w.#/£$%])"
-    r"(?P<tok>#?\s?(?:[A-Za-z]{1,4}(?:[-.]|\s)?)?\d{1,4}(?:\.\d{1,3})*[A-Za-z]?)"
-    r"(?![\w/%£$]|\.\d|:\d)"
+    r"(?<![\w.#£$%])(?:(?<!\d/)|(?=[A-Za-z#]))"
+    r"(?P<tok>#?\s?(?:(?:[A-Z]{1,4}|(?i:item|no|ref|re|nr))\s|[A-Za-z]{1,4}[-.]?)?\d{1,4}(?:\.\d{1,3})*[A-Za-z]?)"
+    r"(?![\w%£$]|/\d|\.\d|:\d)"
 )
 _WHOLE = re.compile(r"^#?(?:[A-Za-z]{1,4}[-.\s]?)?\d{1,4}(?:\.\d{1,3})*[A-Za-z]?$")
 # In a plan whose actions have no references (named "#N"), a bare number that opens a line or

@@ -41,7 +41,7 @@ _OBJECT = (
     r"|up\s+to)\b)"
 )
 _NEG = (
-    r"(?:not|never|no\s+longer|nor|(?:is|are|was|were|has|have|had|does|do|did|wo|ca|could|"
+    r"(?:not|never|no\s+longer|no\s+lo[a-z]{2,5}|nor|(?:is|are|was|were|has|have|had|does|do|did|wo|ca|could|"
     r"should|would|ai)n[’']?t)"
 )
 _ANY_WORD = (
@@ -76,12 +76,19 @@ _PATTERNS: list[tuple[str, Status | None, str]] = [
         None,
         "future",
     ),
+    # ... or a condition ("until integration complete", "once the review is done").
+    (
+        r"(?:until|till|once|when|after|before|unless)\s+(?:[\w'’]+\s+){0,4}(?:is\s+|are\s+|has\s+been\s+)?"
+        + DONE,
+        None,
+        "future",
+    ),
     # Partial completion.
     (
         r"(?:nearly|almost|mostly|largely|partly|partially|half|substantially|virtually|"
         r"practically|pretty\s+much|not\s+quite|not\s+fully|not\s+entirely|not\s+yet\s+fully|"
         r"not\s+totally|all\s+but|more\s+or\s+less|broadly|essentially|90%|95%|99%)\s+"
-        r"(?:been\s+|now\s+)?" + DONE,
+        r"(?:been\s+|now\s+)?(?:" + DONE + r"|there)|getting\s+there",
         OG,
         "partial",
     ),
@@ -113,8 +120,8 @@ _PATTERNS: list[tuple[str, Status | None, str]] = [
         r"first\s+draft|draft|consultation|procurement|analysis|ground\s+work|pilot)\s+"
         r"(?:of\s+(?:this|it|the\s+\w+)\s+|for\s+(?:this|it)\s+)?(?:was|is|has\s+been|have\s+been|"
         r"now|were|are)\s+(?:now\s+)?" + DONE,
-        OG,
-        "partial",
+        None,
+        "step",
     ),
     # Completion negated.
     (
@@ -191,7 +198,9 @@ _PATTERNS: list[tuple[str, Status | None, str]] = [
         "word",
     ),
     (
-        r"developing|in\s+development|being\s+developed|under\s+development|in\s+draft|drafting",
+        r"developing(?!\s+(?:a|an|the|new|our|their|its|this|that|these|those|and|data|plans?|"
+        r"proposals?|models?|options?|relationships?|skills?|staff|people|leaders?)\b)|"
+        r"in\s+development|being\s+developed|under\s+development|in\s+draft|drafting",
         DV,
         "word",
     ),
@@ -199,7 +208,8 @@ _PATTERNS: list[tuple[str, Status | None, str]] = [
         r"in[\s-]+progress|on[\s-]?going|underway|under\s+way|progressing|(?:has|have|had|was|"
         r"were|is|are|work|we|it)\s+started|started\s+(?:on|work)|continuing|continues|"
         r"being\s+(?:implemented|delivered|rolled\s+out|worked\s+on|progressed|taken\s+forward)|"
-        r"work\s+continues|(?:some|steady)\s+progress|moving\s+forward",
+        r"work\s+continues|(?:some|steady)\s+progress|moving\s+forward|"
+        r"(?<=[.,;:\-–—]\s)started(?=\s*[.!]*\s*$)",
         OG,
         "word",
     ),
@@ -217,7 +227,8 @@ _PATTERNS: list[tuple[str, Status | None, str]] = [
     ),
     (DONE + _OBJECT, C, "word"),
 ]
-_COMPILED = [(re.compile(rf"(?<![\w-]){p}(?![\w])", re.I), s, k) for p, s, k in _PATTERNS]
+# The bounds hold for every alternative of a pattern, not just its first and last.
+_COMPILED = [(re.compile(rf"(?<![\w-])(?:{p})(?![\w])", re.I), s, k) for p, s, k in _PATTERNS]
 
 _COLOUR = {"blue": C, "b": C, "green": OT, "g": OT, "amber": AR, "a": AR, "yellow": AR}
 _COLOUR |= {"red": DL, "r": DL}
@@ -225,12 +236,15 @@ _RAG = re.compile(
     r"(?<!\w)(?:b?rag(?:\s+(?:status|rating))?|rating|rated|status)\s*(?:is\s+|now\s+|:|-|–|=|of)?"
     r"\s*(?:now\s+|still\s+|currently\s+)?(?P<c>blue|green|amber|yellow|red|[bgar](?:\s*/\s*[bgar])?)"
     r"(?![\w])|(?<![\w])(?:is|now|remains?|currently|still|at|stays?)\s+(?P<c2>green|amber|red|blue)"
-    r"(?=\s*(?:[.!,;)]|$))|\((?P<c3>green|amber|red|blue|[bgar])\)",
+    r"(?=\s*(?:[.!,;)]|$))|\((?P<c3>green|amber|red|blue|[bgar])\)|"
+    # a colour on its own at the end: "…, Green", "… noted the paper. Red!"
+    r"(?<=[.,;:\-–—])\s*(?P<c4>blue|green|amber|yellow|red)(?=\s*[.!]*\s*$)",
     re.I,
 )
 _EXCLUDE = re.compile(
     r"(?:sorry|apologies|apologise|apologize)\s+(?:for|about)\s+(?:the\s+|my\s+|this\s+)?"
-    r"(?:delay|late\w*|slow)[^.;!?]*|"
+    r"(?:delay|late\w*|slow)[^.;!?,]*|"
+    r"(?:sorry|apologies)\b[^.!?;]{0,25}\b(?:late|delayed|slow)\b|"
     r"(?:late|delayed|slow)\s+(?:reply|response|replying|responding|notice|night|start|finish|"
     r"afternoon|morning|evening|shift|email)|"
     r"delay\s+in\s+(?:replying|responding|getting\s+back|coming\s+back)|"
@@ -248,6 +262,17 @@ _ASKING = re.compile(
     r"does|do|did|can|could|should|will|would|shall|am|any|anything|isn't|aren't|hasn't)\b",
     re.I,
 )
+_CLAUSE_ASK = re.compile(r"(?:^|[-–—,;:(]\s*)(?=" + _ASKING.pattern + ")", re.I)
+
+
+def question_start(sentence: str) -> int:
+    """Where the question in a sentence ending in "?" begins: the last clause that opens with
+    a question word ("This is on schedule - can you close it?" asks from "can"); 0 when no
+    clause does ("V5 overdue?")."""
+    starts = [m.end() for m in _CLAUSE_ASK.finditer(sentence)]
+    return starts[-1] if starts else 0
+
+
 _SENTENCE = re.compile(r"[^.!?;\n]+[.!?;\n]*")
 _NOW = re.compile(
     r"\b(?:now|but\s+now|has\s+since|have\s+since|since\s+then|subsequently|eventually|finally|"
@@ -274,8 +299,7 @@ def _excluded(text: str) -> list[tuple[int, int]]:
     for m in _QUESTION.finditer(text):
         # The question runs from its question word ("Done - is there anything else?" keeps
         # "Done"); with none ("V5 overdue?") the whole sentence is the question.
-        q = _ASKING.search(m.group(0))
-        zones.append((m.start() + (q.start() if q else 0), m.end()))
+        zones.append((m.start() + question_start(m.group(0)), m.end()))
     return zones
 
 
@@ -295,7 +319,7 @@ def mentions(text: str) -> list[Mention]:
 
     for m in _RAG.finditer(fixed):
         if not _inside(zones, m.start(), m.end()):
-            c = (m.group("c") or m.group("c2") or m.group("c3")).casefold()
+            c = (m.group("c") or m.group("c2") or m.group("c3") or m.group("c4")).casefold()
             letters = [p.strip() for p in c.split("/")]
             order = [DL, AR, OT, C]
             status = min((_COLOUR[p] for p in letters), key=order.index)
@@ -334,7 +358,7 @@ def conclude(text: str, found: list[Mention], *, latest_wins: bool = False):
     readings to offer when the part claims several (or a negation with no clear meaning)."""
     if not found:
         return None, ()
-    found = [m for m in found if m.kind != "future"]
+    found = [m for m in found if m.kind != "future" and not _history(text, m)]
     if not found:
         return None, ()
     if any(m.kind != "percent" and m.status is not None for m in found):
@@ -363,6 +387,21 @@ def conclude(text: str, found: list[Mention], *, latest_wins: bool = False):
     return None, tuple(distinct)
 
 
+_HISTORY = re.compile(
+    r"\b(?:initially|originally|previously|at\s+first|had\s+(?:to\s+be|been))\b[^.;!?]*$", re.I
+)
+
+
+def _history(text: str, m: Mention) -> bool:
+    """A status told as history ("Initially these had to be delayed…"), not as it stands."""
+    start = max(text.rfind(".", 0, m.start), text.rfind(";", 0, m.start), -1) + 1
+    found = _HISTORY.search(text[start : m.start])
+    # "previously amber, now green": what follows "now" is how it stands.
+    return bool(found) and not re.search(
+        r"\b(?:now|but|since|then|however)\b", text[start + found.start() : m.end], re.I
+    )
+
+
 def _later_statement(text: str, found: list[Mention], last: Mention) -> bool:
     """ "was delayed but now back on track": the latest statement is the status."""
     before = text[: last.start]
@@ -380,8 +419,11 @@ _VOCAB = (
     "completed complete finished delayed ongoing pending developing started progress slipped "
     "slipping behind paused achieved delivered underway track schedule target signed hold "
     "progressing stalled blocked awaiting waiting risk finalised incomplete unfinished "
-    "postponed deferred overdue ontrack inprogress signedoff offtrack longer anymore"
+    "postponed deferred overdue ontrack inprogress signedoff offtrack longer anymore finalized "
+    "continuing continues suspended begun start there shape parked wrapped stuck green amber "
+    "yellow blue closed"
 ).split()
+_VOCAB = list(dict.fromkeys(_VOCAB))  # each word once: a repeat is no second reading
 _TOKEN = re.compile(r"[A-Za-z]{4,}")
 
 

@@ -113,7 +113,8 @@ _SUBJECT = (
 )
 _LEADING = re.compile(rf"^\s*{_SUBJECT}(?P<word>{_WORDS})\b{_SEP}", re.I)
 _LEADING_COLOUR = re.compile(
-    rf"^\s*{_SUBJECT}(?P<word>blue|green|amber|yellow|red)\b(?P<after>\s*(?:$|[:;,.!\-–—)/]+\s*))",
+    rf"^\s*{_SUBJECT}(?P<word>blue|green|amber|yellow|red)\b"
+    r"(?P<after>\s*(?:$|[:;,.!\-–—)/]+\s*)|\s+(?=(?:but|though|although|and)\b))",
     re.I,
 )
 _RAG_ANYWHERE = re.compile(
@@ -179,7 +180,7 @@ _REVISED = [
     ),
     re.compile(rf"\bdeadline\s+(?:is\s+)?now\s+{_DATE_TAIL}", re.I),
     re.compile(
-        rf"\b(?:will\s+|should\s+|to\s+)?(?:now\s+)?(?:be\s+)?(?:complete[d]?|delivered|finished|done|ready)"
+        rf"\b(?:will\s+|should\s+|to\s+|now\s+)(?:now\s+)?(?:be\s+)?(?:complete[d]?|delivered|finished|done|ready)"
         rf"\s+(?:now\s+)?(?:by|in|for)\s+{_DATE_TAIL}",
         re.I,
     ),
@@ -314,6 +315,10 @@ def parse_update_text(
     clean = normalise_reply(text)
     status, commentary, options = _status(clean)
     revised = _revised(clean, today, fy_start_year, fy_start_month, deadline)
+    if revised is _NO_DATE:
+        # "two weeks late" when the action has no deadline to count from: no date can be
+        # stored, so nothing is, and the bot asks (keeping the owner's words).
+        return ParsedUpdate(None, _strip_emoji(clean), None, impossible_date(clean), False)
     if revised is not None and deadline is not None and revised.due == deadline:
         revised = None  # "should be complete by 30 Sept" when it is due then: no move
         if status is None:
@@ -353,6 +358,11 @@ def parse_update_text(
 _QUERY_LIKE = re.compile(r"^(?:status|theme|owner|search)\s+[^\s:=\-–—]", re.I)
 
 
+def read_status_only(text: str) -> Status | None:
+    """The status ``text`` states (a label, a colour, an emoji, words), or None."""
+    return _status(normalise_reply(text))[0]
+
+
 def _status(
     clean: str, *, latest_wins: bool = False, label: bool = True
 ) -> tuple[Status | None, str, tuple]:
@@ -387,6 +397,11 @@ def _status(
         if later is not None:
             # "Delayed before, now underway": the latest statement is the status.
             return later, _strip_emoji(body), ()
+        newer = _newer_label(body, label_end, status, found)
+        if newer is not None:
+            # "Delayed due to Covid. Completed March 2021": a later sentence that opens with a
+            # status is the newer news.
+            return newer, _strip_emoji(body), ()
         rivals = _rivals(body, label_end, status, found)
         if rivals:
             # "On track but delayed": two readings of one action; ask, offering both.
@@ -454,6 +469,30 @@ _BARE_COLOUR = re.compile(
 )
 
 
+def _newer_label(body: str, label_end: int, status, found):
+    """A later sentence that opens with a status contradicting the first one ("Delayed due to
+    Covid. Completed March 2021"), or that says it was completed after all ("… Diagnostic
+    completed in March 2021."): the newer news. None otherwise."""
+    end = _SENTENCE_END.search(body, label_end)
+    if end is not None and status is not Status.COMPLETED:
+        done = [
+            x
+            for x in found
+            if x.start >= end.end() and x.status is Status.COMPLETED and x.kind == "word"
+        ]
+        if done and clash(status, Status.COMPLETED):
+            return Status.COMPLETED
+    while end is not None:
+        rest = body[end.end() :].lstrip(" .!?;\n")
+        m = _LEADING.match(rest)
+        if m is not None:
+            later = status_of_word(m.group("word"))
+            if later is not None and later != status and clash(status, later):
+                return later
+        end = _SENTENCE_END.search(body, end.end())
+    return None
+
+
 def _now_instead(body: str, label_end: int, status, found):
     """A status said after the label with "now" ("… before, now amber"), or None."""
     for x in reversed(found):
@@ -463,8 +502,9 @@ def _now_instead(body: str, label_end: int, status, found):
             or x.kind not in ("word", "colour", "negated")
         ):
             continue
-        if re.search(
-            r"\b(?:now|but\s+now|since\s+then|has\s+since|then)\s*[:,\-–—]?\s*(?:\w+\s+){0,2}$",
+        if re.match(r"(?:now|but\s+now)\b", body[x.start : x.end], re.I) or re.search(
+            r"\b(?:now|but\s+now|since\s+then|has\s+since|then)\s*[:,\-–—]?\s*"
+            r"(?:(?:is|are|at|back|been|rated|showing|looking)\s+){0,2}$",
             body[max(label_end, x.start - 30) : x.start],
             re.I,
         ):
@@ -554,6 +594,9 @@ def _revised(
                 return ParsedDeadline(
                     candidate, due, "fixed", True, (DeadlineStep(candidate, due),)
                 )
+    for pattern in _BY_DURATION if deadline is None else ():
+        if pattern.search(text):
+            return _NO_DATE  # "two weeks late" with no deadline to count from: ask
     if deadline is not None:
         for pattern in _BY_DURATION:
             for m in pattern.finditer(text):
@@ -569,6 +612,10 @@ def _revised(
                 written = m.group(0).strip()
                 return ParsedDeadline(written, due, "fixed", True, (DeadlineStep(written, due),))
     return None
+
+
+# A move counted from a deadline the action does not have: the bot asks.
+_NO_DATE = ParsedDeadline("", None, "unknown", False, ())
 
 
 def _about_other_thing(text: str, at: int) -> bool:

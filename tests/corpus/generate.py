@@ -5,6 +5,7 @@ with its true reading known by construction. Deterministic: one fixed seed.
 class and a few examples of each.
 
 A case names its plan ("sample": the bundled plan, references such as G4; "numbered": the
+same plan with references 1..33, where a bare "12" opening a part names an action; "hashed": the
 seed 004 Word plan, whose actions are named #1..#46), the reply text, the nudge it answers
 (if any), what kind of reply it is, and for an update the truth per action: the status (None:
 the bot must ask), the revised deadline (a date, a DeadlinePlus counted from the action's
@@ -28,9 +29,10 @@ SAMPLE_REFS = (
     + [f"V{i}" for i in range(1, 16)]
     + [f"O{i}" for i in range(1, 7)]
 )
-NUMBERED_IDS = list(range(1, 47))
+HASHED_IDS = list(range(1, 47))  # the seed 004 plan: no references, actions named #1..#46
+NUMBERED_REFS = [str(i) for i in range(1, 34)]  # the sample plan with references 1..33
 # "Today" for each plan, and the month its financial year starts.
-TODAY = {"sample": date(2020, 1, 10), "numbered": date(2021, 4, 15)}
+TODAY = {"sample": date(2020, 1, 10), "hashed": date(2021, 4, 15), "numbered": date(2020, 1, 10)}
 FY_MONTH = 4
 
 
@@ -64,7 +66,7 @@ class Case:
 
 
 def label(plan: str, ref) -> str:
-    return ref if plan == "sample" else f"#{ref}"
+    return f"#{ref}" if plan == "hashed" else str(ref)
 
 
 def write_ref(rng: random.Random, plan: str, ref, *, first: bool = True) -> str:
@@ -72,7 +74,9 @@ def write_ref(rng: random.Random, plan: str, ref, *, first: bool = True) -> str:
         form = rng.choice(T.REF_FORMS)
         letter, num = ref[0], ref[1:]
         return form.format(L=letter, l=letter.lower(), n=num)
-    forms = T.NUM_FORMS if first else T.NUM_FORMS[:-1]  # bare "35" only to start a reply
+    if plan == "hashed":
+        return rng.choice(T.HASH_FORMS).format(n=ref)
+    forms = T.NUM_FORMS if first else T.NUM_FORMS[1:]  # bare "12" only to start a part
     return rng.choice(forms).format(n=ref)
 
 
@@ -120,7 +124,8 @@ def finish(rng: random.Random, text: str) -> str:
 
 
 def pick_refs(rng: random.Random, plan: str, k: int) -> list:
-    return rng.sample(SAMPLE_REFS if plan == "sample" else NUMBERED_IDS, k)
+    pool = {"sample": SAMPLE_REFS, "hashed": HASHED_IDS, "numbered": NUMBERED_REFS}[plan]
+    return rng.sample(pool, k)
 
 
 def fillers(rng: random.Random, k: int) -> list[str]:
@@ -141,7 +146,7 @@ def update_case(klass, plan, rng, phrase, status, adj, *, p_filler=0.5, date_tru
 
 
 def plan_for(i: int) -> str:
-    return "numbered" if i % 3 == 2 else "sample"
+    return {2: "hashed", 5: "numbered"}.get(i % 6, "sample")
 
 
 # -- typos -----------------------------------------------------------------------------------
@@ -211,7 +216,8 @@ def gen_ref_forms(rng):
         cases.append(update_case("ref_form", "sample", rng, phrase, status, adj))
     for _i in range(100):
         phrase, status, adj = rng.choice(plain)
-        cases.append(update_case("ref_form", "numbered", rng, phrase, status, adj))
+        plan = "hashed" if _i % 2 else "numbered"
+        cases.append(update_case("ref_form", plan, rng, phrase, status, adj))
     return cases
 
 
@@ -365,7 +371,7 @@ def gen_several(rng):
             text = parts[0] + "".join(jn + p for jn, p in zip(joiners, parts[1:], strict=True))
         elif style == "bullets":
             b = rng.choice(T.BULLETS + ["1. "])
-            if b == "1. " and plan == "numbered":
+            if b == "1. " and plan != "sample":
                 b = "- "
             text = "\n".join((f"{n + 1}. " if b == "1. " else b) + p for n, p in enumerate(parts))
         elif style == "lines":
@@ -479,7 +485,7 @@ def gen_questions(rng):
             ref = pick_refs(rng, plan, 1)[0]
             r = (
                 write_ref(rng, plan, ref, first=False)
-                if plan == "numbered"
+                if plan != "sample"
                 else rng.choice([ref, ref, ref.lower()])
             )
             text = rng.choice(T.QUESTIONS).format(r=r)

@@ -1,7 +1,8 @@
 """Runs replies through the real conversation path and scores what they stored.
 
-One database holds both plans (the bundled sample plan, references such as G4; the seed 004
-Word plan, whose actions have no reference and are named #1..#46), loaded once; each case
+One database holds three plans (the bundled sample plan, references such as G4; the same
+plan with references 1..33; the seed 004 Word plan, whose actions have no reference and are
+named #1..#46), loaded once; each case
 runs after ``conv.forget`` (and ``conv.remember_nudge`` for the nudge it answers) so cases
 are independent. What a case stored is read back from the database: the updates and
 deadline revisions with ids above those before it. A deadline moved by an earlier case is
@@ -25,6 +26,8 @@ Outcomes per expected action: stored (right or wrong), asked, or missed (neither
 
 from __future__ import annotations
 
+import csv
+import tempfile
 import traceback
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -48,8 +51,12 @@ from tests.corpus.dates import DeadlinePlus
 from tests.corpus.generate import TODAY, Case
 
 ROOT = Path(__file__).resolve().parents[2]
-NUMBERED_PLAN = ROOT / "tests" / "fixtures" / "plans" / "seed004.docx"
-PLAN_NAMES = {"numbered": "Seed 004 OD plan", "sample": "Sample OD plan"}
+HASHED_PLAN = ROOT / "tests" / "fixtures" / "plans" / "seed004.docx"
+PLAN_NAMES = {
+    "hashed": "Seed 004 OD plan",
+    "sample": "Sample OD plan",
+    "numbered": "Numbered OD plan",
+}
 ADMIN = "Pat Officer"
 KINDS = {"question": {"ActionFacts", "ActionList"}, "chitchat": {"Notice"}, "away": {"AwayOffer", "Notice"}}
 GATED = ("raised", "wrong", "half", "nonupd")
@@ -89,19 +96,31 @@ class Bench:
         self.due = {a.id: a.due_date for a in snap.actions}
 
 
+def numbered_copy(folder: Path) -> Path:
+    """The sample plan with its references replaced by 1..33: a plan that numbers its
+    actions, where a bare "12" opening a part is a reference."""
+    with open(sample_file("sample_plan.csv"), encoding="utf-8", newline="") as f:
+        rows = list(csv.reader(f))
+    for n, row in enumerate(rows[1:], 1):
+        row[0] = str(n)
+    out = folder / "numbered_plan.csv"
+    with open(out, "w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows(rows)
+    return out
+
+
 def load_plans(engine) -> dict[str, Bench]:
-    """Both plans into ``engine`` (numbered first, so its actions are #1..#46), the sample
-    people, and an administrator who may update every action."""
+    """The three plans into ``engine`` (seed 004 first, so its actions are #1..#46), the
+    sample people (their roles own actions in both copies of the sample plan), and an
+    administrator who may update every action."""
     when = datetime(2019, 9, 1, 9, 0, tzinfo=UTC)
     clock = FixedClock(when)
-    import_plan(engine, clock, NUMBERED_PLAN, plan_name=PLAN_NAMES["numbered"], fy_start_year=2019)
-    import_plan(
-        engine,
-        clock,
-        sample_file("sample_plan.csv"),
-        plan_name=PLAN_NAMES["sample"],
-        fy_start_year=2019,
-    )
+    import_plan(engine, clock, HASHED_PLAN, plan_name=PLAN_NAMES["hashed"], fy_start_year=2019)
+    sample = sample_file("sample_plan.csv")
+    import_plan(engine, clock, sample, plan_name=PLAN_NAMES["sample"], fy_start_year=2019)
+    with tempfile.TemporaryDirectory() as tmp:
+        numbered = numbered_copy(Path(tmp))
+        import_plan(engine, clock, numbered, plan_name=PLAN_NAMES["numbered"], fy_start_year=2019)
     import_people(engine, clock, sample_file("sample_people.csv"))
     with write_session(engine) as s:
         upsert_person(s, ADMIN, email="pat.officer@example.org", is_admin=True, now=when)

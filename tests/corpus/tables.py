@@ -118,9 +118,10 @@ REF_FORMS = [
     "{L}{n}", "{l}{n}", "{L}.{n}", "{L}-{n}", "{L} {n}", "({L}{n})", "[{L}{n}]", "{L}{n}.",
     "{L}{n}:", "re {L}{n}", "Re {L}{n}", "ref: {L}{n}", "action {L}{n}", "Action {L} {n}",
 ]  # fmt: skip
-# Numbered plan (actions named #id): "#35", "no. 35", "item 35", "action 35", bare "35".
-NUM_FORMS = ["#{n}", "no. {n}", "No. {n}", "item {n}", "action {n}",
-             "Action {n}", "{n}"]  # fmt: skip
+# A plan whose actions have no reference (named #id): "#35", "no. 35", "item 35", "action 35".
+HASH_FORMS = ["#{n}", "no. {n}", "No. {n}", "item {n}", "action {n}", "Action {n}"]
+# A plan that numbers its actions: the same, and a bare "12" opening a part (first here).
+NUM_FORMS = ["{n}", "no. {n}", "No. {n}", "item {n}", "action {n}", "Action {n}"]
 # After a reference and before the status.
 REF_SEPS = [" ", ": ", " - ", " – ", " — ", ", "]
 
