@@ -8,6 +8,10 @@ anything is known about plans. A file that is not what its extension says is ref
 - .xlsx / .xlsm: every sheet; dates become "DD/MM/YYYY", whole numbers lose their ".0".
 - .docx: every top-level table, with the paragraphs written between tables (they can name
   the section the next table belongs to).
+
+Every cell, sheet name and paragraph comes out with control characters and the characters
+XML forbids removed (bot/core/text_input.strip_unsafe), as chat text is: an imported BEL or
+ESC would otherwise reach reports and terminals.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
 
+from bot.core.text_input import strip_unsafe
 from bot.io import limits as L
 from bot.io.columns import AmbiguousHeader, read_header
 from bot.io.plan_table import PlanFileError
@@ -70,17 +75,26 @@ def read_grid(path: str | Path) -> list[Grid]:
         if not data.strip():
             raise PlanFileError("the file is empty")
         if ext in TEXT_EXTENSIONS:
-            return [_read_text(data, ext)]
+            return _cleaned([_read_text(data, ext)])
         if ext in EXCEL_EXTENSIONS:
-            return _read_xlsx(data)
+            return _cleaned(_read_xlsx(data))
         if ext in WORD_EXTENSIONS:
-            return _read_docx(data)
+            return _cleaned(_read_docx(data))
         raise PlanFileError(
             f"is an old-format Office file ({ext}); save it as "
             f"{'.xlsx' if ext == '.xls' else '.docx'} and load that"
         )
     except PlanFileError as exc:
         raise exc.in_file(path.name) from None
+
+
+def _cleaned(grids: list[Grid]) -> list[Grid]:
+    """The grids with every text made safe to store, show and write into a report."""
+    for g in grids:
+        g.name = strip_unsafe(g.name)
+        g.rows = [[strip_unsafe(c) for c in row] for row in g.rows]
+        g.before = [strip_unsafe(p) for p in g.before]
+    return grids
 
 
 def _check_file_size(path: Path, ext: str) -> None:

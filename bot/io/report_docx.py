@@ -8,7 +8,6 @@ spliced into the saved document (python-docx's cell-by-cell API is far too slow 
 from __future__ import annotations
 
 import io
-import re
 import zipfile
 from xml.sax.saxutils import escape
 
@@ -20,13 +19,13 @@ from docx.shared import Mm, Pt
 
 from bot.core.report import Report, safe_colour
 from bot.core.statuses import COLOUR_HEX
+from bot.core.text_input import strip_unsafe
 from bot.io.report_layout import WIDTHS, grouped_cells, grouped_columns, text_on
 
 PAGE_W, PAGE_H, MARGIN = Mm(297), Mm(210), Mm(12.7)
 _TWIPS_PER_MM = 1440 / 25.4
 _USABLE_TWIPS = int((297 - 2 * 12.7) * _TWIPS_PER_MM)
 HEADER_FILL, THEME_FILL = "005EB8", "E8EDEE"  # NHS blue; NHS pale grey
-_XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def render_docx(report: Report) -> bytes:
@@ -211,4 +210,4 @@ def _set_cell(tc, text: str, *, fill=None, colour=None, bold=False, width=None, 
 
 
 def _clean(text: str) -> str:
-    return _XML_BAD.sub("", text or "")
+    return strip_unsafe(text)  # Word and lxml refuse controls and U+FFFE

@@ -5,11 +5,18 @@ rows are kept whole where they fit) and reads on a phone (each row becomes a car
 from __future__ import annotations
 
 import base64
-from html import escape
+from html import escape as _escape
 
 from bot.core.report import Report, safe_colour
 from bot.core.statuses import COLOUR_HEX
+from bot.core.text_input import strip_unsafe
 from bot.io.report_layout import WIDTHS, grouped_cells, grouped_columns, text_on
+
+
+def escape(text: str) -> str:
+    """Text for the page: controls (a terminal's ESC, BEL) removed, then HTML-escaped."""
+    return _escape(strip_unsafe(text))
+
 
 _CSS = """
 @page { size: A4 landscape; margin: 10mm; }

@@ -15,13 +15,14 @@ from copy import copy
 from xml.sax.saxutils import escape
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, WriteOnlyCell
+from openpyxl.cell.cell import WriteOnlyCell
 from openpyxl.drawing.image import Image
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 from bot.core.report import Report, safe_colour
 from bot.core.statuses import COLOUR_HEX, Colour
+from bot.core.text_input import strip_unsafe
 from bot.io.report_layout import WIDTHS, flat_cells, flat_columns, text_on
 
 CELL_LIMIT = 32_767  # Excel's most characters in a cell
@@ -179,7 +180,7 @@ def _summary(ws, report: Report, styles: _Styles) -> None:
 
 
 def _text(value: str) -> str:
-    text = ILLEGAL_CHARACTERS_RE.sub("", value or "")
+    text = strip_unsafe(value)  # openpyxl refuses controls; Excel refuses U+FFFE
     if len(text) > CELL_LIMIT:
         text = text[: CELL_LIMIT - 40] + " … (cut: longer than Excel allows)"
     return text
@@ -187,7 +188,7 @@ def _text(value: str) -> str:
 
 def _sheet_name(name: str, used: set[str]) -> str:
     """Excel's rules: at most 31 characters, none of []:*?/\\, unique ignoring case."""
-    base = _SHEET_BAD.sub(" ", name).strip().strip("'")[:31] or "Theme"
+    base = _SHEET_BAD.sub(" ", strip_unsafe(name)).strip().strip("'")[:31] or "Theme"
     candidate, n = base, 2
     while candidate.casefold() in used:
         suffix = f" ({n})"
