@@ -16,6 +16,11 @@ def handle_query(service: PlanService, actor: Actor, text: str) -> Reply:
         snap = service.snapshot()
     except NotFound as exc:
         return Problem(str(exc))
+    if not may_read(actor, snap.plan.readers):
+        # Before the query is read: its errors name the plan's themes.
+        if text.strip().lower().lstrip("/") in ("help", "?"):
+            return HelpText(HELP)
+        return Refusal(read_refusal(actor))
     today = service.today(snap)
     try:
         query = parse_query(text, actor=actor, today=today, snapshot=snap)
@@ -23,8 +28,6 @@ def handle_query(service: PlanService, actor: Actor, text: str) -> Reply:
         return Problem(f"{exc}. Try `help` for the list of queries.")
     if query.is_help:
         return HelpText(HELP)
-    if not may_read(actor, snap.plan.readers):
-        return Refusal(read_refusal(actor))
     result = run_query(query, snap)
     if query.ref and not result.actions:
         return Problem(f"No action {query.ref} in the plan. Try `search WORDS` to find one.")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from bot.core.people import Actor, covers, owns
+from bot.core.people import Actor, covers, may_read, owns, read_refusal
 from bot.core.reading import line_kind, split_reply
 from bot.core.refs import RefIndex, leading_refs
 from bot.core.service import PlanService, Refused
@@ -101,6 +101,10 @@ def handle_reply(
         snap = service.snapshot()
     except NotFound as exc:
         return Problem(str(exc))
+    if not may_read(actor, snap.plan.readers):
+        # Before any reading: the same words whatever the line names, so no prompt, list
+        # or error tells someone outside the plan what an action says or that it exists.
+        return Refusal(read_refusal(actor))
     index = RefIndex(snap.actions)
     kind = line_kind(text, names_action=bool(index.find_in(text)))
     if kind != "update":

@@ -53,6 +53,10 @@ KEYWORDS = (
 )
 
 
+# The furthest ahead `due soon N` looks, and back `N days ago` reaches: a plan runs for
+# years, not millennia, and a bigger number would overflow the date arithmetic.
+MAX_DAYS = 3660
+
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
@@ -154,10 +158,19 @@ def _parse_due(q: Query, words: list[str], start: int, arg: str, end: int, today
     if nxt == "soon":
         days = 14
         after = start + 1
-        if after < len(words) and words[after].isdigit():
-            days = int(words[after])
+        if after < len(words) and re.fullmatch(r"[0-9]+", words[after]):
+            digits = words[after].lstrip("0") or "0"
+            if len(digits) > 4 or int(digits) > MAX_DAYS:
+                raise QueryError(
+                    f"`due soon {words[after][:20]}`: I can look at most {MAX_DAYS:,} days "
+                    "(ten years) ahead, e.g. `due soon 30`"
+                )
+            days = int(digits)
             after += 1
-        horizon = today + timedelta(days=days)
+        try:
+            horizon = today + timedelta(days=days)
+        except OverflowError:  # a "today" at the end of the calendar
+            horizon = date.max
         _add(
             q,
             f"due in the next {days} days",
@@ -308,10 +321,13 @@ def _parse_query_date(s: str, today: date, prefer: str) -> date:
         if prefer == "future":
             return today + timedelta(days=(WEEKDAYS.index(day_name) - today.weekday()) % 7 or 7)
         return today - timedelta(days=(today.weekday() - WEEKDAYS.index(day_name)) % 7 or 7)
-    m = re.fullmatch(r"(\d+) (day|days|week|weeks|month|months) ago", s)
+    m = re.fullmatch(r"([0-9]+) (day|days|week|weeks|month|months) ago", s)
     if m:
-        n, unit = int(m.group(1)), m.group(2)
-        return today - timedelta(days=n * {"d": 1, "w": 7, "m": 30}[unit[0]])
+        digits, unit = m.group(1).lstrip("0") or "0", m.group(2)
+        days = int(digits) * {"d": 1, "w": 7, "m": 30}[unit[0]] if len(digits) <= 6 else None
+        if days is None or days > MAX_DAYS or days > (today - date.min).days:
+            raise QueryError(f"{s[:40]!r} is further back than {MAX_DAYS:,} days (ten years)")
+        return today - timedelta(days=days)
     m = re.fullmatch(r"last (week|month)", s)
     if m:
         return today - timedelta(days=7 if m.group(1) == "week" else 30)

@@ -16,7 +16,7 @@ from bot.core.clock import Clock, local_today
 from bot.core.deadlines import ParsedDeadline, parse_deadline
 from bot.core.digest import Digest
 from bot.core.owing import Owed, OwingPolicy, who_owes_what
-from bot.core.people import Actor, may_update
+from bot.core.people import Actor, may_read, may_update, read_refusal
 from bot.core.query import QueryResult, parse_query, run_query
 from bot.core.refs import RefIndex
 from bot.core.signoff import (
@@ -113,6 +113,13 @@ class PlanService:
         """The plan's own row (settings), without its actions."""
         with read_session(self.engine) as s:
             return get_plan(s, self.plan_name)
+
+    def check_reader(self, actor: Actor) -> None:
+        """Raises Refused (the read refusal, naming nothing of the plan) for someone who may
+        not read the plan, before any action, sign-off or id is looked up: what they would be
+        told about one (its label, that it exists) is the plan. Free for the plan's members."""
+        if not actor.is_member and not may_read(actor, self.plan().readers):
+            raise Refused(read_refusal(actor))
 
     def read_deadline(self, text: str) -> ParsedDeadline:
         """A deadline typed in conversation, read in the plan's financial year and today."""
@@ -273,6 +280,7 @@ class PlanService:
         its ``snapshot`` rather than have it read again; otherwise only the one action and
         the people it involves are read. Text is cleaned (text_input.py) whichever platform
         it came from."""
+        self.check_reader(actor)
         commentary = clean_input(commentary).strip()
         check_length(commentary)
         revised_text = clean_input(revised_text) or None
@@ -379,6 +387,7 @@ class PlanService:
         self, actor: Actor, signoff_id: int, *, confirm: bool, comment: str = ""
     ) -> SignOffDecision:
         """The theme lead (or an administrator) confirms or returns a completion."""
+        self.check_reader(actor)
         comment = clean_input(comment)
         check_length(comment, "A comment")
         snap = self.snapshot()
