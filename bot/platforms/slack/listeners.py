@@ -190,6 +190,13 @@ class SlackListeners:
         value = json.loads(body["actions"][0]["value"])
         actor = self.people.actor(body["user"]["id"])
         snap = self.service.snapshot()
+        if not may_read(actor, snap.plan.readers):  # before the id is looked up
+            respond(
+                response_type="ephemeral",
+                replace_original=False,
+                text=bk.fallback(read_refusal(actor)),
+            )
+            return
         action = next((a for a in snap.actions if a.id == int(value["a"])), None)
         if action is None:
             respond(

@@ -271,7 +271,7 @@ class TeamsBot:
                     external_id=f"{ext}:{a}",
                     source="button",
                 )
-                return self._after_update(reply, data)
+                return self._after_update(reply, data, actor)
             if kind == "form":
                 return self._form(actor, data, ext, act["from"]["id"])
             if kind == "pick":
@@ -339,13 +339,13 @@ class TeamsBot:
             source="form",
             external_id=f"{ext}:{a}",
         )
-        return self._after_update(reply, data)
+        return self._after_update(reply, data, actor)
 
-    def _after_update(self, reply: Reply, data: dict) -> CardResult:
+    def _after_update(self, reply: Reply, data: dict, actor: Actor) -> CardResult:
         self._announce(reply)
         if isinstance(reply, UpdateStored):
             if data.get("n"):
-                card = self._rebuilt_nudge(_number(data, "n"), reply.action.id)
+                card = self._rebuilt_nudge(_number(data, "n"), reply.action.id, actor)
                 if card is not None:
                     return CardResult(
                         replace=card,
@@ -358,9 +358,11 @@ class TeamsBot:
         # Refused or unreadable: the card stays as it was; say why in a message.
         return CardResult(send=cd.reply_cards(reply), toast=_fallback(reply))
 
-    def _rebuilt_nudge(self, claim_id: int, action_id: int) -> dict | None:
+    def _rebuilt_nudge(self, claim_id: int, action_id: int, actor: Actor) -> dict | None:
         """The nudge card part that held ``action_id``, as it reads now: answered actions
-        show what was stored instead of their buttons."""
+        show what was stored instead of their buttons. Only the clicker's own nudge (or one
+        to someone they are deputy for) holding that action: a card's nudge id is data the
+        client sends, and another person's nudge lists their actions and name."""
         from bot.core.owing import Owed, Reason
         from storage.teams_sent import nudge_contents, updates_since
 
@@ -369,6 +371,9 @@ class TeamsBot:
             if contents is None:
                 return None
             ids = [a for a, _ in contents.items]
+            mine = actor.owner_ids() | actor.covering_ids
+            if contents.person_id not in mine or action_id not in ids:
+                return None
             done = updates_since(s, ids, contents.created_at)
             from storage.models import NudgeMessage, Owner
             from storage.queries import plan_snapshot
@@ -485,6 +490,8 @@ def _text(data: dict, key: str) -> str:
     if not isinstance(value, str):
         raise TypeError(f"{key!r} should be text")
     return value
+
+
 def message_key(act: dict) -> str:
     """The delivery's id: a redelivered activity has the same one."""
     return f"teams:{act['conversation']['id']}:{act['id']}"
