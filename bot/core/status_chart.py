@@ -72,6 +72,7 @@ def _hatch(draw: ImageDraw.ImageDraw, box: tuple[int, int, int, int], kind: str)
 
 
 def _fit(draw: ImageDraw.ImageDraw, text: str, font, width: int) -> str:
+    text = " ".join(text.split())  # one line: Pillow cannot measure a line break
     if draw.textlength(text, font=font) <= width:
         return text
     while text and draw.textlength(text + "…", font=font) > width:
