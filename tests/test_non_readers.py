@@ -11,6 +11,7 @@ OverflowError).
 from __future__ import annotations
 
 import json
+import logging
 from datetime import date
 
 import pytest
@@ -229,3 +230,15 @@ def test_teams_due_soon_with_a_huge_number_gets_a_plain_answer(teams):
     assert "at most 3,660 days" in said
     said = _teams_execute(teams, "29:julie", conv, {"k": "page", "q": ["due soon"], "p": 10**30})
     assert "could not be read" in said
+
+
+@pytest.mark.parametrize("number", [10**30, -1, 0])
+def test_slack_buttons_with_numbers_the_bot_never_gave_get_a_plain_answer(slack, number, caplog):
+    """A button's action or sign-off number outside the database's ids: "not found", not a
+    crash in the work pool (OverflowError on SQLite, integer out of range on PostgreSQL)."""
+    said = _click(slack, "status:on_track", {"a": number}, user="U0JULIE")
+    assert "no action with that number" in said, said
+    said = _click(slack, "pick_action", {"a": number, "t": "on track"}, user="U0JULIE")
+    assert "shared only" not in said and said.strip(), said
+    assert _updates(slack.engine) == []
+    assert not [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR]

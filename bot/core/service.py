@@ -60,6 +60,16 @@ log = logging.getLogger(__name__)
 UNDO_WINDOW = timedelta(minutes=15)
 
 
+# Ids are database integers: a button's number outside them names nothing (and would
+# overflow the database driver), so it is "not found", not an error.
+_MAX_ID = 2**31 - 1
+
+
+def _check_id(value: int, what: str) -> None:
+    if not 1 <= value <= _MAX_ID:
+        raise NotFound(f"no {what} with that number")
+
+
 class Refused(PermissionError):
     """The actor may not do this; the message is fit to show them."""
 
@@ -102,6 +112,7 @@ class PlanService:
             # "L2"; only ids (buttons, forms) take the one-action path.
             snap = self.snapshot()
             return snap, self.find_action(snap, action_ref)
+        _check_id(action_ref, "action")
         with read_session(self.engine) as s:
             plan = get_plan(s, self.plan_name)
             snap = plan_snapshot(s, plan.id, action_ids=[action_ref])
@@ -388,6 +399,7 @@ class PlanService:
     ) -> SignOffDecision:
         """The theme lead (or an administrator) confirms or returns a completion."""
         self.check_reader(actor)
+        _check_id(signoff_id, "sign-off request")
         comment = clean_input(comment)
         check_length(comment, "A comment")
         snap = self.snapshot()
