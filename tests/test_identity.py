@@ -118,16 +118,16 @@ def test_impostor_with_a_colleagues_name_takes_over_nothing(bot):
     """Mallory sets her Slack name to "Julie Fellows". Her messages are hers alone; an
     administrator's map shows the identity move and does nothing until confirmed."""
     julie_before = _owner(bot.engine, "Julie Fellows")
-    # Mallory's own messages: not Julie, so L2 (Julie's) is refused and nothing is stored.
+    # Mallory's own messages: not Julie, nor anyone in the plan, so she may not even read it:
+    # refused (without a word about L2) and nothing is stored.
     dm = bot.slack.dm_channel_id("U0IMP")
     bot.post(
         event_body(message_im_event("L2 completed: all done", user="U0IMP", channel=dm)),
         content_type=JSON,
     )
     reply = bot.wait_for(lambda: bot.slack.messages.get(dm), what="the refusal")
-    assert (
-        "only the owners of L2" in reply[-1]["text"] and "Nothing was stored" in reply[-1]["text"]
-    )
+    assert "shared only with the people in it" in reply[-1]["text"]
+    assert "L2" not in reply[-1]["text"]
     assert _updates(bot.engine) == []
     # The administrator maps a role to her: asked to confirm, nothing changed yet.
     answer = _ask(bot, "map Chief Finance Officer <@U0IMP|mallory>", "U0PAT")
