@@ -104,7 +104,7 @@ def handle_reply(
     if not may_read(actor, snap.plan.readers):
         # Before any reading: the same words whatever the line names, so no prompt, list
         # or error tells someone outside the plan what an action says or that it exists.
-        return Refusal(read_refusal(actor))
+        return Refusal(f"{read_refusal(actor)} Nothing was stored.")
     index = RefIndex(snap.actions)
     kind = line_kind(text, names_action=bool(index.find_in(text)))
     if kind != "update":

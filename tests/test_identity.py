@@ -127,6 +127,7 @@ def test_impostor_with_a_colleagues_name_takes_over_nothing(bot):
     )
     reply = bot.wait_for(lambda: bot.slack.messages.get(dm), what="the refusal")
     assert "shared only with the people in it" in reply[-1]["text"]
+    assert "Nothing was stored" in reply[-1]["text"]
     assert "L2" not in reply[-1]["text"]
     assert _updates(bot.engine) == []
     # The administrator maps a role to her: asked to confirm, nothing changed yet.

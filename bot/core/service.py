@@ -125,12 +125,12 @@ class PlanService:
         with read_session(self.engine) as s:
             return get_plan(s, self.plan_name)
 
-    def check_reader(self, actor: Actor) -> None:
+    def check_reader(self, actor: Actor, outcome: str = "Nothing was stored.") -> None:
         """Raises Refused (the read refusal, naming nothing of the plan) for someone who may
         not read the plan, before any action, sign-off or id is looked up: what they would be
         told about one (its label, that it exists) is the plan. Free for the plan's members."""
         if not actor.is_member and not may_read(actor, self.plan().readers):
-            raise Refused(read_refusal(actor))
+            raise Refused(f"{read_refusal(actor)} {outcome}")
 
     def read_deadline(self, text: str) -> ParsedDeadline:
         """A deadline typed in conversation, read in the plan's financial year and today."""
@@ -398,7 +398,7 @@ class PlanService:
         self, actor: Actor, signoff_id: int, *, confirm: bool, comment: str = ""
     ) -> SignOffDecision:
         """The theme lead (or an administrator) confirms or returns a completion."""
-        self.check_reader(actor)
+        self.check_reader(actor, "Nothing was changed.")
         _check_id(signoff_id, "sign-off request")
         comment = clean_input(comment)
         check_length(comment, "A comment")
