@@ -46,9 +46,8 @@ from storage.models import (
     Theme,
     Update,
 )
-from storage.traces import scrub_text_columns, traces_of
+from storage.traces import FORMER, scrub_text_columns, traces_of
 
-FORMER = "former member of staff"
 
 
 def placeholder_name(owner_id: int) -> str:
