@@ -49,7 +49,6 @@ from storage.models import (
 from storage.traces import FORMER, scrub_text_columns, traces_of
 
 
-
 def placeholder_name(owner_id: int) -> str:
     return f"Former member of staff (#{owner_id})"
 
