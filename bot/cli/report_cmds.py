@@ -44,7 +44,8 @@ def report_cmd(
     """Export the board report as at a date (default today): the plan's own columns, then
     Update on Progress; grouped by theme, with a summary and the status chart."""
     from bot.core.clock import local_today
-    from bot.io.report_layout import ReportError, default_name, format_for, write_report
+    from bot.io.report_layout import ReportError, default_name, format_for
+    from bot.io.report_writers import write_report
     from handlers.report import ReportRequest, describe, read_report_date, report_for
 
     settings = Settings()

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from bot.core.refs import RefHit, RefIndex
 from bot.core.status_words import mentions, question_start
+from bot.core.update_text import read_status_only
 
 _REST = re.compile(
     r"(?<![\w])(?:the\s+rest(?:\s+of\s+(?:them|my\s+actions|the\s+actions))?|"
@@ -250,8 +251,6 @@ def _claims_status(text: str) -> bool:
     it, an emoji)?"""
     if any(m.status is not None and m.kind != "future" for m in mentions(text)):
         return True
-    from bot.core.update_text import read_status_only
-
     said = text[: question_start(text)] if text.rstrip().endswith("?") else text
     said = said.rstrip(" -–—,;:(")
     return bool(said.strip()) and read_status_only(said) is not None

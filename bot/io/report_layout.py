@@ -1,13 +1,12 @@
 """What every board-report writer shares: formats and file names, the flat table (one row
 per action, a Theme column added when the plan had none), protection against cells a
 spreadsheet would run as formulas, column widths, and the text colour that reads on a BRAG
-fill. Writers (report_csv/xlsx/docx/html.py) turn a Report into bytes; nothing here touches
-a file until ``write_report`` swaps a finished one into place."""
+fill. Writers (report_csv/xlsx/docx/html.py) turn a Report into bytes with these; which writer
+makes which format, and writing the file, is bot/io/report_writers.py (above the writers, so
+that nothing here imports them back)."""
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 from bot.core.report import Report, ReportColumn, ReportRow
@@ -114,35 +113,3 @@ def grouped_cells(report: Report, rows: list[ReportRow]) -> list[list[str]]:
 def text_on(colour: Colour) -> str:
     """Black or white text, whichever reads on the colour's fill (amber needs black)."""
     return "#000000" if colour in (Colour.AMBER,) else "#FFFFFF"
-
-
-def render(report: Report, fmt: str) -> bytes:
-    if fmt == "csv":
-        from bot.io.report_csv import render_csv as fn
-    elif fmt == "xlsx":
-        from bot.io.report_xlsx import render_xlsx as fn
-    elif fmt == "docx":
-        from bot.io.report_docx import render_docx as fn
-    elif fmt == "html":
-        from bot.io.report_html import render_html as fn
-    else:
-        raise ReportError(f"unknown report format {fmt!r}; choose one of {', '.join(FORMATS)}")
-    return fn(report)
-
-
-def write_report(report: Report, fmt: str, out: str | Path) -> Path:
-    """Render, then swap the finished file into place: never a half-written report."""
-    out = Path(out)
-    if out.is_dir():
-        out = out / default_name(report, fmt)
-    data = render(report, fmt)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return out
