@@ -35,7 +35,8 @@ from bot.core.report import (
 )
 from bot.core.text_input import clean_input, strip_unsafe
 from bot.io.plan_import import import_plan
-from bot.io.report_layout import formula_safe, render
+from bot.io.report_layout import formula_safe
+from bot.io.report_writers import render
 from storage.engine import read_session, write_session
 from storage.models import Action, Update
 from storage.people import upsert_person
