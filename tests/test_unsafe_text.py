@@ -121,7 +121,7 @@ def _html_text(data: bytes) -> str:
     p = _Texts()
     p.feed(data.decode("utf-8"))
     p.close()
-    return "".join(p.data)
+    return " ".join(p.data)  # a <br> (a line break in the text) separates data too
 
 
 def _norm(text: str) -> str:
