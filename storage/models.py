@@ -53,6 +53,11 @@ class Plan(SQLModel, table=True):
     # [field, header text] (field: theme, tag, objective, reference, action, deadline, owner,
     # progress). The board report lays its table out by them.
     columns_json: str = Field(default="", sa_column=_text(nullable=False, server_default=""))
+    # The board report's extras by default (`plan set --report-with status,owner`): comma-
+    # separated names from bot/core/report.py EXTRAS; "" is the plan's own table only.
+    report_with: str = Field(
+        default="", sa_column=Column(String(200), nullable=False, server_default="")
+    )
     created_at: datetime
     updated_at: datetime
     # `plan delete`: the plan and its history stay in the database, out of every command.

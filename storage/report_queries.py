@@ -70,6 +70,7 @@ class ActionAt:
     theme_id: int
     objective: str
     position: int
+    deadline_text: str = ""  # the plan's deadline cell as written
     owners: list[OwnerAt] = field(default_factory=list)
     latest: LatestUpdate | None = None
     revisions: list[RevisionAt] = field(default_factory=list)
@@ -108,8 +109,8 @@ def plan_as_at(session: Session, plan_id: int, at: datetime) -> PlanAt:
         or_(Action.archived_at.is_(None), Action.archived_at > at),
     )
     actions = {
-        aid: ActionAt(aid, ref, text, tid, objectives.get(oid, ""), position)
-        for aid, ref, text, tid, oid, position in session.execute(
+        aid: ActionAt(aid, ref, text, tid, objectives.get(oid, ""), position, deadline)
+        for aid, ref, text, tid, oid, position, deadline in session.execute(
             select(
                 Action.id,
                 Action.ref,
@@ -117,6 +118,7 @@ def plan_as_at(session: Session, plan_id: int, at: datetime) -> PlanAt:
                 Action.theme_id,
                 Action.objective_id,
                 Action.position,
+                Action.deadline_text,
             )
             .where(*existed)
             .order_by(Action.position, Action.id)

@@ -112,7 +112,7 @@ def _plan_table(doc, report: Report) -> str:
     for tc, c, w in zip(header.tc_lst, columns, widths, strict=True):
         _set_cell(tc, c.heading, fill=HEADER_FILL, colour="FFFFFF", bold=True, width=w)
     _repeat_header(header)
-    status_at = next(i for i, c in enumerate(columns) if c.field == "status")
+    status_at = next((i for i, c in enumerate(columns) if c.shaded), None)
     # The rows as WordprocessingML text: building 40,000 cells element by element through
     # python-docx costs seconds.
     xml: list[str] = []

@@ -104,14 +104,15 @@ def _plan_table(w, report: Report) -> None:
     w("</tr></thead>")
     labels = [escape(c.heading) for c in columns]
     fields = [c.field for c in columns]
+    shaded = [c.shaded for c in columns]
     for theme in report.themes:
         w(f"<tbody><tr class='theme' data-theme='{escape(theme.name)}'>")
         w(f"<th colspan='{len(columns)}'>{escape(theme.heading)}</th></tr>")
         for row, cells in zip(theme.rows, grouped_cells(report, theme.rows), strict=True):
             cls = "action changed" if row.changes else "action"
             w(f"<tr class='{cls}' data-action-id='{row.action_id}'>")
-            for label, field, text in zip(labels, fields, cells, strict=True):
-                if field == "status":
+            for label, field, shade, text in zip(labels, fields, shaded, cells, strict=True):
+                if shade:
                     colour = row.colour
                     style = f" style='background:{COLOUR_HEX[colour]};color:{text_on(colour)}'"
                     w(f"<td class='status' data-label='{label}'{style}>{escape(text)}</td>")

@@ -63,10 +63,20 @@ def format_for(out: str | Path | None, fmt: str | None) -> str:
 
 
 def default_name(report: Report, fmt: str) -> str:
-    """ "OD-2019-update-2019-11-30.xlsx": safe on every file system."""
-    stem = "".join(ch if ch.isalnum() else "-" for ch in report.plan_name).strip("-")
-    stem = "-".join(p for p in stem.split("-") if p)[:60] or "plan"
-    return f"{stem}-update-{report.as_at.isoformat()}.{fmt}"
+    """ "OD-2019-update-2019-11-30.xlsx", "OD-2019-Leadership-update-2019-11-30.xlsx" for a
+    theme's report: the plan, the theme and the date, so no report overwrites another; safe
+    on every file system."""
+    parts = [_safe(report.plan_name, 60) or "plan"]
+    if report.theme_filter:
+        parts.append(_safe(" ".join(t.name for t in report.themes) or report.theme_filter, 40))
+    if report.since:
+        parts.append(f"since-{report.since.isoformat()}")
+    return f"{'-'.join(p for p in parts if p)}-update-{report.as_at.isoformat()}.{fmt}"
+
+
+def _safe(text: str, limit: int) -> str:
+    stem = "".join(ch if ch.isalnum() else "-" for ch in text).strip("-")
+    return "-".join(p for p in stem.split("-") if p)[:limit].strip("-")
 
 
 def formula_safe(text: str) -> str:
