@@ -70,7 +70,7 @@ class ActionAt:
     theme_id: int
     objective: str
     position: int
-    deadline_text: str = ""  # the plan's deadline cell as written
+    deadline_text: str = ""  # the plan's deadline cell as written ("": read its revisions)
     owners: list[OwnerAt] = field(default_factory=list)
     latest: LatestUpdate | None = None
     revisions: list[RevisionAt] = field(default_factory=list)
@@ -124,6 +124,19 @@ def plan_as_at(session: Session, plan_id: int, at: datetime) -> PlanAt:
             .order_by(Action.position, Action.id)
         )
     }
+    # The action's deadline_text is the plan's cell until an owner revises it (then it
+    # caches the revision): for those, the plan's cell is its imported revisions' words.
+    revised = {
+        aid
+        for (aid,) in session.execute(
+            select(DeadlineRevision.action_id)
+            .join(Action, Action.id == DeadlineRevision.action_id)
+            .where(Action.plan_id == plan_id, DeadlineRevision.source != "import")
+            .distinct()
+        )
+    }
+    for aid in revised & actions.keys():
+        actions[aid].deadline_text = ""
     _owners(session, plan_id, at, actions)
     _latest_updates(session, plan_id, at, actions)
     for aid, text, due, source, recorded_at in session.execute(
