@@ -65,7 +65,7 @@ def html_report(request, sqlite_engine, tmp_path):
     import_plan(sqlite_engine, FixedClock(when), PLANS / f"{name}.{ext}", plan_name=name)
     with read_session(sqlite_engine) as s:
         plan_id = get_plan(s, name).id
-    report = report_from_store(sqlite_engine, plan_id, as_at=as_at)
+    report = report_from_store(sqlite_engine, plan_id, as_at=as_at, extras=frozenset({"status"}))
     return report, write_report(report, "html", tmp_path / f"{name}.html")
 
 

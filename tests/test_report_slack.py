@@ -53,7 +53,7 @@ def _ask(bot, text: str, user: str = "U0JULIE"):
 
 
 def test_report_is_uploaded_to_the_requesters_dm(bot):
-    reply = _ask(bot, "report as at 16/9/2019 as csv")
+    reply = _ask(bot, "report as at 16/9/2019 with status as csv")
     assert reply["response_type"] == "ephemeral"
     assert "is in your DM" in reply["text"] and "5 actions" in reply["text"]
     methods = [c.method for c in bot.slack.calls if "upload" in c.method.lower()]

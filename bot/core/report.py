@@ -406,6 +406,9 @@ def _revised(r: RevisionAt) -> str:
         return text
     if re.search(r"\b(19|20)\d\d\b", text):
         return text
+    month = f"{r.due_date:%B}"
+    if re.search(rf"\b{month[:3]}[a-z]*\.?$", text, re.I):
+        return f"{text} {r.due_date.year}"  # "end of October" → "end of October 2019"
     if r.due_date.day == _month_end(r.due_date).day:
         return f"{r.due_date:%B %Y}"
     return f"{r.due_date.day} {r.due_date:%B %Y}"
