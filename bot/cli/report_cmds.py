@@ -78,8 +78,8 @@ def report_cmd(
         extras=extras,
     )
     report = report_for(service, request)
-    target = out_path if out_path is not None else Path.cwd() / default_name(report, kind)
-    written = write_report(report, kind, target).resolve()
+    target = out_path if out_path is not None else Path(default_name(report, kind))
+    written = write_report(report, kind, target)
     if as_json:
         emit_json({"file": str(written), "format": kind, **report.as_dict()})
         return

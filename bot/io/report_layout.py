@@ -79,6 +79,15 @@ def _safe(text: str, limit: int) -> str:
     return "-".join(p for p in stem.split("-") if p)[:limit].strip("-")
 
 
+def start_dir() -> Path:
+    """The folder the user started the command in: ./dev changes into the checkout, so it
+    passes the folder it was started from in PROGRESSBOT_START_DIR."""
+    started = os.environ.get("PROGRESSBOT_START_DIR")
+    if started and Path(started).is_dir():
+        return Path(started)
+    return Path.cwd()
+
+
 def formula_safe(text: str) -> str:
     """Text a spreadsheet shows as written: a leading ' stops it running as a formula."""
     return "'" + text if text.startswith(_FORMULA_START) else text
@@ -141,10 +150,13 @@ def render(report: Report, fmt: str) -> bytes:
 
 
 def write_report(report: Report, fmt: str, out: str | Path) -> Path:
-    """Render, then swap the finished file into place: never a half-written report."""
+    """Render, then swap the finished file into place: never a half-written report. A
+    relative ``out`` is in the folder the command was started in; returns the full path."""
     out = Path(out)
     if out.is_dir():
         out = out / default_name(report, fmt)
+    if not out.is_absolute():
+        out = start_dir() / out
     data = render(report, fmt)
     out.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
@@ -155,4 +167,4 @@ def write_report(report: Report, fmt: str, out: str | Path) -> Path:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    return out
+    return out.resolve()
