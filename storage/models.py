@@ -73,6 +73,8 @@ class Theme(SQLModel, table=True):
     tags: str = Field(default="", sa_column=_text(nullable=False, server_default=""))
     lead_owner_id: int | None = Field(default=None, foreign_key="owner.id")
     position: int = Field(default=0)
+    # The theme's cell or heading as the plan writes it ("3. Priority One: …"): the report's.
+    heading: str = Field(default="", sa_column=_text(nullable=False, server_default=""))
 
 
 class Objective(SQLModel, table=True):
@@ -134,6 +136,8 @@ class Action(SQLModel, table=True):
     ref: str | None = Field(default=None, max_length=40)
     text: str = Field(sa_column=_text(nullable=False))
     deadline_text: str = Field(default="", max_length=500)
+    # The owner cell as the plan wrote it ("New Chair and AO"), for the board report.
+    owner_text: str = Field(default="", sa_column=_text(nullable=False, server_default=""))
     due_date: date | None = Field(default=None)
     deadline_kind: str = Field(default="unknown", max_length=10)
     deadline_sure: bool = Field(default=False)

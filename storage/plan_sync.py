@@ -69,6 +69,8 @@ class ActionSpec:
     theme_tags: list[str] = field(default_factory=list)
     progress: ProgressSpec | None = None
     source_row: int = 0
+    theme_heading: str = ""  # the theme as the plan writes it (the report's heading)
+    owner_text: str = ""  # the owner cell as written (the report's owner cell)
 
     @property
     def key(self) -> str:
@@ -135,7 +137,9 @@ def sync_plan(session: Session, spec: PlanSpec, *, now: datetime) -> SyncReport:
 def _sync_themes(session, plan, spec, report) -> dict[str, Theme]:
     existing = {t.name: t for t in session.exec(select(Theme).where(Theme.plan_id == plan.id))}
     order: dict[str, list[str]] = {}
+    headings: dict[str, str] = {}
     for a in spec.actions:
+        headings.setdefault(a.theme, a.theme_heading)
         tags = order.setdefault(a.theme, [])
         for tag in a.theme_tags:
             if tag and tag not in tags:
@@ -147,8 +151,14 @@ def _sync_themes(session, plan, spec, report) -> dict[str, Theme]:
             existing[name] = theme
             report.themes_created += 1
         tag_text = "\n".join(tags)
-        if theme.tags != tag_text or theme.position != position or theme.id is None:
-            theme.tags, theme.position = tag_text, position
+        heading = headings.get(name) or ""
+        if (
+            theme.tags != tag_text
+            or theme.position != position
+            or theme.heading != heading
+            or theme.id is None
+        ):
+            theme.tags, theme.position, theme.heading = tag_text, position, heading
             session.add(theme)
     session.flush()
     return existing
@@ -252,6 +262,7 @@ def _sync_actions(session, plan, spec, themes, objectives, owners, now, report) 
             "theme_id": theme_id,
             "objective_id": objective_id,
             "position": position,
+            "owner_text": a.owner_text,
             "archived_at": None,
         }
         action = existing.get(key)

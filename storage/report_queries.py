@@ -35,6 +35,7 @@ class ThemeAt:
     name: str
     tags: tuple[str, ...]
     position: int
+    heading: str = ""  # as the plan writes it ("3. Priority One: …"); "" for older imports
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,7 @@ class ActionAt:
     objective: str
     position: int
     deadline_text: str = ""  # the plan's deadline cell as written ("": read its revisions)
+    owner_text: str = ""  # the plan's owner cell as written
     owners: list[OwnerAt] = field(default_factory=list)
     latest: LatestUpdate | None = None
     revisions: list[RevisionAt] = field(default_factory=list)
@@ -93,9 +95,11 @@ def plan_as_at(session: Session, plan_id: int, at: datetime) -> PlanAt:
     """The plan ``plan_id`` as it stood at ``at`` (aware UTC)."""
     plan = session.get(Plan, plan_id)
     themes = {
-        tid: ThemeAt(tid, name, tuple(x for x in tags.split("\n") if x), position)
-        for tid, name, tags, position in session.execute(
-            select(Theme.id, Theme.name, Theme.tags, Theme.position).where(Theme.plan_id == plan_id)
+        tid: ThemeAt(tid, name, tuple(x for x in tags.split("\n") if x), position, heading)
+        for tid, name, tags, position, heading in session.execute(
+            select(Theme.id, Theme.name, Theme.tags, Theme.position, Theme.heading).where(
+                Theme.plan_id == plan_id
+            )
         )
     }
     objectives = dict(
@@ -109,8 +113,8 @@ def plan_as_at(session: Session, plan_id: int, at: datetime) -> PlanAt:
         or_(Action.archived_at.is_(None), Action.archived_at > at),
     )
     actions = {
-        aid: ActionAt(aid, ref, text, tid, objectives.get(oid, ""), position, deadline)
-        for aid, ref, text, tid, oid, position, deadline in session.execute(
+        aid: ActionAt(aid, ref, text, tid, objectives.get(oid, ""), position, deadline, owner)
+        for aid, ref, text, tid, oid, position, deadline, owner in session.execute(
             select(
                 Action.id,
                 Action.ref,
@@ -119,6 +123,7 @@ def plan_as_at(session: Session, plan_id: int, at: datetime) -> PlanAt:
                 Action.objective_id,
                 Action.position,
                 Action.deadline_text,
+                Action.owner_text,
             )
             .where(*existed)
             .order_by(Action.position, Action.id)

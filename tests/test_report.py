@@ -164,7 +164,7 @@ def test_seed004_round_trip_from_word_with_a_row_split_across_a_page(engine, tmp
     for fmt, reader in (("csv", rows_from_csv), ("xlsx", rows_from_xlsx)):
         got = reader(render(report, fmt))
         check_against_seed(seed, got, "Action", SEED004_PROGRESS)
-        assert [g["Theme"] for g in got] == [r.theme for r in seed]  # added: no theme column
+        assert [g["Theme"] for g in got] == [r.theme_heading for r in seed]  # added: none
     got = rows_from_docx(render(report, "docx"), "Action")
     check_against_seed(seed, got, "Action", SEED004_PROGRESS)
 
@@ -192,7 +192,7 @@ def _update(engine, ref, at, status, commentary, **kw):
 def _as_at(engine, day, **kw):
     with read_session(engine) as s:
         plan_id = get_plan(s).id
-    kw.setdefault("extras", frozenset({"status", "attribution"}))
+    kw.setdefault("extras", frozenset({"status", "attribution", "owner"}))
     return report_from_store(engine, plan_id, as_at=day, **kw)
 
 

@@ -171,12 +171,29 @@ def replayed(engine, tmp_path):
 MOVED = {"Review the 10%ers scheme": "Quarter 2 (revised to March 2020)"}
 
 
+def _theme_cells_000() -> list[str]:
+    """The seed's own theme cells, in order (its first column wherever it is filled)."""
+    with open(PLANS / "seed000.csv", encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.reader(f))
+    head_at = next(i for i, r in enumerate(rows) if "Update on Progress" in r)
+    cells = [r[0] for r in rows[head_at + 1 :] if r and r[0].strip() and r[0] != rows[head_at][0]]
+    return list(dict.fromkeys(words(c) for c in cells))
+
+
 def _expected_000(seed) -> list[list[str]]:
+    written = dict(zip(dict.fromkeys(r.theme for r in seed.rows), _theme_cells_000(), strict=True))
     out = []
     for r in seed.rows:
         deadline = next((d for a, d in MOVED.items() if r.action.startswith(a)), r.deadline_text)
         out.append(
-            [r.theme, *r.theme_tags, r.objective, r.action, deadline, words(r.progress_text)]
+            [
+                written[r.theme],
+                *r.theme_tags,
+                r.objective,
+                r.action,
+                deadline,
+                words(r.progress_text),
+            ]
         )
     return out
 
@@ -343,3 +360,51 @@ def test_the_plans_own_rag_column_is_the_one_shaded(engine):
     for fmt in ("xlsx", "docx", "html"):
         assert any(_shades(fmt, render(shaded, fmt), "RAG")), fmt
         assert not any(_shades(fmt, render(plain, fmt), "RAG")), fmt
+
+
+# -- seed 004: the Word plan with its own progress column, no replies ---------------------------
+SEED004_HEADINGS = ["Action", "Date", "Owner", "Updated position post Covid"]  # the file's
+SEED004_THEMES = [  # the headings above its tables, as the document writes them
+    "3. Priority One: Becoming a Strategic Commissioner",
+    "4. Priority Two: People Development",
+    "Priority Three: Leadership Development",
+]
+
+
+def _theme_rows_docx(data: bytes) -> list[str]:
+    table = docx.Document(io.BytesIO(data)).tables[-1]
+    return [tr.cells[0].text for tr in table.rows[1:] if len(tr._tr.tc_lst) == 1]
+
+
+def test_seed004_word_plan_is_reported_as_the_file_had_it(engine):
+    path = PLANS / "seed004.docx"
+    seed = read_plan(path)
+    import_plan(engine, FixedClock(datetime(2021, 4, 1, 9, tzinfo=UTC)), path, plan_name="OD4")
+    with read_session(engine) as s:
+        plan_id = get_plan(s, "OD4").id
+    report = report_from_store(engine, plan_id, as_at=date(2021, 4, 30))
+    assert [c.heading for c in report.columns] == SEED004_HEADINGS
+    assert [t.heading for t in report.themes] == SEED004_THEMES
+    want = [
+        [ws(r.action), ws(r.deadline_text), ws(r.owner_text), ws(r.progress_text)]
+        for r in seed.rows
+    ]
+    assert len(want) == 46
+    # The owner cells as written ("New Chair and AO"), not the owners the reader split out.
+    assert want[0][2] == "New Chair and AO"
+    for fmt, read in READERS.items():
+        data = render(report, fmt)
+        head, rows = read(data)
+        got = [[ws(c) for c in r] for r in rows]
+        if fmt in ("csv", "xlsx"):  # one row per action: the theme, as written, leads
+            assert head == ["Theme", *SEED004_HEADINGS], fmt
+            assert [g[0] for g in got] == [
+                SEED004_THEMES[[t.name for t in report.themes].index(r.theme)] for r in seed.rows
+            ]
+            got = [g[1:] for g in got]
+        else:
+            assert head == SEED004_HEADINGS, fmt
+        assert got == want, fmt
+    assert _theme_rows_docx(render(report, "docx")) == SEED004_THEMES
+    html = render(report, "html").decode("utf-8")
+    assert all(f">{t}</th>" in html for t in SEED004_THEMES)

@@ -8,7 +8,8 @@ cell is the plan's own text where that is still the latest, else the owner's upd
 revision as offices write it ("Quarter 2 (revised to March 2020)").
 
 Extras, each only on request (``--with`` or the plan's ``report_with`` setting, EXTRAS):
-a BRAG-shaded Status column (or the plan's own RAG column shaded), an Owner column, a
+a BRAG-shaded Status column (or the plan's own RAG column shaded), an Owner column (or the
+plan's owners with the people holding each role then), a
 "Changed since" column, "(updated 3 Sep 2019 by …)" after each update, and slip counts. A
 summary counts statuses per theme and reuses the digest's status chart.
 
@@ -22,6 +23,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -91,6 +93,8 @@ class ReportRow:
     overdue: bool
     slipped: bool
     changes: tuple[str, ...] = ()  # since the comparison date: new, status, commentary, deadline
+    theme_written: str = ""  # the theme as the plan writes it (a flat table's Theme cell)
+    owner_holders: bool = False  # owners with the people holding each role (the owner extra)
     attributed: bool = False  # "(updated 3 Sep 2019 by …)" after an update (an extra)
     revisions: int = 0  # times the deadline was revised
 
@@ -115,6 +119,7 @@ class ReportTheme:
     name: str
     tags: tuple[str, ...]
     rows: list[ReportRow] = field(default_factory=list)
+    written: str = ""  # the theme's cell or heading as the plan writes it
 
     @property
     def counts(self) -> Counter:
@@ -130,7 +135,10 @@ class ReportTheme:
 
     @property
     def heading(self) -> str:
-        """The theme row's text: its name, with its tags (seed 000's "Culture Theme")."""
+        """The theme row's text: the plan's own heading ("3. Priority One: Becoming a
+        Strategic Commissioner"), else its name with its tags (seed 000's "Culture Theme")."""
+        if self.written:
+            return self.written
         return f"{self.name} — {'; '.join(self.tags)}" if self.tags else self.name
 
 
@@ -340,7 +348,7 @@ def build_report(
             names = "; ".join(t.name for t in themes)
             raise ValueError(f"no theme matches {theme!r}. Themes: {names}")
         themes = picked
-    sections = {t.id: ReportTheme(t.name, t.tags) for t in themes}
+    sections = {t.id: ReportTheme(t.name, t.tags, written=t.heading) for t in themes}
     before = {a.id: a for a in since.actions} if since is not None else None
     for a in plan_at.actions:
         section = sections.get(a.theme_id)
@@ -348,6 +356,7 @@ def build_report(
             continue
         row = _row(a, section, as_at, tz)
         row.attributed = "attribution" in extras
+        row.owner_holders = "owner" in extras
         if before is not None:
             row.changes = _changes(a, before.get(a.id))
         row.cells = [_cell(c, a, section, row) for c in columns]
@@ -368,6 +377,7 @@ def _row(a: ActionAt, section: ReportTheme, as_at: date, tz: str) -> ReportRow:
         action_id=a.id,
         ref=a.ref,
         theme=section.name,
+        theme_written=section.written or section.name,
         cells=[],
         status=status,
         commentary=latest.commentary if latest else "",
@@ -456,7 +466,7 @@ def _changes(a: ActionAt, then: ActionAt | None) -> tuple[str, ...]:
 
 def _cell(c: ReportColumn, a: ActionAt, section: ReportTheme, row: ReportRow) -> str:
     if c.field == "theme":
-        return section.name
+        return section.written or section.name
     if c.field == "tag":
         return "; ".join(section.tags)
     if c.field == "objective":
@@ -468,9 +478,7 @@ def _cell(c: ReportColumn, a: ActionAt, section: ReportTheme, row: ReportRow) ->
     if c.field == "deadline":
         return row.deadline
     if c.field == "owner":
-        return "; ".join(
-            f"{o.name} ({', '.join(o.holders)})" if o.holders else o.name for o in a.owners
-        )
+        return owner_cell(a, holders=row.owner_holders)
     if c.field == "status":
         return row.status_label
     if c.field == "progress":
@@ -480,6 +488,27 @@ def _cell(c: ReportColumn, a: ActionAt, section: ReportTheme, row: ReportRow) ->
     if c.field == "slips":
         return str(row.revisions) if row.revisions else ""
     return ""
+
+
+def owner_cell(a: ActionAt, holders: bool = False) -> str:
+    """The owner cell as the plan wrote it ("New Chair and AO") while it still names the
+    action's owners; else (or with the "owner" extra, ``holders``) the owners by name, a
+    role with the people holding it then."""
+    written = " ".join(a.owner_text.split())
+    if not holders and written and _names_in(written) == [o.name.casefold() for o in a.owners]:
+        return written
+    return "; ".join(
+        f"{o.name} ({', '.join(o.holders)})" if o.holders else o.name for o in a.owners
+    )
+
+
+@lru_cache(maxsize=4096)  # owner cells repeat down a plan
+def _names_in(cell: str) -> list[str]:
+    """The owners an owner cell names, split as the import splits it."""
+    from bot.io.owners import owner_email, split_owner_emails, split_owners
+
+    names = [owner_email(p)[0] for p in split_owner_emails(split_owners(cell))]
+    return [n.casefold() for n in dict.fromkeys(names)]
 
 
 def _day(d: date | None) -> str:

@@ -104,7 +104,7 @@ def flat_columns(report: Report) -> list[ReportColumn]:
 def flat_cells(report: Report, row: ReportRow) -> list[str]:
     if any(c.field == "theme" for c in report.columns):
         return list(row.cells)
-    return [row.theme, *row.cells]
+    return [row.theme_written or row.theme, *row.cells]
 
 
 def grouped_columns(report: Report) -> list[int]:
