@@ -343,8 +343,11 @@ def test_docx_structure(risky_report):
     summary, table = document.tables
     assert [c.text for c in summary.rows[-1].cells][:1] == ["All themes"]
     header = table.rows[0]
+    # The plan's own columns, its Theme column included: no heading rows in its place,
+    # the theme written on the first row of its actions, as the plan writes it.
     assert [c.text for c in header.cells] == [
         "Ref",
+        "Theme",
         "Action",
         "Deadline",
         "Lead",
@@ -352,16 +355,12 @@ def test_docx_structure(risky_report):
         PROGRESS_HEADING,
     ]
     assert header._tr.trPr.find(f"{W}tblHeader") is not None  # repeated on every page
-    theme_rows = [r for r in table.rows[1:] if len(r._tr.tc_lst) == 1]
-    assert [r.cells[0].text for r in theme_rows] == ["Leadership", "Governance"]
-    for r in theme_rows:
-        span = r._tr.tc_lst[0].tcPr.find(f"{W}gridSpan")
-        assert span is not None and span.get(f"{W}val") == "6"
+    assert all(len(r._tr.tc_lst) == 7 for r in table.rows[1:])
+    assert [r.cells[1].text for r in table.rows[1:]] == ["Leadership", "", "", "", "Governance"]
     fills = {}
     for r in table.rows[1:]:
-        if len(r._tr.tc_lst) == 6:
-            shd = r._tr.tc_lst[4].tcPr.find(f"{W}shd")
-            fills[r.cells[0].text] = (r.cells[4].text, shd.get(f"{W}fill"))
+        shd = r._tr.tc_lst[5].tcPr.find(f"{W}shd")
+        fills[r.cells[0].text] = (r.cells[5].text, shd.get(f"{W}fill"))
     assert fills["R2"] == ("At risk", COLOUR_HEX[Colour.AMBER].lstrip("#"))
     assert fills["G1"] == ("Completed", COLOUR_HEX[Colour.BLUE].lstrip("#"))
     # R1's latest update is a comment with no status: "Not stated" (issue 17), still grey.

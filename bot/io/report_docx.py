@@ -20,7 +20,7 @@ from docx.shared import Mm, Pt
 
 from bot.core.report import Report, safe_colour
 from bot.core.statuses import COLOUR_HEX
-from bot.io.report_layout import WIDTHS, grouped_cells, grouped_columns, text_on
+from bot.io.report_layout import WIDTHS, grouped_cells, grouped_columns, text_on, theme_rows
 
 PAGE_W, PAGE_H, MARGIN = Mm(297), Mm(210), Mm(12.7)
 _TWIPS_PER_MM = 1440 / 25.4
@@ -117,10 +117,12 @@ def _plan_table(doc, report: Report) -> str:
     # python-docx costs seconds.
     xml: list[str] = []
     add = xml.append
+    headed = theme_rows(report)
     for theme in report.themes:
-        add("<w:tr>")
-        add(_tc_xml(theme.heading, sum(widths), fill=THEME_FILL, bold=True, span=n))
-        add("</w:tr>")
+        if headed:
+            add("<w:tr>")
+            add(_tc_xml(theme.heading, sum(widths), fill=THEME_FILL, bold=True, span=n))
+            add("</w:tr>")
         for row, cells in zip(theme.rows, grouped_cells(report, theme.rows), strict=True):
             add("<w:tr>")
             for i, (text, w) in enumerate(zip(cells, widths, strict=True)):

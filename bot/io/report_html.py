@@ -9,7 +9,7 @@ from html import escape
 
 from bot.core.report import Report, safe_colour
 from bot.core.statuses import COLOUR_HEX
-from bot.io.report_layout import WIDTHS, grouped_cells, grouped_columns, text_on
+from bot.io.report_layout import WIDTHS, grouped_cells, grouped_columns, text_on, theme_rows
 
 _CSS = """
 @page { size: A4 landscape; margin: 10mm; }
@@ -105,9 +105,12 @@ def _plan_table(w, report: Report) -> None:
     labels = [escape(c.heading) for c in columns]
     fields = [c.field for c in columns]
     shaded = [c.shaded for c in columns]
+    headed = theme_rows(report)
     for theme in report.themes:
-        w(f"<tbody><tr class='theme' data-theme='{escape(theme.name)}'>")
-        w(f"<th colspan='{len(columns)}'>{escape(theme.heading)}</th></tr>")
+        w(f"<tbody data-theme='{escape(theme.name)}'>")
+        if headed:
+            w(f"<tr class='theme' data-theme='{escape(theme.name)}'>")
+            w(f"<th colspan='{len(columns)}'>{escape(theme.heading)}</th></tr>")
         for row, cells in zip(theme.rows, grouped_cells(report, theme.rows), strict=True):
             cls = "action changed" if row.changes else "action"
             w(f"<tr class='{cls}' data-action-id='{row.action_id}'>")

@@ -107,26 +107,31 @@ def flat_cells(report: Report, row: ReportRow) -> list[str]:
     return [row.theme_written or row.theme, *row.cells]
 
 
+def theme_rows(report: Report) -> bool:
+    """Whether a document groups its rows under a heading row per theme: only a plan that
+    names its themes in headings (seed 004); a plan with a theme column keeps the column."""
+    return not any(c.field == "theme" for c in report.columns)
+
+
 def grouped_columns(report: Report) -> list[int]:
-    """Which of the report's columns a table grouped under theme rows shows: the theme and
-    its tags are in the theme row, so their columns are left out."""
-    return [i for i, c in enumerate(report.columns) if c.field not in ("theme", "tag")]
+    """Which of the report's columns a document's table shows: all the plan's (a plan
+    without a theme column has no theme or tag column to leave out)."""
+    return list(range(len(report.columns)))
 
 
 def grouped_cells(report: Report, rows: list[ReportRow]) -> list[list[str]]:
-    """The rows of one theme for a grouped table: the shown columns only, and an objective
-    left blank under the row that names it, as the plan's own table writes it."""
-    shown = grouped_columns(report)
-    objective = next((i for i, c in enumerate(report.columns) if c.field == "objective"), None)
-    out, previous = [], None
+    """The rows of one theme for a document's table, as the plan's own table writes them:
+    the theme, its tags and an objective left blank under the row that names them."""
+    carried = [i for i, c in enumerate(report.columns) if c.field in ("theme", "tag", "objective")]
+    out, previous = [], {}
     for row in rows:
         cells = list(row.cells)
-        if objective is not None:
-            if cells[objective] == previous:
-                cells[objective] = ""
+        for i in carried:
+            if cells[i] == previous.get(i):
+                cells[i] = ""
             else:
-                previous = cells[objective]
-        out.append([cells[i] for i in shown])
+                previous[i] = cells[i]
+        out.append(cells)
     return out
 
 
