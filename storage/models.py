@@ -161,6 +161,24 @@ class ActionOwner(SQLModel, table=True):
     position: int = Field(default=0)
 
 
+class ActionVersion(SQLModel, table=True):
+    """What an action's plan row said from ``recorded_at`` on: written when a re-import
+    changes its text, theme, objective, deadline or owners (the state before the change is
+    kept too, from the action's creation), so the board report as at a past date shows the
+    row as it was then. An action never changed by a re-import has none."""
+
+    __table_args__ = (Index("ix_actionversion_action_recorded", "action_id", "recorded_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    action_id: int = Field(foreign_key="action.id")
+    text: str = Field(sa_column=_text(nullable=False))
+    theme_id: int = Field(foreign_key="theme.id")
+    objective_id: int | None = Field(default=None)
+    deadline_text: str = Field(default="", max_length=500)
+    owner_text: str = Field(default="", sa_column=_text(nullable=False, server_default=""))
+    owner_ids: str = Field(default="", sa_column=_text(nullable=False, server_default=""))
+    recorded_at: datetime
+
+
 class DeadlineRevision(SQLModel, table=True):
     """Every deadline an action has had, oldest first; the newest is what is due."""
 

@@ -20,6 +20,7 @@ from storage.cache import apply_to_action_cache
 from storage.models import (
     Action,
     ActionOwner,
+    ActionVersion,
     DeadlineRevision,
     Objective,
     Owner,
@@ -285,6 +286,7 @@ def _sync_actions(session, plan, spec, themes, objectives, owners, now, report) 
         changed = any(getattr(action, k) != v for k, v in fields.items())
         changed |= owner_links.get(action.id, []) != owner_ids
         if changed:
+            _keep_versions(session, action, fields, owner_links.get(action.id, []), owner_ids, now)
             for k, v in fields.items():
                 setattr(action, k, v)
             action.updated_at = now
@@ -314,6 +316,37 @@ def _sync_actions(session, plan, spec, themes, objectives, owners, now, report) 
         apply_to_action_cache(action, update)
         session.add(action)
     session.flush()
+
+
+_VERSIONED = ("text", "theme_id", "objective_id", "owner_text")
+
+
+def _keep_versions(session, action: Action, fields: dict, old_owners, new_owners, now) -> None:
+    """Before a re-import changes what the plan row says: keep the row as it was (from the
+    action's creation, the first time) and as it now is (from ``now``), for the report as
+    at a past date."""
+    first = session.exec(
+        select(ActionVersion.id).where(ActionVersion.action_id == action.id).limit(1)
+    ).first()
+    if first is None:
+        session.add(
+            ActionVersion(
+                action_id=action.id,
+                deadline_text=action.deadline_text,
+                owner_ids=",".join(map(str, old_owners)),
+                recorded_at=action.created_at,
+                **{k: getattr(action, k) for k in _VERSIONED},
+            )
+        )
+    session.add(
+        ActionVersion(
+            action_id=action.id,
+            deadline_text=fields.get("deadline_text", action.deadline_text),
+            owner_ids=",".join(map(str, new_owners)),
+            recorded_at=now,
+            **{k: fields[k] for k in _VERSIONED},
+        )
+    )
 
 
 def _replace_owner_links(session, action_id, wanted: list[int], current: list[int]) -> None:

@@ -406,3 +406,56 @@ def test_seed004_word_plan_is_reported_as_the_file_had_it(engine):
     assert _theme_rows_docx(render(report, "docx")) == SEED004_THEMES
     html = render(report, "html").decode("utf-8")
     assert all(f">{t}</th>" in html for t in SEED004_THEMES)
+
+
+# -- history as it was -------------------------------------------------------------------------
+def _csv(tmp_path: Path, name: str, rows: list[str]) -> Path:
+    path = tmp_path / name
+    path.write_text("Ref,Theme,Action,Deadline,Lead\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+def test_a_past_report_shows_each_row_as_the_plan_had_it_then(engine, tmp_path):
+    june = [
+        "L1,Leadership,Run leadership workshops,Quarter 2,Director of Corporate Affairs",
+        "L2,Leadership,Publish the coaching offer,31/07/2019,Julie Fellows",
+        "C1,Culture,Staff recognition scheme,Ongoing,Julie Fellows",
+    ]
+    october = [
+        "L1,Culture,Run six leadership workshops,Quarter 3,Director of Governance and CSU",
+        "L2,Leadership,Publish the coaching offer,31/07/2019,Julie Fellows",
+        "C2,Culture,Wellbeing working group,Quarter 4,CFO",
+    ]
+    import_plan(engine, FixedClock(datetime(2019, 6, 3, tzinfo=UTC)), _csv(tmp_path, "a.csv", june))
+    import_plan(
+        engine, FixedClock(datetime(2019, 10, 1, tzinfo=UTC)), _csv(tmp_path, "b.csv", october)
+    )
+    with read_session(engine) as s:
+        plan_id = get_plan(s).id
+
+    def rows(day):
+        r = report_from_store(engine, plan_id, as_at=day, extras=frozenset())
+        heads = [c.heading for c in r.columns]
+        return {row.ref: dict(zip(heads, row.cells, strict=True)) for row in r.rows}
+
+    sep = rows(date(2019, 9, 30))
+    assert set(sep) == {"L1", "L2", "C1"}  # C2 not yet added; C1 not yet archived
+    assert sep["L1"] == {
+        "Ref": "L1",
+        "Theme": "Leadership",
+        "Action": "Run leadership workshops",
+        "Deadline": "Quarter 2",
+        "Lead": "Director of Corporate Affairs",
+        "Update on Progress": "",
+    }
+    nov = rows(date(2019, 11, 30))
+    assert set(nov) == {"L1", "L2", "C2"}
+    assert nov["L1"] == {
+        "Ref": "L1",
+        "Theme": "Culture",
+        "Action": "Run six leadership workshops",
+        "Deadline": "Quarter 3",
+        "Lead": "Director of Governance and CSU",
+        "Update on Progress": "",
+    }
+    assert sep["L2"] == nov["L2"]  # unchanged rows read the same at every date
