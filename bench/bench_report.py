@@ -34,7 +34,8 @@ from bench.backends import on_each_backend  # noqa: E402
 from bench.result import bench_line  # noqa: E402
 from bench.synth import populate  # noqa: E402
 from bot.core.report import EXTRAS, report_from_store  # noqa: E402
-from bot.io.report_layout import FORMATS, render  # noqa: E402
+from bot.io.report_layout import FORMATS  # noqa: E402
+from bot.io.report_writers import render  # noqa: E402
 from storage.engine import make_engine, write_session  # noqa: E402
 from storage.migrate import upgrade  # noqa: E402
 from storage.models import Action, DeadlineRevision  # noqa: E402

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
-from bot.core.digest import Digest
-from bot.core.owing import Owed
+# The messages the scheduled jobs hand a Notifier live in the core (bot/core/replies.py), which
+# must not import handlers; they are answers too, so they are named here as well.
+from bot.core.replies import DigestReply, EscalationNotice, Nudge, SilentOwner  # noqa: F401
 from bot.core.signoff import SignOffRequest
 from storage.models import Update
 from storage.queries import ActionView, OwnerView
@@ -135,42 +136,6 @@ class ActionList:
     actions: tuple[ActionView, ...]
     today: date
     updatable_ids: frozenset[int] = field(default_factory=frozenset)
-
-
-@dataclass(frozen=True)
-class Nudge:
-    """The one message a person gets listing every action they owe an update on."""
-
-    person: OwnerView
-    items: tuple[Owed, ...]
-    today: date
-    # Owners whose actions this message carries for them (away, with this person as deputy;
-    # or a role nobody holds, sent to an administrator).
-    covering: tuple[OwnerView, ...] = ()
-
-
-@dataclass(frozen=True)
-class DigestReply:
-    digest: Digest
-
-
-@dataclass(frozen=True)
-class SilentOwner:
-    """An owner nudged ``nudges`` times since their last reply, and the actions still open."""
-
-    person: OwnerView
-    actions: tuple[ActionView, ...]
-    nudges: int
-    last_reply: datetime | None
-
-
-@dataclass(frozen=True)
-class EscalationNotice:
-    """To a theme lead (or an administrator): owners who have not answered their nudges."""
-
-    recipient: OwnerView
-    silent: tuple[SilentOwner, ...]
-    today: date
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,8 @@ from bot.core.clock import local_today
 from bot.core.query import QueryError, parse_query_date
 from bot.core.report import Report, read_extras, report_from_store
 from bot.core.service import PlanService
-from bot.io.report_layout import FORMATS, MEDIA_TYPES, default_name, render
+from bot.io.report_layout import FORMATS, MEDIA_TYPES, default_name
+from bot.io.report_writers import render
 
 HELP = (
     "report [as at DATE] [theme WORDS] [since DATE] [with status,owner,changes,attribution,"

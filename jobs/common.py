@@ -12,6 +12,7 @@ from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from bot.core.calendar import WorkCalendar, calendar_for
+from bot.core.delivery import Notifier
 from bot.core.digest import read_digest_plan
 from bot.core.policy import NudgePolicy, parse_policy
 from bot.core.service import PlanService
@@ -104,3 +105,19 @@ class JobContext:
 
 def utc(at: datetime) -> datetime:
     return at.astimezone(UTC)
+
+
+# The notifier this process's scheduler delivers through (jobs/scheduler.py start_scheduler sets
+# it), for on-demand work such as an administrator's "digest now" in chat. It lives here, below
+# both the scheduler and the jobs, so that a job can read it without importing the scheduler.
+_process_notifier: Notifier | None = None
+
+
+def set_process_notifier(notifier: Notifier | None) -> None:
+    global _process_notifier
+    _process_notifier = notifier
+
+
+def process_notifier() -> Notifier | None:
+    """The notifier this process's scheduler delivers through (None: no scheduler started)."""
+    return _process_notifier

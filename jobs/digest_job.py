@@ -17,8 +17,8 @@ from typing import Any
 
 from bot.core.delivery import DeliveryError, Notifier
 from bot.core.digest import Digest, digest_from_store
-from handlers.replies import DigestReply
-from jobs.common import JobContext, default_instance_id
+from bot.core.replies import DigestReply
+from jobs.common import JobContext, default_instance_id, process_notifier
 from storage.claims import (
     DigestClaim,
     claim_digest,
@@ -236,8 +236,6 @@ def post_digest_now(service, notifier: Notifier | None = None) -> str:
     channels, through ``notifier`` (default: the one this process's scheduler uses); returns
     a sentence saying what happened."""
     if notifier is None:
-        from jobs.scheduler import process_notifier
-
         notifier = process_notifier()
     if notifier is None:
         return "The scheduler is not running in this process, so there is no way to post."

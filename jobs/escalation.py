@@ -13,7 +13,7 @@ from datetime import timedelta
 
 from bot.core.delivery import DeliveryError, Notifier
 from bot.core.escalation import PlannedEscalation, SilentSpell, plan_escalations, spell_key
-from handlers.replies import EscalationNotice, SilentOwner
+from bot.core.replies import EscalationNotice, SilentOwner
 from jobs.common import JobContext, default_instance_id
 from storage.claims import (
     EscalationClaim,

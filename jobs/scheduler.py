@@ -21,7 +21,11 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.core.delivery import Notifier
-from jobs.common import JobContext, default_instance_id
+from jobs.common import JobContext, default_instance_id, set_process_notifier
+from jobs.digest_job import run_digest
+from jobs.escalation import run_escalations
+from jobs.people_sync import run_people_sync
+from jobs.sweep import run_sweep
 from storage.engine import retry_while_db_down
 
 log = logging.getLogger(__name__)
@@ -33,8 +37,6 @@ PEOPLE_SYNC_JOB = "progressbot.people-sync"
 
 
 def sweep_job(service, notifier: Notifier, instance_id: str) -> None:
-    from jobs.sweep import run_sweep
-
     try:
         report = retry_while_db_down(
             # One sweep at a time in this process: claims of ours still open are from a
@@ -72,8 +74,6 @@ def _forget_old_chat_events(service) -> None:
 
 
 def digest_job(service, notifier: Notifier, instance_id: str) -> None:
-    from jobs.digest_job import run_digest
-
     try:
         report = retry_while_db_down(
             lambda: run_digest(service, notifier, instance_id=instance_id), what="digest check"
@@ -86,8 +86,6 @@ def digest_job(service, notifier: Notifier, instance_id: str) -> None:
 
 
 def escalation_job(service, notifier: Notifier, instance_id: str) -> None:
-    from jobs.escalation import run_escalations
-
     try:
         retry_while_db_down(
             lambda: run_escalations(JobContext.load(service), notifier, instance_id=instance_id),
@@ -98,8 +96,6 @@ def escalation_job(service, notifier: Notifier, instance_id: str) -> None:
 
 
 def people_sync_job(service, directory) -> None:
-    from jobs.people_sync import run_people_sync
-
     try:
         report = run_people_sync(service, directory)
     except Exception:  # noqa: BLE001 - yesterday's matches stand; tomorrow tries again
@@ -167,18 +163,8 @@ def build_scheduler(
     return scheduler
 
 
-_process_notifier: Notifier | None = None
-
-
-def process_notifier() -> Notifier | None:
-    """The notifier this process's scheduler delivers through (None: no scheduler started),
-    for on-demand work such as an administrator's "digest now" in chat."""
-    return _process_notifier
-
-
 def start_scheduler(service, notifier: Notifier, **kw) -> BackgroundScheduler:
-    global _process_notifier
-    _process_notifier = notifier
+    set_process_notifier(notifier)
     scheduler = build_scheduler(service, notifier, **kw)
     scheduler.start()
     log.info("scheduler started: %s", ", ".join(j.id for j in scheduler.get_jobs()))

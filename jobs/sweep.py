@@ -37,8 +37,8 @@ from bot.core.nudges import (
     split_claim_key,
 )
 from bot.core.owing import Owed, is_open
+from bot.core.replies import Nudge
 from bot.log_privacy import without
-from handlers.replies import Nudge
 from jobs.common import JobContext, default_instance_id
 from storage.claims import (
     ClaimedItem,

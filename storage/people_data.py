@@ -46,9 +46,7 @@ from storage.models import (
     Theme,
     Update,
 )
-from storage.traces import scrub_text_columns, traces_of
-
-FORMER = "former member of staff"
+from storage.traces import FORMER, scrub_text_columns, traces_of
 
 
 def placeholder_name(owner_id: int) -> str:

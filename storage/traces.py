@@ -35,6 +35,8 @@ from storage.models import (
 )
 
 ERASED = "[erased]"
+# An erased person's name, wherever it stood (storage/people_data.py uses it too).
+FORMER = "former member of staff"
 
 # Free-text columns that may quote a person's name, email or chat ids (their own words or
 # someone else's). Identifier-only columns (chat ids, event ids) are handled by erasure itself.
@@ -81,8 +83,6 @@ class Traces:
         """(text to find, what replaces it), longest first so that an email is replaced
         whole before a name inside it could be. Names become "former member of staff";
         emails and ids "[erased]". JSON-escaped forms are included (audit details)."""
-        from storage.people_data import FORMER
-
         pairs: dict[str, str] = {}
         for value, new in [(n, FORMER) for n in self.names] + [
             (i, ERASED) for i in self.identifiers()

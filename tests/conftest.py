@@ -1,8 +1,21 @@
-"""Shared fixtures: a migrated database on SQLite and on a real PostgreSQL server."""
+"""Shared fixtures: a migrated database on SQLite and on a real PostgreSQL server.
+
+`./dev test` runs the suite in several processes (pytest-xdist). They share one PostgreSQL
+server for the whole run: the first worker that needs it starts it and migrates the template
+database, under a file lock in the run's shared temp folder; the others connect to it. Each
+test gets its own database copied from the template, named per worker. The controller (the
+process that started the workers) stops the server at the end. Without xdist the session
+starts and stops its own server, as before.
+"""
 
 from __future__ import annotations
 
+import fcntl
 import itertools
+import json
+import os
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 
@@ -11,16 +24,97 @@ from storage.migrate import upgrade
 from tests.support.postgres import PostgresServer
 
 _db_counter = itertools.count()
+TEMPLATE = "template_progressbot"
+_SHARED_INFO = "progressbot-pg.json"
+
+# The longest tests (real processes, Socket Mode reconnects, a PostgreSQL restart) start
+# first, so that under xdist they run beside the many short ones instead of after them.
+# Only the order changes; a test missing from this list just runs in its usual place.
+RUN_FIRST = (
+    "tests/test_slack_socket_mode.py",
+    "tests/test_multi_instance.py",
+    "tests/test_teams_runner.py",
+    "tests/test_slack_graceful_stop.py",
+    "tests/test_report_cli.py",
+    "tests/test_plan_admin.py",
+    "tests/test_secrets_in_logs.py",
+    "tests/test_report_browser.py",
+    "tests/test_people_sync.py",
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    def rank(item) -> int:
+        path = item.nodeid.split("::")[0]
+        return RUN_FIRST.index(path) if path in RUN_FIRST else len(RUN_FIRST)
+
+    items.sort(key=rank)  # stable: within a rank, the usual order
+
+
+def _worker() -> str:
+    """gw0, gw1, ... under xdist; empty in a plain pytest run."""
+    return os.environ.get("PYTEST_XDIST_WORKER", "")
+
+
+@contextmanager
+def _locked(path: Path):
+    with open(path, "a+") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _start_with_template() -> PostgresServer:
+    server = PostgresServer().start()
+    # Migrate once into a template; each test then copies it (much faster than migrating).
+    engine = make_engine(server.create_database(TEMPLATE))
+    upgrade(engine)
+    engine.dispose()
+    return server
 
 
 @pytest.fixture(scope="session")
-def pg_server():
+def pg_server(tmp_path_factory):
+    """A running PostgreSQL server with the migrated template database ``template_progressbot``.
+    Shared with the other workers of an xdist run: restart() is refused (use own_pg_server)."""
+    worker = _worker()
+    if not worker:
+        server = _start_with_template()
+        yield server
+        server.stop()
+        return
+    shared = tmp_path_factory.getbasetemp().parent  # the controller's basetemp, one per run
+    info = shared / _SHARED_INFO
+    with _locked(shared / "progressbot-pg.lock"):
+        if info.exists():
+            server = PostgresServer.attach(json.loads(info.read_text()))
+        else:
+            server = _start_with_template()
+            server.shared = True
+            info.write_text(json.dumps(server.info()))
+    server.tag = worker
+    yield server
+    # Stopped by the controller once every worker is done (pytest_sessionfinish below).
+
+
+def pytest_sessionfinish(session):
+    if hasattr(session.config, "workerinput"):
+        return  # an xdist worker: the others may still be using the server
+    factory = getattr(session.config, "_tmp_path_factory", None)
+    if factory is None:
+        return
+    info = factory.getbasetemp() / _SHARED_INFO
+    if info.exists():
+        PostgresServer.attach(json.loads(info.read_text())).stop()
+        info.unlink()
+
+
+@pytest.fixture
+def own_pg_server():
+    """A PostgreSQL server for this test alone, for a test that restarts or stops it."""
     server = PostgresServer().start()
-    # Migrate once into a template; each test then copies it (much faster than migrating).
-    url = server.create_database("template_progressbot")
-    engine = make_engine(url)
-    upgrade(engine)
-    engine.dispose()
     yield server
     server.stop()
 
@@ -36,7 +130,7 @@ def sqlite_engine(tmp_path):
 @pytest.fixture
 def pg_engine(pg_server):
     name = f"t{next(_db_counter)}"
-    engine = make_engine(pg_server.create_database(name, template="template_progressbot"))
+    engine = make_engine(pg_server.create_database(name, template=TEMPLATE))
     yield engine
     engine.dispose()
 

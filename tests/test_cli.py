@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.support.cli_process import run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 PLANS = ROOT / "tests" / "fixtures" / "plans"
@@ -17,14 +18,7 @@ PLANS = ROOT / "tests" / "fixtures" / "plans"
 def run(args: list[str], db: Path, *, check: bool = True) -> subprocess.CompletedProcess:
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}", "PLAN_NAME": "", "COLUMNS": "200"}
     env.pop("SLACK_BOT_TOKEN", None)
-    proc = subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    proc = run_cli(args, cwd=ROOT, env=env, timeout=120)
     if check:
         assert proc.returncode == 0, proc.stderr
     return proc

@@ -5,6 +5,7 @@ in the form they are set, and words that are not understood refused before anyth
 from __future__ import annotations
 
 import json
+import shutil
 
 import pytest
 import typer
@@ -35,11 +36,20 @@ def test_every_command_takes_json():
     assert missing == []
 
 
-@pytest.fixture
-def loaded(tmp_path):
-    db = tmp_path / "json.db"
+@pytest.fixture(scope="module")
+def _loaded_once(tmp_path_factory):
+    db = tmp_path_factory.mktemp("cli_json") / "json.db"
     run(["import", str(sample_file("sample_plan.csv")), "--fy-start", "2019"], db)
     run(["people", "import", str(sample_file("sample_people.csv"))], db)
+    return db
+
+
+@pytest.fixture
+def loaded(_loaded_once, tmp_path):
+    """The sample plan and people, loaded with the command line once for the module; each test
+    gets its own copy of that database file."""
+    db = tmp_path / "json.db"
+    shutil.copyfile(_loaded_once, db)
     return db
 
 

@@ -4,9 +4,9 @@ process, on the bundled sample plan."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
+
+from tests.support.cli_process import run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "tests" / "fixtures" / "console" / "owner_session.txt"
@@ -20,12 +20,10 @@ def test_owner_session_in_the_console(tmp_path):
         "DATABASE_URL": f"sqlite:///{tmp_path}/x.db",
     }
     env.pop("SLACK_BOT_TOKEN", None)
-    proc = subprocess.run(
-        [sys.executable, "-m", "bot", "demo", "--today", "2019-09-16", "--script", str(SCRIPT)],
+    proc = run_cli(
+        ["demo", "--today", "2019-09-16", "--script", str(SCRIPT)],
         cwd=tmp_path,
         env=env,
-        capture_output=True,
-        text=True,
         timeout=120,
     )
     out = proc.stdout
@@ -59,12 +57,10 @@ def test_replies_as_owners_write_them_in_the_console(tmp_path):
     }
     env.pop("SLACK_BOT_TOKEN", None)
     script = ROOT / "tests" / "fixtures" / "console" / "reading_session.txt"
-    proc = subprocess.run(
-        [sys.executable, "-m", "bot", "demo", "--today", "2019-09-16", "--script", str(script)],
+    proc = run_cli(
+        ["demo", "--today", "2019-09-16", "--script", str(script)],
         cwd=tmp_path,
         env=env,
-        capture_output=True,
-        text=True,
         timeout=120,
     )
     out = proc.stdout

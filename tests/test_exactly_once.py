@@ -69,11 +69,28 @@ def _assert_exactly_once(engine, expected, *notifiers):
     assert counts["items"] >= sum(len(v) for v in expected.values())
 
 
+class _MeetingNotifier(ConsoleNotifier):
+    """Holds its first nudge until the other sweeper has a nudge to send too (10 s at most).
+    Without it a sweeper whose thread happens to run first on a busy machine can claim and
+    send the whole plan before the other has finished planning, and there is no race."""
+
+    def __init__(self, mine: threading.Event, other: threading.Event):
+        super().__init__(quiet=True)
+        self.mine, self.other = mine, other
+
+    def send_nudge(self, recipient, nudge, claim_id):
+        if not self.mine.is_set():
+            self.mine.set()
+            self.other.wait(10)
+        return super().send_nudge(recipient, nudge, claim_id)
+
+
 def test_two_sweepers_at_once(engine, plan):
     _, _, expected = plan
     url = _url(engine)
     barrier = threading.Barrier(2)
-    notifiers = [ConsoleNotifier(quiet=True), ConsoleNotifier(quiet=True)]
+    sending = [threading.Event(), threading.Event()]
+    notifiers = [_MeetingNotifier(sending[0], sending[1]), _MeetingNotifier(sending[1], sending[0])]
     errors: list[BaseException] = []
 
     def sweeper(i: int) -> None:

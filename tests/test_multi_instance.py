@@ -10,9 +10,9 @@ from __future__ import annotations
 from tests.support.multi_instance import run_two_instances
 
 
-def test_two_instances_share_one_postgres(tmp_path, pg_server):
+def test_two_instances_share_one_postgres(tmp_path, own_pg_server):
     result = run_two_instances(
-        tmp_path, pg_server, owners=40, actions=120, requests=80, duplicates=20
+        tmp_path, own_pg_server, owners=40, actions=120, requests=80, duplicates=20
     )
     # The sweep and what the restart did to it
     assert result.restarted_mid_sweep, result.describe()

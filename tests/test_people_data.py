@@ -6,8 +6,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import subprocess
-import sys
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -24,6 +22,7 @@ from storage.engine import read_session, write_session
 from storage.models import NudgeItem, NudgeMessage, Plan, Theme, Update
 from storage.people import find_owner
 from storage.people_data import FORMER, erase_person, export_person
+from tests.support.cli_process import run_cli
 from tests.support.small_plan import load_small_plan
 
 NOON = datetime(2019, 9, 16, 12, 0, tzinfo=UTC)
@@ -148,9 +147,7 @@ def test_erase_removes_personal_data_and_keeps_history(engine):
 def _cli(args, db, check=True):
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}", "PLAN_NAME": "", "COLUMNS": "200"}
     env.pop("SLACK_BOT_TOKEN", None)
-    proc = subprocess.run(
-        [sys.executable, "-m", "bot", *args], cwd=ROOT, env=env, capture_output=True, text=True
-    )
+    proc = run_cli(args, cwd=ROOT, env=env)
     if check:
         assert proc.returncode == 0, proc.stderr
     return proc

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -31,6 +29,7 @@ from storage.migrate import upgrade
 from storage.models import Owner, PeopleSync
 from storage.people import upsert_person
 from storage.people_sync import last_sync
+from tests.support.cli_process import run_cli
 from tests.support.slack_api import SlackStandIn
 from tests.support.small_plan import load_small_plan
 
@@ -294,14 +293,7 @@ def _cli(args, db, slack: SlackStandIn | None):
         env.pop(k, None)
     if slack is not None:
         env.update(SLACK_BOT_TOKEN=slack.bot_token, SLACK_API_BASE_URL=slack.base_url)
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        cwd=Path(__file__).resolve().parent.parent,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return run_cli(args, cwd=Path(__file__).resolve().parent.parent, env=env, timeout=120)
 
 
 def test_people_sync_and_unmatched_from_the_command_line(tmp_path):

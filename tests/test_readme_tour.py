@@ -7,11 +7,11 @@ from __future__ import annotations
 import itertools
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.support.cli_process import run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 _n = itertools.count()
@@ -46,13 +46,10 @@ def test_every_line_of_the_readme_tour_works_as_pasted(tmp_path, database_url):
     script.write_text(block, encoding="utf-8")
     env = {**os.environ, "DATABASE_URL": database_url, "PLAN_NAME": "", "COLUMNS": "80"}
     env.pop("SLACK_BOT_TOKEN", None)
-    proc = subprocess.run(
-        [sys.executable, "-m", "bot", "run", "--today", tour_today(), "--script", str(script)]
-        + ["--json"],
+    proc = run_cli(
+        ["run", "--today", tour_today(), "--script", str(script), "--json"],
         cwd=tmp_path,
         env=env,
-        capture_output=True,
-        text=True,
         timeout=180,
     )
     assert proc.returncode == 0, proc.stderr

@@ -21,7 +21,7 @@ from bot.core.statuses import COLOUR_HEX, Colour
 from bot.core.update_text import infer_status
 from bot.io.plan_import import import_plan
 from bot.io.plan_reader import read_plan
-from bot.io.report_layout import render
+from bot.io.report_writers import render
 from storage.engine import read_session, write_session
 from storage.models import Action
 from storage.people import assign_role, upsert_person

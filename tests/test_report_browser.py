@@ -16,7 +16,7 @@ import pytest
 from bot.core.clock import FixedClock
 from bot.core.report import report_from_store
 from bot.io.plan_import import import_plan
-from bot.io.report_layout import write_report
+from bot.io.report_writers import write_report
 from storage.engine import read_session
 from storage.queries import get_plan
 

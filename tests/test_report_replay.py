@@ -23,7 +23,7 @@ from bot.core.report import report_from_store
 from bot.core.service import PlanService
 from bot.io.plan_import import import_plan
 from bot.io.plan_reader import read_plan
-from bot.io.report_layout import render
+from bot.io.report_writers import render
 from handlers.conversation import Conversation, person_key
 from storage.engine import read_session, write_session
 from storage.people import upsert_person

@@ -16,6 +16,7 @@ from bot.core.service import PlanService
 from storage.engine import make_engine, read_session
 from storage.models import Update
 from tests.support.bot_process import BotProcess, add_sample_people
+from tests.support.run_process import wait_for
 from tests.support.slack_api import CHANNEL_KEY, SlackStandIn
 from tests.support.slack_bot import SECRET
 from tests.support.slack_signing import (
@@ -37,7 +38,13 @@ def test_sigterm_finishes_every_acknowledged_request_before_exiting(tmp_path):
         with BotProcess(tmp_path, slack) as bot:
             engine = make_engine(bot.env["DATABASE_URL"])
             service = PlanService(engine, SystemClock())
-            actor = service.actor_for_chat_user(PRIYA)
+            # The bot matches people to workspace members (users.list) in its start-up people
+            # sync, which runs after it answers /healthz: wait for it to have matched Priya.
+            actor = wait_for(
+                lambda: (a := service.actor_for_chat_user(PRIYA)).person is not None and a,
+                timeout=60,
+                what="the start-up people sync to match Priya",
+            )
             snap = service.snapshot()
             mine = [a for a in snap.actions if may_update(actor, a, snap)][:8]
             assert len(mine) >= 4, "Priya should own several sample actions"

@@ -12,6 +12,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+from tests.support.cli_process import run_cli
 from tests.support.slack_api import SlackStandIn
 from tests.support.slack_bot import SECRET
 from tests.support.slack_signing import FORM, command_body, post_to_bot, signed_headers
@@ -57,14 +58,7 @@ def test_run_serves_slack_over_http(tmp_path):
             ["import", str(ROOT / "bot/data/sample_plan.csv"), "--fy-start", "2019"],
             ["people", "import", str(ROOT / "bot/data/sample_people.csv")],
         ):
-            subprocess.run(
-                [sys.executable, "-m", "bot", *args],
-                cwd=tmp_path,
-                env=env,
-                check=True,
-                capture_output=True,
-                timeout=120,
-            )
+            run_cli(args, cwd=tmp_path, env=env, check=True, timeout=120)
         proc = subprocess.Popen(
             [sys.executable, "-m", "bot", "run"],
             cwd=tmp_path,

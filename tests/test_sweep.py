@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from datetime import UTC, datetime, time
 from pathlib import Path
 
@@ -22,6 +20,7 @@ from storage.claims import nudge_counts
 from storage.engine import make_engine, write_session
 from storage.migrate import upgrade
 from storage.models import Plan
+from tests.support.cli_process import run_cli
 from tests.support.quarter_plan import load_quarter_plan
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -136,12 +135,10 @@ def _cli(args: list[str], db: Path, *, process: bool = False) -> str:
     """Run `progressbot ARGS` on ``db``: in this process (quick), or as a real process."""
     env = {"DATABASE_URL": f"sqlite:///{db}", "PLAN_NAME": "", "COLUMNS": "200"}
     if process:
-        proc = subprocess.run(
-            [sys.executable, "-m", "bot", *args],
+        proc = run_cli(
+            args,
             cwd=ROOT,
             env={**{k: v for k, v in os.environ.items() if k != "SLACK_BOT_TOKEN"}, **env},
-            capture_output=True,
-            text=True,
             timeout=120,
         )
         assert proc.returncode == 0, proc.stderr

@@ -13,6 +13,7 @@ import urllib.request
 import zipfile
 from pathlib import Path
 
+from tests.support.cli_process import run_cli
 from tests.support.teams_bot import BOT_ID
 from tests.support.teams_connector import TeamsConnectorStandIn
 from tests.test_slack_runner import ROOT, _free_port
@@ -79,14 +80,7 @@ def _load(env: dict, cwd: Path) -> None:
         ["import", str(ROOT / "bot/data/sample_plan.csv"), "--fy-start", "2019"],
         ["people", "import", str(ROOT / "bot/data/sample_people.csv")],
     ):
-        subprocess.run(
-            [sys.executable, "-m", "bot", *args],
-            cwd=cwd,
-            env=env,
-            check=True,
-            capture_output=True,
-            timeout=120,
-        )
+        run_cli(args, cwd=cwd, env=env, check=True, timeout=120)
 
 
 def test_run_serves_teams_with_authentication_on_by_default(tmp_path):
@@ -186,12 +180,10 @@ def test_teams_package_builds_the_app_zip(tmp_path):
     titles = [c["title"] for c in m["bots"][0]["commandLists"][0]["commands"]]
     assert {"mine", "overdue", "help"} <= set(titles) and len(titles) <= 10
     assert m["developer"]["websiteUrl"] == "https://trust.example.nhs.uk"
-    bad = subprocess.run(
-        [sys.executable, "-m", "bot", "teams-package", "--out", str(out)],
+    bad = run_cli(
+        ["teams-package", "--out", str(out)],
         cwd=tmp_path,
         env={**env, "TEAMS_CLIENT_ID": "not-a-guid"},
-        capture_output=True,
-        text=True,
         timeout=60,
     )
     assert bad.returncode == 1 and "TEAMS_CLIENT_ID must be" in bad.stderr
@@ -200,39 +192,17 @@ def test_teams_package_builds_the_app_zip(tmp_path):
 def test_plan_set_accepts_teams_channel_ids_and_refuses_malformed_ones(tmp_path):
     env = _env(tmp_path, _free_port())
     _load(env, tmp_path)
-    ok = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bot",
-            "plan",
-            "set",
-            "--channels",
-            "C0LEADERS, 19:abcDEF123@thread.tacv2",
-        ],
+    ok = run_cli(
+        ["plan", "set", "--channels", "C0LEADERS, 19:abcDEF123@thread.tacv2"],
         cwd=tmp_path,
         env=env,
-        capture_output=True,
-        text=True,
         timeout=60,
     )
     assert ok.returncode == 0, ok.stderr
-    shown = subprocess.run(
-        [sys.executable, "-m", "bot", "plan", "show", "--json"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    shown = run_cli(["plan", "show", "--json"], cwd=tmp_path, env=env, timeout=60)
     assert "C0LEADERS,19:abcDEF123@thread.tacv2" in shown.stdout
-    bad = subprocess.run(
-        [sys.executable, "-m", "bot", "plan", "set", "--channels", "C0LEADERS,19:abc@thread"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
+    bad = run_cli(
+        ["plan", "set", "--channels", "C0LEADERS,19:abc@thread"], cwd=tmp_path, env=env, timeout=60
     )
     assert bad.returncode == 1 and "item 2" in bad.stderr and "not a Teams channel id" in bad.stderr
 
@@ -259,12 +229,10 @@ def test_cli_sweep_and_digest_deliver_through_teams(tmp_path):
             remember_channel(s, channel_id=channel, team_id="19:t@thread.tacv2",
                              service_url=bc.service_url, now=now, name="Leaders")  # fmt: skip
         engine.dispose()
-        run = [sys.executable, "-m", "bot"]
-        r = subprocess.run([*run, "plan", "set", "--channels", channel], cwd=tmp_path, env=env,
-                           capture_output=True, text=True, timeout=60)  # fmt: skip
+        r = run_cli(["plan", "set", "--channels", channel], cwd=tmp_path, env=env, timeout=60)
         assert r.returncode == 0, r.stderr
-        r = subprocess.run([*run, "sweep", "--today", "2019-09-16", "--json"], cwd=tmp_path,
-                           env=env, capture_output=True, text=True, timeout=120)  # fmt: skip
+        r = run_cli(["sweep", "--today", "2019-09-16", "--json"], cwd=tmp_path, env=env,
+                    timeout=120)  # fmt: skip
         assert r.returncode == 0, r.stderr
         report = json.loads(r.stdout)
         to_priya = [n for n in report["nudged"] if n["recipient"] == "Priya Raman"]
@@ -273,7 +241,6 @@ def test_cli_sweep_and_digest_deliver_through_teams(tmp_path):
         assert {f["who"] for f in report["failures"]} and "Priya Raman" not in {
             f["who"] for f in report["failures"]
         }
-        r = subprocess.run([*run, "digest", "--today", "2019-09-16"], cwd=tmp_path, env=env,
-                           capture_output=True, text=True, timeout=120)  # fmt: skip
+        r = run_cli(["digest", "--today", "2019-09-16"], cwd=tmp_path, env=env, timeout=120)
         assert r.returncode == 0, r.stderr + r.stdout
         assert "progress digest" in bc.sent_to(channel)[0]["text"] and bc.errors == []

@@ -54,7 +54,8 @@ def report_cmd(
     chart. Written to this folder (or --out), the full path printed."""
     from bot.core.clock import local_today
     from bot.core.report import read_extras
-    from bot.io.report_layout import ReportError, default_name, format_for, write_report
+    from bot.io.report_layout import ReportError, default_name, format_for
+    from bot.io.report_writers import write_report
     from handlers.report import ReportRequest, describe, read_report_date, report_for
 
     settings = Settings()

@@ -152,6 +152,8 @@ def read_when(
     """The date a chat phrase names ("the autumn", "mid Oct", "15/9", "next month",
     "end of the quarter", "in two weeks"), or None if it names none clearly."""
     s = " ".join((text or "").strip(" .,;:!?()[]").split())
+    if s.isdigit():
+        return None  # "the 15th"? of which month: ask rather than guess
     s = re.sub(r"^(?:the\s+)?(?:end|close)\s+of\s+(?:the\s+)?", "end of ", s, flags=re.I)
     # "September or October", "Sept or Oct 2020": a range, due at its end.
     s = re.sub(rf"\b({_MONTH_WORD})\s+or\s+", r"\1/", s, flags=re.I)

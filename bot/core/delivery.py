@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, Protocol, runtime_checkable
 
-if TYPE_CHECKING:  # replies import the core; the core only names them
-    from handlers.replies import DigestReply, EscalationNotice, Nudge
+if TYPE_CHECKING:
+    from bot.core.replies import DigestReply, EscalationNotice, Nudge
     from storage.queries import OwnerView
 
 Kind = Literal["nudge", "escalation", "digest"]

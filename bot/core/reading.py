@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from bot.core.refs import RefHit, RefIndex
 from bot.core.status_words import mentions, question_start
+from bot.core.update_text import read_status_only
 
 _REST = re.compile(
     r"(?<![\w])(?:the\s+rest(?:\s+of\s+(?:them|my\s+actions|the\s+actions))?|"
@@ -54,12 +55,6 @@ _INTRO = re.compile(
 )
 _LEAD_JOIN = re.compile(
     r"^[\s:,\-–—.)\]]*(?:(?:are\s+|is\s+)?(?:both|all|each)\b|(?:are|is)\b)?[\s:,\-–—]*", re.I
-)
-_TAIL_JOIN = re.compile(
-    r"(?:[\s,;/&+\-–—•*]|\band\b|\bbut\b|\bwhile\b|\bwhereas\b|\balso\b|\bplus\b|\bthen\b|"
-    r"\b(?:and|but)\s+(?:for|re|on)\b|\(\s*|\[\s*|(?:^|\s)\d{1,2}[.)]\s*|\bre\b|\bref:?|\baction\b|"
-    r"\bitem\b|\bno\.?)*$",
-    re.I,
 )
 _PREP_END = re.compile(r"\s+(?:for|on|re|regarding|about|with|of)\s*[:\-–—]?\s*$", re.I)
 
@@ -109,7 +104,7 @@ def split_reply(text: str, index: RefIndex) -> tuple[list[Part], bool]:
         and any(m.status is not None for m in mentions(prefix))
     ):
         # Status first: "Done for V5, on track for V10 as planned".
-        words = [prefix] + [_TAIL_JOIN.sub("", s) for s in spans[:-1]]
+        words = [prefix] + [_strip_tail(s) for s in spans[:-1]]
         words[-1] = f"{words[-1]} {spans[-1]}"
         spans = [_PREP_END.sub("", w) for w in words]
     elif not intro and len(groups) == 1:
@@ -125,8 +120,26 @@ def split_reply(text: str, index: RefIndex) -> tuple[list[Part], bool]:
 
 def _clean_words(words: str) -> str:
     w = _LEAD_JOIN.sub("", words, count=1)
-    w = _TAIL_JOIN.sub("", w)
-    return w.strip()
+    return _strip_tail(w).strip()
+
+
+_TAIL_UNIT = re.compile(
+    r"(?:[\s,;/&+\-–—•*(\[]+|(?<![\w])(?:and|but|while|whereas|also|plus|then|re|ref:?|action|item|"
+    r"no\.?|(?<![^\s])\d{1,2}[.)])\s*)$",
+    re.I,
+)
+
+
+def _strip_tail(text: str) -> str:
+    """The words without what joins them to the next part (", and", "; but", a bullet or a
+    list number), one piece at a time from the end (a single pattern for the lot
+    backtracked for milliseconds on long replies)."""
+    for _ in range(20):
+        m = _TAIL_UNIT.search(text, max(0, len(text) - 12))
+        if m is None or m.start() == len(text):
+            break
+        text = text[: m.start()]
+    return text
 
 
 def _at_part_start(text: str, at: int, hits: list[RefHit]) -> bool:
@@ -238,8 +251,6 @@ def _claims_status(text: str) -> bool:
     it, an emoji)?"""
     if any(m.status is not None and m.kind != "future" for m in mentions(text)):
         return True
-    from bot.core.update_text import read_status_only
-
     said = text[: question_start(text)] if text.rstrip().endswith("?") else text
     said = said.rstrip(" -–—,;:(")
     return bool(said.strip()) and read_status_only(said) is not None

@@ -1,13 +1,12 @@
 """What every board-report writer shares: formats and file names, the flat table (one row
 per action, a Theme column added when the plan had none), protection against cells a
 spreadsheet would run as formulas, column widths, and the text colour that reads on a BRAG
-fill. Writers (report_csv/xlsx/docx/html.py) turn a Report into bytes; nothing here touches
-a file until ``write_report`` swaps a finished one into place."""
+fill. Writers (report_csv/xlsx/docx/html.py) turn a Report into bytes with these; which writer
+makes which format, and writing the file, is bot/io/report_writers.py (above the writers, so
+that nothing here imports them back)."""
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 from bot.core.report import Report, ReportColumn, ReportRow
@@ -79,15 +78,6 @@ def _safe(text: str, limit: int) -> str:
     return "-".join(p for p in stem.split("-") if p)[:limit].strip("-")
 
 
-def start_dir() -> Path:
-    """The folder the user started the command in: ./dev changes into the checkout, so it
-    passes the folder it was started from in PROGRESSBOT_START_DIR."""
-    started = os.environ.get("PROGRESSBOT_START_DIR")
-    if started and Path(started).is_dir():
-        return Path(started)
-    return Path.cwd()
-
-
 def formula_safe(text: str) -> str:
     """Text a spreadsheet shows as written: a leading ' stops it running as a formula."""
     return "'" + text if text.startswith(_FORMULA_START) else text
@@ -138,38 +128,3 @@ def grouped_cells(report: Report, rows: list[ReportRow]) -> list[list[str]]:
 def text_on(colour: Colour) -> str:
     """Black or white text, whichever reads on the colour's fill (amber needs black)."""
     return "#000000" if colour in (Colour.AMBER,) else "#FFFFFF"
-
-
-def render(report: Report, fmt: str) -> bytes:
-    if fmt == "csv":
-        from bot.io.report_csv import render_csv as fn
-    elif fmt == "xlsx":
-        from bot.io.report_xlsx import render_xlsx as fn
-    elif fmt == "docx":
-        from bot.io.report_docx import render_docx as fn
-    elif fmt == "html":
-        from bot.io.report_html import render_html as fn
-    else:
-        raise ReportError(f"unknown report format {fmt!r}; choose one of {', '.join(FORMATS)}")
-    return fn(report)
-
-
-def write_report(report: Report, fmt: str, out: str | Path) -> Path:
-    """Render, then swap the finished file into place: never a half-written report. A
-    relative ``out`` is in the folder the command was started in; returns the full path."""
-    out = Path(out)
-    if out.is_dir():
-        out = out / default_name(report, fmt)
-    if not out.is_absolute():
-        out = start_dir() / out
-    data = render(report, fmt)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return out.resolve()

@@ -18,6 +18,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+from tests.support.cli_process import run_cli
 from tests.support.slack_api import SlackStandIn
 from tests.support.slack_bot import SECRET
 
@@ -60,15 +61,7 @@ class BotProcess:
         self.proc: subprocess.Popen | None = None
 
     def cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-        return subprocess.run(
-            [sys.executable, "-m", "bot", *args],
-            cwd=self.workdir,
-            env=self.env,
-            check=check,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        return run_cli(args, cwd=self.workdir, env=self.env, check=check, timeout=120)
 
     def start(self) -> BotProcess:
         self.cli("import", str(ROOT / "bot/data/sample_plan.csv"), "--fy-start", "2019")

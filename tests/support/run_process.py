@@ -15,6 +15,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from tests.support.cli_process import run_cli
+
 ROOT = Path(__file__).resolve().parent.parent.parent
 SAMPLE_PLAN = ROOT / "bot/data/sample_plan.csv"
 SAMPLE_PEOPLE = ROOT / "bot/data/sample_people.csv"
@@ -55,14 +57,7 @@ def bot_env(slack, database_url: str, **extra: str) -> dict[str, str]:
 
 
 def cli(env: dict[str, str], cwd: Path, *args: str, timeout: float = 180) -> str:
-    done = subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
+    done = run_cli(args, cwd=cwd, env=env, timeout=timeout)
     if done.returncode != 0:
         raise AssertionError(f"progressbot {' '.join(args)} failed: {done.stdout}{done.stderr}")
     return done.stdout

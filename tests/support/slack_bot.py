@@ -74,7 +74,12 @@ class SlackBotHarness:
 
     def stop(self) -> None:
         if self.server is not None:
-            self.server.close()
+            if self.thread is not None and self.thread.is_alive():
+                # Closed from inside its own loop (the trigger wakes it): closed from here, the
+                # loop would notice only at its next select timeout, a second later.
+                self.server.trigger.pull_trigger(self.server.close)
+            else:
+                self.server.close()
         if self.thread is not None:
             self.thread.join(timeout=5)
         if self.server is not None:

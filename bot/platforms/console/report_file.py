@@ -13,7 +13,7 @@ from handlers.replies import Notice, Problem
 def console_report(session, text: str) -> None:
     """``session`` is the ConsoleSession: its service, clock and show()."""
     from bot.core.clock import local_today
-    from bot.io.report_layout import write_report
+    from bot.io.report_writers import write_report
     from handlers.report import describe, parse_report_request, report_for
 
     service = session.service

@@ -51,6 +51,7 @@ class SlackListeners:
         after_ack.work("slack.status", self._status_button)
         after_ack.work("slack.pick", self._pick_action)
         after_ack.work("slack.form", self._form_submit)
+        after_ack.work("slack.undo", self._undo)
         # Stored and answered by ack.py's middleware before bolt's listeners see them.
         after_ack.event("slack.message", self._message, _is_dm_from_person)
         after_ack.event("slack.home", self._home_opened, _is_home_opened)
@@ -321,10 +322,10 @@ class SlackListeners:
                 )
         return bk.reply_blocks(reply, pending_id=pending_id, **kw)
 
-    def on_undo(self, ack, body, respond):
-        self.after_ack(ack, self._undo, body, respond)
+    def on_undo(self, ack, body):
+        self.after_ack(ack, "slack.undo", body)
 
-    def _undo(self, body, respond):
+    def _undo(self, body, client: WebClient, respond):
         """The Undo button: takes back the clicker's own last update (never someone else's)."""
         user_id = body["user"]["id"]
         reply = self.conversation.undo(self.people.actor(user_id))
