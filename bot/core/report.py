@@ -23,7 +23,6 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -491,24 +490,15 @@ def _cell(c: ReportColumn, a: ActionAt, section: ReportTheme, row: ReportRow) ->
 
 
 def owner_cell(a: ActionAt, holders: bool = False) -> str:
-    """The owner cell as the plan wrote it ("New Chair and AO") while it still names the
-    action's owners; else (or with the "owner" extra, ``holders``) the owners by name, a
-    role with the people holding it then."""
+    """The owner cell as the plan wrote it ("New Chair and AO": owners change only with the
+    plan's rows, by import, which keeps the cell with them); else (or with the "owner"
+    extra, ``holders``) the owners by name, a role with the people holding it then."""
     written = " ".join(a.owner_text.split())
-    if not holders and written and _names_in(written) == [o.name.casefold() for o in a.owners]:
+    if written and not holders:
         return written
     return "; ".join(
         f"{o.name} ({', '.join(o.holders)})" if o.holders else o.name for o in a.owners
     )
-
-
-@lru_cache(maxsize=4096)  # owner cells repeat down a plan
-def _names_in(cell: str) -> list[str]:
-    """The owners an owner cell names, split as the import splits it."""
-    from bot.io.owners import owner_email, split_owner_emails, split_owners
-
-    names = [owner_email(p)[0] for p in split_owner_emails(split_owners(cell))]
-    return [n.casefold() for n in dict.fromkeys(names)]
 
 
 def _day(d: date | None) -> str:
