@@ -459,3 +459,34 @@ def test_a_past_report_shows_each_row_as_the_plan_had_it_then(engine, tmp_path):
         "Update on Progress": "",
     }
     assert sep["L2"] == nov["L2"]  # unchanged rows read the same at every date
+
+
+def test_a_revised_deadline_reads_as_offices_write_it_with_its_year():
+    from bot.core.report import deadline_as_written
+    from storage.report_queries import RevisionAt
+
+    t = datetime(2019, 11, 5, tzinfo=UTC)
+
+    def rev(text, due, source="update"):
+        return RevisionAt(text, due, source, t)
+
+    plan = rev("By May 2020", date(2020, 5, 31), "import")
+    assert deadline_as_written("By May 2020", [plan]) == "By May 2020"
+    cases = [
+        (rev("December", date(2020, 12, 31)), "By May 2020 (revised to December 2020)"),
+        (rev("revised to end of March", date(2021, 3, 31)), "By May 2020 (revised to end of March 2021)"),
+        (rev("2020-09-15", date(2020, 9, 15)), "By May 2020 (revised to 15 September 2020)"),
+        (rev("quarter 4", date(2021, 3, 31)), "By May 2020 (revised to March 2021)"),
+        (rev("31/10/2020", date(2020, 10, 31)), "By May 2020 (revised to 31/10/2020)"),
+    ]  # fmt: skip
+    for moved, want in cases:
+        assert deadline_as_written("By May 2020", [plan, moved]) == want
+    # Only the latest revision shows; the plan's own two-step cell is kept as written.
+    two = [plan, cases[0][0], cases[1][0]]
+    assert deadline_as_written("By May 2020", two) == "By May 2020 (revised to end of March 2021)"
+    written = "By September 2020 Revised 31 st March 2021"
+    steps = [
+        rev("By September 2020", None, "import"),
+        rev("Revised 31 st March 2021", None, "import"),
+    ]
+    assert deadline_as_written(written, steps) == written

@@ -413,6 +413,8 @@ def _revised(r: RevisionAt) -> str:
     text = re.sub(r"^(?:to|until|till|by)\s+", "", text, flags=re.I)
     if r.due_date is None:
         return text
+    if text == r.due_date.isoformat():
+        text = ""  # an update that gave a date but no words: the date, as offices write it
     if re.search(r"\b(19|20)\d\d\b", text):
         return text
     month = f"{r.due_date:%B}"
