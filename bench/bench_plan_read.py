@@ -24,7 +24,7 @@ def main() -> int:
         lines = ["Ref,Theme,Objective,Action,Deadline,Owner,Update on Progress"]
         lines += [
             f'A{i},Theme {i % 7},"Objective {i % 50}",Action number {i} for the plan,'
-            f'Quarter {i % 4 + 1},Director of Corporate Affairs / CSU,'
+            f"Quarter {i % 4 + 1},Director of Corporate Affairs / CSU,"
             f'"<p>On track: step {i}</p> <p>More.</p>"'
             for i in range(10_000)
         ]

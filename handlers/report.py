@@ -1,6 +1,6 @@
 """The board report asked for in chat or from the command line, platform-neutral.
 
-`report [as at DATE] [theme WORDS] [since DATE] [as xlsx|docx|html|csv]` is read into a
+`report [as at DATE] [theme WORDS] [since DATE] [with EXTRAS] [as xlsx|docx|html|csv]` is read into a
 ReportRequest; `make_report` reads the plan as at that date and renders the file. Adapters
 deliver the file (the console writes it, Slack uploads it to the requester's DM)."""
 
@@ -12,16 +12,17 @@ from datetime import date
 
 from bot.core.clock import local_today
 from bot.core.query import QueryError, parse_query_date
-from bot.core.report import Report, report_from_store
+from bot.core.report import Report, read_extras, report_from_store
 from bot.core.service import PlanService
 from bot.io.report_layout import FORMATS, MEDIA_TYPES, default_name
 from bot.io.report_writers import render
 
 HELP = (
-    "report [as at DATE] [theme WORDS] [since DATE] [as xlsx|docx|html|csv] — the board "
-    "report (Update on Progress) as at a date, e.g. `report as at 30 Nov 2019 theme leadership`"
+    "report [as at DATE] [theme WORDS] [since DATE] [with status,owner,changes,attribution,"
+    "slips] [as xlsx|docx|html|csv] — the board report (the plan's own table, Update on "
+    "Progress filled in) as at a date, e.g. `report as at 30 Nov 2019 theme leadership`"
 )
-_KEYWORDS = re.compile(r"\b(as\s+at|theme|changes\s+since|since|as|format)\b(?=\s|$)", re.I)
+_KEYWORDS = re.compile(r"\b(as\s+at|theme|changes\s+since|since|with|as|format)\b(?=\s|$)", re.I)
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,7 @@ class ReportRequest:
     theme: str | None = None
     since: date | None = None
     fmt: str = "xlsx"
+    extras: frozenset[str] | None = None  # None: the plan's own setting (`plan set --report-with`)
 
 
 @dataclass(frozen=True)
@@ -94,7 +96,13 @@ def parse_report_request(text: str, today: date, *, fmt: str = "xlsx") -> Report
             raise QueryError(f"unknown report format {parts['as']!r}; one of {', '.join(FORMATS)}")
     as_at = read_report_date(parts["as at"], today) if "as at" in parts else None
     since = read_report_date(parts["since"], today) if "since" in parts else None
-    return ReportRequest(as_at, parts.get("theme"), since, fmt)
+    extras = None
+    if "with" in parts:
+        try:
+            extras = read_extras(parts["with"])
+        except ValueError as exc:
+            raise QueryError(str(exc)) from None
+    return ReportRequest(as_at, parts.get("theme"), since, fmt, extras)
 
 
 def report_for(service: PlanService, request: ReportRequest) -> Report:
@@ -105,7 +113,12 @@ def report_for(service: PlanService, request: ReportRequest) -> Report:
     if as_at > today:
         raise QueryError(f"the report date {as_at:%-d %b %Y} is in the future")
     return report_from_store(
-        service.engine, plan.id, as_at=as_at, since=request.since, theme=request.theme
+        service.engine,
+        plan.id,
+        as_at=as_at,
+        since=request.since,
+        theme=request.theme,
+        extras=request.extras,
     )
 
 

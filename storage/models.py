@@ -53,6 +53,11 @@ class Plan(SQLModel, table=True):
     # [field, header text] (field: theme, tag, objective, reference, action, deadline, owner,
     # progress). The board report lays its table out by them.
     columns_json: str = Field(default="", sa_column=_text(nullable=False, server_default=""))
+    # The board report's extras by default (`plan set --report-with status,owner`): comma-
+    # separated names from bot/core/report.py EXTRAS; "" is the plan's own table only.
+    report_with: str = Field(
+        default="", sa_column=Column(String(200), nullable=False, server_default="")
+    )
     created_at: datetime
     updated_at: datetime
     # `plan delete`: the plan and its history stay in the database, out of every command.
@@ -68,6 +73,8 @@ class Theme(SQLModel, table=True):
     tags: str = Field(default="", sa_column=_text(nullable=False, server_default=""))
     lead_owner_id: int | None = Field(default=None, foreign_key="owner.id")
     position: int = Field(default=0)
+    # The theme's cell or heading as the plan writes it ("3. Priority One: …"): the report's.
+    heading: str = Field(default="", sa_column=_text(nullable=False, server_default=""))
 
 
 class Objective(SQLModel, table=True):
@@ -129,6 +136,8 @@ class Action(SQLModel, table=True):
     ref: str | None = Field(default=None, max_length=40)
     text: str = Field(sa_column=_text(nullable=False))
     deadline_text: str = Field(default="", max_length=500)
+    # The owner cell as the plan wrote it ("New Chair and AO"), for the board report.
+    owner_text: str = Field(default="", sa_column=_text(nullable=False, server_default=""))
     due_date: date | None = Field(default=None)
     deadline_kind: str = Field(default="unknown", max_length=10)
     deadline_sure: bool = Field(default=False)
@@ -150,6 +159,24 @@ class ActionOwner(SQLModel, table=True):
     action_id: int = Field(foreign_key="action.id", primary_key=True)
     owner_id: int = Field(foreign_key="owner.id", primary_key=True, index=True)
     position: int = Field(default=0)
+
+
+class ActionVersion(SQLModel, table=True):
+    """What an action's plan row said from ``recorded_at`` on: written when a re-import
+    changes its text, theme, objective, deadline or owners (the state before the change is
+    kept too, from the action's creation), so the board report as at a past date shows the
+    row as it was then. An action never changed by a re-import has none."""
+
+    __table_args__ = (Index("ix_actionversion_action_recorded", "action_id", "recorded_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    action_id: int = Field(foreign_key="action.id")
+    text: str = Field(sa_column=_text(nullable=False))
+    theme_id: int = Field(foreign_key="theme.id")
+    objective_id: int | None = Field(default=None)
+    deadline_text: str = Field(default="", max_length=500)
+    owner_text: str = Field(default="", sa_column=_text(nullable=False, server_default=""))
+    owner_ids: str = Field(default="", sa_column=_text(nullable=False, server_default=""))
+    recorded_at: datetime
 
 
 class DeadlineRevision(SQLModel, table=True):

@@ -20,6 +20,7 @@ from storage.cache import apply_to_action_cache
 from storage.models import (
     Action,
     ActionOwner,
+    ActionVersion,
     DeadlineRevision,
     Objective,
     Owner,
@@ -69,6 +70,8 @@ class ActionSpec:
     theme_tags: list[str] = field(default_factory=list)
     progress: ProgressSpec | None = None
     source_row: int = 0
+    theme_heading: str = ""  # the theme as the plan writes it (the report's heading)
+    owner_text: str = ""  # the owner cell as written (the report's owner cell)
 
     @property
     def key(self) -> str:
@@ -135,7 +138,9 @@ def sync_plan(session: Session, spec: PlanSpec, *, now: datetime) -> SyncReport:
 def _sync_themes(session, plan, spec, report) -> dict[str, Theme]:
     existing = {t.name: t for t in session.exec(select(Theme).where(Theme.plan_id == plan.id))}
     order: dict[str, list[str]] = {}
+    headings: dict[str, str] = {}
     for a in spec.actions:
+        headings.setdefault(a.theme, a.theme_heading)
         tags = order.setdefault(a.theme, [])
         for tag in a.theme_tags:
             if tag and tag not in tags:
@@ -147,8 +152,14 @@ def _sync_themes(session, plan, spec, report) -> dict[str, Theme]:
             existing[name] = theme
             report.themes_created += 1
         tag_text = "\n".join(tags)
-        if theme.tags != tag_text or theme.position != position or theme.id is None:
-            theme.tags, theme.position = tag_text, position
+        heading = headings.get(name) or ""
+        if (
+            theme.tags != tag_text
+            or theme.position != position
+            or theme.heading != heading
+            or theme.id is None
+        ):
+            theme.tags, theme.position, theme.heading = tag_text, position, heading
             session.add(theme)
     session.flush()
     return existing
@@ -252,6 +263,7 @@ def _sync_actions(session, plan, spec, themes, objectives, owners, now, report) 
             "theme_id": theme_id,
             "objective_id": objective_id,
             "position": position,
+            "owner_text": a.owner_text,
             "archived_at": None,
         }
         action = existing.get(key)
@@ -274,6 +286,7 @@ def _sync_actions(session, plan, spec, themes, objectives, owners, now, report) 
         changed = any(getattr(action, k) != v for k, v in fields.items())
         changed |= owner_links.get(action.id, []) != owner_ids
         if changed:
+            _keep_versions(session, action, fields, owner_links.get(action.id, []), owner_ids, now)
             for k, v in fields.items():
                 setattr(action, k, v)
             action.updated_at = now
@@ -303,6 +316,37 @@ def _sync_actions(session, plan, spec, themes, objectives, owners, now, report) 
         apply_to_action_cache(action, update)
         session.add(action)
     session.flush()
+
+
+_VERSIONED = ("text", "theme_id", "objective_id", "owner_text")
+
+
+def _keep_versions(session, action: Action, fields: dict, old_owners, new_owners, now) -> None:
+    """Before a re-import changes what the plan row says: keep the row as it was (from the
+    action's creation, the first time) and as it now is (from ``now``), for the report as
+    at a past date."""
+    first = session.exec(
+        select(ActionVersion.id).where(ActionVersion.action_id == action.id).limit(1)
+    ).first()
+    if first is None:
+        session.add(
+            ActionVersion(
+                action_id=action.id,
+                deadline_text=action.deadline_text,
+                owner_ids=",".join(map(str, old_owners)),
+                recorded_at=action.created_at,
+                **{k: getattr(action, k) for k in _VERSIONED},
+            )
+        )
+    session.add(
+        ActionVersion(
+            action_id=action.id,
+            deadline_text=fields.get("deadline_text", action.deadline_text),
+            owner_ids=",".join(map(str, new_owners)),
+            recorded_at=now,
+            **{k: fields[k] for k in _VERSIONED},
+        )
+    )
 
 
 def _replace_owner_links(session, action_id, wanted: list[int], current: list[int]) -> None:

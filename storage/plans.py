@@ -11,6 +11,7 @@ from storage.models import Action, Owner, Plan, Theme, Update
 from storage.queries import NotFound
 
 SETTABLE = (
+    "report_with",
     "leadership_channels",
     "signoff_required",
     "policy_json",

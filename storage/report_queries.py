@@ -19,6 +19,7 @@ from sqlmodel import Session
 from storage.models import (
     Action,
     ActionOwner,
+    ActionVersion,
     DeadlineRevision,
     Objective,
     Owner,
@@ -35,6 +36,7 @@ class ThemeAt:
     name: str
     tags: tuple[str, ...]
     position: int
+    heading: str = ""  # as the plan writes it ("3. Priority One: …"); "" for older imports
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,8 @@ class ActionAt:
     theme_id: int
     objective: str
     position: int
+    deadline_text: str = ""  # the plan's deadline cell as written ("": read its revisions)
+    owner_text: str = ""  # the plan's owner cell as written
     owners: list[OwnerAt] = field(default_factory=list)
     latest: LatestUpdate | None = None
     revisions: list[RevisionAt] = field(default_factory=list)
@@ -92,9 +96,11 @@ def plan_as_at(session: Session, plan_id: int, at: datetime) -> PlanAt:
     """The plan ``plan_id`` as it stood at ``at`` (aware UTC)."""
     plan = session.get(Plan, plan_id)
     themes = {
-        tid: ThemeAt(tid, name, tuple(x for x in tags.split("\n") if x), position)
-        for tid, name, tags, position in session.execute(
-            select(Theme.id, Theme.name, Theme.tags, Theme.position).where(Theme.plan_id == plan_id)
+        tid: ThemeAt(tid, name, tuple(x for x in tags.split("\n") if x), position, heading)
+        for tid, name, tags, position, heading in session.execute(
+            select(Theme.id, Theme.name, Theme.tags, Theme.position, Theme.heading).where(
+                Theme.plan_id == plan_id
+            )
         )
     }
     objectives = dict(
@@ -108,8 +114,8 @@ def plan_as_at(session: Session, plan_id: int, at: datetime) -> PlanAt:
         or_(Action.archived_at.is_(None), Action.archived_at > at),
     )
     actions = {
-        aid: ActionAt(aid, ref, text, tid, objectives.get(oid, ""), position)
-        for aid, ref, text, tid, oid, position in session.execute(
+        aid: ActionAt(aid, ref, text, tid, objectives.get(oid, ""), position, deadline, owner)
+        for aid, ref, text, tid, oid, position, deadline, owner in session.execute(
             select(
                 Action.id,
                 Action.ref,
@@ -117,12 +123,28 @@ def plan_as_at(session: Session, plan_id: int, at: datetime) -> PlanAt:
                 Action.theme_id,
                 Action.objective_id,
                 Action.position,
+                Action.deadline_text,
+                Action.owner_text,
             )
             .where(*existed)
             .order_by(Action.position, Action.id)
         )
     }
-    _owners(session, plan_id, at, actions)
+    # The action's deadline_text is the plan's cell until an owner revises it (then it
+    # caches the revision): for those, the plan's cell is its imported revisions' words.
+    revised = {
+        aid
+        for (aid,) in session.execute(
+            select(DeadlineRevision.action_id)
+            .join(Action, Action.id == DeadlineRevision.action_id)
+            .where(Action.plan_id == plan_id, DeadlineRevision.source != "import")
+            .distinct()
+        )
+    }
+    for aid in revised & actions.keys():
+        actions[aid].deadline_text = ""
+    versions = _rows_as_they_were(session, plan_id, at, actions)
+    _owners(session, plan_id, at, actions, versions)
     _latest_updates(session, plan_id, at, actions)
     for aid, text, due, source, recorded_at in session.execute(
         select(
@@ -141,7 +163,57 @@ def plan_as_at(session: Session, plan_id: int, at: datetime) -> PlanAt:
     return PlanAt(plan, at, themes, list(actions.values()))
 
 
-def _owners(session: Session, plan_id: int, at: datetime, actions: dict[int, ActionAt]) -> None:
+def _rows_as_they_were(
+    session: Session, plan_id: int, at: datetime, actions: dict[int, ActionAt]
+) -> dict[int, list[int]]:
+    """Put back what each plan row said at ``at`` where a later re-import changed it (its
+    text, theme, objective, deadline and owner cells: storage.models.ActionVersion). Returns
+    the owners (ids, in order) of those rows then. Only actions changed after ``at`` are
+    read, so a report as at today reads none."""
+    changed = [
+        aid
+        for (aid,) in session.execute(
+            select(ActionVersion.action_id)
+            .join(Action, Action.id == ActionVersion.action_id)
+            .where(Action.plan_id == plan_id, ActionVersion.recorded_at > at)
+            .distinct()
+        )
+        if aid in actions
+    ]
+    owners: dict[int, list[int]] = {}
+    if not changed:
+        return owners
+    then: dict[int, ActionVersion] = {}
+    for v in session.scalars(
+        select(ActionVersion)
+        .where(ActionVersion.action_id.in_(changed), ActionVersion.recorded_at <= at)
+        .order_by(ActionVersion.action_id, ActionVersion.recorded_at, ActionVersion.id)
+    ):
+        then[v.action_id] = v
+    objective_ids = {v.objective_id for v in then.values() if v.objective_id}
+    objectives = dict(
+        session.execute(
+            select(Objective.id, Objective.text).where(Objective.id.in_(objective_ids or {-1}))
+        ).all()
+    )
+    for aid, v in then.items():
+        a = actions[aid]
+        a.text, a.theme_id = v.text, v.theme_id
+        a.objective = objectives.get(v.objective_id, "") if v.objective_id else ""
+        a.owner_text = v.owner_text
+        if a.deadline_text:  # "" means: read the plan's cell from its revisions
+            a.deadline_text = v.deadline_text
+        owners[aid] = [int(x) for x in v.owner_ids.split(",") if x]
+    return owners
+
+
+def _owners(
+    session: Session,
+    plan_id: int,
+    at: datetime,
+    actions: dict[int, ActionAt],
+    then: dict[int, list[int]] | None = None,
+) -> None:
     names = {
         oid: (name, kind)
         for oid, name, kind in session.execute(select(Owner.id, Owner.name, Owner.kind))
@@ -156,13 +228,20 @@ def _owners(session: Session, plan_id: int, at: datetime, actions: dict[int, Act
         .order_by(RoleAssignment.started_at, RoleAssignment.id)
     ):
         holders[role_id].append(names[person_id][0])
-    for aid, oid in session.execute(
-        select(ActionOwner.action_id, ActionOwner.owner_id)
-        .join(Action, Action.id == ActionOwner.action_id)
-        .where(Action.plan_id == plan_id)
-        .order_by(ActionOwner.action_id, ActionOwner.position)
-    ):
-        if aid in actions:
+    then = then or {}
+    links = [
+        (aid, oid)
+        for aid, oid in session.execute(
+            select(ActionOwner.action_id, ActionOwner.owner_id)
+            .join(Action, Action.id == ActionOwner.action_id)
+            .where(Action.plan_id == plan_id)
+            .order_by(ActionOwner.action_id, ActionOwner.position)
+        )
+        if aid not in then
+    ]
+    links += [(aid, oid) for aid, oids in then.items() for oid in oids]  # as they were then
+    for aid, oid in links:
+        if aid in actions and oid in names:
             name, kind = names[oid]
             held = tuple(holders.get(oid, ())) if kind == "role" else ()
             actions[aid].owners.append(OwnerAt(name, kind, held))

@@ -65,7 +65,7 @@ def html_report(request, sqlite_engine, tmp_path):
     import_plan(sqlite_engine, FixedClock(when), PLANS / f"{name}.{ext}", plan_name=name)
     with read_session(sqlite_engine) as s:
         plan_id = get_plan(s, name).id
-    report = report_from_store(sqlite_engine, plan_id, as_at=as_at)
+    report = report_from_store(sqlite_engine, plan_id, as_at=as_at, extras=frozenset({"status"}))
     return report, write_report(report, "html", tmp_path / f"{name}.html")
 
 
@@ -78,9 +78,13 @@ def test_html_report_in_chromium(browser, html_report, tmp_path):
     assert page.title() == report.title
     assert page.locator("h1").inner_text() == report.title
     assert page.locator(".chart img").evaluate("img => img.complete && img.naturalWidth") > 300
-    # Themes and actions, in order, under their theme rows.
-    themes = page.locator("tr.theme").evaluate_all("rs => rs.map(r => r.dataset.theme)")
+    # Themes and actions, in order: under heading rows where the plan names its themes in
+    # headings (seed 004), in the plan's own Theme column where it has one (seed 000).
+    themes = page.locator("table.plan tbody").evaluate_all("bs => bs.map(b => b.dataset.theme)")
     assert themes == [t.name for t in report.themes]
+    headings = page.locator("tr.theme").evaluate_all("rs => rs.map(r => r.innerText)")
+    has_column = any(c.field == "theme" for c in report.columns)
+    assert [norm(h) for h in headings] == ([] if has_column else [t.heading for t in report.themes])
     per_theme = page.locator("table.plan tbody").evaluate_all(
         "bs => bs.map(b => b.querySelectorAll('tr.action').length)"
     )

@@ -71,3 +71,62 @@ def test_report_command_errors_are_one_line(db, tmp_path):
         assert message in " ".join(proc.stderr.split()), (args, proc.stderr)
         assert len(proc.stderr.strip().splitlines()) <= 2, proc.stderr
     assert not list(tmp_path.glob("r.*")) and not list(tmp_path.glob(".r.*"))
+
+
+def _in(folder, args, db, *, via_dev=False):
+    """The command as a user types it in ``folder``: `progressbot …`, or `./dev progressbot …`
+    from the checkout's script (which changes into the checkout before running)."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.test_cli import ROOT
+
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}", "PLAN_NAME": "", "COLUMNS": "200"}
+    env.pop("SLACK_BOT_TOKEN", None)
+    env.pop("PROGRESSBOT_START_DIR", None)
+    cmd = [str(ROOT / "dev"), "progressbot"] if via_dev else [sys.executable, "-m", "bot"]
+    proc = subprocess.run(
+        [*cmd, *args], cwd=folder, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == 0, proc.stderr
+    return proc
+
+
+def test_report_is_written_where_the_command_was_started_and_names_plan_theme_date(db, tmp_path):
+    from tests.test_cli import ROOT
+
+    run(["import", str(PLANS / "seed000.csv"), "--plan", "OD 2019"], db)
+    here = tmp_path / "board papers"
+    here.mkdir()
+    before = set(ROOT.iterdir())
+    whole = _in(here, ["report", "--today", "2099-01-02", "--format", "csv"], db, via_dev=True)
+    theme = _in(here, ["report", "--today", "2099-01-02", "--theme", "values"], db)
+    names = sorted(p.name for p in here.iterdir())
+    assert names == [
+        "OD-2019-Values-behaviours-and-relationships-update-2099-01-02.xlsx",
+        "OD-2019-update-2099-01-02.csv",
+    ]
+    # The full path is printed, and nothing was written into the checkout.
+    assert f"wrote {here / 'OD-2019-update-2099-01-02.csv'}" in whole.stdout
+    assert str(here / names[0]) in theme.stdout
+    assert set(ROOT.iterdir()) == before
+
+
+def test_report_with_extras_and_the_plan_setting(db, tmp_path):
+    run(["import", str(PLANS / "seed000.csv"), "--plan", "OD"], db)
+    out = tmp_path / "r.csv"
+    base = ["report", "--today", "2099-01-02", "--out", str(out), "--json"]
+    plain = json.loads(run(base, db).stdout)
+    assert plain["columns"][-2:] == ["Deadline", "Update on Progress"] and plain["extras"] == []
+    asked = json.loads(run([*base, "--with", "status,attribution"], db).stdout)
+    assert asked["columns"][-2:] == ["Status", "Update on Progress"]
+    bad = run([*base, "--with", "colour"], db, check=False)
+    assert bad.returncode == 1 and "unknown report extra 'colour'" in bad.stdout + bad.stderr
+    shown = run(["plan", "set", "--plan", "OD", "--report-with", "owner, status"], db).stdout
+    assert "report extras" in shown and "status,owner" in shown
+    house = json.loads(run(base, db).stdout)
+    assert house["extras"] == ["owner", "status"]
+    assert house["columns"][-3:] == ["Owner", "Status", "Update on Progress"]
+    none = json.loads(run([*base, "--with", "none"], db).stdout)
+    assert none["columns"] == plain["columns"]

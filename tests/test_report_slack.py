@@ -53,7 +53,7 @@ def _ask(bot, text: str, user: str = "U0JULIE"):
 
 
 def test_report_is_uploaded_to_the_requesters_dm(bot):
-    reply = _ask(bot, "report as at 16/9/2019 as csv")
+    reply = _ask(bot, "report as at 16/9/2019 with status as csv")
     assert reply["response_type"] == "ephemeral"
     assert "is in your DM" in reply["text"] and "5 actions" in reply["text"]
     methods = [c.method for c in bot.slack.calls if "upload" in c.method.lower()]
@@ -116,7 +116,8 @@ def test_upload_limits_in_the_standin():
 
 
 def test_console_report_writes_the_file(sqlite_engine, tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
+    # The folder the console was started in (./dev passes it; the checkout is elsewhere).
+    monkeypatch.setenv("PROGRESSBOT_START_DIR", str(tmp_path))
     service = small_service(sqlite_engine, TODAY)
     out = io.StringIO()
     session = ConsoleSession(service, service.clock, Console(file=out, width=200))
@@ -124,9 +125,7 @@ def test_console_report_writes_the_file(sqlite_engine, tmp_path, monkeypatch):
     session.run(["report as at 16 Sep 2019 as html", "report as at 1 Jan 2030", "report x"])
     text = out.getvalue()
     path = tmp_path / "Small-plan-update-2019-09-16.html"
-    assert "Wrote Small-plan-update-2019-09-16.html: Small plan — Update at September 2019" in (
-        " ".join(text.split())
-    )
+    assert f"Wrote {path}: Small plan — Update at September 2019" in " ".join(text.split())
     assert "<h1>Small plan — Update at September 2019</h1>" in path.read_text()
     assert "the report date 1 Jan 2030 is in the future" in text
     assert "can't read 'x' in the report request" in text

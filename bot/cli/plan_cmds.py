@@ -138,6 +138,7 @@ def _plan_data(snap) -> dict:
         "leadership_channels": p.leadership_channels,
         "signoff_required": p.signoff_required,
         "readers": p.readers,
+        "report_with": p.report_with,
         "policy": policy_to_json(parse_policy(p.policy_json)),
         "themes": [
             {"name": t.name, "lead": t.lead.name if t.lead else None}
@@ -172,6 +173,7 @@ def _show_plan(snap, as_json: bool, *, said: str = "", extra: dict | None = None
             if data["readers"] == "members"
             else "anyone in the chat workspace",
         ),
+        ("report extras", data["report_with"] or "none (the plan's own table; --report-with)"),
     ]
     for key, value in rows:
         out.print(f"{key:20} {value}", markup=False, highlight=False)
@@ -216,6 +218,14 @@ def plan_set(
             "--fy-month", min=1, max=12, help="Month the financial year starts (4 = April)"
         ),
     ] = None,
+    report_with: Annotated[
+        str | None,
+        typer.Option(
+            "--report-with",
+            help="What the board report adds to the plan's own table by default: any of "
+            "status,owner,changes,attribution,slips (comma-separated), all, or none",
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Change the plan's settings (only those given), then show them; a new financial year
@@ -247,6 +257,14 @@ def plan_set(
             raise CliError(f"--timezone: unknown time zone {timezone!r}") from None
     if readers is not None and readers not in ("members", "workspace"):
         raise CliError(f"--readers: {readers!r} is neither 'members' nor 'workspace'")
+    if report_with is not None:
+        from bot.core.report import EXTRAS, read_extras
+
+        try:
+            chosen = read_extras(report_with)
+        except ValueError as exc:
+            raise CliError(str(exc), where="--report-with") from None
+        report_with = ",".join(e for e in EXTRAS if e in chosen)
     from bot.core.fy_reread import reread_deadlines
 
     if channels is not None:
@@ -263,6 +281,7 @@ def plan_set(
             fy_start_year=fy_start,
             fy_start_month=fy_month,
             readers=readers,
+            report_with=report_with,
         ).items()
         if v is not None
     }

@@ -37,13 +37,23 @@ def report_cmd(
         str | None,
         typer.Option("--changes-since", help="Mark what changed since this earlier date."),
     ] = None,
+    with_extras: Annotated[
+        str | None,
+        typer.Option(
+            "--with",
+            help="Add to the plan's own table: any of status,owner,changes,attribution,slips "
+            "(comma-separated), all, or none (default: the plan's `plan set --report-with`).",
+        ),
+    ] = None,
     today: TodayOpt = None,
     plan: PlanOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Export the board report as at a date (default today): the plan's own columns, then
-    Update on Progress; grouped by theme, with a summary and the status chart."""
+    """Export the board report as at a date (default today): the plan's own table, cell for
+    cell, its progress column filled in; grouped by theme, with a summary and the status
+    chart. Written to this folder (or --out), the full path printed."""
     from bot.core.clock import local_today
+    from bot.core.report import read_extras
     from bot.io.report_layout import ReportError, default_name, format_for
     from bot.io.report_writers import write_report
     from handlers.report import ReportRequest, describe, read_report_date, report_for
@@ -57,11 +67,16 @@ def report_cmd(
     except ReportError as exc:
         raise CliError(str(exc)) from None
     now = local_today(service.clock, service.plan().timezone)
+    try:
+        extras = read_extras(with_extras) if with_extras is not None else None
+    except ValueError as exc:
+        raise CliError(str(exc), where="--with") from None
     request = ReportRequest(
         as_at=read_report_date(as_at, now) if as_at else None,
         theme=theme,
         since=read_report_date(changes_since, now) if changes_since else None,
         fmt=kind,
+        extras=extras,
     )
     report = report_for(service, request)
     target = out_path if out_path is not None else Path(default_name(report, kind))

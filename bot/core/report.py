@@ -1,11 +1,17 @@
 """The board report ("Update on Progress" as at a date), built once and laid out by each writer.
 
-The model follows the plan's own table: the columns it was imported with, in its order, then
-"Update on Progress" (status word leading, then the commentary, then "(updated 3 Sep 2019 by
-…)"), rows grouped by theme. Deadlines read as written, with each later revision ("By
-September 2020 — revised 31 st March 2021"). A summary counts statuses per theme and overall,
-overdue actions and slipped ones, and reuses the digest's status chart. With a second date,
-each row says what changed since then (new action, status, commentary, deadline).
+By default the model is the plan's own table and nothing more: the columns it was imported
+with, with their headings, in its order (a plan without a progress column gets "Update on
+Progress" at the end), rows grouped by theme, each cell as the office wrote it. The progress
+cell is the plan's own text where that is still the latest, else the owner's update as
+"<status>: <their words exactly>". Deadlines keep the plan's text and add each later
+revision as offices write it ("Quarter 2 (revised to March 2020)").
+
+Extras, each only on request (``--with`` or the plan's ``report_with`` setting, EXTRAS):
+a BRAG-shaded Status column (or the plan's own RAG column shaded), an Owner column (or the
+plan's owners with the people holding each role then), a
+"Changed since" column, "(updated 3 Sep 2019 by …)" after each update, and slip counts. A
+summary counts statuses per theme and reuses the digest's status chart.
 
 Pure data: bot/io/report_{xlsx,docx,html,csv}.py only lay it out.
 """
@@ -27,7 +33,10 @@ from storage.report_queries import ActionAt, PlanAt, RevisionAt
 
 PROGRESS_HEADING = "Update on Progress"
 # The plan's columns a report can show; anything else stored is ignored.
-_FIELDS = ("theme", "tag", "objective", "reference", "action", "deadline", "owner")
+_FIELDS = ("theme", "tag", "objective", "reference", "action", "deadline", "owner", "status")
+_FIELDS_WITH_PROGRESS = (*_FIELDS, "progress")
+# What a report can add to the plan's own table, each only when asked for.
+EXTRAS = ("status", "owner", "changes", "attribution", "slips")
 _DEFAULT_HEADINGS = {
     "theme": "Theme",
     "objective": "Objective",
@@ -35,14 +44,36 @@ _DEFAULT_HEADINGS = {
     "action": "Action",
     "deadline": "Deadline",
     "owner": "Owner",
+    "status": "Status",
+    "progress": PROGRESS_HEADING,
 }
 _LEADING_REVISED = re.compile(r"^\s*(?:revised|amended|extended|now(?:\s+due)?)\b[\s:,-]*", re.I)
 
 
 @dataclass(frozen=True)
 class ReportColumn:
-    field: str  # theme tag objective reference action deadline owner | status progress changes
+    field: (
+        str  # theme tag objective reference action deadline owner status progress | changes slips
+    )
     heading: str
+    shaded: bool = False  # a status column shown in BRAG colours
+
+
+def read_extras(text: str | None) -> frozenset[str]:
+    """ "status,owner" → {"status", "owner"}; "none" or "" → nothing; an unknown name is an
+    error that lists the ones there are."""
+    words = [w.strip().lower() for w in re.split(r"[,\s]+", text or "") if w.strip()]
+    if words in (["none"], ["off"]):
+        return frozenset()
+    if words == ["all"]:
+        return frozenset(EXTRAS)
+    unknown = [w for w in words if w not in EXTRAS]
+    if unknown:
+        raise ValueError(
+            f"unknown report extra {unknown[0]!r}: choose from {', '.join(EXTRAS)} "
+            "(comma-separated), all or none"
+        )
+    return frozenset(words)
 
 
 @dataclass
@@ -61,6 +92,10 @@ class ReportRow:
     overdue: bool
     slipped: bool
     changes: tuple[str, ...] = ()  # since the comparison date: new, status, commentary, deadline
+    theme_written: str = ""  # the theme as the plan writes it (a flat table's Theme cell)
+    owner_holders: bool = False  # owners with the people holding each role (the owner extra)
+    attributed: bool = False  # "(updated 3 Sep 2019 by …)" after an update (an extra)
+    revisions: int = 0  # times the deadline was revised
 
     @property
     def status_label(self) -> str:
@@ -83,6 +118,7 @@ class ReportTheme:
     name: str
     tags: tuple[str, ...]
     rows: list[ReportRow] = field(default_factory=list)
+    written: str = ""  # the theme's cell or heading as the plan writes it
 
     @property
     def counts(self) -> Counter:
@@ -98,7 +134,10 @@ class ReportTheme:
 
     @property
     def heading(self) -> str:
-        """The theme row's text: its name, with its tags (seed 000's "Culture Theme")."""
+        """The theme row's text: the plan's own heading ("3. Priority One: Becoming a
+        Strategic Commissioner"), else its name with its tags (seed 000's "Culture Theme")."""
+        if self.written:
+            return self.written
         return f"{self.name} — {'; '.join(self.tags)}" if self.tags else self.name
 
 
@@ -110,6 +149,8 @@ class Report:
     since: date | None
     columns: list[ReportColumn]
     themes: list[ReportTheme]
+    extras: frozenset[str] = frozenset()
+    theme_filter: str | None = None  # the words a theme's report was asked with
     _chart: bytes | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -173,6 +214,7 @@ class Report:
             "as_at": self.as_at.isoformat(),
             "changes_since": self.since.isoformat() if self.since else None,
             "columns": [c.heading for c in self.columns],
+            "extras": sorted(self.extras),
             "total": self.total,
             "counts": dict(self.counts),
             "overdue": self.overdue,
@@ -224,12 +266,17 @@ def end_of_day(day: date, tz: str) -> datetime:
 
 
 def plan_columns(plan_at: PlanAt) -> list[ReportColumn]:
-    """The plan's own columns in its order (as imported), or a sensible set for a plan
-    imported before the columns were kept."""
+    """The plan's own columns in its order, with its headings (as imported), the progress
+    column included; a plan with none gets "Update on Progress" at the end. A plan imported
+    before the columns were kept gets a sensible set."""
     stored = []
     if plan_at.plan.columns_json:
         try:
-            stored = [(f, h) for f, h in json.loads(plan_at.plan.columns_json) if f in _FIELDS]
+            stored = [
+                (f, h)
+                for f, h in json.loads(plan_at.plan.columns_json)
+                if f in _FIELDS_WITH_PROGRESS
+            ]
         except (ValueError, TypeError):
             stored = []
     if not any(f == "action" for f, _ in stored):
@@ -242,7 +289,34 @@ def plan_columns(plan_at: PlanAt) -> list[ReportColumn]:
         stored += [("action", "Action"), ("deadline", "Deadline")]
         if any(a.owners for a in acts):
             stored.append(("owner", "Owner"))
+    if not any(f == "progress" for f, _ in stored):
+        stored.append(("progress", PROGRESS_HEADING))
     return [ReportColumn(f, h or _DEFAULT_HEADINGS.get(f, f)) for f, h in stored]
+
+
+def report_columns(
+    plan_at: PlanAt, extras: frozenset[str], since_date: date | None
+) -> list[ReportColumn]:
+    """The plan's columns, then the extras asked for: an Owner column (if the plan has
+    none) and a Status column (the plan's own RAG column is shaded instead, where it has
+    one) just before the progress column, slips and "Changed since" at the end."""
+    columns = plan_columns(plan_at)
+    progress_at = next(i for i, c in enumerate(columns) if c.field == "progress")
+    added = []
+    if "owner" in extras and not any(c.field == "owner" for c in columns):
+        added.append(ReportColumn("owner", "Owner"))
+    if "status" in extras:
+        own = next((i for i, c in enumerate(columns) if c.field == "status"), None)
+        if own is None:
+            added.append(ReportColumn("status", "Status", shaded=True))
+        else:
+            columns[own] = ReportColumn("status", columns[own].heading, shaded=True)
+    columns[progress_at:progress_at] = added
+    if "slips" in extras:
+        columns.append(ReportColumn("slips", "Deadline revised"))
+    if since_date is not None:
+        columns.append(ReportColumn("changes", f"Changed since {_day(since_date)}"))
+    return columns
 
 
 def build_report(
@@ -252,18 +326,19 @@ def build_report(
     since: PlanAt | None = None,
     since_date: date | None = None,
     theme: str | None = None,
+    extras: frozenset[str] | None = None,
 ) -> Report:
     """The report of ``plan_at`` (the plan read as at the end of ``as_at``). ``since``: the
-    same plan read at an earlier date, to mark what changed. ``theme``: only the themes whose
-    name contains it (case ignored); an error naming the themes if none does."""
+    same plan read at an earlier date, to mark what changed (the "changes" extra).
+    ``theme``: only the themes whose name contains it (case ignored); an error naming the
+    themes if none does. ``extras``: what to add to the plan's own table (EXTRAS); None
+    takes the plan's own setting."""
     tz = plan_at.plan.timezone or "Europe/London"
-    columns = plan_columns(plan_at)
-    if since is not None:
-        columns.append(ReportColumn("changes", f"Changed since {_day(since_date)}"))
-    # A BRAG status column to shade, then the plan's "Update on Progress" (status word
-    # leading, as the seeds write it), before any "changed since" column.
-    at = next((i for i, c in enumerate(columns) if c.field == "changes"), len(columns))
-    columns[at:at] = [ReportColumn("status", "Status"), ReportColumn("progress", PROGRESS_HEADING)]
+    if extras is None:
+        extras = read_extras(getattr(plan_at.plan, "report_with", "") or "")
+    if since is None:
+        since_date = None
+    columns = report_columns(plan_at, extras, since_date)
     themes = sorted(plan_at.themes.values(), key=lambda t: (t.position, t.id))
     if theme:
         needle = theme.casefold().strip()
@@ -272,20 +347,24 @@ def build_report(
             names = "; ".join(t.name for t in themes)
             raise ValueError(f"no theme matches {theme!r}. Themes: {names}")
         themes = picked
-    sections = {t.id: ReportTheme(t.name, t.tags) for t in themes}
+    sections = {t.id: ReportTheme(t.name, t.tags, written=t.heading) for t in themes}
     before = {a.id: a for a in since.actions} if since is not None else None
     for a in plan_at.actions:
         section = sections.get(a.theme_id)
         if section is None:
             continue
         row = _row(a, section, as_at, tz)
+        row.attributed = "attribution" in extras
+        row.owner_holders = "owner" in extras
         if before is not None:
             row.changes = _changes(a, before.get(a.id))
         row.cells = [_cell(c, a, section, row) for c in columns]
         section.rows.append(row)
     title = f"{plan_at.plan.name} — Update at {as_at:%B %Y}"
     out = [s for s in sections.values() if s.rows]
-    return Report(plan_at.plan.name, title, as_at, since_date, columns, out)
+    return Report(
+        plan_at.plan.name, title, as_at, since_date, columns, out, frozenset(extras), theme
+    )
 
 
 def _row(a: ActionAt, section: ReportTheme, as_at: date, tz: str) -> ReportRow:
@@ -297,48 +376,72 @@ def _row(a: ActionAt, section: ReportTheme, as_at: date, tz: str) -> ReportRow:
         action_id=a.id,
         ref=a.ref,
         theme=section.name,
+        theme_written=section.written or section.name,
         cells=[],
         status=status,
         commentary=latest.commentary if latest else "",
         updated_on=latest.created_at.astimezone(ZoneInfo(tz)).date() if latest else None,
         updated_by=latest.author_name if latest else "",
         imported=bool(latest and latest.source == "import"),
-        deadline=deadline_as_written(a.revisions),
+        deadline=deadline_as_written(a.deadline_text, a.revisions),
         due_date=due,
         overdue=not closed and due is not None and due < as_at,
         slipped=len(a.revisions) > 1,
+        revisions=max(0, len(a.revisions) - 1),
     )
 
 
-def deadline_as_written(revisions: list[RevisionAt]) -> str:
-    """ "By September 2020 — revised 31 st March 2021": the first deadline as the plan wrote
-    it, then each revision known at the time."""
-    if not revisions:
-        return ""
-    parts = [_revision_text(revisions[0])]
-    for r in revisions[1:]:
-        parts.append(f"revised {_LEADING_REVISED.sub('', _revision_text(r)) or _revision_text(r)}")
-    return " — ".join(parts)
+def deadline_as_written(plan_text: str, revisions: list[RevisionAt]) -> str:
+    """ "Quarter 2 (revised to March 2020)": the deadline cell as the plan wrote it (its
+    own revisions, "By September 2020 Revised 31 st March 2021", included as written), then
+    the latest revision an owner made by then, with its year, the way offices write it."""
+    plan_text = " ".join((plan_text or "").split())
+    imported = [r for r in revisions if r.source == "import"]
+    if not plan_text and imported:
+        plan_text = " ".join(r.text for r in imported)
+    later = [r for r in revisions if r.source != "import"]
+    if not later:
+        return plan_text
+    moved = _revised(later[-1])
+    return f"{plan_text} (revised to {moved})" if plan_text else moved
 
 
-def _revision_text(r: RevisionAt) -> str:
-    text = " ".join(r.text.split())
-    if r.due_date is not None and text == r.due_date.isoformat():
-        return _day(r.due_date)  # an update that gave a date but no words
-    return text
+def _revised(r: RevisionAt) -> str:
+    """What a revision moved the deadline to, always with its year ("March 2020",
+    "31 March 2020"): the owner's words where they name a year, else the date."""
+    text = _LEADING_REVISED.sub("", " ".join(r.text.split())).strip() or r.text.strip()
+    text = re.sub(r"^(?:to|until|till|by)\s+", "", text, flags=re.I)
+    if r.due_date is None:
+        return text
+    if text == r.due_date.isoformat():
+        text = ""  # an update that gave a date but no words: the date, as offices write it
+    if re.search(r"\b(19|20)\d\d\b", text):
+        return text
+    month = f"{r.due_date:%B}"
+    if re.search(rf"\b{month[:3]}[a-z]*\.?$", text, re.I):
+        return f"{text} {r.due_date.year}"  # "end of October" → "end of October 2019"
+    if r.due_date.day == _month_end(r.due_date).day:
+        return f"{r.due_date:%B %Y}"
+    return f"{r.due_date.day} {r.due_date:%B %Y}"
+
+
+def _month_end(d: date) -> date:
+    nxt = date(d.year + (d.month == 12), d.month % 12 + 1, 1)
+    return nxt - timedelta(days=1)
 
 
 def progress_text(row: ReportRow) -> str:
-    """ "On track: commentary (updated 3 Sep 2019 by Jane Smith)". The plan's own imported
-    text is shown exactly as the office wrote it (its status word is already in it, or it
-    states its status in prose), with no "updated" note: it is what the plan already said."""
+    """The progress cell. The plan's own imported text exactly as the office wrote it (its
+    status word is already in it, or it states its status in prose). An owner's update:
+    "<status>: <their words exactly as stored>", full stop and all; with the attribution
+    extra, "(updated 3 Sep 2019 by Jane Smith)" after it."""
     if row.imported and row.commentary:
         return row.commentary
     if row.status and row.commentary:
         text = f"{row.status}: {row.commentary}"
     else:
         text = row.status or row.commentary
-    if row.updated_on and not row.imported:
+    if row.attributed and row.updated_on and not row.imported:
         by = f" by {row.updated_by}" if row.updated_by else ""
         text = f"{text} (updated {_day(row.updated_on)}{by})".strip()
     return text
@@ -364,7 +467,7 @@ def _changes(a: ActionAt, then: ActionAt | None) -> tuple[str, ...]:
 
 def _cell(c: ReportColumn, a: ActionAt, section: ReportTheme, row: ReportRow) -> str:
     if c.field == "theme":
-        return section.name
+        return section.written or section.name
     if c.field == "tag":
         return "; ".join(section.tags)
     if c.field == "objective":
@@ -376,16 +479,28 @@ def _cell(c: ReportColumn, a: ActionAt, section: ReportTheme, row: ReportRow) ->
     if c.field == "deadline":
         return row.deadline
     if c.field == "owner":
-        return "; ".join(
-            f"{o.name} ({', '.join(o.holders)})" if o.holders else o.name for o in a.owners
-        )
+        return owner_cell(a, holders=row.owner_holders)
     if c.field == "status":
         return row.status_label
     if c.field == "progress":
         return progress_text(row)
     if c.field == "changes":
         return ", ".join(row.changes)
+    if c.field == "slips":
+        return str(row.revisions) if row.revisions else ""
     return ""
+
+
+def owner_cell(a: ActionAt, holders: bool = False) -> str:
+    """The owner cell as the plan wrote it ("New Chair and AO": owners change only with the
+    plan's rows, by import, which keeps the cell with them); else (or with the "owner"
+    extra, ``holders``) the owners by name, a role with the people holding it then."""
+    written = " ".join(a.owner_text.split())
+    if written and not holders:
+        return written
+    return "; ".join(
+        f"{o.name} ({', '.join(o.holders)})" if o.holders else o.name for o in a.owners
+    )
 
 
 def _day(d: date | None) -> str:
@@ -400,8 +515,11 @@ def report_from_store(
     as_at: date,
     since: date | None = None,
     theme: str | None = None,
+    extras: frozenset[str] | None = None,
 ) -> Report:
-    """Read the plan as at the end of ``as_at`` (and of ``since``) and build its report."""
+    """Read the plan as at the end of ``as_at`` (and of ``since``) and build its report.
+    ``extras`` None: the plan's own setting; asking for "changes" with no ``since`` compares
+    with the end of the month before."""
     from storage.engine import read_session
     from storage.models import Plan
     from storage.report_queries import plan_as_at
@@ -412,7 +530,12 @@ def report_from_store(
             f"{as_at.isoformat()}"
         )
     with read_session(engine) as s:
-        tz = s.get(Plan, plan_id).timezone or "Europe/London"
+        plan = s.get(Plan, plan_id)
+        tz = plan.timezone or "Europe/London"
+        if extras is None:
+            extras = read_extras(plan.report_with)
+        if "changes" in extras and since is None:
+            since = as_at.replace(day=1) - timedelta(days=1)
         now = plan_as_at(s, plan_id, end_of_day(as_at, tz))
         then = plan_as_at(s, plan_id, end_of_day(since, tz)) if since is not None else None
-    return build_report(now, as_at=as_at, since=then, since_date=since, theme=theme)
+    return build_report(now, as_at=as_at, since=then, since_date=since, theme=theme, extras=extras)

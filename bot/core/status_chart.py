@@ -3,15 +3,20 @@ by status in the vocabulary's order, each in its BRAG colour (a second status sh
 gets a hatch), with the theme names on the left, a scale below and a legend on the right.
 
 Pillow draws it in a few milliseconds where matplotlib took over a second (most of it
-importing and laying out a figure), which matters when a digest goes to many channels.
+importing and laying out a figure), which matters when a digest goes to many channels. The
+text is set in DejaVu Sans, the TrueType font matplotlib ships (found without importing
+matplotlib): it has the en and em dashes, curly quotes and accents theme names use, which
+Pillow's built-in font draws as empty boxes.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
@@ -32,9 +37,23 @@ class Segment:
     values: tuple[int, ...]  # one per row
 
 
+@lru_cache(maxsize=1)
+def font_path() -> Path | None:
+    """DejaVuSans.ttf as matplotlib ships it (mpl-data/fonts/ttf), or None without it."""
+    spec = importlib.util.find_spec("matplotlib")
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        path = Path(folder) / "mpl-data" / "fonts" / "ttf" / "DejaVuSans.ttf"
+        if path.is_file():
+            return path
+    return None
+
+
 @lru_cache(maxsize=4)
 def _font(size: int) -> ImageFont.FreeTypeFont:
-    return ImageFont.load_default(size=size)
+    path = font_path()
+    if path is not None:
+        return ImageFont.truetype(str(path), size=size)
+    return ImageFont.load_default(size=size)  # still draws; punctuation may be boxes
 
 
 def _nice_step(top: int) -> int:

@@ -173,6 +173,8 @@ def build_spec(
                 owners=[_owner_spec(name) for name in split_owner_emails(row.owners)],
                 progress=progress,
                 source_row=row.source_row,
+                theme_heading=row.theme_heading,
+                owner_text=row.owner_text,
             )
         )
     _check_unique_keys(actions)

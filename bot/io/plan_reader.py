@@ -84,6 +84,7 @@ class _Record:
     owner: str
     progress: str
     header: Header
+    theme_heading: str = ""
     status: str = ""
 
 
@@ -92,10 +93,12 @@ class _Carry:
     theme: str = ""
     objective: str = ""
     tags: dict[int, str] = field(default_factory=dict)  # tag column -> raw text
+    heading: str = ""  # the theme's cell or heading as the plan writes it, numbering and all
 
-    def new_theme(self, theme: str) -> None:
+    def new_theme(self, theme: str, heading: str = "") -> None:
         if theme != self.theme:
             self.theme, self.objective, self.tags = theme, "", {}
+            self.heading = one_line(heading) if heading else theme
 
 
 class _PlanParser:
@@ -125,7 +128,7 @@ class _PlanParser:
                     self.title = _title_text(line)
                 heading = section_heading(line)
                 if heading:
-                    self.carry.new_theme(heading)
+                    self.carry.new_theme(heading, line)
             start, header = self._grid_header(grid, current)
             if header is None:
                 continue  # skipped (warned); the next table may still continue `current`
@@ -252,7 +255,7 @@ class _PlanParser:
             if len(filled) == 1:
                 heading = section_heading(filled[0])
                 if heading:
-                    self.carry.new_theme(heading)
+                    self.carry.new_theme(heading, filled[0])
 
     def _no_header_error(self) -> PlanFileError:
         if self._headerless is not None:
@@ -384,13 +387,13 @@ class _PlanParser:
 
     def _section_row(self, text: str, header: Header, grid: Grid, number: int) -> None:
         if header.fields.get(0) != "action":
-            self.carry.new_theme(theme_name(text))
+            self.carry.new_theme(theme_name(text), text)
             return
         # The first column holds actions, so a lone cell may be a heading or stray prose.
         if section_heading(text) is not None:
-            self.carry.new_theme(strip_section_label(one_line(text)))
+            self.carry.new_theme(strip_section_label(one_line(text)), text)
         elif looks_like_heading(text):
-            self.carry.new_theme(strip_section_label(one_line(text)))
+            self.carry.new_theme(strip_section_label(one_line(text)), text)
             self.warnings.append(
                 f"{self._where(grid, number)}: only the first cell is filled; read "
                 f"'{one_line(text)[:60]}' as a section heading (theme), not an action"
@@ -404,7 +407,7 @@ class _PlanParser:
     def _action_row(self, cells: list[str], header: Header, grid: Grid, number: int) -> None:
         theme_raw = self._cell(cells, header, "theme")
         if theme_raw:
-            self.carry.new_theme(theme_name(theme_raw))
+            self.carry.new_theme(theme_name(theme_raw), theme_raw)
         for i in header.columns_of("tag"):
             if i < len(cells) and cells[i].strip():
                 self.carry.tags[i] = cells[i].strip()
@@ -436,6 +439,7 @@ class _PlanParser:
                 source_row=number,
                 source=grid.name,
                 theme=self.carry.theme,
+                theme_heading=self.carry.heading,
                 tags=[self.carry.tags[k] for k in sorted(self.carry.tags)],
                 objective=self.carry.objective,
                 action=action,
@@ -465,6 +469,8 @@ class _PlanParser:
             row = PlanRow(
                 source_row=rec.source_row,
                 theme=rec.theme,
+                theme_heading=rec.theme_heading,
+                owner_text=one_line(rec.owner),
                 theme_tags=tags,
                 objective=clean_text(rec.objective),
                 action=action,

@@ -25,6 +25,11 @@ class PlanRow:
     # Needed because docx row numbers restart in every table.
     source: str = ""
     status_text: str = ""  # a Status / RAG / BRAG column's cell as written; "" if none
+    # The theme's cell or section heading as written ("3. Priority One: Becoming a Strategic
+    # Commissioner"), and the owner cell as written ("New Chair and AO"): the board report
+    # shows them as the plan had them.
+    theme_heading: str = ""
+    owner_text: str = ""
 
     @property
     def where(self) -> str:

@@ -20,7 +20,7 @@ from docx.shared import Mm, Pt
 from bot.core.report import Report, safe_colour
 from bot.core.statuses import COLOUR_HEX
 from bot.core.text_input import strip_unsafe
-from bot.io.report_layout import WIDTHS, grouped_cells, grouped_columns, text_on
+from bot.io.report_layout import WIDTHS, grouped_cells, grouped_columns, text_on, theme_rows
 
 PAGE_W, PAGE_H, MARGIN = Mm(297), Mm(210), Mm(12.7)
 _TWIPS_PER_MM = 1440 / 25.4
@@ -111,15 +111,17 @@ def _plan_table(doc, report: Report) -> str:
     for tc, c, w in zip(header.tc_lst, columns, widths, strict=True):
         _set_cell(tc, c.heading, fill=HEADER_FILL, colour="FFFFFF", bold=True, width=w)
     _repeat_header(header)
-    status_at = next(i for i, c in enumerate(columns) if c.field == "status")
+    status_at = next((i for i, c in enumerate(columns) if c.shaded), None)
     # The rows as WordprocessingML text: building 40,000 cells element by element through
     # python-docx costs seconds.
     xml: list[str] = []
     add = xml.append
+    headed = theme_rows(report)
     for theme in report.themes:
-        add("<w:tr>")
-        add(_tc_xml(theme.heading, sum(widths), fill=THEME_FILL, bold=True, span=n))
-        add("</w:tr>")
+        if headed:
+            add("<w:tr>")
+            add(_tc_xml(theme.heading, sum(widths), fill=THEME_FILL, bold=True, span=n))
+            add("</w:tr>")
         for row, cells in zip(theme.rows, grouped_cells(report, theme.rows), strict=True):
             add("<w:tr>")
             for i, (text, w) in enumerate(zip(cells, widths, strict=True)):

@@ -10,7 +10,7 @@ from html import escape as _escape
 from bot.core.report import Report, safe_colour
 from bot.core.statuses import COLOUR_HEX
 from bot.core.text_input import strip_unsafe
-from bot.io.report_layout import WIDTHS, grouped_cells, grouped_columns, text_on
+from bot.io.report_layout import WIDTHS, grouped_cells, grouped_columns, text_on, theme_rows
 
 
 def escape(text: str) -> str:
@@ -111,14 +111,18 @@ def _plan_table(w, report: Report) -> None:
     w("</tr></thead>")
     labels = [escape(c.heading) for c in columns]
     fields = [c.field for c in columns]
+    shaded = [c.shaded for c in columns]
+    headed = theme_rows(report)
     for theme in report.themes:
-        w(f"<tbody><tr class='theme' data-theme='{escape(theme.name)}'>")
-        w(f"<th colspan='{len(columns)}'>{escape(theme.heading)}</th></tr>")
+        w(f"<tbody data-theme='{escape(theme.name)}'>")
+        if headed:
+            w(f"<tr class='theme' data-theme='{escape(theme.name)}'>")
+            w(f"<th colspan='{len(columns)}'>{escape(theme.heading)}</th></tr>")
         for row, cells in zip(theme.rows, grouped_cells(report, theme.rows), strict=True):
             cls = "action changed" if row.changes else "action"
             w(f"<tr class='{cls}' data-action-id='{row.action_id}'>")
-            for label, field, text in zip(labels, fields, cells, strict=True):
-                if field == "status":
+            for label, field, shade, text in zip(labels, fields, shaded, cells, strict=True):
+                if shade:
                     colour = row.colour
                     style = f" style='background:{COLOUR_HEX[colour]};color:{text_on(colour)}'"
                     w(f"<td class='status' data-label='{label}'{style}>{escape(text)}</td>")

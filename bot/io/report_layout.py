@@ -62,10 +62,20 @@ def format_for(out: str | Path | None, fmt: str | None) -> str:
 
 
 def default_name(report: Report, fmt: str) -> str:
-    """ "OD-2019-update-2019-11-30.xlsx": safe on every file system."""
-    stem = "".join(ch if ch.isalnum() else "-" for ch in report.plan_name).strip("-")
-    stem = "-".join(p for p in stem.split("-") if p)[:60] or "plan"
-    return f"{stem}-update-{report.as_at.isoformat()}.{fmt}"
+    """ "OD-2019-update-2019-11-30.xlsx", "OD-2019-Leadership-update-2019-11-30.xlsx" for a
+    theme's report: the plan, the theme and the date, so no report overwrites another; safe
+    on every file system."""
+    parts = [_safe(report.plan_name, 60) or "plan"]
+    if report.theme_filter:
+        parts.append(_safe(" ".join(t.name for t in report.themes) or report.theme_filter, 40))
+    if report.since:
+        parts.append(f"since-{report.since.isoformat()}")
+    return f"{'-'.join(p for p in parts if p)}-update-{report.as_at.isoformat()}.{fmt}"
+
+
+def _safe(text: str, limit: int) -> str:
+    stem = "".join(ch if ch.isalnum() else "-" for ch in text).strip("-")
+    return "-".join(p for p in stem.split("-") if p)[:limit].strip("-")
 
 
 def formula_safe(text: str) -> str:
@@ -84,29 +94,34 @@ def flat_columns(report: Report) -> list[ReportColumn]:
 def flat_cells(report: Report, row: ReportRow) -> list[str]:
     if any(c.field == "theme" for c in report.columns):
         return list(row.cells)
-    return [row.theme, *row.cells]
+    return [row.theme_written or row.theme, *row.cells]
+
+
+def theme_rows(report: Report) -> bool:
+    """Whether a document groups its rows under a heading row per theme: only a plan that
+    names its themes in headings (seed 004); a plan with a theme column keeps the column."""
+    return not any(c.field == "theme" for c in report.columns)
 
 
 def grouped_columns(report: Report) -> list[int]:
-    """Which of the report's columns a table grouped under theme rows shows: the theme and
-    its tags are in the theme row, so their columns are left out."""
-    return [i for i, c in enumerate(report.columns) if c.field not in ("theme", "tag")]
+    """Which of the report's columns a document's table shows: all the plan's (a plan
+    without a theme column has no theme or tag column to leave out)."""
+    return list(range(len(report.columns)))
 
 
 def grouped_cells(report: Report, rows: list[ReportRow]) -> list[list[str]]:
-    """The rows of one theme for a grouped table: the shown columns only, and an objective
-    left blank under the row that names it, as the plan's own table writes it."""
-    shown = grouped_columns(report)
-    objective = next((i for i, c in enumerate(report.columns) if c.field == "objective"), None)
-    out, previous = [], None
+    """The rows of one theme for a document's table, as the plan's own table writes them:
+    the theme, its tags and an objective left blank under the row that names them."""
+    carried = [i for i, c in enumerate(report.columns) if c.field in ("theme", "tag", "objective")]
+    out, previous = [], {}
     for row in rows:
         cells = list(row.cells)
-        if objective is not None:
-            if cells[objective] == previous:
-                cells[objective] = ""
+        for i in carried:
+            if cells[i] == previous.get(i):
+                cells[i] = ""
             else:
-                previous = cells[objective]
-        out.append([cells[i] for i in shown])
+                previous[i] = cells[i]
+        out.append(cells)
     return out
 
 

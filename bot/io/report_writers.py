@@ -37,13 +37,25 @@ def writer_for(fmt: str) -> Callable[[Report], bytes]:
     return getattr(importlib.import_module(module), function)
 
 
+def start_dir() -> Path:
+    """The folder the user started the command in: ./dev changes into the checkout, so it
+    passes the folder it was started from in PROGRESSBOT_START_DIR."""
+    started = os.environ.get("PROGRESSBOT_START_DIR")
+    if started and Path(started).is_dir():
+        return Path(started)
+    return Path.cwd()
+
+
 def render(report: Report, fmt: str) -> bytes:
     return writer_for(fmt)(report)
 
 
 def write_report(report: Report, fmt: str, out: str | Path) -> Path:
-    """Render, then swap the finished file into place: never a half-written report."""
+    """Render, then swap the finished file into place: never a half-written report. A
+    relative ``out`` is in the folder the command was started in; returns the full path."""
     out = Path(out)
+    if not out.is_absolute():
+        out = start_dir() / out
     if out.is_dir():
         out = out / default_name(report, fmt)
     data = render(report, fmt)
@@ -56,4 +68,4 @@ def write_report(report: Report, fmt: str, out: str | Path) -> Path:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    return out
+    return out.resolve()

@@ -47,7 +47,7 @@ def render_xlsx(report: Report) -> bytes:
     names = {"summary"}
     columns = flat_columns(report)
     letters = [get_column_letter(i) for i in range(1, len(columns) + 1)]
-    status_col = next(i for i, c in enumerate(columns) if c.field == "status")
+    status_col = next((i for i, c in enumerate(columns) if c.shaded), None)
     bodies: dict[int, tuple[str, int]] = {}  # sheet number -> (rows XML, last row)
     for theme in report.themes:
         ws = wb.create_sheet(_sheet_name(theme.name, names))
@@ -68,7 +68,8 @@ def render_xlsx(report: Report) -> bytes:
         xml = []
         for n, r in enumerate(theme.rows, start=3):
             ids = [body] * len(columns)
-            ids[status_col] = styles.ids[r.colour.value]
+            if status_col is not None:
+                ids[status_col] = styles.ids[r.colour.value]
             xml.append(_row_xml(n, letters, flat_cells(report, r), ids))
         bodies[len(wb.worksheets)] = ("".join(xml), last_row)
     buf = io.BytesIO()

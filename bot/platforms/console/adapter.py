@@ -44,8 +44,10 @@ Commands (anything else is your reply to the bot, as the current owner):
   away until DATE [deputy NAME]
                           you are away: your nudges go to NAME, or wait; `back` ends it
   people                  owners, their emails and roles
-  report [as at DATE] [theme WORDS] [since DATE] [as xlsx|docx|html|csv]
-                          write the board report (Update on Progress) to a file here
+  report [as at DATE] [theme WORDS] [since DATE] [with EXTRAS] [as xlsx|docx|html|csv]
+                          write the board report (the plan's own table) to a file in the
+                          folder the console was started in; EXTRAS: status, owner,
+                          changes, attribution, slips
   help                    this list
   quit                    leave
 Replies: `L4 on track: workshops booked`, `G2 done`, `slipping to end of June` (about

@@ -1,5 +1,5 @@
-"""`report …` in the console: the board report written to a file in the current folder,
-with a one-line summary. The request is read by handlers/report.py, as in
+"""`report …` in the console: the board report written to a file in the folder the console
+was started in (named for the plan, theme and date), its full path and a one-line summary. The request is read by handlers/report.py, as in
 Slack and on the command line."""
 
 from __future__ import annotations
