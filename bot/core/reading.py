@@ -168,11 +168,6 @@ def _bare_number_in_prose(text: str, hit: RefHit, index: RefIndex) -> bool:
 
 
 # -- what kind of line --------------------------------------------------------------------------
-_INTERROGATIVE = re.compile(
-    r"^\W*(?:when|who|whom|whose|what|what's|whats|which|where|why|how|is|are|was|were|has|"
-    r"have|does|do|did|can|could|should|will|would|shall|am)\b",
-    re.I,
-)
 _CHITCHAT = re.compile(
     r"^\W*(?:(?:ok(?:ay)?|k|thanks?|thank\s+you(?:\s+(?:very\s+much|so\s+much))?|ta|cheers|"
     r"many\s+thanks|thx|noted|will\s+do|sure|yes|yeah|yep|no|nope|nah|great|perfect|lovely|"

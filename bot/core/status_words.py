@@ -273,7 +273,6 @@ def question_start(sentence: str) -> int:
     return starts[-1] if starts else 0
 
 
-_SENTENCE = re.compile(r"[^.!?;\n]+[.!?;\n]*")
 _NOW = re.compile(
     r"\b(?:now|but\s+now|has\s+since|have\s+since|since\s+then|subsequently|eventually|finally|"
     r"then|however|update|latest|today|as\s+of\s+\w+)\b",

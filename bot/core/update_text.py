@@ -235,14 +235,6 @@ _EXPLICIT_MOVE = re.compile(
     r"\b(?:revised|moved|brought\s+forward|rescheduled|re-scheduled|changed|new\s+(?:\w+\s+)?(?:date|deadline))\b",
     re.I,
 )
-# A date move counts as "delayed" when nothing else was said about the status.
-_SLIPPING = re.compile(
-    r"\b(?:slipp(?:ing|ed)|slips?|slid|delayed|delay|postponed|deferred|pushed\s+back|put\s+back|"
-    r"moved|rescheduled|re-scheduled|extended|revised|new|now|won't|wont|will\s+not|not\s+until|"
-    r"not\s+before|probably|likely|realistically|running\s+late|late|behind|later|expected|"
-    r"expect|shifted|rolled|carried|needs?|targeting|aiming|forecast|anticipated?|hopefully)\b",
-    re.I,
-)
 _CLAUSE_END = re.compile(
     r"\s+(?:as|because|due\s+to|since|but|and|so|when|while|pending|now|at\s+the\s+earliest|"
     r"at\s+best|i\s+think|i\s+expect|hopefully|if|unless|following|after)\b.*$",
