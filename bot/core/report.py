@@ -383,7 +383,9 @@ def _row(a: ActionAt, section: ReportTheme, as_at: date, tz: str) -> ReportRow:
         updated_on=latest.created_at.astimezone(ZoneInfo(tz)).date() if latest else None,
         updated_by=latest.author_name if latest else "",
         imported=bool(latest and latest.source == "import"),
-        deadline=deadline_as_written(a.deadline_text, a.revisions),
+        deadline=deadline_as_written(
+            a.deadline_text, a.revisions, shown=latest.commentary if latest else ""
+        ),
         due_date=due,
         overdue=not closed and due is not None and due < as_at,
         slipped=len(a.revisions) > 1,
@@ -391,19 +393,28 @@ def _row(a: ActionAt, section: ReportTheme, as_at: date, tz: str) -> ReportRow:
     )
 
 
-def deadline_as_written(plan_text: str, revisions: list[RevisionAt]) -> str:
+def deadline_as_written(plan_text: str, revisions: list[RevisionAt], shown: str = "") -> str:
     """ "Quarter 2 (revised to March 2020)": the deadline cell as the plan wrote it (its
     own revisions, "By September 2020 Revised 31 st March 2021", included as written), then
-    the latest revision an owner made by then, with its year, the way offices write it."""
+    the latest revision an owner made by then, with its year, the way offices write it.
+
+    Where the progress cell beside it (``shown``) already says the move in the owner's own
+    words ("Pending: Moved to quarter 4 …"), the paper says it once, as offices do: the
+    deadline cell stays the plan's."""
     plan_text = " ".join((plan_text or "").split())
     imported = [r for r in revisions if r.source == "import"]
     if not plan_text and imported:
         plan_text = " ".join(r.text for r in imported)
     later = [r for r in revisions if r.source != "import"]
-    if not later:
+    if not later or (plan_text and _says_move(shown, later[-1].text)):
         return plan_text
     moved = _revised(later[-1])
     return f"{plan_text} (revised to {moved})" if plan_text else moved
+
+
+def _says_move(shown: str, revision_text: str) -> bool:
+    said = " ".join(revision_text.split()).casefold()
+    return len(said) > 2 and said in " ".join(shown.split()).casefold()
 
 
 def _revised(r: RevisionAt) -> str:
