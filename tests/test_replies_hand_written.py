@@ -506,13 +506,44 @@ AWAY = [
     AW("On mat leave from February, please speak to Tom"),
 ]  # fmt: skip
 
+# Paraphrases of each class, as other owners put them (not the examples the reader was built
+# from): hedged and distant completion is never Completed; doubt negates; done late is done;
+# a date the action will miss is no new deadline; "was X until …" is no longer X.
+PARAPHRASES = [
+    N("complete-ish", "G1", OG), N("done-ish, just tidying up", "G2", OG),
+    N("kind of done", "V1", OG), N("sort of finished", "V2", OG),
+    N("basically done", "V3", OG), N("as good as done", "V4", OG),
+    N("effectively complete", "V5", OG), N("technically complete but not embedded", "V6", OG),
+    N("done on paper", "V7", OG), N("completed for phase one only", "V9", OG),
+    N("far from complete", "G3", OG), N("nowhere near finished", "G4", OG),
+    N("a long way from done", "G5", OG), N("not even close to done", "G6", OG),
+    N("anything but on track", "O1", AR), N("hardly on track", "O2", AR),
+    N("barely started", "O3", OG), N("only just started", "O4", OG),
+    N("I wouldn't say it's complete", "V10", OG), N("I don't think we're on track", "V11", AR),
+    N("cannot complete until funding agreed", "V12", OG),
+    N("was done, now reopened", "V13", OG), N("we were on track until the strike", "V14", ASK),
+    N("delivered a month late", "V15", C), N("completed 2 weeks late", "G7", C),
+    N("unlikely to complete by March", "G8", ASK), N("no chance of finishing by March", "G9", ASK),
+    N("sorted", "G10", C), N("all sorted now", "G11", C),
+    N("sorted out the venue, rest to follow", "G12", ASK),
+    N("done & dusted", "O5", C), N("chugging along", "O6", OG), N("ticking along nicely", "G1", OG),
+    N("in hand", "G2", OT), N("under control", "V1", OT),
+    N("we've hit a snag with procurement", "V2", AR), N("gone a bit sideways", "V3", AR),
+    N("off the rails", "V4", AR), N("won't make the March date", "V5", DL),
+    N("going to miss the deadline", "V6", DL),
+    N("there's been a slip - looking more like April now", "G2", DL, D(2020, 4, 30)),
+    N("not going to happen by March, more like June", "V10", DL, D(2020, 6, 30)),
+    N("should be wrapped up by xmas", "G12", DL, D(2020, 12, 25)),
+    Q("can you remind me what V12 is"), Q("remind me when G4 is due"),
+]  # fmt: skip
+
 # Dates and the numbered plan get their own rows in the table.
 DATES = [replace(c, klass="hw_date") for c in DATES]
 NUMBERED = [replace(c, klass="hw_numbered") if c.kind == "update" else c for c in NUMBERED]
 
 REPLIES = (
     SEED_000 + SEED_002 + SEED_004 + SINGLE + DATES + SEVERAL + REST + NO_REF + NUMBERED
-    + QUESTIONS + CHITCHAT + AWAY
+    + QUESTIONS + CHITCHAT + AWAY + PARAPHRASES
 )  # fmt: skip
 
 

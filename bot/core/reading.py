@@ -229,6 +229,17 @@ def sentences(text: str) -> list[str]:
     return [p.replace("\x00", ".") for p in parts if p.strip()]
 
 
+# A question with no question mark: "when is #38 due", "who owns V12", "can you remind me
+# what V12 is", "remind me when this is due", "do you know who leads this".
+_ASKS = re.compile(
+    r"^\W*(?:when|who|whose|what|which|where|why|how|"
+    r"(?:(?:can|could|would|will)\s+(?:you|someone|anyone|somebody)\s+|please\s+)?"
+    r"(?:remind|tell|show)\s+(?:me|us)|(?:do|does)\s+(?:you|anyone|anybody)\s+know|"
+    r"any\s+idea)\b",
+    re.I,
+)
+
+
 def _is_question(sentence: str) -> bool:
     """A sentence that asks and states no status outside its question ("Done - anything
     else?" states one)."""
@@ -236,9 +247,7 @@ def _is_question(sentence: str) -> bool:
     if s.endswith("?"):
         return not _claims_status(s)
     # "when is #38 due", "who owns V12" without a question mark.
-    return bool(re.match(r"^\W*(?:when|who|whose|what|which|where|why|how)\b", s, re.I)) and not (
-        _claims_status(s)
-    )
+    return bool(_ASKS.match(s)) and not _claims_status(s)
 
 
 def _claims_status(text: str) -> bool:

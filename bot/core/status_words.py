@@ -30,8 +30,8 @@ C, OT, OG, DV, PE, DL, AR, NS = (
 )
 
 DONE = (
-    r"(?:completed?|completely\s+done|finished|done|closed|achieved|delivered|signed[\s-]+off|"
-    r"finali[sz]ed|wrapped\s+up|concluded)"
+    r"(?:done\s+(?:and|&|n)\s+dusted|completed?|completely\s+done|finished|done|closed|achieved|delivered|signed[\s-]+off|"
+    r"finali[sz]ed|wrapped\s+up|concluded|sorted\s+out|sorted(?!\s+out\b))"
 )
 # A completion word followed by an object is a step, not the action's status
 # ("completed the first phase", "done with the first half", "delivered a workshop").
@@ -41,7 +41,7 @@ _OBJECT = (
     r"|up\s+to)\b)"
 )
 _NEG = (
-    r"(?:not|never|no\s+longer|no\s+lo[a-z]{2,5}|nor|(?:is|are|was|were|has|have|had|does|do|did|wo|ca|could|"
+    r"(?:cannot|can\s+not|not|never|no\s+longer|no\s+lo[a-z]{2,5}|nor|(?:is|are|was|were|has|have|had|does|do|did|wo|ca|could|"
     r"should|would|ai)n[’']?t)"
 )
 _ANY_WORD = (
@@ -49,7 +49,57 @@ _ANY_WORD = (
     r"pending|delayed|at[\s-]risk|started|behind|late|on[\s-]hold|paused|blocked|stuck)"
 )
 
+# Completion hedged, or with distance from it: not done ("done-ish", "basically complete",
+# "far from finished"); done on paper, in theory, for one phase only.
+_HEDGE = (
+    r"(?:basically|effectively|technically|kind\s+of|sort\s+of|kinda|sorta|as\s+good\s+as|"
+    r"just\s+about|to\s+all\s+intents(?:\s+and\s+purposes)?|in\s+theory|on\s+paper)"
+)
+_FAR = (
+    r"(?:far\s+from|nowhere\s+near|a\s+long\s+way\s+(?:from|off)|not\s+(?:even\s+)?(?:close|near)"
+    r"\s+to|anything\s+but|hardly|barely|scarcely)"
+)
+# "I don't think we're on track", "wouldn't say it's complete": the opinion negates the status.
+_DOUBT = (
+    r"(?:(?:do|does|would|could|ca|wo)n[’']?t|do\s+not|would\s+not|cannot|doubt)\s+(?:really\s+)?"
+    r"(?:think|say|believe|reckon|imagine|expect|call)?\s*(?:that\s+)?(?:it|we|this|that|they|"
+    r"things)?(?:[’']s|[’']re|[’']ll\s+be|\s+is|\s+are|\s+will\s+be|\s+(?:have|has)\s+been)?\s*"
+    r"(?:quite\s+|fully\s+|really\s+|still\s+)?"
+)
+
 _PATTERNS: list[tuple[str, Status | None, str]] = [
+    # Done late is done ("delivered a month late", "completed 2 weeks late").
+    (
+        DONE + r"\s+(?:a|an|one|two|three|four|\d+|a\s+couple\s+of|a\s+few)\s+(?:days?|weeks?|"
+        r"months?|fortnights?)\s+(?:late|early|behind\s+schedule|ahead\s+of\s+schedule)",
+        C,
+        "word",
+    ),
+    (_DOUBT + r"(?:" + DONE + r"|there|over\s+the\s+line)", OG, "negated"),
+    (_DOUBT + r"(?:on[\s-]?track|on\s+target|on\s+schedule)", AR, "negated"),
+    (_FAR + r"\s+(?:being\s+)?(?:" + DONE + r"|there|over\s+the\s+line)", OG, "partial"),
+    (_FAR + r"\s+(?:on[\s-]?track|on\s+target|on\s+schedule)", AR, "negated"),
+    (
+        r"(?:barely|only\s+just|just|recently|newly)\s+(?:been\s+)?(?:started|begun|kicked\s+off)",
+        OG,
+        "word",
+    ),
+    (_HEDGE + r"\s+(?:now\s+)?" + DONE, OG, "partial"),
+    (
+        DONE + r"(?:\s*-\s*ish|\s*\(\s*ish\s*\)|ish|\s+(?:on\s+paper|in\s+theory|in\s+name\s+only|"
+        r"(?:for|in)\s+(?:phase|stage|part)\s+\w+(?:\s+only)?|only\s+(?:for|in)\s+(?:phase|stage|part)"
+        r"\s+\w+))",
+        OG,
+        "partial",
+    ),
+    # "won't make the March date", "going to miss the deadline"; "will hit the target".
+    (
+        r"(?:(?:wo|ca)n[’']?t|will\s+not|cannot|not\s+going\s+to|unable\s+to)\s+(?:make|hit|meet|achieve)"
+        r"\s+(?:the\s+|our\s+|this\s+)?(?:[\w/]+\s+)?(?:deadline|date|target|timescales?)|(?:will|going\s+to|"
+        r"gonna|set\s+to|likely\s+to)\s+miss\s+(?:the\s+|our\s+)?(?:[\w/]+\s+)?(?:deadline|date|target)",
+        DL,
+        "word",
+    ),
     # "50% complete" is under way; "100%" is done.
     (
         r"(?<![\d.])[1-9]\d?(?:\.\d+)?\s*%(?:\s+(?:complete[d]?|done|finished|through|delivered|"
@@ -180,12 +230,14 @@ _PATTERNS: list[tuple[str, Status | None, str]] = [
     (
         r"on[\s-]?track|ontrack|on\s+target|on\s+schedule|(?:going|progressing)\s+(?:to|according\s+to)"
         r"\s+plan|in\s+good\s+shape|progressing\s+well|going\s+well|(?:good|great|excellent|solid|"
-        r"strong)\s+progress|ahead\s+of\s+schedule|all\s+good",
+        r"strong)\s+progress|ahead\s+of\s+schedule|all\s+good|in\s+hand|under\s+control",
         OT,
         "word",
     ),
     (
-        r"at[\s-]+risk|some\s+risk|risky|in\s+jeopardy|touch\s+and\s+go|(?:serious\s+|real\s+)?"
+        r"at[\s-]+risk|some\s+risk|risky|in\s+jeopardy|touch\s+and\s+go|off[\s-]+course|"
+        r"off\s+the\s+rails|derailed|gone\s+(?:a\s+bit\s+)?(?:sideways|pear[\s-]+shaped)|hit\s+"
+        r"(?:a\s+|some\s+)?(?:snag|snags|problems?|hurdles?|wall|brick\s+wall|roadblocks?)|(?:serious\s+|real\s+)?"
         r"concerns?\s+(?:about|around|over)\s+(?:delivery|the\s+deadline|timescales?|timing|"
         r"meeting\s+the)",
         AR,
@@ -208,7 +260,9 @@ _PATTERNS: list[tuple[str, Status | None, str]] = [
         r"in[\s-]+progress|on[\s-]?going|underway|under\s+way|progressing|(?:has|have|had|was|"
         r"were|is|are|work|we|it)\s+started|started\s+(?:on|work)|continuing|continues|"
         r"being\s+(?:implemented|delivered|rolled\s+out|worked\s+on|progressed|taken\s+forward)|"
-        r"work\s+continues|(?:some|steady)\s+progress|moving\s+forward|"
+        r"work\s+continues|(?:some|steady)\s+progress|moving\s+forward|re-?opened|"
+        r"(?:chugging|ticking|trundling|plodding|moving|rolling|cracking)\s+(?:along|on)|"
+        r"(?:pressing|pushing|cracking|getting)\s+on(?:\s+with\s+it)?(?=\s*(?:[.!,;]|$))|"
         r"(?<=[.,;:\-–—]\s)started(?=\s*[.!]*\s*$)",
         OG,
         "word",
@@ -220,8 +274,8 @@ _PATTERNS: list[tuple[str, Status | None, str]] = [
         r"|behind(?=\s*(?:[.!?,;:)\-–—]|$))"
         r"|overdue|postponed|deferred|pushed\s+back|put\s+back|(?:we're|we\s+are|is|are|now|"
         r"running|fallen|fell|slightly|a\s+bit|bit|weeks?|months?)\s+behind|"
-        r"(?:a|some|slight|short|further|small|significant)\s+delay(?!\s+in\s+(?:replying|"
-        r"responding|getting))",
+        r"(?:a|some|slight|short|further|small|significant)\s+(?:delay|slip|slippage)(?!\s+in\s+"
+        r"(?:replying|responding|getting))|slippage",
         DL,
         "word",
     ),
@@ -391,9 +445,15 @@ _HISTORY = re.compile(
 )
 
 
+_WAS_UNTIL_BEFORE = re.compile(r"\b(?:was|were|had\s+been)\s+(?:\w+\s+)?$", re.I)
+_WAS_UNTIL_AFTER = re.compile(r"\s*,?\s*(?:until|till|up\s+to|right\s+up\s+to)\b", re.I)
+
+
 def _history(text: str, m: Mention) -> bool:
     """A status told as history ("Initially these had to be delayed…"), not as it stands."""
     start = max(text.rfind(".", 0, m.start), text.rfind(";", 0, m.start), -1) + 1
+    if _WAS_UNTIL_BEFORE.search(text[start : m.start]) and _WAS_UNTIL_AFTER.match(text, m.end):
+        return True  # "we were on track until the strike": no longer so
     found = _HISTORY.search(text[start : m.start])
     # "previously amber, now green": what follows "now" is how it stands.
     return bool(found) and not re.search(
@@ -420,7 +480,10 @@ _VOCAB = (
     "progressing stalled blocked awaiting waiting risk finalised incomplete unfinished "
     "postponed deferred overdue ontrack inprogress signedoff offtrack longer anymore finalized "
     "continuing continues suspended begun start there shape parked wrapped stuck green amber "
-    "yellow blue closed"
+    "yellow blue closed "
+    # Words that turn a status round: a typo in them must not leave the status standing.
+    "nowhere near close think believe basically effectively technically anything hardly "
+    "barely"
 ).split()
 _VOCAB = list(dict.fromkeys(_VOCAB))  # each word once: a repeat is no second reading
 _TOKEN = re.compile(r"[A-Za-z]{4,}")

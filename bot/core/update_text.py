@@ -48,7 +48,8 @@ _PHRASES: list[tuple[str, Status]] = [
     (r"at[\s-]risk", Status.AT_RISK),
     (r"on[\s-]hold|paused|pending|parked|stalled|suspended", Status.PENDING),
     (
-        r"completed?|complete|done|finished|closed|achieved|delivered|signed[\s-]off",
+        r"done\s+(?:and|&|n)\s+dusted|completed?|complete|done|finished|closed|achieved|"
+        r"delivered|signed[\s-]off",
         Status.COMPLETED,
     ),
     (r"in[\s-]progress|on[\s-]?going|underway|under\s+way|progressing|started", Status.ONGOING),
@@ -180,7 +181,8 @@ _REVISED = [
     ),
     re.compile(rf"\bdeadline\s+(?:is\s+)?now\s+{_DATE_TAIL}", re.I),
     re.compile(
-        rf"\b(?:will\s+|should\s+|to\s+|now\s+)(?:now\s+)?(?:be\s+)?(?:complete[d]?|delivered|finished|done|ready)"
+        rf"\b(?:will\s+|should\s+|to\s+|now\s+)(?:now\s+)?(?:be\s+)?(?:complete[d]?|delivered|finished|done|ready|"
+        rf"wrapped\s+up|sorted|signed\s+off|in\s+place|over\s+the\s+line)"
         rf"\s+(?:now\s+)?(?:by|in|for)\s+{_DATE_TAIL}",
         re.I,
     ),
@@ -195,7 +197,7 @@ _REVISED = [
     ),
     re.compile(
         rf"\b(?:probably|likely|more\s+likely|realistically|most\s+likely|expected|expect|"
-        rf"looking\s+(?:like|at)|aiming\s+for|aim\s+for|hopefully|anticipated?|"
+        rf"looking\s+(?:more\s+)?(?:like|at)|more\s+like|aiming\s+for|aim\s+for|hopefully|anticipated?|"
         rf"targeting|now\s+targeting|forecast)\s+(?:to\s+be\s+)?(?:to\s+)?(?:complete[d]?\s+|done\s+|finish(?:ed)?\s+|deliver(?:ed)?\s+)?"
         rf"(?:by\s+|in\s+|for\s+|on\s+|around\s+)?{_DATE_TAIL}",
         re.I,
@@ -228,7 +230,8 @@ _OTHER_THING = re.compile(
 )
 # "will be done by …", "should be complete by …": a forecast, not a move, when it is early.
 _FORECAST = re.compile(
-    r"\b(?:will|should|shall|to)\s+(?:now\s+)?(?:be\s+)?(?:complete[d]?|delivered|finished|done|ready)\b",
+    r"\b(?:will|should|shall|to)\s+(?:now\s+)?(?:be\s+)?(?:complete[d]?|delivered|finished|done|ready|"
+    r"wrapped\s+up|sorted|signed\s+off|in\s+place)\b",
     re.I,
 )
 _EXPLICIT_MOVE = re.compile(
@@ -573,7 +576,7 @@ def _revised(
 ) -> ParsedDeadline | None:
     for pattern in _REVISED:
         for m in pattern.finditer(text):
-            if _about_other_thing(text, m.start()):
+            if _about_other_thing(text, m.start()) or _NOT_BY.search(text[: m.start()]):
                 continue
             candidate = m.group("date").strip()
             # Drop trailing clauses: "end of June as the panel moved" -> "end of June".
@@ -608,6 +611,15 @@ def _revised(
 
 # A move counted from a deadline the action does not have: the bot asks.
 _NO_DATE = ParsedDeadline("", None, "unknown", False, ())
+
+
+# "unlikely to complete by March", "no chance of finishing by March": the date it will miss,
+# not a new deadline.
+_NOT_BY = re.compile(
+    r"\b(?:unlikely|no\s+chance|no\s+way|doubt(?:ful)?|impossible|not\s+(?:a\s+)?(?:hope|chance))"
+    r"\b[^.;,!?]{0,20}$",
+    re.I,
+)
 
 
 def _about_other_thing(text: str, at: int) -> bool:

@@ -62,6 +62,21 @@ PARTIAL = [
     ("done except the final sign-off", OG, True), ("done apart from one part", OG, True),
     ("done but for the comms", OG, True), ("almost complete", OG, True),
 ]  # fmt: skip
+# Hedged or distant completion, every hedge with every completion word: never Completed.
+_DONE_ADJ = ["done", "complete", "finished", "completed", "wrapped up", "sorted"]
+_HEDGES = ["basically", "effectively", "technically", "kind of", "sort of", "as good as",
+           "just about"]  # fmt: skip
+_DISTANT = ["far from", "nowhere near", "a long way from", "not even close to"]
+PARTIAL += [(f"{h} {d}", OG, False) for h in _HEDGES for d in _DONE_ADJ]
+PARTIAL += [(f"{d}-ish", OG, False) for d in _DONE_ADJ if " " not in d]
+PARTIAL += [(f"{d} on paper", OG, False) for d in _DONE_ADJ[:4]]
+NEGATED += [(f"{f} {d}", OG, False) for f in _DISTANT for d in _DONE_ADJ]
+# An opinion negates the status it is about.
+NEGATED += [
+    (f"{w} {s}", st, False)
+    for w in ("I don't think we're", "I wouldn't say we're", "I don't believe we're")
+    for s, st in (("on track", AR), ("finished", OG), ("done", OG))
+]
 PERCENT_SUFFIXES = ["", " complete", " done", " through"]
 
 # Subjects that may come before an adjectival wording.
