@@ -535,6 +535,15 @@ PARAPHRASES = [
     N("not going to happen by March, more like June", "V10", DL, D(2020, 6, 30)),
     N("should be wrapped up by xmas", "G12", DL, D(2020, 12, 25)),
     Q("can you remind me what V12 is"), Q("remind me when G4 is due"),
+    # Several actions said once: ranges, "same for", "too", "the other one".
+    M("V5-V7 done", ("V5", C), ("V6", C), ("V7", C)),
+    M("G2 through G4 on track", ("G2", OT), ("G3", OT), ("G4", OT)),
+    M("O1 to O3 - all at risk", ("O1", AR), ("O2", AR), ("O3", AR)),
+    M("V8 is on track, as is V9", ("V8", OT), ("V9", OT)),
+    M("V10 on hold, same for V11", ("V10", PE), ("V11", PE)),
+    M("V12 on track and ditto V13", ("V12", OT), ("V13", OT)),
+    M("G5 slipped to June, G6 too", ("G5", DL, D(2020, 6, 30)), ("G6", DL, D(2020, 6, 30))),
+    M("G7 done, other one on track", ("G7", C), ("G8", OT), nudge=("G7", "G8")),
 ]  # fmt: skip
 
 # Dates and the numbered plan get their own rows in the table.

@@ -25,7 +25,7 @@ _REST = re.compile(
     r"all\s+(?:the\s+)?others?|the\s+others?|everything\s+else|all\s+(?:the\s+)?remaining"
     r"(?:\s+(?:ones|actions|items))?|the\s+remaining\s+(?:ones|actions|items|\w+)|"
     r"remaining\s+(?:ones|actions|items)|all\s+other\s+(?:actions|ones|items)|"
-    r"(?:the\s+)?other\s+(?:actions|ones|items|two|three|four)|the\s+other\s+one|rest)(?![\w])",
+    r"(?:the\s+)?other\s+(?:actions|ones|items|two|three|four)|(?:the\s+)?other\s+one|rest)(?![\w])",
     re.I,
 )
 # "all done", "both on track", "everything's complete": the whole nudge.
@@ -86,7 +86,10 @@ def split_reply(text: str, index: RefIndex) -> tuple[list[Part], bool]:
     groups: list[list[RefHit]] = [[all_hits[0]]]
     for prev, hit in zip(all_hits, all_hits[1:], strict=False):
         between = text[prev.end : hit.start]
-        if _JOIN.match(between) and (prev.action is None) == (hit.action is None):
+        inside = _range(prev, hit, between, index)
+        if inside is not None:
+            groups[-1].extend([*inside, hit])  # "V5-V7 done": V5, V6 and V7
+        elif _JOIN.match(between) and (prev.action is None) == (hit.action is None):
             groups[-1].append(hit)
         else:
             groups.append([hit])
@@ -111,11 +114,60 @@ def split_reply(text: str, index: RefIndex) -> tuple[list[Part], bool]:
         spans[0] = f"{_PREP_END.sub('', prefix)} {spans[0]}" if prefix.strip() else spans[0]
     elif not intro and prefix.strip():
         clean = not any(m.status is not None for m in mentions(prefix))
-    parts = []
+    parts: list[Part] = []
     for g, words in zip(groups, spans, strict=True):
         actions = tuple(h.action for h in g if h.action is not None)
-        parts.append(Part(actions, _clean_words(words), rest=g[0].action is None))
+        part = Part(actions, _clean_words(words), rest=g[0].action is None)
+        same = _SAME_BEFORE.search(parts[-1].text) if parts and not part.rest else None
+        if same is not None and (not part.text or _SAME_AFTER.fullmatch(part.text)):
+            # "V5 on track, same for V10", "V5 done, V10 too": the same words for both.
+            prev = parts[-1]
+            parts[-1] = Part(prev.actions + actions, prev.text[: same.start()].rstrip(" ,;"))
+            continue
+        if parts and not part.rest and _SAME_AFTER.fullmatch(part.text or "-"):
+            prev = parts[-1]
+            if not prev.rest and _SAME_BEFORE.search(prev.text + " ,") is not None:
+                parts[-1] = Part(prev.actions + actions, prev.text.rstrip(" ,;"))
+                continue
+        parts.append(part)
     return parts, clean
+
+
+# "…, same for V10", "…, as is V10", "… and ditto V10", "…; likewise V10": what follows has the
+# same reading; "…, V10 too", "…, V10 as well", "…, V10 the same".
+_SAME_BEFORE = re.compile(
+    r"(?:[,;]|\band)?\s*(?:(?:and\s+)?(?:the\s+)?same\s+(?:for|with|goes\s+for|applies\s+to|is\s+true\s+"
+    r"(?:of|for))|as\s+(?:is|are|does)|(?:and\s+)?ditto(?:\s+for)?|likewise(?:\s+for|\s+with)?|as\s+well\s+as"
+    r"|\s*,)\s*$",
+    re.I,
+)
+_SAME_AFTER = re.compile(
+    r"(?:is\s+|are\s+)?(?:too|also|as\s+well|(?:the\s+)?same(?:\s+again)?|likewise|ditto)[.!]*",
+    re.I,
+)
+_REF_NUMBER = re.compile(r"^(?P<prefix>[A-Za-z]+\.?\s?)(?P<n>\d{1,4})$")
+_RANGE_WORDS = re.compile(r"^\s*(?:-|–|—|to|through|thru|till|until)\s*$", re.I)
+
+
+def _range(a: RefHit, b: RefHit, between: str, index: RefIndex) -> list[RefHit] | None:
+    """ "V5-V7", "V5 to V7", "V5 through V7": the actions between, when every one exists and
+    the two share a prefix (G2 to G4); None otherwise."""
+    if a.action is None or b.action is None or not _RANGE_WORDS.match(between):
+        return None
+    ma = _REF_NUMBER.match((getattr(a.action, "ref", None) or "").strip())
+    mb = _REF_NUMBER.match((getattr(b.action, "ref", None) or "").strip())
+    if not ma or not mb or ma.group("prefix").casefold() != mb.group("prefix").casefold():
+        return None
+    lo, hi = int(ma.group("n")), int(mb.group("n"))
+    if not 0 < hi - lo <= 20:
+        return None
+    inside = []
+    for n in range(lo + 1, hi):
+        found = index.lookup(f"{ma.group('prefix')}{n}")
+        if found is None:
+            return None  # a gap: not a range the plan has, so no guess
+        inside.append(RefHit(found, a.end, a.end, ""))
+    return inside
 
 
 def _clean_words(words: str) -> str:
