@@ -544,6 +544,14 @@ PARAPHRASES = [
     M("V12 on track and ditto V13", ("V12", OT), ("V13", OT)),
     M("G5 slipped to June, G6 too", ("G5", DL, D(2020, 6, 30)), ("G6", DL, D(2020, 6, 30))),
     M("G7 done, other one on track", ("G7", C), ("G8", OT), nudge=("G7", "G8")),
+    # Dates as offices abbreviate them, and "DATE now".
+    N("new deadline: 31.03.2020", "O4", DL, D(2020, 3, 31)),
+    N("now due by the end of this FY", "O5", DL, D(2020, 3, 31)),
+    N("moved to the week commencing 9th March", "V14", DL, D(2020, 3, 13)),
+    N("moved to 1st week of April", "V15", DL, D(2020, 4, 3)),
+    N("March now", "G9", DL, D(2020, 3, 31)), N("now mid-Feb", "G10", DL, D(2020, 2, 15)),
+    N("extension agreed to end of May", "G11", DL, D(2020, 5, 31)),
+    N("delayed to the back end of the year", "V1", DL, D(2020, 12, 31)),
 ]  # fmt: skip
 
 # Dates and the numbered plan get their own rows in the table.

@@ -154,7 +154,21 @@ def read_when(
     s = " ".join((text or "").strip(" .,;:!?()[]").split())
     if s.isdigit():
         return None  # "the 15th"? of which month: ask rather than guess
-    s = re.sub(r"^(?:the\s+)?(?:end|close)\s+of\s+(?:the\s+)?", "end of ", s, flags=re.I)
+    s = re.sub(
+        r"\s+(?:at\s+the\s+(?:latest|outside)|at\s+the\s+very\s+latest|latest)$", "", s, flags=re.I
+    )
+    s = re.sub(
+        r"^(?:the\s+)?(?:back\s+|very\s+)?(?:end|close)\s+of\s+(?:the\s+)?",
+        "end of ",
+        s,
+        flags=re.I,
+    )
+    # "this FY", "next FY": the financial year, as offices abbreviate it.
+    s = re.sub(r"\bfy\b", "financial year", s, flags=re.I)
+    # "w/c 9 March", "week commencing 9th March", "1st week of April": the week's Friday.
+    week = _WEEK_OF.match(s)
+    if week is not None:
+        return _week_of(week, today, fy_start_year, fy_start_month)
     # "September or October", "Sept or Oct 2020": a range, due at its end.
     s = re.sub(rf"\b({_MONTH_WORD})\s+or\s+", r"\1/", s, flags=re.I)
     found = _phrase(s, today, fy_start_month)
@@ -171,6 +185,32 @@ def read_when(
     if parsed.due is not None and parsed.kind in ("fixed", "range"):
         return parsed.due
     return None
+
+
+_WEEK_OF = re.compile(
+    r"^(?:the\s+)?(?:w/?c|week\s+commencing|week\s+beginning|week\s+starting|(?P<nth>1st|2nd|3rd|4th|"
+    r"first|second|third|fourth|last)\s+week\s+(?:of|in))\s+(?P<rest>.+)$",
+    re.I,
+)
+_NTH = {"1st": 1, "first": 1, "2nd": 2, "second": 2, "3rd": 3, "third": 3, "4th": 4, "fourth": 4}
+
+
+def _week_of(m: re.Match, today: date, fy_year, fy_month: int) -> date | None:
+    """The Friday of the week named: "w/c 9 March" → 13 March; "first week of April" → the
+    first Friday of April; "last week of June" → the last Friday of June."""
+    start = read_when(m.group("rest"), today=today, fy_start_year=fy_year, fy_start_month=fy_month)
+    if start is None:
+        return None
+    nth = (m.group("nth") or "").lower()
+    if not nth:
+        return start + timedelta(days=(4 - start.weekday()) % 7)
+    first = start.replace(day=1)
+    friday = first + timedelta(days=(4 - first.weekday()) % 7)
+    if nth == "last":
+        while (friday + timedelta(weeks=1)).month == first.month:
+            friday += timedelta(weeks=1)
+        return friday
+    return friday + timedelta(weeks=_NTH[nth] - 1)
 
 
 def _fy_start(today: date, fy_month: int) -> int:
@@ -209,6 +249,8 @@ def _phrase(s: str, today: date, fy_month: int) -> date | None:
         low,
     ):
         return financial_quarter_end(4, fy, fy_month)
+    if re.fullmatch(r"end\s+of\s+next\s+financial\s+year|next\s+financial\s+year[\s-]end", low):
+        return financial_quarter_end(4, fy + 1, fy_month)
     if re.fullmatch(r"end\s+of\s+(?:the\s+|this\s+)?(?:calendar\s+)?year", low):
         return date(today.year, 12, 31)
     if re.fullmatch(r"end\s+of\s+next\s+year|next\s+year", low):

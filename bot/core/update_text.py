@@ -161,12 +161,14 @@ _TAGS = re.compile(r"<[^>]+>")
 # "pushed back to 31st January", "probably December now", "more likely end of May",
 # "won't be done until the autumn". A date only moves the deadline after words that move the
 # action: "workshops booked for 12 March" or "goes to the board on the 12th" move nothing.
-_DATE_TAIL = r"(?P<date>[^.;,!?\n]+)"
+# A dotted date ("31.03.2020") keeps its dots; any other full stop ends the date.
+_DATE_TAIL = r"(?P<date>(?:[^.;,!?\n]|(?<=\d)\.(?=\d))+)"
 _REVISED = [
     re.compile(
         rf"\b(?:revised|moved|pushed|put|deferred|postponed|rescheduled|re-scheduled|extended|"
         rf"changed|brought|slid|slipped|slipping|slips?|shifted|delayed|delay|running\s+late|"
-        rf"rolled|carried)\s+(?:back\s+|forward\s+|out\s+|over\s+|on\s+)?"
+        rf"rolled|carried|extension\s+(?:agreed|granted|approved|given)|(?:an\s+)?extension)\s+"
+        rf"(?:back\s+|forward\s+|out\s+|over\s+|on\s+)?"
         rf"(?:to|until|till|til|into|for)\s+{_DATE_TAIL}",
         re.I,
     ),
@@ -180,6 +182,9 @@ _REVISED = [
         re.I,
     ),
     re.compile(rf"\bdeadline\s+(?:is\s+)?now\s+{_DATE_TAIL}", re.I),
+    # "March now", "now mid-Feb", "it's now the autumn": a date said to be the new "now".
+    re.compile(rf"^\W*(?:(?:it's|its|it\s+is|we're|we\s+are)\s+)?now\s+{_DATE_TAIL}", re.I),
+    re.compile(r"^\W*(?P<date>[\w/ -]{3,30}?)\s+now\W*$", re.I),
     re.compile(
         rf"\b(?:will\s+|should\s+|to\s+|now\s+)(?:now\s+)?(?:be\s+)?(?:complete[d]?|delivered|finished|done|ready|"
         rf"wrapped\s+up|sorted|signed\s+off|in\s+place|over\s+the\s+line)"
