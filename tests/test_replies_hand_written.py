@@ -552,6 +552,13 @@ PARAPHRASES = [
     N("March now", "G9", DL, D(2020, 3, 31)), N("now mid-Feb", "G10", DL, D(2020, 2, 15)),
     N("extension agreed to end of May", "G11", DL, D(2020, 5, 31)),
     N("delayed to the back end of the year", "V1", DL, D(2020, 12, 31)),
+    # References and ratings as chat formats them.
+    U("V05 done", "V5", C), U("_V6_: on track", "V6", OT), U("*V7* - on hold", "V7", PE),
+    U("V8 status update: we have now completed this", "V8", C),
+    U("V9 amber/green", "V9", AR), U("V10: Red/Amber", "V10", DL),
+    U("O2 - finished that piece of work last week", "O2", C),
+    U("O3 - finished this phase, next one starts in March", "O3", ASK),
+    CC("Many thanks for this"),
 ]  # fmt: skip
 
 # Dates and the numbered plan get their own rows in the table.

@@ -222,7 +222,7 @@ def _bare_number_in_prose(text: str, hit: RefHit, index: RefIndex) -> bool:
 # -- what kind of line --------------------------------------------------------------------------
 _CHITCHAT = re.compile(
     r"^\W*(?:(?:ok(?:ay)?|k|thanks?|thank\s+you(?:\s+(?:very\s+much|so\s+much))?|ta|cheers|"
-    r"many\s+thanks|thx|noted|will\s+do|sure|yes|yeah|yep|no|nope|nah|great|perfect|lovely|"
+    r"many\s+thanks(?:\s+(?:for|again)\b[^.!?]{0,40})?|thx|noted|will\s+do|sure|yes|yeah|yep|no|nope|nah|great|perfect|lovely|"
     r"brilliant|fab|got\s+it|understood|fine|hi|hello|hey|morning|good\s+(?:morning|afternoon)|"
     r"afternoon|bye|speak\s+soon|have\s+a\s+(?:good|nice)\s+\w+|no\s+problem|no\s+worries|np|"
     r"sorry|apologies|(?:sorry|apologies)\s+(?:for|about)\s+[^.!?]{1,40}|"

@@ -25,9 +25,9 @@ class _HasRef(Protocol):
 _EDGE = " \t\r\n.,;:!?)(][}{'\"`*_#"
 # A token that may be a reference, anywhere in text: "L2", "L2.", "CF-12b", "#23", "1.2", "23".
 _TOKEN = re.compile(
-    r"(?<![\w.#£$%])(?:(?<!\d/)|(?=[A-Za-z#]))"
+    r"(?<![^\W_]|[.#£$%])(?:(?<!\d/)|(?=[A-Za-z#]))"
     r"(?P<tok>#?\s?(?:(?:[A-Z]{1,4}|(?i:item|no|ref|re|nr))\s|[A-Za-z]{1,4}[-.]?)?\d{1,4}(?:\.\d{1,3})*[A-Za-z]?)"
-    r"(?![\w%£$]|/\d|\.\d|:\d)"
+    r"(?![^\W_]|[%£$]|/\d|\.\d|:\d)"
 )
 _WHOLE = re.compile(r"^#?(?:[A-Za-z]{1,4}[-.\s]?)?\d{1,4}(?:\.\d{1,3})*[A-Za-z]?$")
 # In a plan whose actions have no references (named "#N"), a bare number that opens a line or
@@ -43,6 +43,7 @@ def ref_key(text: str) -> str:
     """The comparable form of a reference: "L2." → "l2", "(L-2)" → "l2", "#23" → "23"."""
     s = (text or "").strip(_EDGE)
     s = re.sub(r"(?<=[A-Za-z])[\s\-.]+(?=\d)", "", s)
+    s = re.sub(r"(?<=[A-Za-z])0+(?=\d)", "", s)  # "V05" is V5
     return s.casefold()
 
 

@@ -36,7 +36,9 @@ DONE = (
 # A completion word followed by an object is a step, not the action's status
 # ("completed the first phase", "done with the first half", "delivered a workshop").
 _OBJECT = (
-    r"(?!\s+(?:the|a|an|our|my|his|her|their|this|that|these|those|some|first|initial|1st|2nd|"
+    r"(?!\s+(?:the|a|an|our|my|his|her|their|these|those|some|first|initial|1st|2nd|"
+    # "completed this" / "finished that action" is the action itself; "this phase" a step.
+    r"(?:this|that)(?!\s*(?:$|[.!,;:)]|(?:\s+(?:action|item|one|task|piece\s+of\s+work|work)\b)))|"
     r"one|two|phase|stage|part|with|on|in\s+(?:part|principle)|for\s+(?:now|the\s+(?:first|next))"
     r"|up\s+to)\b)"
 )
@@ -292,7 +294,11 @@ _RAG = re.compile(
     r"(?![\w])|(?<![\w])(?:is|now|remains?|currently|still|at|stays?)\s+(?P<c2>green|amber|red|blue)"
     r"(?=\s*(?:[.!,;)]|$))|\((?P<c3>green|amber|red|blue|[bgar])\)|"
     # a colour on its own at the end: "…, Green", "… noted the paper. Red!"
-    r"(?<=[.,;:\-–—])\s*(?P<c4>blue|green|amber|yellow|red)(?=\s*[.!]*\s*$)",
+    r"(?<=[.,;:\-–—])\s*(?P<c4>blue|green|amber|yellow|red)(?=\s*[.!]*\s*$)|"
+    # a split rating of neighbouring colours, "amber/green": its worse colour, as a RAG column
+    # reads it ("Red / Green" is two readings: asked)
+    r"(?<![\w/])(?P<c5>(?:amber|yellow)\s*/\s*(?:green|red)|(?:green|red)\s*/\s*(?:amber|yellow))"
+    r"(?![\w/])",
     re.I,
 )
 _EXCLUDE = re.compile(
@@ -372,7 +378,7 @@ def mentions(text: str) -> list[Mention]:
 
     for m in _RAG.finditer(fixed):
         if not _inside(zones, m.start(), m.end()):
-            c = (m.group("c") or m.group("c2") or m.group("c3") or m.group("c4")).casefold()
+            c = next(m.group(g) for g in ("c", "c2", "c3", "c4", "c5") if m.group(g)).casefold()
             letters = [p.strip() for p in c.split("/")]
             order = [DL, AR, OT, C]
             status = min((_COLOUR[p] for p in letters), key=order.index)

@@ -355,7 +355,9 @@ def parse_update_text(
     )
 
 
-_QUERY_LIKE = re.compile(r"^(?:status|theme|owner|search)\s+[^\s:=\-–—]", re.I)
+_QUERY_LIKE = re.compile(
+    r"^(?:status|theme|owner|search)\s+(?!(?:update|report|as\s+of|check)\b)[^\s:=\-–—]", re.I
+)
 
 
 def read_status_only(text: str) -> Status | None:
@@ -529,8 +531,8 @@ def _label(body: str) -> re.Match | None:
     """A status that opens the reply ("Completed: …", "Amber - …", "We're on track"), unless
     the word opens something else ("Late October…", "Completed the first phase…")."""
     m = _LEADING.match(body) or _LEADING_COLOUR.match(body)
-    if m is None:
-        return None
+    if m is None or _SPLIT_RATING.match(body, m.start("word")):
+        return None  # "Amber/Green": one split rating (status_words reads it), not a label
     at = m.start("word")
     if _NOT_A_LABEL.match(body, at):
         return None
@@ -541,6 +543,9 @@ def _label(body: str) -> re.Match | None:
     return m
 
 
+_SPLIT_RATING = re.compile(
+    r"(?:amber|yellow)\s*/\s*(?:green|red)\b|(?:green|red)\s*/\s*(?:amber|yellow)\b", re.I
+)
 _STEP_AFTER = re.compile(
     r"\s+(?:the|a|an|our|my|this|that|these|some|first|initial|1st|2nd|one|two|phase|stage|"
     r"part|with)\b",
