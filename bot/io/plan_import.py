@@ -17,7 +17,9 @@ from bot.core.update_text import (
     infer_status,
     status_of_cell,
 )
+from bot.io.import_checks import ImportChecks, after_import
 from bot.io.owners import owner_email, split_owner_emails
+from bot.io.plan_choice import PlanChoice, PlanChoiceError, choose_plan, file_action_keys
 from bot.io.plan_reader import read_plan
 from bot.io.plan_table import PlanFileError, PlanTable
 from storage.audit import record
@@ -55,6 +57,7 @@ class StatusCounts:
     from_column: int = 0
     inferred: int = 0
     unknown_rows: list[int] = field(default_factory=list)
+    unknown_actions: list[str] = field(default_factory=list)  # the same rows, by action text
 
     def as_dict(self) -> dict:
         return {
@@ -62,6 +65,7 @@ class StatusCounts:
             "inferred": self.inferred,
             "unknown": len(self.unknown_rows),
             "unknown_rows": self.unknown_rows,
+            "unknown_actions": self.unknown_actions,
         }
 
 
@@ -79,6 +83,9 @@ class ImportResult:
     dry_run: bool = False
     statuses: StatusCounts | None = None
     moved_deadlines: list = field(default_factory=list)  # bot.core.fy_reread.Moved
+    plan_created: bool = False  # a new plan (or, dry, one that would be created)
+    chosen_because: str = ""  # why this plan: "same title", "--plan", "it matches no plan…"
+    checks: ImportChecks | None = None  # unowned actions, look-alike and unheld roles
 
     def as_dict(self) -> dict:
         return {
@@ -105,6 +112,9 @@ class ImportResult:
                 for m in self.moved_deadlines
             ],
             "warnings": self.warnings,
+            "plan_created": self.plan_created,
+            "chosen_because": self.chosen_because,
+            **(self.checks or ImportChecks()).as_dict(),
         }
 
 
@@ -142,7 +152,7 @@ def build_spec(
         column_status = status_of_cell(row.status_text) if row.status_text else None
         if row.status_text and column_status is None:
             table.warnings.append(
-                f"{row.where}, column '{status_column}': can't read {row.status_text!r} as a "
+                f"{short_action(row.action)}, column '{status_column}': can't read {row.status_text!r} as a "
                 "status (expected e.g. Green, Amber, Red, Blue, Completed, On track)"
             )
         if row.progress_text.strip() or column_status is not None:
@@ -154,6 +164,7 @@ def build_spec(
                 counts.inferred += 1
             else:
                 counts.unknown_rows.append(row.source_row)
+                counts.unknown_actions.append(row.action)
             progress = ProgressSpec(
                 # The status cell is part of what was written: a change to it is a new update.
                 text=row.progress_text + (f"\n[{row.status_text}]" if row.status_text else ""),
@@ -170,7 +181,7 @@ def build_spec(
                 theme_tags=list(row.theme_tags),
                 objective=row.objective,
                 deadline=_deadline_spec(deadline),
-                owners=[_owner_spec(name) for name in split_owner_emails(row.owners)],
+                owners=[_owner_spec(name) for name in split_owner_emails(_owners_of(row))],
                 progress=progress,
                 source_row=row.source_row,
                 theme_heading=row.theme_heading,
@@ -187,6 +198,20 @@ def build_spec(
         columns=list(table.layout),
     )
     return spec, unread
+
+
+def short_action(text: str, width: int = 40) -> str:
+    """An action named in a message by its first words, in quotes: “Deliver shared
+    Constitution…” (a Word table's row number says little to the person importing)."""
+    line = " ".join(text.split())
+    return f"“{line}”" if len(line) <= width else f"“{line[:width].rstrip()}…”"
+
+
+def _owners_of(row) -> list[str]:
+    """The row's own owners; else the lead officer its section heading names."""
+    if row.owners:
+        return row.owners
+    return [row.theme_lead] if row.theme_lead else []
 
 
 def _owner_spec(cell_part: str) -> OwnerSpec:
@@ -243,25 +268,30 @@ def import_plan(
     fy_start_month: int = 4,
     dry_run: bool = False,
     by: str = "command line",
+    new: bool = False,
 ) -> ImportResult:
     """Read ``path`` and write it to the store in one transaction (rolled back if dry),
-    with its entry in the audit trail (``by``: who imported it)."""
+    with its entry in the audit trail (``by``: who imported it). Which plan it goes to:
+    ``plan_name`` (update or create it), ``new`` (a new plan), else bot/io/plan_choice.py's
+    rules — a file that is no loaded plan's, or might be several, is refused."""
     path = Path(path)
     table = read_plan(path)
-    name = plan_name or _plan_to_update(engine, table, path)
     counts = StatusCounts()
     try:
         spec, unread = build_spec(
             table,
-            plan_name=name,
+            plan_name=plan_name or "",
             fy_start_year=fy_start_year,
             fy_start_month=fy_start_month,
             counts=counts,
         )
     except PlanFileError as exc:
         raise exc.in_file(path.name) from None
+    choice = _plan_to_update(engine, table, path, spec, plan_name=plan_name, new=new)
+    name = spec.name = choice.name
     report: SyncReport | None = None
     moved: list = []
+    checks: ImportChecks | None = None
     try:
         with write_session(engine) as session:
             before = _plan_fy(session, name)
@@ -276,6 +306,7 @@ def import_plan(
                 actions=len(spec.actions),
             )
             moved = _reread_if_fy_changed(session, name, before, clock.now())
+            checks = after_import(session, report.plan_id, spec, table, now=clock.now(), by=by)
             if dry_run:
                 raise _DryRun
     except _DryRun:
@@ -295,6 +326,9 @@ def import_plan(
         dry_run=dry_run,
         statuses=counts,
         moved_deadlines=moved,
+        plan_created=choice.new,
+        chosen_because=choice.why,
+        checks=checks,
     )
 
 
@@ -322,27 +356,24 @@ def _reread_if_fy_changed(session, name: str, before, now) -> list:
     return reread_deadlines(session, plan, old_year=before[0], old_month=before[1], now=now)
 
 
-def _plan_to_update(engine: Engine, table: PlanTable, path: Path) -> str:
-    """The plan an import with no --plan updates: the one with this name; else the one whose
-    title matches; else the only plan loaded (a re-import from "plan v2 (final).xlsx");
-    else a new plan named after the title or file."""
+def _plan_to_update(
+    engine: Engine, table: PlanTable, path: Path, spec: PlanSpec, *, plan_name, new
+) -> PlanChoice:
+    """The plan this import writes to (bot/io/plan_choice.py); PlanChoiceError when the
+    file could be another plan's."""
     from storage.engine import read_session
-    from storage.queries import list_plans
+    from storage.plan_match import loaded_plan_keys
 
-    name = _default_name(table, path)
     with read_session(engine) as s:
-        plans = list_plans(s)
-    if any(p.name == name for p in plans):
-        return name
-    title = " ".join(table.title.split())
-    same_title = [p for p in plans if title and " ".join(p.title.split()) == title]
-    if len(same_title) == 1:
-        return same_title[0].name
-    if len(plans) == 1:
-        return plans[0].name
-    return name
-
-
-def _default_name(table: PlanTable, path: Path) -> str:
-    title = " ".join(table.title.split())
-    return title[:200] if title else path.stem
+        plans = loaded_plan_keys(s)
+    try:
+        return choose_plan(
+            plans,
+            title=table.title,
+            path=path,
+            action_keys=file_action_keys(spec.actions),
+            plan_name=plan_name,
+            new=new,
+        )
+    except PlanChoiceError as exc:
+        raise exc.in_file(path.name) from None

@@ -30,6 +30,9 @@ class PlanRow:
     # shows them as the plan had them.
     theme_heading: str = ""
     owner_text: str = ""
+    # The lead officer the row's section heading names ("Workforce Development – Lead
+    # Officer: Director of Workforce"): the action's owner when it names none of its own.
+    theme_lead: str = ""
 
     @property
     def where(self) -> str:
