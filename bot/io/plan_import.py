@@ -311,6 +311,15 @@ def import_plan(
                 raise _DryRun
     except _DryRun:
         pass
+    warnings = list(table.warnings)
+    if "milestones" in table.columns:
+        # A timeline's month cells are milestones: the last month with words is often a
+        # recurring step or the chart's end, so taking it as the deadline would invent a
+        # sure date. The actions get none; `plan` commands or a Deadline column give one.
+        warnings.append(
+            f"the month columns ({table.columns['milestones']}) hold milestones, not "
+            "deadlines: no deadline was read from them"
+        )
     owners = {o.name for a in spec.actions for o in a.owners}
     objectives = {(a.theme, a.objective) for a in spec.actions if a.objective}
     return ImportResult(
@@ -322,7 +331,7 @@ def import_plan(
         owners=len(owners),
         updates=sum(1 for a in spec.actions if a.progress),
         unread_deadlines=unread,
-        warnings=list(table.warnings),
+        warnings=warnings,
         dry_run=dry_run,
         statuses=counts,
         moved_deadlines=moved,

@@ -18,6 +18,11 @@ How rows are read, in the order the rules are tried (each documented where it is
   the first column is the action column (seed 004's layout) only a heading-like cell counts
   ("Priority Three: …", or a few words without a full stop); longer prose is skipped with a
   warning.
+- When the plan has a theme column and the first column is the action, a lone heading row
+  (seed 002's "GNs and MNs OD Timeline - Phase 1") is a section of the table: neither an
+  action nor a theme.
+- Month columns ("Oct-18" … "Apr-20", a timeline) hold milestones: kept per row with their
+  month, never read as a deadline (bot/io/plan_import.py says why).
 - Other rows are actions. Blank theme / objective / theme-tag cells carry down; a new theme
   clears the objective and tags carried from the old one.
 - A section heading that names its lead officer ("Workforce Development – Lead Officer:
@@ -92,6 +97,7 @@ class _Record:
     theme_heading: str = ""
     status: str = ""
     theme_lead: str = ""
+    milestones: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -400,6 +406,15 @@ class _PlanParser:
             )
 
     def _section_row(self, text: str, header: Header, grid: Grid, number: int) -> None:
+        theme_col = header.column_of("theme")
+        if header.fields.get(0) == "action" and theme_col is not None and looks_like_heading(text):
+            # Seed 002's "GNs and MNs OD Timeline - Phase 1": the themes come from their own
+            # column, so a lone heading is a section of the table, neither action nor theme.
+            self.warnings.append(
+                f"{self._where(grid, number)}: '{one_line(text)[:60]}' read as a section row, "
+                f"not an action (themes come from the column '{header.name(theme_col)}')"
+            )
+            return
         if header.fields.get(0) != "action":
             self.carry.new_theme(theme_name(text), text)
             return
@@ -464,6 +479,11 @@ class _PlanParser:
                 progress=self._cell(cells, header, "progress"),
                 header=header,
                 status=self._cell(cells, header, "status"),
+                milestones=[
+                    (header.name(i), one_line(cells[i]))
+                    for i in header.columns_of("milestone")
+                    if i < len(cells) and one_line(cells[i])
+                ],
             )
         )
 
@@ -496,6 +516,7 @@ class _PlanParser:
                 source=rec.source if self.many else "",
                 status_text=one_line(rec.status),
                 theme_lead=rec.theme_lead,
+                milestones=rec.milestones,
             )
             if reference:
                 first = seen_refs.setdefault(reference.upper(), row)
