@@ -196,6 +196,9 @@ def build_spec(
         fy_start_year=fy_year,
         fy_start_month=fy_start_month,
         columns=list(table.layout),
+        # A file names no time zone: a new plan gets the default, a loaded one keeps its own
+        # (`plan set --timezone`), rather than every re-import resetting it.
+        timezone="",
     )
     return spec, unread
 
