@@ -11,7 +11,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from storage.audit import record
-from storage.models import ActionOwner, Owner, RoleAssignment, Theme
+from storage.models import ActionOwner, Owner, RoleAlias, RoleAssignment, Theme
 from storage.plan_sync import text_key
 
 
@@ -146,6 +146,12 @@ def merge_roles(session: Session, old_name: str, new_name: str, *, now: datetime
         themes += 1
     holders = _move_holders(session, old.id, new.id, now)
     _repoint_history(session, old.id, new.id)
+    # The old spelling stays known: a re-import of a file that still writes it gives its
+    # actions to the merged role instead of bringing the old role back.
+    for alias in session.exec(select(RoleAlias).where(RoleAlias.role_id == old.id)):
+        alias.role_id = new.id
+        session.add(alias)
+    session.add(RoleAlias(name=old.name, role_id=new.id, created_at=now))
     record(
         session,
         actor=by,
@@ -161,6 +167,14 @@ def merge_roles(session: Session, old_name: str, new_name: str, *, now: datetime
     session.delete(old)
     session.flush()
     return RoleMerge(old.name, new.name, actions, themes, holders)
+
+
+def role_aliases(session: Session) -> dict[str, str]:
+    """Merged spellings, folded to lower case -> the name of the role they now are."""
+    rows = session.exec(
+        select(RoleAlias.name, Owner.name).join(Owner, Owner.id == RoleAlias.role_id)
+    )
+    return {alias.casefold(): name for alias, name in rows}
 
 
 def _move_action_owners(session: Session, old_id: int, new_id: int) -> int:

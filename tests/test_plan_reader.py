@@ -234,7 +234,9 @@ def test_seed000_cells_split_across_pages_are_joined(seed000):
         "which is connected to and reviewed by Our Voice Our Forum"
     )
     joins = [w for w in table.warnings if "joined onto" in w]
-    assert len(joins) == 7 and joins[0].startswith("row 14: joined onto the action of row 11")
+    assert len(joins) == 7 and joins[0].startswith(
+        "row 14: joined onto “Support the East Dorset hospitals…” (cells split"
+    )
 
 
 def test_seed000_html_is_stripped(seed000):

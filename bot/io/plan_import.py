@@ -24,6 +24,7 @@ from bot.io.plan_reader import read_plan
 from bot.io.plan_table import PlanFileError, PlanTable
 from storage.audit import record
 from storage.engine import write_session
+from storage.plan_match import role_aliases
 from storage.plan_sync import (
     ActionSpec,
     DeadlineSpec,
@@ -207,7 +208,10 @@ def short_action(text: str, width: int = 40) -> str:
     """An action named in a message by its first words, in quotes: “Deliver shared
     Constitution…” (a Word table's row number says little to the person importing)."""
     line = " ".join(text.split())
-    return f"“{line}”" if len(line) <= width else f"“{line[:width].rstrip()}…”"
+    if len(line) <= width:
+        return f"“{line}”"
+    cut = line[: width + 1].rsplit(" ", 1)[0] if " " in line[:width] else line[:width]
+    return f"“{cut.rstrip(' ,;:')}…”"
 
 
 def _owners_of(row) -> list[str]:
@@ -298,6 +302,7 @@ def import_plan(
     try:
         with write_session(engine) as session:
             before = _plan_fy(session, name)
+            _merged_spellings(spec, table, role_aliases(session))
             report = sync_plan(session, spec, now=clock.now())
             record(
                 session,
@@ -342,6 +347,23 @@ def import_plan(
         chosen_because=choice.why,
         checks=checks,
     )
+
+
+def _merged_spellings(spec: PlanSpec, table: PlanTable, aliases: dict[str, str]) -> None:
+    """Owners (and lead officers) written in a spelling `people roles merge` folded away
+    are the role it was merged into; the owner cell as written is kept for the report."""
+    if not aliases:
+        return
+    for a in spec.actions:
+        owners: dict[str, OwnerSpec] = {}
+        for o in a.owners:
+            merged = aliases.get(o.name.casefold()) if not o.email else None
+            o = OwnerSpec(merged, "role") if merged else o
+            owners.setdefault(o.name.casefold(), o)
+        a.owners = list(owners.values())
+    for row in table.rows:
+        if row.theme_lead and row.theme_lead.casefold() in aliases:
+            row.theme_lead = aliases[row.theme_lead.casefold()]
 
 
 def _plan_fy(session, name: str) -> tuple[int | None, int] | None:

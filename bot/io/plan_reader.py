@@ -400,9 +400,8 @@ class _PlanParser:
                 joined.append(header.name(i))
         if joined:
             self.warnings.append(
-                f"{self._where(grid, number)}: joined onto the action of "
-                f"{self._where_record(prev)} (cells split across a page: "
-                f"{', '.join(joined)})"
+                f"{self._where(grid, number)}: joined onto “{_first_words(prev.action)}” "
+                f"(cells split across a page: {', '.join(joined)})"
             )
 
     def _section_row(self, text: str, header: Header, grid: Grid, number: int) -> None:
@@ -551,6 +550,15 @@ def _top_rows(grid: Grid):
             if seen > HEADER_SEARCH_ROWS:
                 return
         yield index, cells
+
+
+def _first_words(raw: str, width: int = 40) -> str:
+    """An action named by its first words (a Word table's row number says little)."""
+    line = one_line(raw)
+    if len(line) <= width:
+        return line
+    cut = line[: width + 1].rsplit(" ", 1)[0] if " " in line[:width] else line[:width]
+    return cut.rstrip(" ,;:") + "…"
 
 
 def _lead_heading(text: str) -> str | None:
