@@ -63,8 +63,9 @@ def import_cmd(
         engine,
         service.clock,
         file,
-        # PLAN_NAME names the plan commands read; it must not send every import into it.
-        plan_name=plan or (None if new else settings.plan_name or None),
+        # PLAN_NAME names the plan other commands read; it must not send every import into
+        # it (another plan's file would replace its actions): only --plan does.
+        plan_name=plan or None,
         fy_start_year=fy_start,
         dry_run=dry_run,
         by=cli_actor(),
