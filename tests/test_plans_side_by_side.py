@@ -209,3 +209,25 @@ def test_dry_run_says_which_plan_it_would_update_or_create(engine):
     other = import_plan(engine, CLOCK, PLANS / "seed002.csv", dry_run=True)
     assert "would create a new plan “OD Timeline”" in shown(other)
     assert len(_plans(engine)) == 1
+
+
+def test_same_file_name_but_another_plan_is_a_name_clash_said_clearly(engine, tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    first = tmp_path / "a" / "plan.csv"
+    first.write_text("Action,Deadline,Owner\nRun the staff survey,Q3 2021/22,Head of HR\n")
+    second = tmp_path / "b" / "plan.csv"
+    second.write_text("Action,Deadline,Owner\nOpen the new clinic,Q1 2022/23,Director of Estates\n")
+    made = import_plan(engine, CLOCK, first)
+    assert (made.plan_name, made.plan_created) == ("plan", True)
+    before = _counts(engine)
+    with pytest.raises(PlanChoiceError) as exc:
+        import_plan(engine, LATER, second)
+    assert "“plan” (0 of the file's 1 action, same name)" in str(exc.value)
+    assert "(that name is taken: add --plan NEWNAME)" in str(exc.value)
+    with pytest.raises(PlanChoiceError, match="--new --plan NAME"):
+        import_plan(engine, LATER, second, new=True)
+    assert _counts(engine) == before
+    other = import_plan(engine, LATER, second, new=True, plan_name="Estates plan")
+    assert other.plan_created and other.sync.archived == 0
+    assert _plans(engine)["plan"]["live"] == 1

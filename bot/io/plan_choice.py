@@ -49,7 +49,7 @@ class _Match:
     same_title: bool
 
     def describe(self, total: int) -> str:
-        bits = [f"{self.matched} of the file's {total} actions"]
+        bits = [f"{self.matched} of the file's {total} action{'' if total == 1 else 's'}"]
         if self.same_title:
             bits.append("same title")
         if self.same_name:
@@ -94,7 +94,7 @@ def choose_plan(
     if len(same) == 1:
         m = same[0]
         why = (
-            f"{m.matched} of {total} actions match"
+            f"{m.matched} of {total} action{'' if total == 1 else 's'} match"
             if m.matched * 2 >= total
             else ("same title" if m.same_title else "same name")
         )
