@@ -63,9 +63,25 @@ def look_alikes(roles: list[tuple[str, int]], *, among: set[str] | None = None) 
     """Pairs of role names that read as one role. ``roles``: (name, live actions owned);
     the spelling kept is the written-out one, else the one with more actions, else the
     singular (shorter). With ``among``: only pairs with at least one name in it (this
-    import's owners), so an import does not repeat other plans' look-alikes."""
+    import's owners), so an import does not repeat other plans' look-alikes. Pairs are
+    found by grouping (folded words; initials), not by trying every pair: a database may
+    hold thousands of roles."""
+    by_words: dict[tuple[str, ...], list[int]] = {}
+    by_initials: dict[str, list[int]] = {}
+    for i, (name, _n) in enumerate(roles):
+        by_words.setdefault(folded(name), []).append(i)
+        if not _is_abbreviation(name):
+            for initials in _initials(name):
+                by_initials.setdefault(initials, []).append(i)
+    pairs: set[tuple[int, int]] = set()
+    for group in by_words.values():
+        pairs.update((a, b) for a, b in combinations(group, 2))
+    for i, (name, _n) in enumerate(roles):
+        if _is_abbreviation(name):
+            pairs.update(tuple(sorted((i, j))) for j in by_initials.get(name.strip(), []))
     out: list[LookAlike] = []
-    for (a, na), (b, nb) in combinations(roles, 2):
+    for ia, ib in sorted(pairs):
+        (a, na), (b, nb) = roles[ia], roles[ib]
         if among is not None and a not in among and b not in among:
             continue
         why = _why(a, b)
