@@ -108,7 +108,8 @@ def _check_lines(r: ImportResult) -> list[RenderableType]:
         out.append(
             Text(
                 f"  {plural(n, 'role')} nobody holds yet (`people set NAME --email E --role "
-                f"ROLE`): {', '.join(c.unheld_roles)}"
+                f"ROLE`): {', '.join(c.unheld_roles[:20])}"
+                + (f" and {n - 20} more (`people list`)" if n > 20 else "")
             )
         )
     for note in c.notes:
