@@ -312,6 +312,8 @@ def import_plan(
                 now=clock.now(),
                 file=path.name,
                 actions=len(spec.actions),
+                new_plan=choice.new,
+                chosen=choice.why,
             )
             moved = _reread_if_fy_changed(session, name, before, clock.now())
             checks = after_import(session, report.plan_id, spec, table, now=clock.now(), by=by)
