@@ -165,3 +165,37 @@ def test_a_lead_set_by_hand_is_kept_and_said(engine, tmp_path):
     with read_session(engine) as s:
         theme = s.exec(select(Theme).where(Theme.name == "Culture")).one()
         assert s.get(Owner, theme.lead_owner_id).name == "Director of Workforce"
+
+
+def test_lead_in_a_theme_column_and_in_word_paragraphs(tmp_path):
+    f = tmp_path / "themes.csv"
+    f.write_text(
+        "Plan\n\nTheme,Action,Owner\n"
+        "Workforce – Lead Officer: Director of Workforce,Run the staff survey,\n"
+        ",Refresh appraisal,Head of HR\n",
+        encoding="utf-8",
+    )
+    table = read_plan(f)
+    assert [(r.theme, r.theme_lead, r.owners) for r in table.rows] == [
+        ("Workforce", "Director of Workforce", []),
+        ("Workforce", "Director of Workforce", ["Head of HR"]),
+    ]
+    import docx
+
+    document = docx.Document()
+    document.add_heading(TITLE, level=0)
+    for heading, action in (
+        ("Workforce Development – Lead Officer: Director of Workforce", "Run the staff survey"),
+        ("Culture (Lead Officer – Jane Smith)", "Hold the values workshops"),
+    ):
+        document.add_paragraph(heading)
+        table = document.add_table(rows=0, cols=len(HEADER))
+        for cells in (HEADER, [action, "June 2021", ""]):
+            for cell, text in zip(table.add_row().cells, cells, strict=True):
+                cell.text = text
+    document.save(tmp_path / "paragraphs.docx")
+    rows = read_plan(tmp_path / "paragraphs.docx").rows
+    assert [(r.theme, r.theme_lead) for r in rows] == [
+        ("Workforce Development", "Director of Workforce"),
+        ("Culture", "Jane Smith"),
+    ]
