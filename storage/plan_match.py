@@ -35,13 +35,14 @@ def loaded_plan_keys(session: Session) -> list[PlanKeys]:
     keys: dict[int, set[str]] = {p.id: set() for p in plans}
     texts: dict[int, set[str]] = {p.id: set() for p in plans}
     if plans:
-        rows = session.exec(
-            select(Action.plan_id, Action.key, Action.text).where(
-                Action.archived_at.is_(None), Action.plan_id.in_(list(keys))
-            )
-        )
-        for plan_id, key, text in rows:
+        live = (Action.archived_at.is_(None), Action.plan_id.in_(list(keys)))
+        for plan_id, key in session.exec(select(Action.plan_id, Action.key).where(*live)):
             keys[plan_id].add(key)
+            if not key.startswith("ref:"):
+                texts[plan_id].add(key)  # an action with no reference is keyed by its text
+        # Only actions with a reference need their text read and hashed.
+        with_ref = select(Action.plan_id, Action.text).where(*live, Action.key.startswith("ref:"))
+        for plan_id, text in session.exec(with_ref):
             texts[plan_id].add(text_key(text))
     return [
         PlanKeys(p.id, p.name, p.title or "", frozenset(keys[p.id]), frozenset(texts[p.id]))
