@@ -110,6 +110,16 @@ class Owner(SQLModel, table=True):
     erased_at: datetime | None = Field(default=None)
 
 
+class RoleAlias(SQLModel, table=True):
+    """Another spelling of a role, merged into it (`people roles merge AO "Accountable
+    Officer"`): an import that names the old spelling gives its actions to the role."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=300, unique=True)
+    role_id: int = Field(foreign_key="owner.id", index=True)
+    created_at: datetime
+
+
 class RoleAssignment(SQLModel, table=True):
     """Who holds a role, over time. The open assignment (ended_at is null) is the current one."""
 

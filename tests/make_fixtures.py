@@ -8,6 +8,9 @@ SEEDS_DIR defaults to ../shared/seeds next to the repository. Writes:
   rows, a header repeated on every page, cells split across pages, HTML in cells.
 - tests/fixtures/plans/seed004.csv / .xlsx / .docx — seed 004's three priorities' action
   tables, one page-chunk per table, with each priority's heading before its first table.
+- tests/fixtures/plans/seed002.csv / .xlsx — seed 002's OD timeline (lines ~361-389):
+  Process/Task, OD Theme, Category, Lead and one column a month (Oct-18 … Apr-20) holding
+  milestones, with the "GNs and MNs OD Timeline - Phase N" section rows.
 - tests/fixtures/bad/* — files every one of which must be refused with its own message.
 - bot/data/sample_plan.csv and sample_people.csv — the console's bundled sample plan.
 - tests/fixtures/plans/seed000_dotted_rag.csv / .xlsx — the sample plan with references
@@ -192,6 +195,43 @@ def write_seed004_docx(path: Path, chunks: list[dict]) -> None:
                     cell.add_paragraph(extra)
     document.save(path)
     fix_zip_times(path)
+
+
+# ---- seed 002 ---------------------------------------------------------------------------
+
+SEED002_TITLE = "OD Timeline"  # the page title the seed repeats above its second chunk
+
+
+def seed002_rows(seed: Path) -> list[list[str]]:
+    """The OD timeline table. The seed's first header row names the phases over merged
+    month cells and its second ("GNs and MNs OD Timeline - Phase 1" + Oct-18 … Apr-20)
+    the months: the fixture has one header row (the four columns and the months, as a
+    spreadsheet would) and the phase rows as section rows. Month cells stay where the
+    seed has them; stray "_" marks are blank."""
+    lines = seed.read_text(encoding="utf-8").splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("Process/Task\t"))
+    head = lines[start].split("\t")[:4]
+    months_line = lines[start + 1].split("\t")
+    months = [m for m in months_line[4:] if m.strip()]
+    width = 4 + len(months)
+    rows: list[list[str]] = [[SEED002_TITLE], [], head + months]
+    rows.append([months_line[0]])  # "GNs and MNs OD Timeline - Phase 1"
+    for line in lines[start + 2 :]:
+        cells = [c.strip() for c in line.split("\t")]
+        if not any(cells):
+            continue
+        if cells[0] == "OD Timeline":
+            continue  # the page title repeated over the second chunk
+        if not any(cells[1:]):
+            if not cells[0].startswith("GNs and MNs"):
+                break  # past the table (the seed's unreadable tail)
+            rows.append([cells[0]])
+            continue
+        cells = ["" if c == "_" else c for c in cells[:width]]
+        rows.append(cells + [""] * (width - len(cells)))
+        if cells[0].startswith("Performance Reporting Process Design"):
+            break
+    return rows
 
 
 # ---- the bundled sample plan -----------------------------------------------------------
@@ -406,6 +446,7 @@ def _bad_docx_no_header(path: Path) -> None:
 def main(argv: list[str]) -> None:
     seeds = Path(argv[1]) if len(argv) > 1 else ROOT.parent / "shared" / "seeds"
     seed000, seed004 = seed_file(seeds, "000"), seed_file(seeds, "004")
+    seed002 = seed_file(seeds, "002")
     PLANS.mkdir(parents=True, exist_ok=True)
     DATA.mkdir(parents=True, exist_ok=True)
 
@@ -418,6 +459,10 @@ def main(argv: list[str]) -> None:
     write_csv(PLANS / "seed004.csv", rows004)
     write_xlsx(PLANS / "seed004.xlsx", {"Action plan": rows004})
     write_seed004_docx(PLANS / "seed004.docx", chunks)
+
+    rows002 = seed002_rows(seed002)
+    write_csv(PLANS / "seed002.csv", rows002)
+    write_xlsx(PLANS / "seed002.xlsx", {"OD timeline": rows002})
 
     sample = sample_plan_rows(seed000)
     write_csv(DATA / "sample_plan.csv", sample)

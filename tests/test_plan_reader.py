@@ -23,6 +23,23 @@ SEEDS = Path(__file__).resolve().parents[1].parent / "shared" / "seeds"
 # theme, actions, distinct owners.
 SEED000 = {"themes": 3, "objectives": 13, "actions": 33, "owners": 0}
 SEED004 = {"themes": 3, "objectives": 0, "actions": 46, "owners": 10}
+SEED002 = {"themes": 6, "objectives": 0, "actions": 26, "owners": 6}
+SEED002_THEMES = {
+    "Engagement": 4,
+    "Performance Management": 2,
+    "Learning and Development": 4,
+    "Leadership Development": 7,
+    "Cultural Development": 6,
+    "Team Development": 3,
+}
+SEED002_OWNERS = {
+    "Julie Fellows",
+    "Robert Tredwell",
+    "Gemma Waring",
+    "Executive Team",
+    "Sarah Carter",
+    "HR",
+}
 SEED000_THEMES = [
     "Governance, systems, processes",
     "Values, behaviours and relationships",
@@ -109,6 +126,62 @@ def test_seed004_reads_to_the_hand_counts(seed004, ext):
     }
 
 
+@pytest.fixture(scope="module")
+def seed002() -> dict[str, PlanTable]:
+    return {ext: read_plan(PLANS / f"seed002.{ext}") for ext in ("csv", "xlsx")}
+
+
+@pytest.mark.parametrize("ext", ["csv", "xlsx"])
+def test_seed002_reads_to_the_hand_counts(seed002, ext):
+    table = seed002[ext]
+    assert counts(table) == SEED002
+    assert {o for r in table.rows for o in r.owners} == SEED002_OWNERS
+    themes = [r.theme for r in table.rows]
+    assert {t: themes.count(t) for t in dict.fromkeys(themes)} == SEED002_THEMES
+    assert list(dict.fromkeys(themes)) == list(SEED002_THEMES)
+    assert table.title == "OD Timeline"
+    assert table.columns == {
+        "action": "Process/Task",
+        "theme": "OD Theme",
+        "theme_tags": "Category",
+        "owner": "Lead",
+        "milestones": "Oct-18 … Apr-20",
+    }
+    # The plan's own columns, months and all, in its order (the board report's layout).
+    assert [h for _f, h in table.layout][:5] == [
+        "Process/Task",
+        "OD Theme",
+        "Category",
+        "Lead",
+        "Oct-18",
+    ]
+    assert len([f for f, _h in table.layout if f == "milestone"]) == 19
+    # Months are milestones, never a deadline; the phase rows are sections, not actions.
+    assert all(r.deadline_text == "" for r in table.rows)
+    assert sum(1 for r in table.rows if r.milestones) == 23
+    assert not any(r.action.startswith(("GNs and MNs", "OD Timeline")) for r in table.rows)
+    assert [w for w in table.warnings if "section row" in w] == [
+        f"row {n}: 'GNs and MNs OD Timeline - Phase {p}' read as a section row, not an action "
+        "(themes come from the column 'OD Theme')"
+        for n, p in ((4, 1), (25, 2), (30, 3))
+    ]
+
+
+def test_seed002_rows(seed002):
+    table = seed002["csv"]
+    first = row_with(table, "CCG Staff Timeouts")
+    assert first.owners == ["Julie Fellows", "Robert Tredwell"]
+    assert (first.theme, first.theme_tags) == ("Engagement", ["Staff"])
+    assert first.milestones[:3] == [
+        ("Apr-19", "1st April"),
+        ("Jun-19", "Set-up"),
+        ("Jul-19", "Date to be confirmed"),
+    ]
+    assert row_with(table, "Team knowledge and skills gap").owners == ["HR", "Gemma Waring"]
+    assert row_with(table, "Exec. Team coaching").owners == ["Executive Team"]
+    assert [asdict(r) for r in seed002["xlsx"].rows] == [asdict(r) for r in table.rows]
+
+
 def test_seed000_first_action(seed000):
     first = seed000["csv"].rows[0]
     assert first.source_row == 8  # two blank lines, title, blank, "UPDATE AT…", blank, header
@@ -161,7 +234,9 @@ def test_seed000_cells_split_across_pages_are_joined(seed000):
         "which is connected to and reviewed by Our Voice Our Forum"
     )
     joins = [w for w in table.warnings if "joined onto" in w]
-    assert len(joins) == 7 and joins[0].startswith("row 14: joined onto the action of row 11")
+    assert len(joins) == 7 and joins[0].startswith(
+        "row 14: joined onto “Support the East Dorset hospitals…” (cells split"
+    )
 
 
 def test_seed000_html_is_stripped(seed000):

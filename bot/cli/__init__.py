@@ -18,6 +18,7 @@ from bot.cli import (  # noqa: F401
     plan_cmds,
     query_cmds,
     report_cmds,
+    role_cmds,
     run_cmds,
     teams_cmds,
 )

@@ -38,11 +38,18 @@ def import_cmd(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Check and count; store nothing.")
     ] = False,
+    new: Annotated[
+        bool,
+        typer.Option("--new", help="Load the file as a new plan (named by --plan, else its title)"),
+    ] = False,
     today: TodayOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Load a plan (again: updates it in place). Imported progress is stamped with the
-    import's time (--today to set it), so any later reply is newer."""
+    """Load a plan (again: updates it in place). With no --plan/--new the file updates the
+    plan it is (same name or title, or at least half its actions), else becomes a new plan;
+    when that is unclear nothing is imported and the candidates are named. Imported
+    progress is stamped with the import's time (--today to set it), so any later reply is
+    newer."""
     from bot.cli.people_cmds import cli_actor
     from bot.io.plan_import import import_plan
 
@@ -56,10 +63,13 @@ def import_cmd(
         engine,
         service.clock,
         file,
-        plan_name=plan or settings.plan_name or None,
+        # PLAN_NAME names the plan other commands read; it must not send every import into
+        # it (another plan's file would replace its actions): only --plan does.
+        plan_name=plan or None,
         fy_start_year=fy_start,
         dry_run=dry_run,
         by=cli_actor(),
+        new=new,
     )
     if as_json:
         emit_json(result.as_dict())

@@ -133,3 +133,35 @@ def split_leading_reference(action: str) -> tuple[str, str]:
     if not m or _QUARTER.match(m.group("ref")):
         return "", action
     return m.group("ref"), m.group("rest").strip()
+
+
+# "Workforce Development – Lead Officer: Director of Workforce", "… - Lead: Jane Smith",
+# "… (Lead Officer – Jane Smith)", "…: Lead Director: …": a section heading naming the
+# officer who leads it. The label must follow a dash, colon, comma or bracket, so a
+# heading such as "Lead in quality" or "Leadership Development" is no lead officer.
+_LEAD_OFFICER = re.compile(
+    r"^(?P<title>.*?\S)\s*(?:[-–—:,|]\s*|\(\s*)"
+    r"(?P<label>(?:executive\s+|senior\s+responsible\s+|responsible\s+)?"
+    r"lead(?:\s+(?:officer|director|executive|manager|member|person))?s?|sro|"
+    r"responsible\s+officer|accountable\s+officer)"
+    r"\s*(?:[:–—-]\s*|\s+)(?P<lead>[^()]*?\S)\s*\)?\s*$",
+    re.I | re.S,
+)
+
+
+def split_lead_officer(heading: str) -> tuple[str, str]:
+    """(title, lead officer) of a section heading that names its lead; (heading, "") when it
+    names none. "Workforce Development – Lead Officer: Director of Workforce" →
+    ("Workforce Development", "Director of Workforce")."""
+    line = one_line(heading)
+    m = _LEAD_OFFICER.match(line)
+    if not m:
+        return heading, ""
+    after = line[m.end("label") :].lstrip()
+    if m.group("label").lower() in ("lead", "leads") and not after.startswith((":", "–", "—", "-")):
+        return heading, ""  # "Engagement - lead by example": words, not a lead officer
+    title = _TRAILING.sub("", m.group("title")).rstrip(" -–—:,|(")
+    lead = m.group("lead").strip(" .;:,-–—")
+    if not title or not lead:
+        return heading, ""
+    return title, lead

@@ -154,6 +154,10 @@ for _field, (_exact, _prefix) in SYNONYMS.items():
 _PREFIX.sort(key=lambda p: -len(p[0]))
 
 _NON_WORD = re.compile(r"[^a-z0-9]+")
+# A timeline's month column ("Oct-18", "Apr 2020", "January 19"): its cells are milestones.
+_MONTH = re.compile(
+    r"^(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\s*(\d{2}|\d{4})$"
+)
 
 
 @lru_cache(maxsize=4096)
@@ -169,6 +173,8 @@ def field_for(cell: str) -> tuple[str, bool] | None:
         return None
     if norm in _EXACT:
         return _EXACT[norm], True
+    if _MONTH.match(norm):
+        return "milestone", True
     for syn, fld in _PREFIX:
         if norm.startswith(syn + " "):
             tail = norm[len(syn) + 1 :]
@@ -225,13 +231,18 @@ class Header:
         """Our field name -> header text, as PlanTable.columns reports it."""
         out: dict[str, str] = {}
         tags = []
+        months = []
         for i, f in sorted(self.fields.items()):
             if f == "tag":
                 tags.append(self.name(i))
+            elif f == "milestone":
+                months.append(self.name(i))
             elif f != "ignored" and f not in out:
                 out[f] = self.name(i)
         if tags:
             out["theme_tags"] = ", ".join(tags)
+        if months:
+            out["milestones"] = f"{months[0]} … {months[-1]}" if len(months) > 1 else months[0]
         return out
 
 
@@ -291,7 +302,7 @@ def read_header(cells: list[str], row_index: int) -> Header | None:
         raise AmbiguousHeader(row_index, [one_line(cells[i]) for i in actions])
     header = Header(row_index, list(cells), fields, warnings)
     for i, (f, _exact) in sorted(matches.items()):
-        if f in ("tag", "ignored"):
+        if f in ("tag", "ignored", "milestone"):
             fields[i] = f
             continue
         first = header.column_of(f)

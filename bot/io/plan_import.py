@@ -17,11 +17,14 @@ from bot.core.update_text import (
     infer_status,
     status_of_cell,
 )
+from bot.io.import_checks import ImportChecks, after_import
 from bot.io.owners import owner_email, split_owner_emails
+from bot.io.plan_choice import PlanChoice, PlanChoiceError, choose_plan, file_action_keys
 from bot.io.plan_reader import read_plan
 from bot.io.plan_table import PlanFileError, PlanTable
 from storage.audit import record
 from storage.engine import write_session
+from storage.plan_match import role_aliases
 from storage.plan_sync import (
     ActionSpec,
     DeadlineSpec,
@@ -55,6 +58,7 @@ class StatusCounts:
     from_column: int = 0
     inferred: int = 0
     unknown_rows: list[int] = field(default_factory=list)
+    unknown_actions: list[str] = field(default_factory=list)  # the same rows, by action text
 
     def as_dict(self) -> dict:
         return {
@@ -62,6 +66,7 @@ class StatusCounts:
             "inferred": self.inferred,
             "unknown": len(self.unknown_rows),
             "unknown_rows": self.unknown_rows,
+            "unknown_actions": self.unknown_actions,
         }
 
 
@@ -79,6 +84,9 @@ class ImportResult:
     dry_run: bool = False
     statuses: StatusCounts | None = None
     moved_deadlines: list = field(default_factory=list)  # bot.core.fy_reread.Moved
+    plan_created: bool = False  # a new plan (or, dry, one that would be created)
+    chosen_because: str = ""  # why this plan: "same title", "--plan", "it matches no plan…"
+    checks: ImportChecks | None = None  # unowned actions, look-alike and unheld roles
 
     def as_dict(self) -> dict:
         return {
@@ -105,6 +113,9 @@ class ImportResult:
                 for m in self.moved_deadlines
             ],
             "warnings": self.warnings,
+            "plan_created": self.plan_created,
+            "chosen_because": self.chosen_because,
+            **(self.checks or ImportChecks()).as_dict(),
         }
 
 
@@ -142,7 +153,7 @@ def build_spec(
         column_status = status_of_cell(row.status_text) if row.status_text else None
         if row.status_text and column_status is None:
             table.warnings.append(
-                f"{row.where}, column '{status_column}': can't read {row.status_text!r} as a "
+                f"{short_action(row.action)}, column '{status_column}': can't read {row.status_text!r} as a "
                 "status (expected e.g. Green, Amber, Red, Blue, Completed, On track)"
             )
         if row.progress_text.strip() or column_status is not None:
@@ -154,6 +165,7 @@ def build_spec(
                 counts.inferred += 1
             else:
                 counts.unknown_rows.append(row.source_row)
+                counts.unknown_actions.append(row.action)
             progress = ProgressSpec(
                 # The status cell is part of what was written: a change to it is a new update.
                 text=row.progress_text + (f"\n[{row.status_text}]" if row.status_text else ""),
@@ -170,7 +182,7 @@ def build_spec(
                 theme_tags=list(row.theme_tags),
                 objective=row.objective,
                 deadline=_deadline_spec(deadline),
-                owners=[_owner_spec(name) for name in split_owner_emails(row.owners)],
+                owners=[_owner_spec(name) for name in split_owner_emails(_owners_of(row))],
                 progress=progress,
                 source_row=row.source_row,
                 theme_heading=row.theme_heading,
@@ -185,8 +197,28 @@ def build_spec(
         fy_start_year=fy_year,
         fy_start_month=fy_start_month,
         columns=list(table.layout),
+        # A file names no time zone: a new plan gets the default, a loaded one keeps its own
+        # (`plan set --timezone`), rather than every re-import resetting it.
+        timezone="",
     )
     return spec, unread
+
+
+def short_action(text: str, width: int = 40) -> str:
+    """An action named in a message by its first words, in quotes: “Deliver shared
+    Constitution…” (a Word table's row number says little to the person importing)."""
+    line = " ".join(text.split())
+    if len(line) <= width:
+        return f"“{line}”"
+    cut = line[: width + 1].rsplit(" ", 1)[0] if " " in line[:width] else line[:width]
+    return f"“{cut.rstrip(' ,;:')}…”"
+
+
+def _owners_of(row) -> list[str]:
+    """The row's own owners; else the lead officer its section heading names."""
+    if row.owners:
+        return row.owners
+    return [row.theme_lead] if row.theme_lead else []
 
 
 def _owner_spec(cell_part: str) -> OwnerSpec:
@@ -243,28 +275,34 @@ def import_plan(
     fy_start_month: int = 4,
     dry_run: bool = False,
     by: str = "command line",
+    new: bool = False,
 ) -> ImportResult:
     """Read ``path`` and write it to the store in one transaction (rolled back if dry),
-    with its entry in the audit trail (``by``: who imported it)."""
+    with its entry in the audit trail (``by``: who imported it). Which plan it goes to:
+    ``plan_name`` (update or create it), ``new`` (a new plan), else bot/io/plan_choice.py's
+    rules — a file that is no loaded plan's, or might be several, is refused."""
     path = Path(path)
     table = read_plan(path)
-    name = plan_name or _plan_to_update(engine, table, path)
     counts = StatusCounts()
     try:
         spec, unread = build_spec(
             table,
-            plan_name=name,
+            plan_name=plan_name or "",
             fy_start_year=fy_start_year,
             fy_start_month=fy_start_month,
             counts=counts,
         )
     except PlanFileError as exc:
         raise exc.in_file(path.name) from None
+    choice = _plan_to_update(engine, table, path, spec, plan_name=plan_name, new=new)
+    name = spec.name = choice.name
     report: SyncReport | None = None
     moved: list = []
+    checks: ImportChecks | None = None
     try:
         with write_session(engine) as session:
             before = _plan_fy(session, name)
+            _merged_spellings(spec, table, role_aliases(session))
             report = sync_plan(session, spec, now=clock.now())
             record(
                 session,
@@ -274,12 +312,24 @@ def import_plan(
                 now=clock.now(),
                 file=path.name,
                 actions=len(spec.actions),
+                new_plan=choice.new,
+                chosen=choice.why,
             )
             moved = _reread_if_fy_changed(session, name, before, clock.now())
+            checks = after_import(session, report.plan_id, spec, table, now=clock.now(), by=by)
             if dry_run:
                 raise _DryRun
     except _DryRun:
         pass
+    warnings = list(table.warnings)
+    if "milestones" in table.columns:
+        # A timeline's month cells are milestones: the last month with words is often a
+        # recurring step or the chart's end, so taking it as the deadline would invent a
+        # sure date. The actions get none; `plan` commands or a Deadline column give one.
+        warnings.append(
+            f"the month columns ({table.columns['milestones']}) hold milestones, not "
+            "deadlines: no deadline was read from them"
+        )
     owners = {o.name for a in spec.actions for o in a.owners}
     objectives = {(a.theme, a.objective) for a in spec.actions if a.objective}
     return ImportResult(
@@ -291,11 +341,31 @@ def import_plan(
         owners=len(owners),
         updates=sum(1 for a in spec.actions if a.progress),
         unread_deadlines=unread,
-        warnings=list(table.warnings),
+        warnings=warnings,
         dry_run=dry_run,
         statuses=counts,
         moved_deadlines=moved,
+        plan_created=choice.new,
+        chosen_because=choice.why,
+        checks=checks,
     )
+
+
+def _merged_spellings(spec: PlanSpec, table: PlanTable, aliases: dict[str, str]) -> None:
+    """Owners (and lead officers) written in a spelling `people roles merge` folded away
+    are the role it was merged into; the owner cell as written is kept for the report."""
+    if not aliases:
+        return
+    for a in spec.actions:
+        owners: dict[str, OwnerSpec] = {}
+        for o in a.owners:
+            merged = aliases.get(o.name.casefold()) if not o.email else None
+            o = OwnerSpec(merged, "role") if merged else o
+            owners.setdefault(o.name.casefold(), o)
+        a.owners = list(owners.values())
+    for row in table.rows:
+        if row.theme_lead and row.theme_lead.casefold() in aliases:
+            row.theme_lead = aliases[row.theme_lead.casefold()]
 
 
 def _plan_fy(session, name: str) -> tuple[int | None, int] | None:
@@ -322,27 +392,24 @@ def _reread_if_fy_changed(session, name: str, before, now) -> list:
     return reread_deadlines(session, plan, old_year=before[0], old_month=before[1], now=now)
 
 
-def _plan_to_update(engine: Engine, table: PlanTable, path: Path) -> str:
-    """The plan an import with no --plan updates: the one with this name; else the one whose
-    title matches; else the only plan loaded (a re-import from "plan v2 (final).xlsx");
-    else a new plan named after the title or file."""
+def _plan_to_update(
+    engine: Engine, table: PlanTable, path: Path, spec: PlanSpec, *, plan_name, new
+) -> PlanChoice:
+    """The plan this import writes to (bot/io/plan_choice.py); PlanChoiceError when the
+    file could be another plan's."""
     from storage.engine import read_session
-    from storage.queries import list_plans
+    from storage.plan_match import loaded_plan_keys
 
-    name = _default_name(table, path)
     with read_session(engine) as s:
-        plans = list_plans(s)
-    if any(p.name == name for p in plans):
-        return name
-    title = " ".join(table.title.split())
-    same_title = [p for p in plans if title and " ".join(p.title.split()) == title]
-    if len(same_title) == 1:
-        return same_title[0].name
-    if len(plans) == 1:
-        return plans[0].name
-    return name
-
-
-def _default_name(table: PlanTable, path: Path) -> str:
-    title = " ".join(table.title.split())
-    return title[:200] if title else path.stem
+        plans = loaded_plan_keys(s)
+    try:
+        return choose_plan(
+            plans,
+            title=table.title,
+            path=path,
+            action_keys=file_action_keys(spec.actions),
+            plan_name=plan_name,
+            new=new,
+        )
+    except PlanChoiceError as exc:
+        raise exc.in_file(path.name) from None

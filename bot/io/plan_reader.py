@@ -18,8 +18,17 @@ How rows are read, in the order the rules are tried (each documented where it is
   the first column is the action column (seed 004's layout) only a heading-like cell counts
   ("Priority Three: …", or a few words without a full stop); longer prose is skipped with a
   warning.
+- When the plan has a theme column and the first column is the action, a lone heading row
+  (seed 002's "GNs and MNs OD Timeline - Phase 1") is a section of the table: neither an
+  action nor a theme.
+- Month columns ("Oct-18" … "Apr-20", a timeline) hold milestones: kept per row with their
+  month, never read as a deadline (bot/io/plan_import.py says why).
 - Other rows are actions. Blank theme / objective / theme-tag cells carry down; a new theme
   clears the objective and tags carried from the old one.
+- A section heading that names its lead officer ("Workforce Development – Lead Officer:
+  Director of Workforce", "… (Lead: Jane Smith)") is a heading wherever it stands; the theme
+  is its own title ("Workforce Development") and the officer is the section's lead (the
+  import gives them the section's actions that name no owner, and makes them theme lead).
 - In Word documents a "Theme …"/"Priority …"/"Section …" paragraph between tables sets the
   theme of the tables after it (the last such paragraph before a table wins). A table with
   no header row continues the plan only when nothing but blank paragraphs (a page break)
@@ -38,6 +47,7 @@ from bot.io.cell_text import (
     looks_like_heading,
     one_line,
     section_heading,
+    split_lead_officer,
     split_leading_reference,
     strip_section_label,
     theme_name,
@@ -86,6 +96,8 @@ class _Record:
     header: Header
     theme_heading: str = ""
     status: str = ""
+    theme_lead: str = ""
+    milestones: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -94,11 +106,19 @@ class _Carry:
     objective: str = ""
     tags: dict[int, str] = field(default_factory=dict)  # tag column -> raw text
     heading: str = ""  # the theme's cell or heading as the plan writes it, numbering and all
+    lead: str = ""  # the lead officer the section heading names ("" if none)
 
     def new_theme(self, theme: str, heading: str = "") -> None:
+        # The lead officer is no part of the theme's title, nor of its heading.
+        theme, lead = split_lead_officer(theme)
+        if heading:
+            heading = split_lead_officer(one_line(heading))[0]
         if theme != self.theme:
             self.theme, self.objective, self.tags = theme, "", {}
             self.heading = one_line(heading) if heading else theme
+            self.lead = lead
+        elif lead:
+            self.lead = lead
 
 
 class _PlanParser:
@@ -126,7 +146,7 @@ class _PlanParser:
             for line in grid.before:
                 if not self.title and self.header is None:
                     self.title = _title_text(line)
-                heading = section_heading(line)
+                heading = section_heading(line) or _lead_heading(line)
                 if heading:
                     self.carry.new_theme(heading, line)
             start, header = self._grid_header(grid, current)
@@ -253,7 +273,7 @@ class _PlanParser:
             if not self.title and self.header is None:
                 self.title = _title_text(filled[0])
             if len(filled) == 1:
-                heading = section_heading(filled[0])
+                heading = section_heading(filled[0]) or _lead_heading(filled[0])
                 if heading:
                     self.carry.new_theme(heading, filled[0])
 
@@ -331,7 +351,7 @@ class _PlanParser:
         ):
             return False
         filled = [i for i, c in enumerate(cells) if c.strip()]
-        if filled == [0] and section_heading(cells[0]) is not None:
+        if filled == [0] and _is_heading(cells[0]):
             return False  # "Priority Two: …" after a page break starts a section
         joinable = {"action", "objective", "progress", "tag"}
         return any(header.fields.get(i) in joinable for i in filled)
@@ -342,7 +362,7 @@ class _PlanParser:
         if not self.records or header.fields.get(0) not in ("action", "objective", "progress"):
             return False
         line = one_line(text)
-        if not line or section_heading(line) is not None:
+        if not line or _is_heading(line):
             return False
         above = {
             "action": self.records[-1].action,
@@ -380,17 +400,25 @@ class _PlanParser:
                 joined.append(header.name(i))
         if joined:
             self.warnings.append(
-                f"{self._where(grid, number)}: joined onto the action of "
-                f"{self._where_record(prev)} (cells split across a page: "
-                f"{', '.join(joined)})"
+                f"{self._where(grid, number)}: joined onto “{_first_words(prev.action)}” "
+                f"(cells split across a page: {', '.join(joined)})"
             )
 
     def _section_row(self, text: str, header: Header, grid: Grid, number: int) -> None:
+        theme_col = header.column_of("theme")
+        if header.fields.get(0) == "action" and theme_col is not None and looks_like_heading(text):
+            # Seed 002's "GNs and MNs OD Timeline - Phase 1": the themes come from their own
+            # column, so a lone heading is a section of the table, neither action nor theme.
+            self.warnings.append(
+                f"{self._where(grid, number)}: '{one_line(text)[:60]}' read as a section row, "
+                f"not an action (themes come from the column '{header.name(theme_col)}')"
+            )
+            return
         if header.fields.get(0) != "action":
             self.carry.new_theme(theme_name(text), text)
             return
         # The first column holds actions, so a lone cell may be a heading or stray prose.
-        if section_heading(text) is not None:
+        if section_heading(text) is not None or _lead_heading(text):
             self.carry.new_theme(strip_section_label(one_line(text)), text)
         elif looks_like_heading(text):
             self.carry.new_theme(strip_section_label(one_line(text)), text)
@@ -440,6 +468,7 @@ class _PlanParser:
                 source=grid.name,
                 theme=self.carry.theme,
                 theme_heading=self.carry.heading,
+                theme_lead=self.carry.lead,
                 tags=[self.carry.tags[k] for k in sorted(self.carry.tags)],
                 objective=self.carry.objective,
                 action=action,
@@ -449,6 +478,11 @@ class _PlanParser:
                 progress=self._cell(cells, header, "progress"),
                 header=header,
                 status=self._cell(cells, header, "status"),
+                milestones=[
+                    (header.name(i), one_line(cells[i]))
+                    for i in header.columns_of("milestone")
+                    if i < len(cells) and one_line(cells[i])
+                ],
             )
         )
 
@@ -480,6 +514,8 @@ class _PlanParser:
                 progress_text=clean_text(rec.progress),
                 source=rec.source if self.many else "",
                 status_text=one_line(rec.status),
+                theme_lead=rec.theme_lead,
+                milestones=rec.milestones,
             )
             if reference:
                 first = seen_refs.setdefault(reference.upper(), row)
@@ -514,6 +550,26 @@ def _top_rows(grid: Grid):
             if seen > HEADER_SEARCH_ROWS:
                 return
         yield index, cells
+
+
+def _first_words(raw: str, width: int = 40) -> str:
+    """An action named by its first words (a Word table's row number says little)."""
+    line = one_line(raw)
+    if len(line) <= width:
+        return line
+    cut = line[: width + 1].rsplit(" ", 1)[0] if " " in line[:width] else line[:width]
+    return cut.rstrip(" ,;:") + "…"
+
+
+def _lead_heading(text: str) -> str | None:
+    """A heading naming its lead officer ("Workforce – Lead Officer: Director of
+    Workforce"), whole, or None: the theme's title is split from it in _Carry.new_theme."""
+    title, lead = split_lead_officer(text)
+    return one_line(text) if lead and looks_like_heading(title) else None
+
+
+def _is_heading(text: str) -> bool:
+    return section_heading(text) is not None or _lead_heading(text) is not None
 
 
 def _width(grid: Grid) -> int:

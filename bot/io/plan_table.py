@@ -30,6 +30,11 @@ class PlanRow:
     # shows them as the plan had them.
     theme_heading: str = ""
     owner_text: str = ""
+    # The lead officer the row's section heading names ("Workforce Development – Lead
+    # Officer: Director of Workforce"): the action's owner when it names none of its own.
+    theme_lead: str = ""
+    # A timeline's month columns ("Oct-18": "Set-up"), as (header, text), the filled ones.
+    milestones: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def where(self) -> str:

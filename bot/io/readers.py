@@ -68,7 +68,7 @@ def read_grid(path: str | Path) -> list[Grid]:
     except PlanFileError as exc:
         raise exc.in_file(path.name) from None
     except FileNotFoundError:
-        raise PlanFileError("file not found", file=path.name) from None
+        raise PlanFileError("file not found", file=str(path)) from None
     except OSError as exc:
         raise PlanFileError(f"cannot read the file ({exc.strerror})", file=path.name) from None
     try:
