@@ -1,0 +1,274 @@
+"""Giving actions owners by hand, where the plan's file names none (or not the right one).
+
+The programme office assigns from the command line (`progressbot actions assign REF…
+--owner NAME`, `progressbot owners import FILE.csv`) or in chat (`/actions assign REF
+@person`). Everything one request asks is checked first: an unknown reference or owner is
+refused naming it, and nothing is written; otherwise it is all written in one transaction
+with its audit entries.
+
+Decisions, as a programme officer would expect them:
+- An owner is *added* beside those the action has; `replace` makes them its only owner.
+- A name nobody has yet is created, a person or a role guessed the way the import guesses
+  ("Julie Fellows" a person, "Director of Workforce" a role): offices assign roles long
+  before they know who holds them, and the answer says a new owner was made. A name that is
+  only a look-alike of a known one ("Julie Fellow", "Directors of Workforce") is refused
+  with the known name, since a typo would otherwise make an owner nobody is.
+- Assignments are marked as given by hand, so a re-import keeps them (storage/plan_sync.py).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from bot.core.people import guess_owner_kind
+from bot.core.refs import RefIndex
+from storage.assign import add_owner, live_action_ids, new_owner, owner_by_name, owner_names
+from storage.audit import record
+from storage.engine import write_session
+from storage.models import Owner
+from storage.people import role_holder
+from storage.queries import ActionView, PlanSnapshot
+
+MAX_NAME = 300
+
+
+class AssignError(ValueError):
+    """The request could not be done; nothing was written. The message says why."""
+
+
+@dataclass
+class Assigned:
+    """One owner given to some actions."""
+
+    owner: str
+    kind: str  # "person" | "role"
+    created: bool = False  # a new owner was made for this
+    holder: str | None = None  # a role's holder now
+    added: list[str] = field(default_factory=list)  # labels of actions now theirs
+    already: list[str] = field(default_factory=list)  # labels they owned before
+    removed: list[tuple[str, str]] = field(default_factory=list)  # (label, owner) taken off
+
+    def as_dict(self) -> dict:
+        return {
+            "owner": self.owner,
+            "kind": self.kind,
+            "created": self.created,
+            "holder": self.holder,
+            "assigned": self.added,
+            "already": self.already,
+            "removed": [{"action": a, "owner": o} for a, o in self.removed],
+        }
+
+    def text(self, *, chat: bool = False) -> str:
+        parts = []
+        if self.added:
+            parts.append(f"{_labels(self.added)} now owned by {self.owner}.")
+        if self.already:
+            parts.append(f"{self.owner} already owned {_labels(self.already)}.")
+        if self.removed:
+            gone = "; ".join(f"{o} from {a}" for a, o in self.removed)
+            parts.append(f"Taken off: {gone}.")
+        if self.created:
+            parts.append(f"{self.owner} is new: added as a {self.kind}.")
+        if self.kind == "role":
+            if self.holder:
+                parts.append(f"{self.holder} holds {self.owner} and will be nudged.")
+            else:
+                how = (
+                    f"`/actions map {self.owner} @someone`"
+                    if chat
+                    else f'`progressbot people set NAME --role "{self.owner}"`'
+                )
+                parts.append(f"Nobody holds {self.owner} yet, so nobody is nudged: {how}.")
+        return " ".join(parts)
+
+
+def _labels(labels: Sequence[str]) -> str:
+    return (
+        ", ".join(labels)
+        if len(labels) <= 12
+        else f"{', '.join(labels[:12])} and {len(labels) - 12} more"
+    )
+
+
+def find_actions(snapshot: PlanSnapshot, refs: Sequence[str]) -> list[ActionView]:
+    """The actions ``refs`` name (a reference however written, or ``#id``), each once, in
+    order; every reference that names none is refused together."""
+    index = RefIndex(snapshot.actions)
+    found: dict[int, ActionView] = {}
+    unknown = []
+    for ref in (r for raw in refs for r in re.split(r"[,\s]+", raw) if r):
+        action = index.lookup(ref)
+        if action is None:
+            unknown.append(ref)
+        else:
+            found.setdefault(action.id, action)
+    if unknown:
+        names = ", ".join(repr(u) for u in unknown)
+        raise AssignError(
+            f"no action {names} in the plan {snapshot.plan.name!r}; nothing was assigned"
+        )
+    if not found:
+        raise AssignError("name at least one action by its reference (or #id)")
+    return list(found.values())
+
+
+def assign(
+    engine,
+    clock,
+    snapshot: PlanSnapshot,
+    pairs: Sequence[tuple[ActionView, str | int]],
+    *,
+    replace: bool = False,
+    by: str,
+    how: str = "actions assign",
+    dry_run: bool = False,
+) -> list[Assigned]:
+    """Give each (action, owner) pair's owner to its action — an owner by name, or by owner
+    id (a chat mention resolved to its person) — all in one transaction, audited. Raises
+    AssignError naming the first owner that cannot be used; then nothing is written. With
+    ``replace`` each action's owners become exactly those the pairs give it. ``dry_run``
+    does it all and rolls it back: what would be done, every check made."""
+    now = clock.now()
+    results: dict[int, Assigned] = {}
+    try:
+        _assign(engine, now, snapshot, pairs, results, replace, by, how, dry_run)
+    except _RolledBack:
+        pass
+    return list(results.values())
+
+
+class _RolledBack(Exception):
+    """Raised inside the transaction of a dry run, so nothing of it is kept."""
+
+
+def _assign(engine, now, snapshot, pairs, results, replace, by, how, dry_run) -> None:
+    with write_session(engine) as s:
+        live = live_action_ids(s, snapshot.plan.id, {a.id for a, _ in pairs})
+        gone = [a.label for a, _ in pairs if a.id not in live]
+        if gone:
+            raise AssignError(f"{', '.join(gone)} is no longer in the plan; nothing was assigned")
+        owners = {key: _owner(s, key, now) for key in dict.fromkeys(o for _, o in pairs)}
+        names = {o.id: o.name for o, _ in owners.values()}
+        replaced: set[int] = set()  # with replace: actions whose other owners are already off
+        for action, key in pairs:
+            owner, created = owners[key]
+            one = results.get(owner.id)
+            if one is None:
+                holder = role_holder(s, owner.id) if owner.kind == "role" else None
+                one = results[owner.id] = Assigned(
+                    owner.name, owner.kind, created, holder.name if holder else None
+                )
+            change = add_owner(
+                s, action.id, owner.id, replace=replace and action.id not in replaced
+            )
+            if replace:
+                replaced.add(action.id)
+            (one.added if change.added else one.already).append(action.label)
+            for oid in change.removed:
+                who = names.get(oid) or next((o.name for o in action.owners if o.id == oid), "?")
+                one.removed.append((action.label, who))
+            record(
+                s,
+                actor=by,
+                action="actions.assign",
+                subject=action.label,
+                subject_owner_id=owner.id,
+                now=now,
+                plan=snapshot.plan.name,
+                owner=owner.name,
+                kind=owner.kind,
+                created=created,
+                replace=replace,
+                removed=[names.get(o, o) for o in change.removed],
+                how=how,
+            )
+        if dry_run:
+            raise _RolledBack
+
+
+def _owner(s, key: str | int, now) -> tuple[Owner, bool]:
+    if isinstance(key, int):
+        owner = s.get(Owner, key)
+        if owner is None or owner.erased_at is not None:
+            raise AssignError("that person is not in the plan any more; nothing was assigned")
+        return owner, False
+    name = " ".join(key.split())
+    if not name:
+        raise AssignError("name the owner: a person's name or a role")
+    if len(name) > MAX_NAME:
+        raise AssignError(f"an owner's name is at most {MAX_NAME} characters")
+    owner = owner_by_name(s, name)
+    if owner is not None:
+        if owner.erased_at is not None:
+            raise AssignError(f"{name!r} was erased; nothing was assigned")
+        return owner, False
+    known = owner_names(s)
+    near = difflib.get_close_matches(
+        _fold(name), {_fold(k): k for k in known}.keys(), n=1, cutoff=0.88
+    )
+    if near:
+        like = next(k for k in known if _fold(k) == near[0])
+        raise AssignError(
+            f"nobody is called {name!r}, but {like!r} is: did you mean them? Nothing was "
+            f"assigned (to add {name!r} as someone new: `progressbot people set`)"
+        )
+    return new_owner(s, name, guess_owner_kind(name), now=now), True
+
+
+def _fold(name: str) -> str:
+    return re.sub(r"[^\w]+", " ", name.casefold()).strip()
+
+
+# -- an owners file: rows matched to actions -------------------------------------------------
+
+_QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-"})
+
+
+def text_match_key(text: str) -> str:
+    """An action's text as compared with a row of an owners file: case, spaces, curly
+    quotes and dashes, and punctuation at either end do not matter."""
+    flat = " ".join(text.translate(_QUOTES).split()).casefold()
+    return flat.strip(" .;:,'\"")
+
+
+def match_rows(snapshot: PlanSnapshot, rows) -> list[tuple[ActionView, str]]:
+    """Each row of an owners file (bot/io/owner_rows.OwnerRow) as (action, owner name): its
+    action cell is a reference (or ``#id``) or the action's text. Rows that name no action, or
+    whose text is several actions', are refused together, each named by its row."""
+    index = RefIndex(snapshot.actions)
+    by_text: dict[str, list[ActionView]] = {}
+    for a in snapshot.actions:
+        by_text.setdefault(text_match_key(a.text), []).append(a)
+    pairs, problems = [], []
+    for row in rows:
+        action = index.lookup(row.action) if len(row.action) <= 40 else None
+        if action is None:
+            same = by_text.get(text_match_key(row.action), [])
+            if len(same) == 1:
+                action = same[0]
+            elif same:
+                labels = ", ".join(a.label for a in same)
+                problems.append(
+                    f"row {row.row} ({_quote(row.action)}) is the text of {len(same)} actions "
+                    f"({labels}): name one by its reference"
+                )
+                continue
+            else:
+                problems.append(
+                    f"row {row.row} ({_quote(row.action)}) matches no action's reference or text"
+                )
+                continue
+        pairs.append((action, row.owner))
+    if problems:
+        more = f" (and {len(problems) - 10} more)" if len(problems) > 10 else ""
+        raise AssignError("; ".join(problems[:10]) + more + ". Nothing was assigned.")
+    return pairs
+
+
+def _quote(text: str, limit: int = 50) -> str:
+    flat = " ".join(text.split())
+    return f"“{flat}”" if len(flat) <= limit else f"“{flat[: limit - 1].rstrip()}…”"
