@@ -66,6 +66,7 @@ def actions_cmd(
                     "query": reply.title,
                     "today": reply.today,
                     "actions": [action_dict(a) for a in reply.actions],
+                    **({"detail": reply.detail.as_dict()} if reply.detail else {}),
                 }
             )
         return
