@@ -168,9 +168,8 @@ def _assign(engine, now, snapshot, pairs, results, replace, by, how, dry_run) ->
             if replace:
                 replaced.add(action.id)
             (one.added if change.added else one.already).append(action.label)
-            for oid in change.removed:
-                who = names.get(oid) or next((o.name for o in action.owners if o.id == oid), "?")
-                one.removed.append((action.label, who))
+            removed = [_name_of(s, oid, names) for oid in change.removed]
+            one.removed.extend((action.label, who) for who in removed)
             record(
                 s,
                 actor=by,
@@ -183,11 +182,18 @@ def _assign(engine, now, snapshot, pairs, results, replace, by, how, dry_run) ->
                 kind=owner.kind,
                 created=created,
                 replace=replace,
-                removed=[names.get(o, o) for o in change.removed],
+                removed=removed,
                 how=how,
             )
         if dry_run:
             raise _RolledBack
+
+
+def _name_of(s, owner_id: int, names: dict[int, str]) -> str:
+    if owner_id not in names:
+        owner = s.get(Owner, owner_id)
+        names[owner_id] = owner.name if owner is not None else f"owner #{owner_id}"
+    return names[owner_id]
 
 
 def _owner(s, key: str | int, now) -> tuple[Owner, bool]:
