@@ -8,6 +8,7 @@ account is matched to nobody in the plan.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from bot.core.assign import AssignError, assign, find_actions
@@ -54,7 +55,7 @@ def handle_assign(
         )
     words = clean_input(text).split()[1:]
     refs = []
-    while words and (looks_like_ref(words[0]) or words[0] in (",", "and", "&")):
+    while words and (_is_ref(words[0]) or words[0] in (",", "and", "&")):
         token = words.pop(0).strip(",")
         if token not in ("", "and", "&"):
             refs.append(token)
@@ -86,3 +87,9 @@ def handle_assign(
         text = str(exc)
         return text[0].upper() + text[1:] + ("" if text.endswith(".") else ".")
     return " ".join(d.text(chat=True) for d in done)
+
+
+def _is_ref(word: str) -> bool:
+    """A reference ("L4", "1.2") or an action's ``#id`` (ids grow past a reference's digits)."""
+    word = word.strip(",")
+    return looks_like_ref(word) or re.fullmatch(r"#\d{1,12}", word) is not None
