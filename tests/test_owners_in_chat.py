@@ -211,6 +211,9 @@ def test_teams_assign_by_mention_survives_reimport_and_is_nudged(teams):
     assert f"{recognition}, {implement} now owned by Julie Fellows" in said, said
     import_plan(bot.engine, FixedClock(datetime(2019, 11, 2, 10, tzinfo=UTC)), SEED000)
     assert _owners(service, implement) == ["Julie Fellows"]
+    # `REF` in Teams: the last update and the deadline's history, not the status alone.
+    said = _say(bot, "29:pat", pat, implement)
+    assert "Last update: Pending" in said and "Deadline: Quarter 2 (30 Sep 2019)" in said
     notifier = TeamsNotifier(bot.runtime.connector, service, bot.runtime.people)
     report = run_sweep(service, notifier, instance_id="test")
     assert not report.failures

@@ -151,7 +151,8 @@ def _assign(engine, now, snapshot, pairs, results, replace, by, how, dry_run) ->
         gone = [a.label for a, _ in pairs if a.id not in live]
         if gone:
             raise AssignError(f"{', '.join(gone)} is no longer in the plan; nothing was assigned")
-        owners = {key: _owner(s, key, now) for key in dict.fromkeys(o for _, o in pairs)}
+        known = owner_names(s)  # look-alikes are of owners there before this request
+        owners = {key: _owner(s, key, now, known) for key in dict.fromkeys(o for _, o in pairs)}
         names = {o.id: o.name for o, _ in owners.values()}
         replaced: set[int] = set()  # with replace: actions whose other owners are already off
         for action, key in pairs:
@@ -196,7 +197,7 @@ def _name_of(s, owner_id: int, names: dict[int, str]) -> str:
     return names[owner_id]
 
 
-def _owner(s, key: str | int, now) -> tuple[Owner, bool]:
+def _owner(s, key: str | int, now, known: list[str]) -> tuple[Owner, bool]:
     if isinstance(key, int):
         owner = s.get(Owner, key)
         if owner is None or owner.erased_at is not None:
@@ -212,17 +213,25 @@ def _owner(s, key: str | int, now) -> tuple[Owner, bool]:
         if owner.erased_at is not None:
             raise AssignError(f"{name!r} was erased; nothing was assigned")
         return owner, False
-    known = owner_names(s)
-    near = difflib.get_close_matches(
-        _fold(name), {_fold(k): k for k in known}.keys(), n=1, cutoff=0.88
-    )
-    if near:
-        like = next(k for k in known if _fold(k) == near[0])
+    like = _look_alike(name, known)
+    if like is not None:
         raise AssignError(
             f"nobody is called {name!r}, but {like!r} is: did you mean them? Nothing was "
             f"assigned (to add {name!r} as someone new: `progressbot people set`)"
         )
     return new_owner(s, name, guess_owner_kind(name), now=now), True
+
+
+def _look_alike(name: str, known: list[str]) -> str | None:
+    """A known owner's name that ``name`` is probably a slip for ("Julie Fellow",
+    "Directors of Workforce"); names that differ in a number ("Area 1", "Area 2") are not."""
+    folded = {_fold(k): k for k in known}
+    wanted = _fold(name)
+    digits = re.findall(r"\d+", wanted)
+    for near in difflib.get_close_matches(wanted, folded.keys(), n=3, cutoff=0.88):
+        if re.findall(r"\d+", near) == digits:
+            return folded[near]
+    return None
 
 
 def _fold(name: str) -> str:
