@@ -190,3 +190,23 @@ def test_hand_owners_beside_the_files_owners(engine, tmp_path):
     trail = cli_json(engine, ["audit"])
     assigned = [e for e in trail if e["action"] == "actions.assign"]
     assert len(assigned) == 3 and assigned[-1]["details"]["removed"] == ["Julie Fellows"]
+
+
+def test_owners_file_of_numbered_roles_is_not_refused_as_look_alikes(engine, tmp_path):
+    """Names apart by a number are different owners, and owners new in the same file are
+    not look-alikes of each other; a slip for a known owner still is."""
+    plan = tmp_path / "plan.csv"
+    plan.write_text(
+        "Ref,Action,Deadline\nB1,Open the hub,March 2020\nB2,Close the hub,June 2020\n",
+        encoding="utf-8",
+    )
+    cli(engine, ["import", str(plan), "--plan", "Hubs", "--today", "2019-11-01"])
+    owners = tmp_path / "owners.csv"
+    owners.write_text("B1,Director of Area 1\nB2,Director of Area 2\n", encoding="utf-8")
+    done = cli_json(engine, ["owners", "import", str(owners)])
+    assert done["added"] == 2 and {d["owner"] for d in done["assigned"]} == {
+        "Director of Area 1",
+        "Director of Area 2",
+    }
+    slip = cli(engine, ["actions", "assign", "B1", "--owner", "Directors of Area 2"], check=False)
+    assert slip.returncode == 1 and "'Director of Area 2'" in slip.stderr
