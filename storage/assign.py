@@ -38,35 +38,48 @@ def live_action_ids(session: Session, plan_id: int, action_ids: Iterable[int]) -
     )
 
 
-def add_owner(session: Session, action_id: int, owner_id: int, *, replace: bool) -> LinkChange:
-    """Make ``owner_id`` an owner of the action, by hand; with ``replace``, its only owner."""
-    change = LinkChange(action_id)
-    links = list(
-        session.exec(
+def add_owners(
+    session: Session, pairs: list[tuple[int, int]], *, replace: bool
+) -> list[LinkChange]:
+    """Make each (action id, owner id) pair's owner an owner of its action, by hand; with
+    ``replace``, an action's owners become exactly those the pairs give it. One read of the
+    actions' links, one write: an owners file of thousands of rows is one round trip each."""
+    ids = sorted({a for a, _ in pairs})
+    by_action: dict[int, list[ActionOwner]] = {}
+    for start in range(0, len(ids), 5000):  # well under any driver's parameter limit
+        for link in session.exec(
             select(ActionOwner)
-            .where(ActionOwner.action_id == action_id)
-            .order_by(ActionOwner.position)
-        )
-    )
-    mine = next((link for link in links if link.owner_id == owner_id), None)
-    if replace:
-        for link in links:
-            if link.owner_id != owner_id:
+            .where(ActionOwner.action_id.in_(ids[start : start + 5000]))
+            .order_by(ActionOwner.action_id, ActionOwner.position)
+        ):
+            by_action.setdefault(link.action_id, []).append(link)
+    wanted: dict[int, set[int]] = {}
+    for a, o in pairs:
+        wanted.setdefault(a, set()).add(o)
+    cleared: set[int] = set()
+    changes = []
+    for action_id, owner_id in pairs:
+        current = by_action.setdefault(action_id, [])
+        change = LinkChange(action_id)
+        if replace and action_id not in cleared:
+            cleared.add(action_id)
+            for link in [x for x in current if x.owner_id not in wanted[action_id]]:
                 change.removed.append(link.owner_id)
+                current.remove(link)
                 session.delete(link)
-    if mine is None:
-        position = 0 if replace else max((link.position for link in links), default=-1) + 1
-        session.add(
-            ActionOwner(action_id=action_id, owner_id=owner_id, position=position, by_hand=True)
-        )
-        change.added = True
-    else:
+        mine = next((x for x in current if x.owner_id == owner_id), None)
+        if mine is None:
+            position = max((x.position for x in current), default=-1) + 1
+            mine = ActionOwner(
+                action_id=action_id, owner_id=owner_id, position=position, by_hand=True
+            )
+            current.append(mine)
+            change.added = True
         mine.by_hand = True
-        if replace:
-            mine.position = 0
         session.add(mine)
+        changes.append(change)
     session.flush()
-    return change
+    return changes
 
 
 def new_owner(session: Session, name: str, kind: str, *, now: datetime) -> Owner:
@@ -76,15 +89,25 @@ def new_owner(session: Session, name: str, kind: str, *, now: datetime) -> Owner
     return owner
 
 
-def owner_names(session: Session) -> list[str]:
-    """Every owner's name (not the erased): what a new name is compared with for look-alikes."""
-    return list(session.exec(select(Owner.name).where(Owner.erased_at.is_(None))))
+def owners_by_name(session: Session) -> dict[str, Owner]:
+    """Every owner but the erased, by name with case and spaces aside (one read)."""
+    return {
+        name_key(o.name): o
+        for o in session.exec(select(Owner).where(Owner.erased_at.is_(None)).order_by(Owner.id))
+    }
 
 
-def owner_by_name(session: Session, name: str) -> Owner | None:
-    """An owner by name, case and spaces aside."""
-    wanted = " ".join(name.split())
-    found = session.exec(select(Owner).where(Owner.name == wanted)).first()
-    if found is None:
-        found = session.exec(select(Owner).where(func.lower(Owner.name) == wanted.lower())).first()
-    return found
+def name_key(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
+def erased_named(session: Session, name: str) -> bool:
+    """Whether ``name`` is an erased person's (their row keeps it only for history)."""
+    return (
+        session.exec(
+            select(Owner.id).where(
+                func.lower(Owner.name) == name_key(name), Owner.erased_at.is_not(None)
+            )
+        ).first()
+        is not None
+    )

@@ -189,7 +189,12 @@ def test_hand_owners_beside_the_files_owners(engine, tmp_path):
     assert owners_of(engine, "A1") == ["Director of Nursing"]
     trail = cli_json(engine, ["audit"])
     assigned = [e for e in trail if e["action"] == "actions.assign"]
-    assert len(assigned) == 3 and assigned[-1]["details"]["removed"] == ["Julie Fellows"]
+    # One entry per owner and request, naming every action.
+    assert [(e["subject"], e["details"]["assigned"]) for e in assigned] == [
+        ("Julie Fellows", ["A1", "A2"]),
+        ("Director of Nursing", ["A1"]),  # the file that named them was imported over
+    ]
+    assert assigned[-1]["details"]["removed"] == [{"action": "A1", "owner": "Julie Fellows"}]
 
 
 def test_owners_file_of_numbered_roles_is_not_refused_as_look_alikes(engine, tmp_path):

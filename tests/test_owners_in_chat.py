@@ -111,7 +111,8 @@ def test_slack_assign_by_mention_and_role_survives_reimport_and_is_nudged(slack)
     assert "/actions map Director of Workforce @someone" in said
     with read_session(bot.engine) as s:
         audited = [e for e in s.exec(select(AuditEntry)) if e.action == "actions.assign"]
-    assert len(audited) == 3 and all("slack U0PAT" in e.actor for e in audited)
+    assert len(audited) == 2 and all("slack U0PAT" in e.actor for e in audited)
+    assert [e.subject for e in audited] == ["Julie Fellows", "Director of Workforce"]
     # Unowned, in chat.
     assert "actions with no owner: 30 actions" in _ask(bot, "unowned", "U0PAT")
 

@@ -25,7 +25,14 @@ from dataclasses import dataclass, field
 
 from bot.core.people import guess_owner_kind
 from bot.core.refs import RefIndex
-from storage.assign import add_owner, live_action_ids, new_owner, owner_by_name, owner_names
+from storage.assign import (
+    add_owners,
+    erased_named,
+    live_action_ids,
+    name_key,
+    new_owner,
+    owners_by_name,
+)
 from storage.audit import record
 from storage.engine import write_session
 from storage.models import Owner
@@ -151,11 +158,14 @@ def _assign(engine, now, snapshot, pairs, results, replace, by, how, dry_run) ->
         gone = [a.label for a, _ in pairs if a.id not in live]
         if gone:
             raise AssignError(f"{', '.join(gone)} is no longer in the plan; nothing was assigned")
-        known = owner_names(s)  # look-alikes are of owners there before this request
-        owners = {key: _owner(s, key, now, known) for key in dict.fromkeys(o for _, o in pairs)}
-        names = {o.id: o.name for o, _ in owners.values()}
-        replaced: set[int] = set()  # with replace: actions whose other owners are already off
-        for action, key in pairs:
+        by_name = owners_by_name(s)
+        known = {_fold(o.name): o.name for o in by_name.values()}  # before this request
+        owners = {
+            key: _owner(s, key, now, by_name, known) for key in dict.fromkeys(o for _, o in pairs)
+        }
+        names = {o.id: o.name for o in by_name.values()}
+        changes = add_owners(s, [(a.id, owners[key][0].id) for a, key in pairs], replace=replace)
+        for (action, key), change in zip(pairs, changes, strict=True):
             owner, created = owners[key]
             one = results.get(owner.id)
             if one is None:
@@ -163,28 +173,22 @@ def _assign(engine, now, snapshot, pairs, results, replace, by, how, dry_run) ->
                 one = results[owner.id] = Assigned(
                     owner.name, owner.kind, created, holder.name if holder else None
                 )
-            change = add_owner(
-                s, action.id, owner.id, replace=replace and action.id not in replaced
-            )
-            if replace:
-                replaced.add(action.id)
             (one.added if change.added else one.already).append(action.label)
-            removed = [_name_of(s, oid, names) for oid in change.removed]
-            one.removed.extend((action.label, who) for who in removed)
+            one.removed.extend((action.label, _name_of(s, o, names)) for o in change.removed)
+        for owner_id, one in results.items():
+            # One entry per owner and request: an owners file of 2,000 rows is 2,000 lines
+            # of the trail otherwise, and the entry lists every action anyway.
             record(
                 s,
                 actor=by,
                 action="actions.assign",
-                subject=action.label,
-                subject_owner_id=owner.id,
+                subject=one.owner,
+                subject_owner_id=owner_id,
                 now=now,
                 plan=snapshot.plan.name,
-                owner=owner.name,
-                kind=owner.kind,
-                created=created,
-                replace=replace,
-                removed=removed,
                 how=how,
+                replace=replace,
+                **one.as_dict(),
             )
         if dry_run:
             raise _RolledBack
@@ -197,7 +201,7 @@ def _name_of(s, owner_id: int, names: dict[int, str]) -> str:
     return names[owner_id]
 
 
-def _owner(s, key: str | int, now, known: list[str]) -> tuple[Owner, bool]:
+def _owner(s, key: str | int, now, by_name: dict, known: dict[str, str]) -> tuple[Owner, bool]:
     if isinstance(key, int):
         owner = s.get(Owner, key)
         if owner is None or owner.erased_at is not None:
@@ -208,24 +212,25 @@ def _owner(s, key: str | int, now, known: list[str]) -> tuple[Owner, bool]:
         raise AssignError("name the owner: a person's name or a role")
     if len(name) > MAX_NAME:
         raise AssignError(f"an owner's name is at most {MAX_NAME} characters")
-    owner = owner_by_name(s, name)
+    owner = by_name.get(name_key(name))
     if owner is not None:
-        if owner.erased_at is not None:
-            raise AssignError(f"{name!r} was erased; nothing was assigned")
         return owner, False
+    if erased_named(s, name):
+        raise AssignError(f"{name!r} was erased; nothing was assigned")
     like = _look_alike(name, known)
     if like is not None:
         raise AssignError(
             f"nobody is called {name!r}, but {like!r} is: did you mean them? Nothing was "
             f"assigned (to add {name!r} as someone new: `progressbot people set`)"
         )
-    return new_owner(s, name, guess_owner_kind(name), now=now), True
+    owner = by_name[name_key(name)] = new_owner(s, name, guess_owner_kind(name), now=now)
+    return owner, True
 
 
-def _look_alike(name: str, known: list[str]) -> str | None:
-    """A known owner's name that ``name`` is probably a slip for ("Julie Fellow",
-    "Directors of Workforce"); names that differ in a number ("Area 1", "Area 2") are not."""
-    folded = {_fold(k): k for k in known}
+def _look_alike(name: str, folded: dict[str, str]) -> str | None:
+    """A known owner's name (``folded``: by its folded form) that ``name`` is probably a
+    slip for ("Julie Fellow", "Directors of Workforce"); names apart by a number ("Area 1",
+    "Area 2") are not."""
     wanted = _fold(name)
     digits = re.findall(r"\d+", wanted)
     for near in difflib.get_close_matches(wanted, folded.keys(), n=3, cutoff=0.88):
