@@ -78,7 +78,8 @@ def owners_import(
     Every row is checked first; a row that names no action, or several, is refused naming
     the row, and then nothing is assigned."""
     from bot.cli.people_cmds import cli_actor
-    from bot.core.assign import AssignError, assign, match_rows
+    from bot.core.assign import AssignError, assign
+    from bot.core.assign_rows import match_rows
     from bot.io.owner_rows import OwnerFileError, read_owner_rows
 
     settings = Settings()
