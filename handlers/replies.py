@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 # The messages the scheduled jobs hand a Notifier live in the core (bot/core/replies.py), which
 # must not import handlers; they are answers too, so they are named here as well.
@@ -131,11 +131,74 @@ class HelpText:
 
 
 @dataclass(frozen=True)
+class DeadlineStep:
+    """One deadline an action has had: as written, the date it means, when and by whom."""
+
+    text: str
+    due: date | None
+    at: datetime
+    by: str  # the author of the update that moved it, or "the plan (import)"
+
+
+@dataclass(frozen=True)
+class ActionDetail:
+    """What `actions REF` adds for one action: its last update and its deadline history."""
+
+    status: str | None
+    commentary: str
+    at: datetime | None  # None: no update at all yet
+    author: str
+    source: str
+    deadlines: tuple[DeadlineStep, ...]
+    timezone: str = "Europe/London"
+
+    def local(self, when: datetime, fmt: str = "%-d %b %Y") -> str:
+        from zoneinfo import ZoneInfo
+
+        return when.astimezone(ZoneInfo(self.timezone)).strftime(fmt)
+
+    def lines(self) -> list[str]:
+        """The detail as plain lines (every renderer shows these words)."""
+        if self.at is None:
+            out = ["Last update: none yet."]
+        else:
+            said = f" — {self.commentary}" if self.commentary else ""
+            who = "imported with the plan" if self.source == "import" else f"by {self.author}"
+            out = [f"Last update: {self.status or 'comment'}{said} ({self.local(self.at)}, {who})"]
+        for i, d in enumerate(self.deadlines):
+            due = f" ({d.due:%-d %b %Y})" if d.due and d.text != f"{d.due:%-d %b %Y}" else ""
+            kind = "Deadline" if i == 0 else "Revised"
+            out.append(f"{kind}: {d.text}{due}, {self.local(d.at)}, {d.by}")
+        if not self.deadlines:
+            out.append("Deadline history: none recorded.")
+        return out
+
+    def as_dict(self) -> dict:
+        return {
+            "last_update": None
+            if self.at is None
+            else {
+                "status": self.status,
+                "commentary": self.commentary,
+                "at": self.at.isoformat(),
+                "author": self.author,
+                "source": self.source,
+            },
+            "deadlines": [
+                {"text": d.text, "due": d.due.isoformat() if d.due else None,
+                 "at": d.at.isoformat(), "by": d.by}
+                for d in self.deadlines
+            ],
+        }  # fmt: skip
+
+
+@dataclass(frozen=True)
 class ActionList:
     title: str
     actions: tuple[ActionView, ...]
     today: date
     updatable_ids: frozenset[int] = field(default_factory=frozenset)
+    detail: ActionDetail | None = None  # one action asked for by its reference
 
 
 @dataclass(frozen=True)

@@ -190,6 +190,7 @@ def _items(items) -> list[dict[str, Any]]:
         {
             "ref": i.action.label,
             "action_id": i.action.id,
+            "text": i.action.text,
             "window": i.window.key,
             "reason": i.reason.value,
             "for": i.owner.name,

@@ -10,7 +10,18 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Column, Index, MetaData, String, Text, UniqueConstraint, event, select
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Index,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+    select,
+)
+from sqlalchemy import false as sa_false
 from sqlalchemy import text as sa_text
 from sqlmodel import Field, SQLModel
 
@@ -169,6 +180,11 @@ class ActionOwner(SQLModel, table=True):
     action_id: int = Field(foreign_key="action.id", primary_key=True)
     owner_id: int = Field(foreign_key="owner.id", primary_key=True, index=True)
     position: int = Field(default=0)
+    # Given by an administrator (`actions assign`, `owners import`, `/actions assign`), not
+    # by the plan's file: a re-import leaves it in place (storage/plan_sync.py).
+    by_hand: bool = Field(
+        default=False, sa_column=Column(Boolean, nullable=False, server_default=sa_false())
+    )
 
 
 class ActionVersion(SQLModel, table=True):

@@ -8,7 +8,7 @@ from types import EllipsisType
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from storage.models import ActionOwner, ChatConversation, Owner, RoleAssignment
+from storage.models import Action, ActionOwner, ChatConversation, Owner, Plan, RoleAssignment
 from storage.queries import NotFound
 
 
@@ -153,9 +153,15 @@ def all_owners(session: Session) -> list[Owner]:
 
 
 def actions_by_owner(session: Session) -> dict[int, set[int]]:
-    """Owner id -> the ids of the actions it owns directly."""
+    """Owner id -> the ids of the live actions it owns directly (an action archived by a
+    re-import, or in a deleted plan, is no one's work any more)."""
     held: dict[int, set[int]] = {}
-    for owner_id, action_id in session.exec(select(ActionOwner.owner_id, ActionOwner.action_id)):
+    for owner_id, action_id in session.exec(
+        select(ActionOwner.owner_id, ActionOwner.action_id)
+        .join(Action, Action.id == ActionOwner.action_id)
+        .join(Plan, Plan.id == Action.plan_id)
+        .where(Action.archived_at.is_(None), Plan.archived_at.is_(None))
+    ):
         held.setdefault(owner_id, set()).add(action_id)
     return held
 

@@ -4,6 +4,9 @@ The caller hands over a fully parsed PlanSpec; everything is written in one tran
 failure leaves the database exactly as it was. Actions are matched by key (their reference,
 or a hash of their text), so re-importing the same file reports everything unchanged.
 Actions that disappear from the file are archived, never deleted: their history stays.
+Owners an administrator assigned by hand (ActionOwner.by_hand) stay through a re-import: the
+file not naming them is not the file removing them; where the file names owners of its own,
+they come first and the hand-assigned stay beside them.
 """
 
 from __future__ import annotations
@@ -228,6 +231,7 @@ def _sync_actions(session, plan, spec, themes, objectives, owners, now, report) 
     existing = {a.key: a for a in session.exec(select(Action).where(Action.plan_id == plan.id))}
     ids = [a.id for a in existing.values()]
     owner_links: dict[int, list[int]] = {}
+    by_hand: dict[int, list[int]] = {}  # owners an administrator gave, kept by a re-import
     revisions: dict[int, list[str]] = {}
     import_updates: set[str] = set()
     if ids:
@@ -235,6 +239,8 @@ def _sync_actions(session, plan, spec, themes, objectives, owners, now, report) 
             select(ActionOwner).where(ActionOwner.action_id.in_(ids)).order_by(ActionOwner.position)
         ):
             owner_links.setdefault(link.action_id, []).append(link.owner_id)
+            if link.by_hand:
+                by_hand.setdefault(link.action_id, []).append(link.owner_id)
         for rev in session.exec(
             select(DeadlineRevision)
             .where(DeadlineRevision.action_id.in_(ids), DeadlineRevision.source == "import")
@@ -282,7 +288,10 @@ def _sync_actions(session, plan, spec, themes, objectives, owners, now, report) 
             new_pairs.append((action, a))
             report.created += 1
             continue
-        owner_ids = [owners[o.name].id for o in a.owners]
+        hand = by_hand.get(action.id, [])
+        # The file's owners first, then those given by hand that the file does not name: the
+        # file not naming an owner never takes one an administrator assigned.
+        owner_ids = list(dict.fromkeys([owners[o.name].id for o in a.owners] + hand))
         changed = any(getattr(action, k) != v for k, v in fields.items())
         changed |= owner_links.get(action.id, []) != owner_ids
         if changed:
@@ -291,7 +300,7 @@ def _sync_actions(session, plan, spec, themes, objectives, owners, now, report) 
                 setattr(action, k, v)
             action.updated_at = now
             session.add(action)
-            _replace_owner_links(session, action.id, owner_ids, owner_links.get(action.id, []))
+            _replace_owner_links(session, action.id, owner_ids, set(hand))
             report.updated += 1
         else:
             report.unchanged += 1
@@ -349,12 +358,14 @@ def _keep_versions(session, action: Action, fields: dict, old_owners, new_owners
     )
 
 
-def _replace_owner_links(session, action_id, wanted: list[int], current: list[int]) -> None:
+def _replace_owner_links(session, action_id, wanted: list[int], by_hand: set[int]) -> None:
     for link in session.exec(select(ActionOwner).where(ActionOwner.action_id == action_id)):
         session.delete(link)
     session.flush()
     for pos, oid in enumerate(dict.fromkeys(wanted)):
-        session.add(ActionOwner(action_id=action_id, owner_id=oid, position=pos))
+        session.add(
+            ActionOwner(action_id=action_id, owner_id=oid, position=pos, by_hand=oid in by_hand)
+        )
 
 
 def _steps(deadline: DeadlineSpec) -> list[tuple[str, date | None]]:

@@ -64,6 +64,7 @@ MATRIX: dict[str, set[str]] = {
     "sign-off: return": {"theme lead", "administrator"},
     "`/actions people`": ADMIN,
     "`/actions map ROLE @user`": ADMIN,
+    "`/actions assign REF @user`": ADMIN,
     "`/actions digest now`": ADMIN,
     "away (own absence, naming a deputy)": MEMBERS,
     "away for someone else": set(),
@@ -228,6 +229,8 @@ def act(bot, verb: str, kind: str) -> str:
         return _command(bot, uid, "people")
     if verb == "`/actions map ROLE @user`":
         return _command(bot, uid, "map Chief Finance Officer <@U0EVE>")
+    if verb == "`/actions assign REF @user`":
+        return _command(bot, uid, "assign C1 <@U0EVE>")
     if verb == "`/actions digest now`":
         return _command(bot, uid, "digest now")
     if verb == "away (own absence, naming a deputy)":

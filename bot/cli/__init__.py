@@ -12,6 +12,7 @@ import typer
 
 from bot.cli import (  # noqa: F401
     job_cmds,
+    owner_cmds,
     people_cmds,
     people_data_cmds,
     people_sync_cmd,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -480,6 +482,15 @@ def plan_delete(
     with read_session(engine) as s:
         p = get_plan(s, name)
         actions, updates = plan_counts(s, p.id)
+    if not yes and (as_json or not sys.stdin.isatty()):
+        # Nobody can be asked (a script, a pipe, --json): never delete on silence.
+        why = "--json was given" if as_json else "there is no terminal to ask in"
+        raise CliError(
+            f"plan delete asks before deleting, and {why}: run `progressbot plan delete "
+            f"{_quoted(name)} --yes` to delete plan “{name}” ({actions} actions, {updates} "
+            "updates, kept archived). Nothing was deleted.",
+            where="progressbot plan delete",
+        )
     if not yes and not typer.confirm(
         f"Delete plan “{name}” ({actions} actions, {updates} updates, which stay archived)?"
     ):
@@ -493,3 +504,7 @@ def plan_delete(
         f"Plan “{name}” deleted: {kept[0]} actions and {kept[1]} updates archived "
         "(see `plan list --archived`)."
     )
+
+
+def _quoted(name: str) -> str:
+    return shlex.quote(name)

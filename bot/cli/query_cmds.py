@@ -21,9 +21,18 @@ def actions_cmd(
         str | None, typer.Option("--as", help="Ask as this owner (for `mine`).")
     ] = None,
     plan: PlanOpt = None,
+    owner: Annotated[
+        str | None,
+        typer.Option("--owner", help="With `assign`: the person or role to give the actions."),
+    ] = None,
+    replace: Annotated[
+        bool,
+        typer.Option("--replace", help="With `assign`: the owner replaces the action's others."),
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Ask about actions with the query language (`progressbot actions help`)."""
+    """Ask about actions with the query language (`progressbot actions help`);
+    `actions assign REF… --owner NAME|ROLE [--replace]` gives actions an owner."""
     from bot.core.people import Actor
     from bot.platforms.console.render import render
     from handlers.query import handle_query
@@ -32,6 +41,15 @@ def actions_cmd(
     settings = Settings()
     if plan:
         settings.plan_name = plan
+    if query and query[0].lower() == "assign":
+        from bot.cli.owner_cmds import assign_cmd
+
+        assign_cmd(settings, query[1:], owner, replace=replace, today=today, as_json=as_json)
+        return
+    if owner is not None or replace:
+        raise CliError(
+            "--owner and --replace go with `progressbot actions assign REF… --owner NAME`"
+        )
     service = service_for(settings, today)
     actor = service.actor_for_name(as_name) if as_name else Actor("administrator", is_admin=True)
     reply = handle_query(service, actor, " ".join(query or ["all"]))
@@ -48,6 +66,7 @@ def actions_cmd(
                     "query": reply.title,
                     "today": reply.today,
                     "actions": [action_dict(a) for a in reply.actions],
+                    **({"detail": reply.detail.as_dict()} if reply.detail else {}),
                 }
             )
         return

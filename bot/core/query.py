@@ -2,7 +2,7 @@
 
 Clauses combine with AND, e.g. `overdue theme leadership` or `owner @jane due soon`:
   mine | overdue | due soon [N] | due D1..D2 | updated since D | theme WORDS | owner WORDS
-  status WORDS | search WORDS | REF (e.g. L4) | all | help
+  status WORDS | search WORDS | REF (e.g. L4) | unowned | all | help
 Dates are UK day-first (1/4/2020), or words such as "1 May", "1 May 2020", "yesterday".
 """
 
@@ -32,9 +32,11 @@ Ask about actions with any of these (they combine, e.g. `overdue theme leadershi
   theme WORDS                  actions in a theme (part of its name is enough)
   owner NAME | owner @user     actions an owner or role holds
   status delayed               actions whose latest status is that
+  unowned                      actions nobody owns (nobody is nudged about them)
   search WORDS                 actions whose text has all the words (whole words)
   L4                           one action by its reference
   all                          every action
+  assign REF… @person|ROLE     give actions an owner (administrators)
   report [as at DATE] [theme WORDS] [as xlsx|docx|html|csv]
                                the board report as a file (in Slack, sent to your DM)
   help                         this list"""
@@ -50,6 +52,7 @@ KEYWORDS = (
     "search",
     "all",
     "help",
+    "unowned",
 )
 
 
@@ -103,6 +106,10 @@ def parse_query(text: str, *, actor: Actor, today: date, snapshot: PlanSnapshot)
             return q
         if word == "all":
             _add(q, "all actions", lambda a: True)
+            i = rest_start
+            continue
+        if word == "unowned":
+            _add(q, "actions with no owner", lambda a: not a.owners)
             i = rest_start
             continue
         if word == "mine":
@@ -250,6 +257,12 @@ def _owner_clause(q: Query, arg: str, snapshot: PlanSnapshot) -> None:
                 return True
         return False
 
+    if not any(pred(a) for a in snapshot.actions):
+        # An empty list would read as "owns nothing": say the name is nobody's here.
+        who = "that chat user" if mention else repr(arg.strip())
+        raise QueryError(
+            f"no owner in this plan matches {who} (nor anyone holding a role that does)"
+        )
     _add(q, f"owner {arg}", pred)
 
 

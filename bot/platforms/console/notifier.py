@@ -144,12 +144,7 @@ def sweep_report_renderable(report, timezone: str = "Europe/London") -> Renderab
         t.add_column("actions")
         t.add_column("note", style="dim")
         for n in report.nudged:
-            what = ", ".join(
-                f"{i.get('ref', i.get('action_id'))} ({i.get('reason') or i.get('claim_key')})"
-                + (f" for {i['for']}" if i.get("for") and i["for"] != n.recipient.name else "")
-                for i in n.items
-            )
-            plain_row(t, n.recipient.name, what, n.note)
+            plain_row(t, n.recipient.name, _nudged_actions(n.recipient.name, n.items), n.note)
         parts.append(t)
     for e in report.escalations:
         silent = "; ".join(
@@ -169,6 +164,30 @@ def sweep_report_renderable(report, timezone: str = "Europe/London") -> Renderab
             plain_row(t, "…", "", f"{len(report.skipped) - 50} more")
         parts.append(t)
     return Group(*parts)
+
+
+def _nudged_actions(recipient: str, items: list[dict]) -> str:
+    """One line per action (an action owned directly and through a role, or due in two
+    windows, is listed once): reference, its text shortened, why, and for whom."""
+
+    grouped: dict[object, dict] = {}
+    for i in items:
+        key = i.get("action_id", i.get("ref"))
+        g = grouped.setdefault(key, {"item": i, "reasons": [], "for": []})
+        reason = i.get("reason") or i.get("claim_key")
+        if reason and reason not in g["reasons"]:
+            g["reasons"].append(reason)
+        who = i.get("for")
+        if who and who != recipient and who not in g["for"]:
+            g["for"].append(who)
+    lines = []
+    for g in grouped.values():
+        i = g["item"]
+        text = f" {shorten(i['text'], 60)}" if i.get("text") else ""
+        why = f" ({', '.join(g['reasons'])})" if g["reasons"] else ""
+        for_ = f" for {', '.join(g['for'])}" if g["for"] else ""
+        lines.append(f"{i.get('ref', i.get('action_id'))}{text}{why}{for_}")
+    return "\n".join(lines)
 
 
 def _local(at, timezone: str) -> str:

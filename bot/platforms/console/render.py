@@ -132,7 +132,10 @@ def render(reply: Reply) -> RenderableType:
         case HelpText():
             return Panel(reply.text, title="help")
         case ActionList():
-            return action_table(reply.title, reply.actions, reply.today)
+            table = action_table(reply.title, reply.actions, reply.today)
+            if reply.detail is None:
+                return table
+            return Group(table, Text("\n".join(reply.detail.lines())))
         case Nudge():
             return nudge_panel(reply.person.name, reply.items, reply.today)
         case DigestReply():

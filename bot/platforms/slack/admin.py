@@ -1,6 +1,6 @@
 """Administrator verbs of /actions: `people` (who is not matched to a Slack user),
 `map ROLE @user` (hand a role to someone; an identity move asks for confirmation first),
-`digest now`."""
+`assign REF… @user|ROLE` (give actions an owner: handlers/assign.py), `digest now`."""
 
 from __future__ import annotations
 
@@ -18,7 +18,8 @@ from bot.platforms.slack.ack import AfterAck
 from bot.platforms.slack.people import SlackPeople
 
 _MAP = re.compile(r"^map\s+(?P<role>.+?)\s+(?:to\s+)?<@(?P<user>[A-Z0-9]+)(?:\|[^>]*)?>\s*$", re.I)
-ADMIN_VERBS = ("people", "map", "digest")
+ADMIN_VERBS = ("people", "map", "digest", "assign")
+_MENTION = re.compile(r"<@(?P<user>[A-Z0-9]+)(?:\|[^>]*)?>")
 
 
 def admin_command(
@@ -30,6 +31,9 @@ def admin_command(
         return None
     if verb == "digest" and text.strip().lower() != "digest now":
         return None
+    if verb == "assign":
+        msg = assign_in_slack(service, people, actor, text)
+        return msg, [_section(bk.escape(msg))]
     if not actor.is_admin:
         msg = f"Sorry {actor.display_name}, `{verb}` is for administrators of the plan."
         return msg, [_section(bk.escape(msg))]
@@ -65,6 +69,24 @@ def admin_command(
 
     result = post_digest_now(service, SlackNotifier(people.client, service, people))
     return result, [_section(bk.escape(result))]
+
+
+def assign_in_slack(service: PlanService, people: SlackPeople, actor: Actor, text: str) -> str:
+    """`/actions assign REF… @user` (or a role's name): the mention is the person behind
+    that Slack user id (by id, or the email Slack verified), never the name shown."""
+    from handlers.assign import Mentioned, handle_assign
+
+    found = _MENTION.findall(text)
+    mentioned = None
+    if len(found) > 1:
+        return "Name one owner at a time: `/actions assign REF… @person`. Nothing was assigned."
+    if found and actor.is_admin:
+        person = people.actor(found[0]).person
+        mentioned = Mentioned(person.id if person else None, f"@{people.profile(found[0])[1]}")
+    elif found:
+        mentioned = Mentioned(None, "that user")
+    rest = _MENTION.sub(" ", text)
+    return handle_assign(service, actor, rest, mentioned=mentioned, by=audit_name(actor))
 
 
 def audit_name(actor: Actor, user_id: str | None = None) -> str:

@@ -390,6 +390,8 @@ def action_list_blocks(
         blocks.append({"type": "actions", "block_id": "pages", "elements": nav})
     if not chunk:
         blocks.append({"type": "context", "elements": [mrkdwn("No actions match.")]})
+    if reply.detail is not None:  # one action by its reference: its last update, deadlines
+        blocks.append({"type": "section", "text": plain("\n".join(reply.detail.lines()), 2900)})
     return title, blocks
 
 

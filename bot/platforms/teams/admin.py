@@ -1,6 +1,7 @@
 """Administrator verbs in the Teams chat, as `/actions` has them in Slack: `people` (who is
 not matched to a Teams user yet), `map ROLE @someone` (hand a role to the person mentioned),
-`digest now`. Anything else is left to the conversation module.
+`digest now`, `assign REF… @someone` (or a role's name: handlers/assign.py). Anything else
+is left to the conversation module.
 
 `map` finds the mentioned account by its id, never by the mention's display name, and asks
 the administrator to confirm before it takes a person from another account
@@ -20,7 +21,7 @@ from storage.chat_members import matched_owner_ids
 from storage.engine import read_session
 
 PLATFORM = "teams"
-ADMIN_VERBS = ("people", "map", "digest")
+ADMIN_VERBS = ("people", "map", "digest", "assign")
 _MAP = re.compile(r"^map\s+(?P<role>.+?)(?:\s+to)?\s*$", re.I)
 
 
@@ -35,6 +36,8 @@ def admin_command(
         return None
     if verb == "people" and len(words) > 1:
         return None  # "people …" may be a query of the conversation module's
+    if verb == "assign":
+        return assign_in_teams(service, actor, text, activity)
     if not actor.is_admin:
         return f"Sorry {actor.display_name}, “{verb}” is for administrators of the plan."
     if verb == "people":
@@ -83,6 +86,42 @@ def admin_command(
     from jobs.digest_job import post_digest_now
 
     return post_digest_now(service, notifier)
+
+
+def _mentions(activity: dict) -> list[dict]:
+    """The accounts @mentioned in the activity, the bot itself left out."""
+    return [
+        e["mentioned"]
+        for e in activity.get("entities") or []
+        if isinstance(e, dict)
+        and e.get("type") == "mention"
+        and isinstance(e.get("mentioned"), dict)
+        and isinstance(e["mentioned"].get("id"), str)
+        and e["mentioned"]["id"] != (activity.get("recipient") or {}).get("id")
+    ]
+
+
+def assign_in_teams(service: PlanService, actor: Actor, text: str, activity: dict) -> str:
+    """`assign REF… @someone` (or a role's name): the mention is the person matched to the
+    mentioned Teams account (by its id), never the name shown in the mention."""
+    from handlers.assign import Mentioned, handle_assign
+    from storage.chat_members import member
+
+    mentioned_accounts = _mentions(activity)
+    rest = re.sub(r"<at>.*?</at>", " ", text)
+    if len(mentioned_accounts) > 1:
+        return "Name one owner at a time: `assign REF… @someone`. Nothing was assigned."
+    mentioned = None
+    if mentioned_accounts:
+        account = mentioned_accounts[0]
+        with read_session(service.engine) as s:
+            row = member(s, PLATFORM, account["id"])
+            owner_id = row.owner_id if row is not None else None
+        shown = f"@{str(account.get('name') or 'them')[:80]}"
+        mentioned = Mentioned(owner_id if actor.is_admin else None, shown)
+    return handle_assign(
+        service, actor, rest, mentioned=mentioned, by=audit_name(actor, activity), slash=""
+    )
 
 
 def audit_name(actor: Actor, activity: dict) -> str:

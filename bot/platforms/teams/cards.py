@@ -460,6 +460,8 @@ def action_list_card(reply: ActionList, *, page: int = 0, query: str = "") -> di
         body.append({"type": "Container", "separator": True, "items": items})
     if not chunk:
         body.append(plain("No actions match.", subtle=True))
+    if reply.detail is not None:  # one action by its reference: its last update, deadlines
+        body.append(plain("\n".join(reply.detail.lines()), limit=2900, keep_lines=True))
     nav = []
     if page > 0:
         nav.append(execute("‹ Previous", {"k": "page", "q": query[:1500], "p": page - 1}))
