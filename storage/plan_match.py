@@ -184,7 +184,12 @@ def _move_action_owners(session: Session, old_id: int, new_id: int) -> int:
     for link in list(session.exec(select(ActionOwner).where(ActionOwner.owner_id == old_id))):
         if link.action_id not in mine:
             session.add(
-                ActionOwner(action_id=link.action_id, owner_id=new_id, position=link.position)
+                ActionOwner(
+                    action_id=link.action_id,
+                    owner_id=new_id,
+                    position=link.position,
+                    by_hand=link.by_hand,  # a hand assignment stays one through the merge
+                )
             )
             moved += 1
         session.delete(link)

@@ -206,6 +206,11 @@ def test_cli_roles_merge_and_its_refusals(tmp_path):
         ).stdout
     )
     assert out["merged"] == "Directors of Corporate Affairs" and out["actions"] == 3
+    # `people list` names the roles nobody holds, every time it runs.
+    listed = run(["people", "list"], db).stdout
+    unheld = " ".join(listed[listed.index("roles nobody holds") :].split())
+    assert "Director of Corporate Affairs" in unheld and "CSU" in unheld
+    assert "Directors of Corporate Affairs" not in unheld  # merged away
     bad = run(["people", "roles", "merge", "Nobody", "CSU"], db, check=False)
     assert bad.returncode != 0 and "no role named 'Nobody'" in bad.stderr
     assert "Traceback" not in bad.stderr

@@ -46,6 +46,21 @@ def people_list(
 
     title = "Who can't be reached yet, and why" if unmatched_only else "People and roles"
     out.print(people_table(rows, title=title))
+    from storage.engine import read_session
+    from storage.plan_match import unheld_roles
+
+    with read_session(engine) as s:
+        unheld = unheld_roles(s)
+    if unheld:
+        # A role nobody holds is a role whose actions nudge nobody: say so every time.
+        shown = ", ".join(unheld[:20]) + (
+            f" and {len(unheld) - 20} more" if len(unheld) > 20 else ""
+        )
+        noun = "role nobody holds" if len(unheld) == 1 else "roles nobody holds"
+        out.print(
+            f"{len(unheld)} {noun} (their actions nudge nobody): {shown} — "
+            "`people set NAME --email E --role ROLE`"
+        )
 
 
 def chat_platforms(settings: Settings, asked: list[str] | None = None) -> tuple[str, ...]:
