@@ -558,7 +558,11 @@ PARAPHRASES = [
     U("V9 amber/green", "V9", AR), U("V10: Red/Amber", "V10", DL),
     U("O2 - finished that piece of work last week", "O2", C),
     U("O3 - finished this phase, next one starts in March", "O3", ASK),
-    CC("Many thanks for this"),
+    CC("Many thanks for this"), CC("Happy to discuss"), CC("Let me know if you need more"),
+    Q("Could you tell me the deadline for V3"),
+    AW("I'll be out from 3rd to 14th Feb"), AW("Back on Monday"), AW("I'm at a conference Weds-Fri"),
+    AW("On a course all day"), AW("On secondment until April, please ask Tom"),
+    N("back on track after the holidays", "O6", OT),
 ]  # fmt: skip
 
 # Dates and the numbered plan get their own rows in the table.

@@ -229,6 +229,7 @@ _CHITCHAT = re.compile(
     r"thanks?(?:\s+you)?\s+(?:for|again)\b[^.!?]{0,40}|(?:hi|hello|hey|morning)\s+(?:there|all|team|everyone)|"
     r"sorry\s+for\s+the\s+delay(?:\s+in\s+(?:replying|responding))?|"
     r"received|acknowledged|ack|roger|will\s+look|on\s+it|i'?m\s+on\s+it|tbc|"
+    r"happy\s+to\s+(?:discuss|help|chat|talk)(?:\s+[^.!?]{0,30})?|let\s+me\s+know\s+if\s+[^.!?]{1,40}|"
     r"(?:i'?ll|i\s+will|will)\s+(?:do\s+(?:it|this|that)|update\s+(?:you|it|this)|send\s+(?:an?\s+)?"
     r"(?:update|note|reply)|get\s+back\s+to\s+you|reply|respond|come\s+back\s+to\s+you|let\s+you\s+know|"
     r"look\s+(?:at|into)\s+(?:it|this)|chase|have\s+a\s+look|check|find\s+out|confirm)"
@@ -244,10 +245,12 @@ _PROMISE = re.compile(
 _AWAY = re.compile(
     r"^\W*(?:(?:i'?m|i\s+am|i\s+will\s+be|i'll\s+be|will\s+be|i'm\s+going\s+to\s+be|going\s+to\s+be)\s+)?"
     r"(?:(?:currently|now|still|also)\s+)?"
-    r"(?:away|off(?:\s+sick)?|on\s+(?:annual\s+|sick\s+|study\s+|maternity\s+|mat\s+|paternity\s+|"
-    r"parental\s+)?leave|"
+    r"(?:away|off(?:\s+sick)?(?!\s+(?:the|track|course|target|schedule)\b)|on\s+(?:annual\s+|sick\s+|"
+    r"study\s+|maternity\s+|mat\s+|paternity\s+|parental\s+)?leave|"
     r"out\s+of\s+(?:the\s+)?office|ooo|on\s+holiday|on\s+hols|annual\s+leave|off\s+work|"
-    r"not\s+(?:around|in|available))\b",
+    r"not\s+(?:around|in|available)|out(?=\s+(?:from|until|till|next|this|today|tomorrow|all)\b)|"
+    r"back\s+(?:on|in|next|from)\b(?!\s+(?:track|it|schedule|target|progress|hand)\b)|(?:at|on)\s+(?:a\s+|an\s+)?(?:conference|course|training|"
+    r"secondment|jury\s+service)|on\s+secondment)\b",
     re.I,
 )
 
@@ -286,8 +289,8 @@ def sentences(text: str) -> list[str]:
 _ASKS = re.compile(
     r"^\W*(?:when|who|whose|what|which|where|why|how|"
     r"(?:(?:can|could|would|will)\s+(?:you|someone|anyone|somebody)\s+|please\s+)?"
-    r"(?:remind|tell|show)\s+(?:me|us)|(?:do|does)\s+(?:you|anyone|anybody)\s+know|"
-    r"any\s+idea)\b",
+    r"(?:remind|tell|show)\s+(?:me|us)|(?:do|does)\s+(?:you|anyone|anybody)\s+(?:know|need|want)|"
+    r"would\s+you\s+(?:mind|like)|is\s+there\s+anything|any\s+idea)\b",
     re.I,
 )
 
