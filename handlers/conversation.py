@@ -368,7 +368,10 @@ class Conversation:
         owners = items[0].action.owners
         person = actor.person or next((o for o in owners if o.id in mine), owners[0])
         self.remember_nudge(platform, key, tuple(o.action.id for o in items))
-        return Nudge(person, tuple(items), self.service.today())
+        # `owe` covers every plan the asker may read, grouped by plan when several.
+        return Nudge(
+            person, tuple(items), self.service.today(), plans=self.service.plan_heads(actor)
+        )
 
     def _answer(
         self, actor: Actor, line: str, pending: dict | None, *, source: str, external_id

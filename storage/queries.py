@@ -101,12 +101,36 @@ class PlanSnapshot:
     actions: list[ActionView]
     # role owner id -> the people currently holding it
     role_holders: dict[int, tuple[OwnerView, ...]] = field(default_factory=dict)
+    # Several plans read as one (PlanService with no plan named, several loaded): plan id ->
+    # name, so answers say which plan an action belongs to. Empty for one plan.
+    plan_names: dict[int, str] = field(default_factory=dict)
+
+    def plan_of(self, action) -> str | None:
+        """The name of ``action``'s plan when several are read together, else None."""
+        return self.plan_names.get(action.plan_id) if len(self.plan_names) > 1 else None
 
     def people_for(self, owner: OwnerView) -> tuple[OwnerView, ...]:
         """The people answerable for ``owner``: itself, or the current holders of the role."""
         if owner.kind == "person":
             return (owner,)
         return self.role_holders.get(owner.id, ())
+
+
+def merged_snapshot(snaps: list[PlanSnapshot]) -> PlanSnapshot:
+    """Several plans as one snapshot (actions, themes and role holders side by side; ids are
+    unique across plans). ``plan`` is the first plan's row, whose settings stand in where an
+    answer needs one plan's (a time zone for "today"); each action keeps its ``plan_id``."""
+    if len(snaps) == 1:
+        return snaps[0]
+    themes: dict[int, ThemeView] = {}
+    actions: list[ActionView] = []
+    holders: dict[int, tuple[OwnerView, ...]] = {}
+    for snap in snaps:
+        themes.update(snap.themes)
+        actions.extend(snap.actions)
+        holders.update(snap.role_holders)
+    names = {snap.plan.id: snap.plan.name for snap in snaps}
+    return PlanSnapshot(snaps[0].plan, themes, actions, holders, names)
 
 
 def owner_view(o: Owner) -> OwnerView:
@@ -171,14 +195,22 @@ def get_plan(session: Session, name: str | None = None) -> Plan:
         if plan is None:
             raise NotFound(f"no plan named {name!r}")
         return plan
-    plans = list(
-        session.exec(select(Plan).where(Plan.archived_at.is_(None)).order_by(Plan.id).limit(2))
-    )
+    plans = list(session.exec(select(Plan).where(Plan.archived_at.is_(None)).order_by(Plan.id)))
     if not plans:
         raise NotFound("no plan loaded yet: import one with `progressbot import FILE`")
     if len(plans) > 1:
-        raise NotFound("several plans are loaded: name one (--plan NAME or PLAN_NAME)")
+        raise SeveralPlans([p.name for p in plans])
     return plans[0]
+
+
+class SeveralPlans(NotFound):
+    """A plan is needed and several are loaded: the message names them and how to choose."""
+
+    def __init__(self, names: list[str]):
+        self.names = names
+        super().__init__(
+            f"several plans are loaded: {', '.join(names)} — choose one with --plan NAME"
+        )
 
 
 def list_plans(session: Session, *, archived: bool = False) -> list[Plan]:

@@ -105,7 +105,7 @@ def sweep_cmd(
         return
     from bot.platforms.console.notifier import sweep_report_renderable
 
-    out.print(sweep_report_renderable(report, service.plan().timezone))
+    out.print(sweep_report_renderable(report, service.default_plan().timezone))
 
 
 @app.command("digest")

@@ -217,7 +217,7 @@ class ConsoleSession:
         except ValueError:
             self.show(Problem(f"`today` needs a date as YYYY-MM-DD, not {text.strip()!r}"))
             return
-        self.clock.set(moment_for(day.isoformat(), self.service.plan().timezone))
+        self.clock.set(moment_for(day.isoformat(), self.service.default_plan().timezone))
         self.show(Notice(f"Today is now {day:%A %-d %B %Y}."))
 
     def _nudges(self) -> None:

@@ -200,7 +200,7 @@ def sweep_now(session, *, dry_run: bool = False) -> None:
         for n in report.nudged:
             ids = tuple(i["action_id"] for i in n.items if i.get("action_id"))
             conv.remember_nudge("console", person_key(n.recipient), ids)
-    session.console.print(sweep_report_renderable(report, session.service.plan().timezone))
+    session.console.print(sweep_report_renderable(report, session.service.default_plan().timezone))
 
 
 def post_digest_now(session) -> None:

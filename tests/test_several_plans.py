@@ -1,0 +1,122 @@
+"""Several plans in one bot: one sweep over every plan sends each person one nudge grouped by
+plan; each plan's policy decides what of its own is due; digests stay per plan; commands that
+need one plan name the plans when none is chosen. SQLite and PostgreSQL.
+
+Two copies of the quarter plan (tests/support/quarter_plan.py) side by side: the same people
+own the same references (A1…A7) in "Quarter plan" and "People Plan".
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime
+
+from sqlmodel import select
+
+from bot.core.clock import FixedClock
+from bot.core.service import PlanService
+from bot.platforms.console.notifier import ConsoleNotifier
+from jobs.digest_job import run_digest
+from jobs.sweep import run_sweep
+from storage.engine import read_session, write_session
+from storage.models import DigestPost, NudgeItem, NudgeMessage, Plan
+from tests.support.quarter_plan import load_quarter_plan
+
+OCT_17 = datetime(2019, 10, 17, 9, 0, tzinfo=UTC)  # Thu, 10:00 London
+PLANS = ("Quarter plan", "People Plan")
+
+
+def _two_plans(engine, at=OCT_17, *, second_policy: str = "", **kw) -> PlanService:
+    load_quarter_plan(engine, name=PLANS[0], channels="C-QUARTER", **kw)
+    load_quarter_plan(engine, name=PLANS[1], channels="C-PEOPLE", policy_json=second_policy)
+    return PlanService(engine, FixedClock(at))
+
+
+def _plan_ids(engine) -> dict[str, int]:
+    with read_session(engine) as s:
+        return {p.name: p.id for p in s.exec(select(Plan))}
+
+
+def test_one_nudge_per_person_grouped_by_plan(engine):
+    service = _two_plans(engine)
+    notifier = ConsoleNotifier(quiet=True)
+    report = run_sweep(service, notifier, instance_id="t", escalate=False)
+    nudges = notifier.of_kind("nudge")
+    per_person = Counter(d.target for d in nudges)
+    assert per_person == {"Alice": 1, "Bob": 1, "Carol": 1, "Pat": 1}
+    ids = _plan_ids(engine)
+    alice = next(d.reply for d in nudges if d.target == "Alice")
+    # A2 (her role) and A3 in each plan, under a heading per plan, in the plans' order.
+    assert [(name, [o.action.label for o in items]) for name, items in alice.groups()] == [
+        (PLANS[0], ["A2", "A3"]),
+        (PLANS[1], ["A2", "A3"]),
+    ]
+    assert {o.action.plan_id for o in alice.items} == set(ids.values())
+    assert report.plan == ", ".join(PLANS)
+    # Stored: one message per person, each item once, each plan's actions in it.
+    with read_session(engine) as s:
+        messages = s.exec(select(NudgeMessage)).all()
+        items = s.exec(select(NudgeItem)).all()
+    assert Counter(m.person_id for m in messages).most_common(1)[0][1] == 1
+    assert len(messages) == 4
+    assert len(items) == len({(i.action_id, i.window_key) for i in items}) == 12
+    # Exactly once: the next sweep the same day sends nothing more.
+    again = ConsoleNotifier(quiet=True)
+    run_sweep(service, again, instance_id="t2", escalate=False)
+    assert again.of_kind("nudge") == []
+
+
+def test_each_plans_policy_decides_its_own_items(engine):
+    # The People Plan's working day starts at 11:00: at 10:00 only the Quarter plan's items
+    # are due; the People Plan's wait for tomorrow (one message per person per day).
+    service = _two_plans(engine, second_policy='{"working_hours": "11:00-17:30"}')
+    report = run_sweep(service, None, dry_run=True)
+    ids = _plan_ids(engine)
+    sent_plans = {a["action_id"] for n in report.nudged for a in n.items}
+    with read_session(engine) as s:
+        from storage.models import Action
+
+        plan_of = dict(s.exec(select(Action.id, Action.plan_id)).all())
+    assert {plan_of[a] for a in sent_plans} == {ids[PLANS[0]]}
+    assert any("outside working hours" in s.why for s in report.skipped)
+
+
+def test_a_plan_named_sweeps_only_that_plan(engine):
+    _two_plans(engine)
+    service = PlanService(engine, FixedClock(OCT_17), plan_name=PLANS[1])
+    report = run_sweep(service, None, dry_run=True)
+    assert report.plan == PLANS[1]
+    ids = _plan_ids(engine)
+    with read_session(engine) as s:
+        from storage.models import Action
+
+        plan_of = dict(s.exec(select(Action.id, Action.plan_id)).all())
+    assert {plan_of[a["action_id"]] for n in report.nudged for a in n.items} == {ids[PLANS[1]]}
+
+
+def test_one_digest_per_plan_to_its_own_channels(engine):
+    service = _two_plans(engine)
+    notifier = ConsoleNotifier(quiet=True)
+    run_digest(service, notifier, instance_id="t", on_demand=True)
+    posted = notifier.of_kind("digest")
+    assert sorted((d.target, d.reply.digest.plan_name) for d in posted) == [
+        ("C-PEOPLE", PLANS[1]),
+        ("C-QUARTER", PLANS[0]),
+    ]
+    again = ConsoleNotifier(quiet=True)
+    run_digest(service, again, instance_id="t2", on_demand=True)
+    assert again.of_kind("digest") == []
+    with read_session(engine) as s:
+        assert len(s.exec(select(DigestPost)).all()) == 2
+
+
+def test_settings_stay_per_plan(engine):
+    _two_plans(engine)
+    with write_session(engine) as s:
+        p = s.exec(select(Plan).where(Plan.name == PLANS[1])).one()
+        p.timezone = "America/New_York"
+        s.add(p)
+    service = PlanService(engine, FixedClock(OCT_17))
+    tz = {p.name: p.timezone for p in service.plans()}
+    assert tz == {PLANS[0]: "Europe/London", PLANS[1]: "America/New_York"}
+    assert service.for_plan(service.plans()[1]).plan().timezone == "America/New_York"
