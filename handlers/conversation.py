@@ -491,7 +491,9 @@ def _pending_of(reply: Reply) -> str | None:
             {
                 "kind": "action",
                 "candidates": [a.id for a in reply.candidates],
-                "refs": [a.ref or "" for a in reply.candidates],
+                # Choosing among plans: a reference would name every one of them; the
+                # plan's name (or its number) chooses.
+                "refs": list(reply.plan_names) or [a.ref or "" for a in reply.candidates],
                 "text": reply.text,
             }
         )

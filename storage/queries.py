@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from functools import partial
 from operator import itemgetter
@@ -104,6 +104,7 @@ class PlanSnapshot:
     # Several plans read as one (PlanService with no plan named, several loaded): plan id ->
     # name, so answers say which plan an action belongs to. Empty for one plan.
     plan_names: dict[int, str] = field(default_factory=dict)
+    plan_rows: dict[int, Plan] = field(default_factory=dict)  # their rows (settings), by id
 
     def plan_of(self, action) -> str | None:
         """The name of ``action``'s plan when several are read together, else None."""
@@ -126,11 +127,17 @@ def merged_snapshot(snaps: list[PlanSnapshot]) -> PlanSnapshot:
     actions: list[ActionView] = []
     holders: dict[int, tuple[OwnerView, ...]] = {}
     for snap in snaps:
-        themes.update(snap.themes)
-        actions.extend(snap.actions)
+        # Every answer that lists an action shows its theme: named "Plan › Theme" here, each
+        # answer says which plan an action belongs to (Slack, Teams and console alike).
+        name = snap.plan.name
+        themes.update(
+            (tid, replace(t, name=f"{name} › {t.name}")) for tid, t in snap.themes.items()
+        )
+        actions.extend(a._replace(theme=f"{name} › {a.theme}") for a in snap.actions)
         holders.update(snap.role_holders)
     names = {snap.plan.id: snap.plan.name for snap in snaps}
-    return PlanSnapshot(snaps[0].plan, themes, actions, holders, names)
+    rows = {snap.plan.id: snap.plan for snap in snaps}
+    return PlanSnapshot(snaps[0].plan, themes, actions, holders, names, rows)
 
 
 def owner_view(o: Owner) -> OwnerView:

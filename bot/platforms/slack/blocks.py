@@ -314,23 +314,28 @@ def _reply_blocks(
             if not reply.candidates:
                 text = "Which action is that about? Start your message with its reference, e.g. `L4 on track: workshops booked`."
                 return text, [{"type": "section", "text": mrkdwn(text)}]
-            blocks = [{"type": "section", "text": mrkdwn("Which action is that about?")}]
+            blocks = [{"type": "section", "text": mrkdwn(esc(reply.question, 300))}]
             note = {"p": pending_id} if pending_id is not None else {"t": reply.text}
-            for a in reply.candidates[: (MAX_MESSAGE_BLOCKS - 1)]:
+            # A reference in several plans: each choice is a plan, its button named so.
+            plans = reply.plan_names or ("",) * len(reply.candidates)
+            for a, plan in list(zip(reply.candidates, plans, strict=False))[
+                : (MAX_MESSAGE_BLOCKS - 1)
+            ]:
                 fixed = {"a": a.id, **{k: v for k, v in note.items() if k == "p"}}
+                head = f"*{esc(plan, 100)}* · " if plan else ""
                 blocks.append(
                     {
                         "type": "section",
                         "block_id": f"pick:{a.id}",
-                        "text": mrkdwn(f"*{esc(a.label, 100)}* {esc(a.text, 150)}"),
+                        "text": mrkdwn(f"{head}*{esc(a.label, 100)}* {esc(a.text, 150)}"),
                         "accessory": button(
-                            "This one",
+                            cut(plan, 75) if plan else "This one",
                             "pick_action",
                             button_value(fixed, {k: v for k, v in note.items() if k == "t"}),
                         ),
                     }
                 )
-            return "Which action is that about?", blocks
+            return reply.question, blocks
         case Refusal() | Problem() | Notice() | AwayNotice():
             return reply.text, [{"type": "section", "text": mrkdwn(escape(reply.text))}]
         case HelpText():

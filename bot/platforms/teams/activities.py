@@ -517,7 +517,7 @@ def _fallback(reply: Reply) -> str:
     if isinstance(reply, Refusal | Problem):
         return reply.text[:200]
     if isinstance(reply, AskAction):
-        return "Which action is that about?"
+        return reply.question
     if isinstance(reply, AskStatus):
         return f"What is the status of {reply.action.label}?"
     if isinstance(reply, ActionList):

@@ -380,19 +380,22 @@ def reply_cards(reply: Reply, *, page: int = 0, query: str = "") -> list[dict]:
                         ]
                     )
                 ]
-            body = [plain("Which action is that about?", weight="Bolder")]
-            for a in reply.candidates[:20]:
+            body = [plain(reply.question, weight="Bolder")]
+            # A reference in several plans: each choice is a plan, its button named so.
+            plans = reply.plan_names or ("",) * len(reply.candidates)
+            for a, plan in list(zip(reply.candidates, plans, strict=False))[:20]:
+                lead = ((cut(plan, 100), BOLD), " · ") if plan else ()
                 body.append(
                     {
                         "type": "Container",
                         "separator": True,
                         "items": [
-                            runs((a.label, BOLD), " ", cut(a.text, 150)),
+                            runs(*lead, (a.label, BOLD), " ", cut(a.text, 150)),
                             {
                                 "type": "ActionSet",
                                 "actions": [
                                     execute(
-                                        "This one",
+                                        cut(plan, 60) if plan else "This one",
                                         {"k": "pick", "a": a.id, "t": cut(reply.text, 1500)},
                                     )
                                 ],
