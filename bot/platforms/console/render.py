@@ -122,7 +122,9 @@ def render(reply: Reply) -> RenderableType:
             if reply.plan_names:  # a reference in several plans: choose the plan by number
                 table = Table(title=f"{reply.question} Reply with its number.")
                 table.add_column("#"), table.add_column("Plan"), table.add_column("Action")
-                for i, (a, plan) in enumerate(zip(reply.candidates, reply.plan_names), 1):
+                for i, (a, plan) in enumerate(
+                    zip(reply.candidates, reply.plan_names, strict=False), 1
+                ):
                     plain_row(table, str(i), plan, f"{a.label} {shorten(a.text, 70)}")
                 return table
             table = Table(title="Which action is that about? Reply with its number or reference.")
