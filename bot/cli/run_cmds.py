@@ -58,13 +58,21 @@ def _console(
     _ensure_sample_plan(service)
     session = ConsoleSession(service, clock, out, json_out=sys.stdout if as_json else None)
     snap = service.snapshot()
+    # One console serves every plan loaded (PLAN_NAME only narrows it to one).
+    names = list(snap.plan_names.values()) or [snap.plan.name]
     if as_json:
         emit_json_line(
-            {"plan": snap.plan.name, "actions": len(snap.actions), "today": service.today(snap)}
+            {
+                "plan": ", ".join(names),
+                "plans": names,
+                "actions": len(snap.actions),
+                "today": service.today(snap),
+            }
         )
     else:
+        which = f"plan [bold]{names[0]}[/]" if len(names) == 1 else f"{len(names)} plans"
         out.print(
-            f"[bold]progressbot[/] console — plan [bold]{snap.plan.name}[/], "
+            f"[bold]progressbot[/] console — {which}, "
             f"{len(snap.actions)} actions, today {service.today(snap):%-d %b %Y}. Type `help`."
         )
     jobs = None
