@@ -120,3 +120,109 @@ def test_settings_stay_per_plan(engine):
     tz = {p.name: p.timezone for p in service.plans()}
     assert tz == {PLANS[0]: "Europe/London", PLANS[1]: "America/New_York"}
     assert service.for_plan(service.plans()[1]).plan().timezone == "America/New_York"
+
+
+# -- the command line and the console, in real processes ---------------------------------------
+def _cli_env(tmp_path) -> dict:
+    import os
+
+    env = {
+        **os.environ,
+        "COLUMNS": "220",
+        "PLAN_NAME": "",
+        "DATABASE_URL": f"sqlite:///{tmp_path}/x.db",
+    }
+    for key in ("SLACK_BOT_TOKEN", "TEAMS_CLIENT_ID"):
+        env.pop(key, None)
+    return env
+
+
+def _load_two_plans_by_cli(tmp_path, env) -> None:
+    from pathlib import Path
+
+    from tests.support.cli_process import run_cli
+
+    data = Path(__file__).resolve().parent.parent / "bot" / "data"
+    for name in ("OD plan 2019", "People Plan"):
+        proc = run_cli(
+            ["import", str(data / "sample_plan.csv"), "--plan", name, "--fy-start", "2019",
+             "--today", "2019-09-02"],
+            cwd=tmp_path, env=env,
+        )  # fmt: skip
+        assert proc.returncode == 0, proc.stderr
+    proc = run_cli(["people", "import", str(data / "sample_people.csv")], cwd=tmp_path, env=env)
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_commands_that_need_one_plan_name_the_plans(tmp_path):
+    import json
+
+    from tests.support.cli_process import run_cli
+
+    env = _cli_env(tmp_path)
+    _load_two_plans_by_cli(tmp_path, env)
+    for args in (["plan", "show"], ["plan", "set", "--readers", "workspace"], ["report"]):
+        proc = run_cli(args, cwd=tmp_path, env=env)
+        assert proc.returncode == 1, (args, proc.stdout)
+        assert (
+            "several plans are loaded: OD plan 2019, People Plan — choose one with --plan NAME"
+            in proc.stderr
+        ), (args, proc.stderr)
+    # Named, each plan answers for itself: its own settings.
+    proc = run_cli(
+        ["plan", "set", "--plan", "People Plan", "--channels", "C-PEOPLE"], cwd=tmp_path, env=env
+    )
+    assert proc.returncode == 0, proc.stderr
+    shown = {}
+    for name in ("OD plan 2019", "People Plan"):
+        proc = run_cli(["plan", "show", "--plan", name, "--json"], cwd=tmp_path, env=env)
+        assert proc.returncode == 0, proc.stderr
+        shown[name] = json.loads(proc.stdout)
+    assert shown["People Plan"]["name"] == "People Plan"
+    assert shown["OD plan 2019"]["name"] == "OD plan 2019"
+    assert "C-PEOPLE" in json.dumps(shown["People Plan"])
+    assert "C-PEOPLE" not in json.dumps(shown["OD plan 2019"])
+
+
+def test_console_one_nudge_grouped_and_an_ambiguous_reference_asked(tmp_path):
+    import json
+    from pathlib import Path
+
+    from tests.support.cli_process import run_cli
+
+    env = _cli_env(tmp_path)
+    _load_two_plans_by_cli(tmp_path, env)
+    # The sweep: Priya owes G2 in both plans, and gets one message with a heading per plan.
+    proc = run_cli(["sweep", "--today", "2019-09-16"], cwd=tmp_path, env=env)
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert out.count("nudge → Priya Raman") == 1, out
+    priya = out[out.index("nudge → Priya Raman") :]
+    assert "OD plan 2019" in priya and "People Plan" in priya
+    proc = run_cli(["sweep", "--today", "2019-09-16", "--json"], cwd=tmp_path, env=env)
+    assert json.loads(proc.stdout)["nudged"] == []  # exactly once: nothing more that day
+    script = Path(__file__).resolve().parent / "fixtures" / "console" / "two_plans_session.txt"
+    proc = run_cli(
+        ["run", "--console", "--script", str(script), "--today", "2019-09-16"],
+        cwd=tmp_path,
+        env=env,
+    )
+    out = proc.stdout
+    assert proc.returncode == 0, proc.stderr
+    assert "2 plans" in out
+    # `owe` covers both plans, under a heading each.
+    owe = out[out.index("> owe") :]
+    assert "OD plan 2019" in owe and "People Plan" in owe
+    # "G2 …" is in both of her plans: asked, with the plans to choose from; "2" chooses.
+    assert "G2 is in several of your plans: which plan's G2 is that about?" in out
+    assert "Stored for G2: On track — shared with partners" in out
+    # A question about a shared reference is answered for each plan, naming it.
+    assert "G9 (OD plan 2019)" in out and "G9 (People Plan)" in out
+    statuses = {}
+    for name in ("OD plan 2019", "People Plan"):
+        proc = run_cli(["actions", "G2", "--plan", name, "--json"], cwd=tmp_path, env=env)
+        assert proc.returncode == 0, proc.stderr
+        [action] = json.loads(proc.stdout)["actions"]
+        statuses[name] = action["status"]
+    assert statuses["People Plan"] == "On track"
+    assert statuses["OD plan 2019"] != "On track"
