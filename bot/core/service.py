@@ -50,6 +50,7 @@ from storage.queries import (
     merged_snapshot,
     owner_view,
     plan_snapshot,
+    shared_people,
 )
 from storage.signoff import decide_signoff, open_signoff, request_signoff
 from storage.undo import last_undoable, undo_update
@@ -179,7 +180,8 @@ class PlanService:
                 return plan_snapshot(s, get_plan(s).id)
             if actor is not None and not actor.is_member:
                 plans = [p for p in plans if may_read(actor, p.readers)] or plans[:1]
-            return merged_snapshot([plan_snapshot(s, p.id) for p in plans])
+            people = shared_people(s)  # read once for every plan
+            return merged_snapshot([plan_snapshot(s, p.id, people=people) for p in plans])
 
     def action_snapshot(self, action_ref: str | int) -> tuple[PlanSnapshot, ActionView]:
         """One action (by id, or a reference such as `L4` or `#12`) with just enough of the
