@@ -355,7 +355,8 @@ class Conversation:
 
     def _in_plan_time(self, reply: UpdateStored) -> UpdateStored:
         try:
-            tz = self.service.plan().timezone
+            # The action's own plan's time zone (several plans can each have their own).
+            tz = self.service.for_plan(reply.action.plan_id).plan().timezone
         except NotFound:
             return reply
         return replace(reply, timezone=tz) if tz != reply.timezone else reply

@@ -218,6 +218,9 @@ def test_console_one_nudge_grouped_and_an_ambiguous_reference_asked(tmp_path):
     assert "Stored for G2: On track — shared with partners" in out
     # A question about a shared reference is answered for each plan, naming it.
     assert "G9 (OD plan 2019)" in out and "G9 (People Plan)" in out
+    # A report is one plan's: asked for plainly it names the plans; `plan WORDS` chooses.
+    assert "several plans are loaded: OD plan 2019, People Plan — choose one" in out
+    assert "People Plan — Update at September 2019: 33 actions" in out
     statuses = {}
     for name in ("OD plan 2019", "People Plan"):
         proc = run_cli(["actions", "G2", "--plan", name, "--json"], cwd=tmp_path, env=env)

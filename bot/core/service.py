@@ -146,6 +146,19 @@ class PlanService:
             return [self]
         return [self.for_plan(p) for p in self.plans()]
 
+    def plan_named(self, words: str) -> Plan:
+        """The plan served whose name is ``words`` (any case), else the one plan whose name
+        contains them; NotFound naming the plans otherwise."""
+        plans = self.plans()
+        want = " ".join(words.split()).casefold()
+        exact = [p for p in plans if p.name.casefold() == want]
+        found = exact or [p for p in plans if want and want in p.name.casefold()]
+        if len(found) == 1:
+            return found[0]
+        names = ", ".join(p.name for p in plans)
+        what = "several plans match" if found else "no plan matches"
+        raise NotFound(f"{what} {words.strip()!r}; the plans are: {names}")
+
     def several(self) -> bool:
         """Whether this service reads several plans at once (answers then name the plan)."""
         return not self.bound and len(self.plans()) > 1
