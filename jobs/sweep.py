@@ -6,10 +6,13 @@
    plan below decides afresh.
 2. Plan (bot/core/nudges.py) what is due now from the database: active windows not yet
    claimed, routed to people, within their working hours, one message per person per day.
+   Every plan the service serves is planned with its own policy, calendar and time zone; a
+   person's items from several plans then make one message, grouped by plan (claimed once:
+   NudgeMessage is one per person and day, whichever plans it lists).
 3. For each person: claim the message and its items, send, mark sent. A send the notifier
    reports as failed (DeliveryError) releases the claim, so the next sweep retries it; any
    other error leaves the claim to run out its lease, since the message may have gone out.
-4. Escalate silent owners (jobs/escalation.py).
+4. Escalate silent owners (jobs/escalation.py), plan by plan.
 
 The sweep can run anywhere, as often as wanted, in as many processes as wanted: the claims in
 the database, never the scheduler, are what prevent duplicates. A dry run plans and reports
