@@ -229,3 +229,35 @@ def test_console_one_nudge_grouped_and_an_ambiguous_reference_asked(tmp_path):
         statuses[name] = action["status"]
     assert statuses["People Plan"] == "On track"
     assert statuses["OD plan 2019"] != "On track"
+
+
+def test_a_reply_to_one_plans_nudge_is_read_in_that_plan_and_a_bare_one_asked(engine):
+    from handlers.replies import AskAction, UpdateStored
+    from handlers.update import handle_reply
+    from storage.models import Action, Update
+
+    service = _two_plans(engine)
+    ids = _plan_ids(engine)
+    with read_session(engine) as s:
+        a3 = dict(s.exec(select(Action.plan_id, Action.id).where(Action.ref == "A3")).all())
+    alice = service.actor_for_name("Alice")
+    # Asked, never guessed: both of her plans have an A3.
+    asked = handle_reply(service, alice, "A3 on track: workshops booked")
+    assert isinstance(asked, AskAction)
+    assert sorted(asked.plan_names) == sorted(PLANS)
+    assert {a.id for a in asked.candidates} == set(a3.values())
+    # A reply to a nudge that listed the People Plan's A3 is about that one.
+    people_a3 = a3[ids[PLANS[1]]]
+    stored = handle_reply(
+        service, alice, "A3 on track: workshops booked", context_action_ids=(people_a3,)
+    )
+    assert isinstance(stored, UpdateStored) and stored.action.id == people_a3
+    with read_session(engine) as s:
+        mine = s.exec(select(Update.action_id).where(Update.source == "reply")).all()
+    assert mine == [people_a3]
+    # Queries cover both plans and say which plan each action is in.
+    listed = service.query(alice, "A3")
+    assert sorted(a.theme for a in listed.actions) == [
+        f"{PLANS[1]} › Leadership",
+        f"{PLANS[0]} › Leadership",
+    ]
