@@ -327,9 +327,10 @@ def claimed_spells(engine: Engine, owner_ids: Iterable[int]) -> set[tuple[int, s
     with read_session(engine) as s:
         for i in range(0, len(ids), _CHUNK):
             out.update(
-                (o, k)
-                for o, k in s.execute(
-                    select(Escalation.owner_id, Escalation.spell_key).where(
+                # A key stored before keys named their plan is its row's plan's.
+                (o, k if "#" in k else f"{k}#{p}")
+                for o, k, p in s.execute(
+                    select(Escalation.owner_id, Escalation.spell_key, Escalation.plan_id).where(
                         Escalation.owner_id.in_(ids[i : i + _CHUNK])
                     )
                 )

@@ -261,3 +261,26 @@ def test_a_reply_to_one_plans_nudge_is_read_in_that_plan_and_a_bare_one_asked(en
         f"{PLANS[1]} › Leadership",
         f"{PLANS[0]} › Leadership",
     ]
+
+
+def test_escalations_stay_per_plan(engine):
+    """Bob is nudged on 15 and 27 Aug about A1 in both plans (one message each day) and stays
+    silent: on 28 Aug Pat hears about him once for each plan, and only once."""
+    from datetime import date
+
+    service = _two_plans(engine)
+    notifier = ConsoleNotifier(quiet=True)
+    for day in (date(2019, 8, 15), date(2019, 8, 27)):
+        service.clock.set(datetime(day.year, day.month, day.day, 9, tzinfo=UTC))
+        run_sweep(service, notifier, instance_id="x", escalate=False)
+    bobs = [d for d in notifier.of_kind("nudge") if d.target == "Bob"]
+    assert len(bobs) == 2 and all(len({o.action.plan_id for o in d.reply.items}) == 2 for d in bobs)
+    service.clock.set(datetime(2019, 8, 28, 9, tzinfo=UTC))
+    run_sweep(service, notifier, instance_id="e1")
+    run_sweep(service, notifier, instance_id="e2")
+    sent = notifier.of_kind("escalation")
+    told = sorted(
+        (d.target, s.person.name, s.actions[0].plan_id) for d in sent for s in d.reply.silent
+    )
+    ids = _plan_ids(engine)
+    assert told == sorted(("Pat", "Bob", ids[p]) for p in PLANS)
