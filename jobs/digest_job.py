@@ -113,10 +113,10 @@ def run_digest(
     for one in services:
         with gc_paused():
             reports.append(_run_digest(one, notifier, instance_id, dry_run, on_demand, channels))
-    return _combined(reports)
+    return combined(reports)
 
 
-def _combined(reports: list[DigestReport]) -> DigestReport:
+def combined(reports: list[DigestReport]) -> DigestReport:
     """Several plans' digest reports as one (each skip line naming its plan)."""
     if len(reports) == 1:
         return reports[0]

@@ -221,6 +221,9 @@ def test_console_one_nudge_grouped_and_an_ambiguous_reference_asked(tmp_path):
     # A report is one plan's: asked for plainly it names the plans; `plan WORDS` chooses.
     assert "several plans are loaded: OD plan 2019, People Plan — choose one" in out
     assert "People Plan — Update at September 2019: 33 actions" in out
+    # `digest now`: each plan's own digest.
+    assert "OD plan 2019 — digest for 16 Sep 2019" in out
+    assert "People Plan — digest for 16 Sep 2019" in out
     statuses = {}
     for name in ("OD plan 2019", "People Plan"):
         proc = run_cli(["actions", "G2", "--plan", name, "--json"], cwd=tmp_path, env=env)
