@@ -52,6 +52,7 @@ from storage.queries import (
     plan_snapshot,
     shared_people,
 )
+from storage.rows import gc_paused
 from storage.signoff import decide_signoff, open_signoff, request_signoff
 from storage.undo import last_undoable, undo_update
 from storage.updates import NewUpdate, append_update, previous_status
@@ -193,8 +194,9 @@ class PlanService:
                 return plan_snapshot(s, get_plan(s).id)
             if actor is not None and not actor.is_member:
                 plans = [p for p in plans if may_read(actor, p.readers)] or plans[:1]
-            people = shared_people(s)  # read once for every plan
-            return merged_snapshot([plan_snapshot(s, p.id, people=people) for p in plans])
+            with gc_paused():  # tens of thousands of tuples, no cycles (storage/rows.py)
+                people = shared_people(s)  # read once for every plan
+                return merged_snapshot([plan_snapshot(s, p.id, people=people) for p in plans])
 
     def action_snapshot(self, action_ref: str | int) -> tuple[PlanSnapshot, ActionView]:
         """One action (by id, or a reference such as `L4` or `#12`) with just enough of the
@@ -357,8 +359,10 @@ class PlanService:
         return run_query(q, snap)
 
     def owed(self, today: date | None = None) -> dict[OwnerView, list[Owed]]:
+        """Who owes what, in every plan served (bench/bench_owing.py times it)."""
         snap = self.snapshot()
-        return who_owes_what(snap, today or self.today(snap), self.policy)
+        with gc_paused():  # one Owed per action owed: many objects, no cycles
+            return who_owes_what(snap, today or self.today(snap), self.policy)
 
     def owed_by(self, actor: Actor, today: date | None = None) -> list[Owed]:
         """What ``actor`` owes: their own actions and those of roles they hold (in every
