@@ -121,7 +121,10 @@ def run_sweep(
     docstring); ``resume_own``: this instance's claims still ``claimed`` are left from its own
     earlier run that stopped part-way (the scheduler runs one sweep at a time): check and
     finish them now rather than when their lease runs out."""
-    ctxs = [JobContext.load(one) for one in service.each_plan()]
+    plans = service.each_plan()
+    # Owners are shared by every plan: read once for all of them.
+    people = service.shared_people() if len(plans) > 1 else None
+    ctxs = [JobContext.load(one, people=people) for one in plans]
     if not ctxs:
         service.plan()  # raises: no plan loaded yet
     sweep = _Sweep(ctxs)

@@ -141,6 +141,11 @@ class PlanService:
         )
         return bound
 
+    def shared_people(self):
+        """Every owner and role holder, read once for several plans' snapshots."""
+        with read_session(self.engine) as s, gc_paused():
+            return shared_people(s)
+
     def each_plan(self) -> list[PlanService]:
         """One bound service per plan served (jobs run per plan: digests, escalations)."""
         if self.bound:
@@ -183,12 +188,14 @@ class PlanService:
         return plans[0]
 
     # -- the plan -------------------------------------------------------------------------
-    def snapshot(self, actor: Actor | None = None) -> PlanSnapshot:
+    def snapshot(self, actor: Actor | None = None, *, people=None) -> PlanSnapshot:
         """The plan served; unbound with several loaded, every plan (those ``actor`` may
-        read) as one snapshot whose actions say their plan (storage/queries.merged_snapshot)."""
+        read) as one snapshot whose actions say their plan (storage/queries.merged_snapshot).
+        ``people``: owners and role holders already read (storage/queries.shared_people), for
+        a job reading several plans one after another."""
         with read_session(self.engine) as s:
             if self.bound:
-                return plan_snapshot(s, self._get_plan(s).id)
+                return plan_snapshot(s, self._get_plan(s).id, people=people)
             plans = list_plans(s)
             if len(plans) <= 1:
                 return plan_snapshot(s, get_plan(s).id)
