@@ -111,13 +111,20 @@ def run_cmd(
             "background (default: on, except when driven by --script).",
         ),
     ] = None,
+    plan: Annotated[
+        str | None,
+        typer.Option("--plan", help="Serve only this plan (default: every plan loaded)."),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Run the bot: Teams when TEAMS_CLIENT_ID is set, Slack when SLACK_BOT_TOKEN is set
-    (both in one process when both are), otherwise the console mode.
+    (both in one process when both are), otherwise the console mode. One bot serves every
+    plan loaded (`--plan` / PLAN_NAME: only that one).
     With --json (console mode) each input line, from --script or stdin, is answered with one
     JSON object: the line, the kinds of reply, whether it was understood, and the text."""
     settings = Settings()
+    if plan:
+        settings.plan_name = plan
     if settings.has_teams and not console:
         from bot.platforms.teams.runner import run_teams
 
