@@ -132,11 +132,8 @@ def merged_snapshot(snaps: list[PlanSnapshot]) -> PlanSnapshot:
     for snap in snaps:
         # Every answer that lists an action shows its theme: named "Plan › Theme" here, each
         # answer says which plan an action belongs to (Slack, Teams and console alike).
-        name = snap.plan.name
-        themes.update(
-            (tid, replace(t, name=f"{name} › {t.name}")) for tid, t in snap.themes.items()
-        )
-        prefixed = {tid: f"{name} › {t.name}" for tid, t in snap.themes.items()}
+        prefixed = {tid: f"{snap.plan.name} › {t.name}" for tid, t in snap.themes.items()}
+        themes.update((tid, replace(t, name=prefixed[tid])) for tid, t in snap.themes.items())
         # Built as tuples: _replace costs five times as much.
         at = _THEME_AT
         actions.extend(
