@@ -287,3 +287,44 @@ def test_escalations_stay_per_plan(engine):
     )
     ids = _plan_ids(engine)
     assert told == sorted(("Pat", "Bob", ids[p]) for p in PLANS)
+
+
+class _Killed(BaseException):
+    """The process dies: not an Exception, so nothing in the job catches it."""
+
+
+class _DiesAfterFirstPost(ConsoleNotifier):
+    """Posts the first plan's digest, then dies before the job records it (once)."""
+
+    died = False
+
+    def post_digest(self, channel, digest, claim_id):
+        delivered = super().post_digest(channel, digest, claim_id)
+        if not self.died:
+            self.died = True
+            raise _Killed
+        return delivered
+
+
+def test_a_digest_run_killed_after_one_plans_post_sends_each_once(engine):
+    # Mon 21 Oct 2019 09:30 London: the weekly slot (Monday 09:00) is due for both plans.
+    from datetime import timedelta
+
+    import pytest
+
+    service = _two_plans(engine, at=datetime(2019, 10, 21, 8, 30, tzinfo=UTC))
+    notifier = _DiesAfterFirstPost(quiet=True)
+    with pytest.raises(_Killed):
+        run_digest(service, notifier, instance_id="a")
+    assert [d.target for d in notifier.of_kind("digest")] == ["C-QUARTER"]
+    service.clock.set(service.clock.now() + timedelta(minutes=10))  # past the lease
+    for instance in ("b", "c"):
+        run_digest(service, notifier, instance_id=instance)
+    posted = sorted((d.target, d.reply.digest.plan_name) for d in notifier.of_kind("digest"))
+    assert posted == [("C-PEOPLE", PLANS[1]), ("C-QUARTER", PLANS[0])]
+    with read_session(engine) as s:
+        rows = s.exec(select(DigestPost)).all()
+    assert sorted((r.channel, r.state) for r in rows) == [
+        ("C-PEOPLE", "sent"),
+        ("C-QUARTER", "sent"),
+    ]
