@@ -6,6 +6,11 @@ Populates a synthetic plan (bench/synth.py) in a temporary SQLite file (or URL),
 loading the plan snapshot, who owes what (bot/core/owing.py), the nudge plan at a moment in
 working hours (bot/core/nudges.py: active windows, routing, working hours), and a whole dry-run
 sweep (database reads for claims, absences and administrators included). Target: under 1 s.
+
+Then several plans side by side (``--plans 5``: 5 plans × 2,000 actions, the 2,000 owners
+shared among them, in another database): who owes what across every plan, as `owe` and the
+chat queries read it (PlanService.owed over the merged snapshot, database included), target
+≤ 0.3 s; and one dry-run sweep over all the plans, which must plan one message per person.
 Prints seconds and PASS/FAIL; not a timed test.
 """
 
@@ -51,6 +56,8 @@ def main() -> int:
     ap.add_argument("--actions", type=int, default=10_000)
     ap.add_argument("--owners", type=int, default=2_000)
     ap.add_argument("--url", default=None, help="database URL (default: a temporary SQLite)")
+    ap.add_argument("--plans", type=int, default=5, help="plans side by side (0: skip)")
+    ap.add_argument("--plan-actions", type=int, default=2_000, help="actions in each of them")
     args = ap.parse_args()
 
     tmp = tempfile.TemporaryDirectory(prefix="bench-owing-")
@@ -92,8 +99,54 @@ def main() -> int:
         words = "".join(c if c.isalnum() else " " for c in name.split(" (")[0]).split()
         bench_line("owing_" + "_".join(words), seconds, "s", f"<{TARGET_S:g}", good)
     engine.dispose()
+    if args.plans:
+        ok &= several_plans(args.plans, args.plan_actions, args.owners, tmp.name)
     tmp.cleanup()
     return 0 if ok else 1
+
+
+SEVERAL_TARGET_S = 0.3
+
+
+def several_plans(plans: int, actions: int, owners: int, folder: str) -> bool:
+    """``plans`` plans of ``actions`` each, ``owners`` shared: who owes what across them all,
+    and a dry-run sweep that plans one message per person however many plans they are in."""
+    engine = make_engine(f"sqlite:///{folder}/several.db")
+    upgrade(engine)
+    started = time.perf_counter()
+    for i in range(plans):
+        populate(
+            engine, actions=actions, owners=owners, themes=8, updates_per_action=1,
+            today=TODAY, seed=i, name=f"Synthetic plan {i + 1}",
+        )  # fmt: skip
+    print(
+        f"populate: {plans} plans × {actions} actions, {owners} owners shared, in "
+        f"{time.perf_counter() - started:.1f} s"
+    )
+    service = PlanService(engine, FixedClock(NOW))  # no plan named: it serves every plan
+    owing_s, owed = best_of(3, service.owed)
+    spanning = sum(1 for items in owed.values() if len({o.action.plan_id for o in items}) > 1)
+    sweep_s, report = best_of(1, lambda: run_sweep(service, None, dry_run=True))
+    recipients = [n.recipient.id for n in report.nudged]
+    one_each = len(recipients) == len(set(recipients))
+    print(
+        f"who owes what, {plans} plans  {owing_s:7.3f} s  ({len(owed)} people owe updates, "
+        f"{spanning} of them in several plans)"
+    )
+    print(
+        f"dry-run sweep, {plans} plans  {sweep_s:7.3f} s  ({len(report.nudged)} messages, "
+        f"{'one' if one_each else 'SEVERAL'} per person)"
+    )
+    good = owing_s <= SEVERAL_TARGET_S
+    print(
+        f"{'PASS' if good else 'FAIL'}: who owes what across {plans} plans {owing_s:.3f} s "
+        f"(target ≤ {SEVERAL_TARGET_S:g} s)"
+    )
+    print(f"{'PASS' if one_each else 'FAIL'}: one nudge per person across {plans} plans")
+    bench_line(f"owing_who_owes_what_{plans}_plans", owing_s, "s", f"<={SEVERAL_TARGET_S:g}", good)
+    bench_line("owing_one_nudge_per_person", 1 if one_each else 0, "ok", "=1", one_each)
+    engine.dispose()
+    return good and one_each
 
 
 if __name__ == "__main__":

@@ -120,11 +120,14 @@ def populate(
     updates_per_action: int = 3,
     today: date = date(2020, 6, 1),
     seed: int = 0,
+    name: str = "Synthetic plan",
 ) -> SynthInfo:
+    """A synthetic plan; several (another ``name`` and ``seed`` each) share their owners:
+    people and roles are named by number, the same in every plan."""
     started = time.perf_counter()
     now = datetime(today.year, today.month, today.day, 9, tzinfo=UTC)
     spec, roles, people = make_spec(
-        actions=actions, owners=owners, themes=themes, today=today, seed=seed
+        actions=actions, owners=owners, themes=themes, today=today, seed=seed, name=name
     )
     rnd = random.Random(seed + 1)
     with write_session(engine) as s:

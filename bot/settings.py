@@ -15,7 +15,9 @@ class Settings(BaseSettings):
         default="sqlite:///./data/progressbot.db",
         description="SQLAlchemy URL; sqlite:///path or postgresql://user:pass@host/db",
     )
-    plan_name: str = Field(default="", description="Plan the bot serves; default: the only plan")
+    plan_name: str = Field(
+        default="", description="Only this plan (default: the bot serves every plan loaded)"
+    )
     timezone: str = Field(default="Europe/London", description="Default time zone for new plans")
     admin_emails: str = Field(default="", description="Comma-separated administrator emails")
     log_level: str = Field(default="INFO")

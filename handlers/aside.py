@@ -60,7 +60,14 @@ def answer_question(
     with deadline, owner, status and last update; else the query it asks."""
     if not may_read(actor, snap.plan.readers):
         return Refusal(read_refusal(actor))
-    named = [h.action for h in RefIndex(snap.actions).find_in(text)]
+    index = RefIndex(snap.actions)
+    # A question about a reference several plans share is answered for each plan.
+    hits = index.find_in(text)
+    named = (
+        [a for h in hits for a in index.lookup_all(h.written) or [h.action]]
+        if snap.plan_names
+        else [h.action for h in hits]
+    )
     if not named and len(context) == 1:
         named = [a for a in snap.actions if a.id == context[0]]
     if not named:
@@ -84,7 +91,8 @@ def _facts(service: PlanService, actor: Actor, a: ActionView, today) -> str:
     mine = " — yours" if owns(actor, a) else ""
     phrase = when_due(a, today)
     soon = f", {phrase[0]}" if phrase else ""
-    head = f"{a.label}: due {due}{written}{soon}; owner {owners}{mine}"
+    plan = f" ({a.theme.split(' › ')[0]})" if " › " in a.theme else ""  # several plans
+    head = f"{a.label}{plan}: due {due}{written}{soon}; owner {owners}{mine}"
     head += f"; status {a.status or 'not stated'}"
     with read_session(service.engine) as s:
         updates = action_updates(s, a.id)

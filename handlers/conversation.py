@@ -355,7 +355,8 @@ class Conversation:
 
     def _in_plan_time(self, reply: UpdateStored) -> UpdateStored:
         try:
-            tz = self.service.plan().timezone
+            # The action's own plan's time zone (several plans can each have their own).
+            tz = self.service.for_plan(reply.action.plan_id).plan().timezone
         except NotFound:
             return reply
         return replace(reply, timezone=tz) if tz != reply.timezone else reply
@@ -368,7 +369,10 @@ class Conversation:
         owners = items[0].action.owners
         person = actor.person or next((o for o in owners if o.id in mine), owners[0])
         self.remember_nudge(platform, key, tuple(o.action.id for o in items))
-        return Nudge(person, tuple(items), self.service.today())
+        # `owe` covers every plan the asker may read, grouped by plan when several.
+        return Nudge(
+            person, tuple(items), self.service.today(), plans=self.service.plan_heads(actor)
+        )
 
     def _answer(
         self, actor: Actor, line: str, pending: dict | None, *, source: str, external_id
@@ -488,7 +492,9 @@ def _pending_of(reply: Reply) -> str | None:
             {
                 "kind": "action",
                 "candidates": [a.id for a in reply.candidates],
-                "refs": [a.ref or "" for a in reply.candidates],
+                # Choosing among plans: a reference would name every one of them; the
+                # plan's name (or its number) chooses.
+                "refs": list(reply.plan_names) or [a.ref or "" for a in reply.candidates],
                 "text": reply.text,
             }
         )

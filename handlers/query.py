@@ -21,7 +21,7 @@ from storage.queries import NotFound
 def handle_query(service: PlanService, actor: Actor, text: str) -> Reply:
     text = clean_input(text)[:2000]  # no query is longer; a pasted essay is not one
     try:
-        snap = service.snapshot()
+        snap = service.snapshot(actor)  # every plan the actor may read, when several
     except NotFound as exc:
         return Problem(str(exc))
     if not may_read(actor, snap.plan.readers):

@@ -106,6 +106,16 @@ class AskAction:
 
     candidates: tuple[ActionView, ...]
     text: str
+    # A reference in several of the asker's plans: the name of each candidate's plan (the
+    # choices are the plans); empty for the usual "which action?".
+    plan_names: tuple[str, ...] = ()
+
+    @property
+    def question(self) -> str:
+        if self.plan_names and self.candidates:
+            ref = self.candidates[0].label
+            return f"{ref} is in several of your plans: which plan's {ref} is that about?"
+        return "Which action is that about?"
 
 
 @dataclass(frozen=True)

@@ -18,11 +18,14 @@ from bot.io.report_layout import FORMATS, MEDIA_TYPES, default_name
 from bot.io.report_writers import render
 
 HELP = (
-    "report [as at DATE] [theme WORDS] [since DATE] [with status,owner,changes,attribution,"
-    "slips] [as xlsx|docx|html|csv] — the board report (the plan's own table, Update on "
-    "Progress filled in) as at a date, e.g. `report as at 30 Nov 2019 theme leadership`"
+    "report [plan NAME] [as at DATE] [theme WORDS] [since DATE] [with status,owner,changes,"
+    "attribution,slips] [as xlsx|docx|html|csv] — the board report (the plan's own table, "
+    "Update on Progress filled in) as at a date, e.g. `report as at 30 Nov 2019 theme "
+    "leadership`; `plan NAME` chooses the plan when several are loaded"
 )
-_KEYWORDS = re.compile(r"\b(as\s+at|theme|changes\s+since|since|with|as|format)\b(?=\s|$)", re.I)
+_KEYWORDS = re.compile(
+    r"\b(as\s+at|theme|changes\s+since|since|with|as|format|plan)\b(?=\s|$)", re.I
+)
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,7 @@ class ReportRequest:
     since: date | None = None
     fmt: str = "xlsx"
     extras: frozenset[str] | None = None  # None: the plan's own setting (`plan set --report-with`)
+    plan: str | None = None  # which plan, when several are loaded (its name, or part of it)
 
 
 @dataclass(frozen=True)
@@ -102,12 +106,25 @@ def parse_report_request(text: str, today: date, *, fmt: str = "xlsx") -> Report
             extras = read_extras(parts["with"])
         except ValueError as exc:
             raise QueryError(str(exc)) from None
-    return ReportRequest(as_at, parts.get("theme"), since, fmt, extras)
+    return ReportRequest(as_at, parts.get("theme"), since, fmt, extras, parts.get("plan"))
 
 
 def report_for(service: PlanService, request: ReportRequest) -> Report:
     """The report model: the plan read as at the request's date (default: today)."""
-    plan = service.plan()
+    from storage.queries import NotFound, SeveralPlans
+
+    try:
+        if request.plan:
+            service = service.for_plan(service.plan_named(request.plan))
+        plan = service.plan()
+    except SeveralPlans as exc:
+        # A report is one plan's table: in chat the plan is chosen with the request's words.
+        raise QueryError(
+            f"several plans are loaded: {', '.join(exc.names)} — choose one, e.g. "
+            f"`report plan {exc.names[0]}`"
+        ) from None
+    except NotFound as exc:
+        raise QueryError(str(exc)) from None
     today = local_today(service.clock, plan.timezone)
     as_at = request.as_at or today
     if as_at > today:

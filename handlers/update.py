@@ -9,7 +9,7 @@ from datetime import date
 
 from bot.core.people import Actor, covers, may_read, owns, read_refusal
 from bot.core.reading import line_kind, split_reply
-from bot.core.refs import RefIndex, leading_refs
+from bot.core.refs import RefIndex, index_across_plans, leading_refs
 from bot.core.service import PlanService, Refused
 from bot.core.statuses import Status
 from bot.core.text_input import TooLong, check_length, clean_input
@@ -98,17 +98,21 @@ def handle_reply(
             "'On track: workshops booked'."
         )
     try:
-        snap = service.snapshot()
+        snap = service.snapshot(actor)
     except NotFound as exc:
         return Problem(str(exc))
     if not may_read(actor, snap.plan.readers):
         # Before any reading: the same words whatever the line names, so no prompt, list
         # or error tells someone outside the plan what an action says or that it exists.
         return Refusal(f"{read_refusal(actor)} Nothing was stored.")
-    index = RefIndex(snap.actions)
+    # Several plans: a reference is read in the plans of the nudge answered first, and one
+    # that is in several plans is asked about (the plans as the choices), never guessed.
+    index, torn = index_across_plans(snap.actions, text, context_action_ids)
     kind = line_kind(text, names_action=bool(index.find_in(text)))
     if kind != "update":
         return answer_aside(service, actor, snap, text, kind, context_action_ids)
+    if torn:
+        return AskAction(tuple(torn), text, tuple(snap.plan_of(a) or "" for a in torn))
     parts, clean = split_reply(text, index)
     if not clean:
         return Problem(
@@ -137,11 +141,12 @@ def handle_reply(
     today = service.today(snap)
     readings = []
     for action, words in work:
+        plan = snap.plan_rows.get(action.plan_id, snap.plan)  # the action's own plan's year
         parsed = parse_update_text(
             words,
             today=today,
-            fy_start_year=snap.plan.fy_start_year,
-            fy_start_month=snap.plan.fy_start_month,
+            fy_start_year=plan.fy_start_year,
+            fy_start_month=plan.fy_start_month,
             deadline=action.due_date,
         )
         if parsed.problem:

@@ -38,14 +38,15 @@ class JobContext:
     pending: ReadAhead[PlanSnapshot]  # the whole plan: read, or read when asked for
 
     @classmethod
-    def load(cls, service: PlanService, *, lazy: bool = False) -> JobContext:
+    def load(cls, service: PlanService, *, lazy: bool = False, people=None) -> JobContext:
         """With ``lazy``, the plan's whole snapshot is read only if a step asks for it (the
-        digest job reads the plan its own, narrower way: ``digest_plan``)."""
+        digest job reads the plan its own, narrower way: ``digest_plan``). ``people``: owners
+        and role holders already read for another plan (a sweep over several plans)."""
         if lazy:
             pending = ReadAhead.later(service.snapshot)
             plan = service.plan()
         else:
-            snapshot = service.snapshot()
+            snapshot = service.snapshot(people=people)
             pending, plan = ReadAhead.done(snapshot), snapshot.plan
         policy = parse_policy(plan.policy_json)
         return cls(

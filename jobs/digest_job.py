@@ -102,12 +102,31 @@ def run_digest(
     on_demand: bool = False,
     channels: list[str] | None = None,
 ) -> DigestReport:
-    """Post the digests due now (``on_demand``: post one now, whatever the schedule)."""
+    """Post the digests due now (``on_demand``: post one now, whatever the schedule): for
+    each plan the service serves, that plan's digest to its own leadership channels, on its
+    own schedule (its policy), claimed per plan, channel and period."""
     # The collector waits while the plan is read and its digests built and posted: the
     # tens of thousands of rows and views made for a big plan hold no cycles and are freed
     # as the job ends, so sweeping them meanwhile (twice or more each) is pure cost.
-    with gc_paused():
-        return _run_digest(service, notifier, instance_id, dry_run, on_demand, channels)
+    services = service.each_plan() or [service]  # none loaded: the one-plan path says so
+    reports = []
+    for one in services:
+        with gc_paused():
+            reports.append(_run_digest(one, notifier, instance_id, dry_run, on_demand, channels))
+    return combined(reports)
+
+
+def combined(reports: list[DigestReport]) -> DigestReport:
+    """Several plans' digest reports as one (each skip line naming its plan)."""
+    if len(reports) == 1:
+        return reports[0]
+    first = reports[0]
+    out = DigestReport(first.at, ", ".join(r.plan for r in reports), first.dry_run, first.slot)
+    for r in reports:
+        out.posted.extend(r.posted)
+        out.skipped.extend(f"{r.plan}: {line}" for line in r.skipped)
+        out.failures.extend(r.failures)
+    return out
 
 
 def _run_digest(service, notifier, instance_id, dry_run, on_demand, channels) -> DigestReport:

@@ -88,7 +88,10 @@ def digest_job(service, notifier: Notifier, instance_id: str) -> None:
 def escalation_job(service, notifier: Notifier, instance_id: str) -> None:
     try:
         retry_while_db_down(
-            lambda: run_escalations(JobContext.load(service), notifier, instance_id=instance_id),
+            lambda: [  # escalations stay per plan: each plan's own silent spells
+                run_escalations(JobContext.load(one), notifier, instance_id=instance_id)
+                for one in service.each_plan()
+            ],
             what="escalation check",
         )
     except Exception:  # noqa: BLE001

@@ -6,10 +6,13 @@
    plan below decides afresh.
 2. Plan (bot/core/nudges.py) what is due now from the database: active windows not yet
    claimed, routed to people, within their working hours, one message per person per day.
+   Every plan the service serves is planned with its own policy, calendar and time zone; a
+   person's items from several plans then make one message, grouped by plan (claimed once:
+   NudgeMessage is one per person and day, whichever plans it lists).
 3. For each person: claim the message and its items, send, mark sent. A send the notifier
    reports as failed (DeliveryError) releases the claim, so the next sweep retries it; any
    other error leaves the claim to run out its lease, since the message may have gone out.
-4. Escalate silent owners (jobs/escalation.py).
+4. Escalate silent owners (jobs/escalation.py), plan by plan.
 
 The sweep can run anywhere, as often as wanted, in as many processes as wanted: the claims in
 the database, never the scheduler, are what prevent duplicates. A dry run plans and reports
@@ -114,18 +117,84 @@ def run_sweep(
     escalate: bool = True,
     resume_own: bool = False,
 ) -> SweepReport:
-    """One sweep at ``service.clock.now()``; see the module docstring. ``resume_own``: this
-    instance's claims still ``claimed`` are left from its own earlier run that stopped
-    part-way (the scheduler runs one sweep at a time): check and finish them now rather than
-    when their lease runs out."""
-    ctx = JobContext.load(service)
+    """One sweep at ``service.clock.now()`` over every plan the service serves (see the module
+    docstring); ``resume_own``: this instance's claims still ``claimed`` are left from its own
+    earlier run that stopped part-way (the scheduler runs one sweep at a time): check and
+    finish them now rather than when their lease runs out."""
+    plans = service.each_plan()
+    # Owners are shared by every plan: read once for all of them.
+    people = service.shared_people() if len(plans) > 1 else None
+    ctxs = [JobContext.load(one, people=people) for one in plans]
+    if not ctxs:
+        service.plan()  # raises: no plan loaded yet
+    sweep = _Sweep(ctxs)
     instance_id = instance_id or default_instance_id()
-    report = SweepReport(ctx.now, ctx.plan.name, dry_run)
+    report = SweepReport(ctxs[0].now, ", ".join(c.plan.name for c in ctxs), dry_run)
     if not dry_run:
         if notifier is None:
             raise ValueError("a sweep that sends needs a notifier")
-        _resume_stale(ctx, notifier, instance_id, report, include_own=resume_own)
+        _resume_stale(sweep, notifier, instance_id, report, include_own=resume_own)
 
+    # Each plan decides what of its own is due (its policy, calendar, time zone); a person
+    # then gets one message listing every plan's items, grouped by plan.
+    messaged = messaged_days(ctxs[0].engine, min(c.today for c in ctxs) - timedelta(days=1))
+    by_person: dict[int, list[PlannedNudge]] = {}
+    for ctx in ctxs:
+        for planned in _due(ctx, messaged, report):
+            by_person.setdefault(planned.recipient.id, []).append(planned)
+    nudges = [_merge(parts) for parts in by_person.values()]
+    # A notifier whose platform takes many conversations at once (Teams: 50 requests a
+    # second per app, 7 per conversation) says how many sends may be in flight; each nudge
+    # is still claimed before it is sent, so running them side by side changes nothing else.
+    workers = max(1, int(getattr(notifier, "parallel_sends", 1) or 1)) if not dry_run else 1
+    if workers > 1 and len(nudges) > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(workers, thread_name_prefix="sweep-send") as pool:
+            for f in [
+                pool.submit(_claim_and_send, sweep, notifier, instance_id, p, report)
+                for p in nudges
+            ]:
+                f.result()
+    else:
+        for planned in nudges:
+            if dry_run:
+                report.nudged.append(
+                    SentNudge(planned.recipient, planned.day, _items(planned.items))
+                )
+                continue
+            _claim_and_send(sweep, notifier, instance_id, planned, report)
+
+    if escalate:
+        from jobs.escalation import run_escalations
+
+        for ctx in ctxs:  # escalations stay per plan: each plan's own silent spells
+            run_escalations(ctx, notifier, instance_id=instance_id, dry_run=dry_run, report=report)
+    return report
+
+
+class _Sweep:
+    """The plans one sweep covers: their job contexts, and which plan each action is in."""
+
+    def __init__(self, ctxs: list[JobContext]):
+        self.ctxs = ctxs
+        self.first = ctxs[0]
+        self.by_plan = {c.plan_id: c for c in ctxs}
+        # Headings per plan only when several plans are served (bot/core/replies.Nudge).
+        self.plans = tuple((c.plan_id, c.plan.name) for c in ctxs) if len(ctxs) > 1 else ()
+
+    @property
+    def engine(self):
+        return self.first.engine
+
+    def ctx_of(self, planned: PlannedNudge) -> JobContext:
+        """The context whose clock, lease and time zone a message follows: its first item's
+        plan (a person's message is claimed once, whichever plans it lists)."""
+        return self.by_plan.get(planned.items[0].action.plan_id, self.first)
+
+
+def _due(ctx: JobContext, messaged, report: SweepReport) -> list[PlannedNudge]:
+    """What ``ctx``'s plan has due now, per person (bot/core/nudges.plan_nudges)."""
     candidates = candidate_items(ctx.snapshot, ctx.today, ctx.policy, ctx.cal)
     claimed = claimed_windows(
         ctx.engine,
@@ -142,47 +211,31 @@ def run_sweep(
         claimed=claimed,
         absences=ctx.absences,
         # Time zones differ by at most a day either side of the plan's.
-        messaged=messaged_days(ctx.engine, ctx.today - timedelta(days=1)),
+        messaged=messaged,
         admins=ctx.admins,
         people=ctx.people(deputies),
         candidates=candidates,
     )
     report.skipped.extend(plan.skipped)
-    # A notifier whose platform takes many conversations at once (Teams: 50 requests a
-    # second per app, 7 per conversation) says how many sends may be in flight; each nudge
-    # is still claimed before it is sent, so running them side by side changes nothing else.
-    workers = max(1, int(getattr(notifier, "parallel_sends", 1) or 1)) if not dry_run else 1
-    if workers > 1 and len(plan.nudges) > 1:
-        from concurrent.futures import ThreadPoolExecutor
-
-        with ThreadPoolExecutor(workers, thread_name_prefix="sweep-send") as pool:
-            for f in [
-                pool.submit(_claim_and_send, ctx, notifier, instance_id, p, report)
-                for p in plan.nudges
-            ]:
-                f.result()
-    else:
-        for planned in plan.nudges:
-            if dry_run:
-                report.nudged.append(
-                    SentNudge(planned.recipient, planned.day, _items(planned.items))
-                )
-                continue
-            _claim_and_send(ctx, notifier, instance_id, planned, report)
-
-    if escalate:
-        from jobs.escalation import run_escalations
-
-        run_escalations(ctx, notifier, instance_id=instance_id, dry_run=dry_run, report=report)
-    return report
+    return list(plan.nudges)
 
 
-def nudge_reply(planned: PlannedNudge) -> Nudge:
-    """The reply object renderers turn into the message (each action listed once)."""
+def _merge(parts: list[PlannedNudge]) -> PlannedNudge:
+    """One person's nudges from several plans as one message (plans in order, each plan's
+    items as that plan ordered them), on the first plan's idea of their local day."""
+    if len(parts) == 1:
+        return parts[0]
+    items = tuple(i for p in parts for i in p.items)
+    return PlannedNudge(parts[0].recipient, parts[0].day, items)
+
+
+def nudge_reply(planned: PlannedNudge, plans: tuple[tuple[int, str], ...] = ()) -> Nudge:
+    """The reply object renderers turn into the message (each action listed once; grouped
+    under a heading per plan when ``plans`` names several)."""
     owed: dict[int, Owed] = {}
     for item in planned.items:
         owed.setdefault(item.action.id, item.owed(planned.day))
-    return Nudge(planned.recipient, tuple(owed.values()), planned.day, planned.covering)
+    return Nudge(planned.recipient, tuple(owed.values()), planned.day, planned.covering, plans)
 
 
 def _items(items) -> list[dict[str, Any]]:
@@ -200,8 +253,9 @@ def _items(items) -> list[dict[str, Any]]:
 
 
 def _claim_and_send(
-    ctx: JobContext, notifier: Notifier, instance_id: str, planned: PlannedNudge, report
+    sweep: _Sweep, notifier: Notifier, instance_id: str, planned: PlannedNudge, report
 ) -> None:
+    ctx = sweep.ctx_of(planned)
     claim = claim_nudge(
         ctx.engine,
         plan_id=ctx.plan_id,
@@ -221,20 +275,23 @@ def _claim_and_send(
     if len(mine) < len(planned.items):
         with _report_lock:
             report.lost_races += 1  # another sweep listed some of these first
-    _send(ctx, notifier, PlannedNudge(planned.recipient, planned.day, mine), claim.id, report)
+    _send(sweep, notifier, PlannedNudge(planned.recipient, planned.day, mine), claim.id, report)
 
 
 def _send(
-    ctx: JobContext,
+    sweep: _Sweep,
     notifier: Notifier,
     planned: PlannedNudge,
     claim_id: int,
     report: SweepReport,
     note: str = "",
 ) -> None:
+    ctx = sweep.ctx_of(planned)
     who = planned.recipient.name
     try:
-        delivered = notifier.send_nudge(planned.recipient, nudge_reply(planned), claim_id)
+        delivered = notifier.send_nudge(
+            planned.recipient, nudge_reply(planned, sweep.plans), claim_id
+        )
     except DeliveryError as exc:
         release_nudge(ctx.engine, claim_id)
         report.failures.append((who, f"not delivered, will retry: {exc}"))
@@ -274,24 +331,33 @@ def _send(
 
 
 def _resume_stale(
-    ctx: JobContext,
+    sweep: _Sweep,
     notifier: Notifier,
     instance_id: str,
     report: SweepReport,
     *,
     include_own: bool = False,
 ) -> None:
-    stale = take_over_stale_nudges(
-        ctx.engine, ctx.plan_id, instance_id=instance_id, now=ctx.now, lease=ctx.lease,
-        include_own=include_own,
-    )  # fmt: skip
+    stale: list[tuple[JobContext, NudgeClaim]] = []
+    for ctx in sweep.ctxs:  # a message is filed under its first plan
+        stale.extend(
+            (ctx, claim)
+            for claim in take_over_stale_nudges(
+                ctx.engine,
+                ctx.plan_id,
+                instance_id=instance_id,
+                now=ctx.now,
+                lease=ctx.lease,
+                include_own=include_own,
+            )  # fmt: skip
+        )
     if not stale:
         return
-    people = ctx.people(
-        {c.person_id for c in stale}
-        | {split_claim_key(i.window_key)[1] for c in stale for i in c.items}
+    people = sweep.first.people(
+        {c.person_id for _, c in stale}
+        | {split_claim_key(i.window_key)[1] for _, c in stale for i in c.items}
     )
-    for claim in stale:
+    for ctx, claim in stale:
         recipient = people.get(claim.person_id)
         if recipient is None:
             release_nudge(ctx.engine, claim.id)
@@ -322,7 +388,7 @@ def _resume_stale(
                 )
             )
             continue
-        planned = _rebuild(ctx, claim, recipient, people)
+        planned = _rebuild(sweep, claim, recipient, people)
         if (
             planned is None
             or claim.day != ctx.local_day(recipient)
@@ -332,18 +398,19 @@ def _resume_stale(
             release_nudge(ctx.engine, claim.id)
             report.released += 1
             continue
-        _send(ctx, notifier, planned, claim.id, report, note="resumed after a crashed sweep")
+        _send(sweep, notifier, planned, claim.id, report, note="resumed after a crashed sweep")
 
 
 def _rebuild(
-    ctx: JobContext, claim: NudgeClaim, recipient: OwnerView, people: dict[int, OwnerView]
+    sweep: _Sweep, claim: NudgeClaim, recipient: OwnerView, people: dict[int, OwnerView]
 ) -> PlannedNudge | None:
-    """The nudge a claim stood for, from its stored items and the plan as it is now; items
-    whose action has since closed, or been answered, are left out."""
-    actions = {a.id: a for a in ctx.snapshot.actions}
+    """The nudge a claim stood for, from its stored items and the plans as they are now (each
+    item read by its own plan's policy and time zone); items whose action has since closed,
+    or been answered, are left out."""
+    actions = {a.id: (ctx, a) for ctx in sweep.ctxs for a in ctx.snapshot.actions}
     items: list[PlannedItem] = []
     for ci in claim.items:
-        action = actions.get(ci.action_id)
+        ctx, action = actions.get(ci.action_id, (None, None))
         if action is None or not is_open(action):
             continue
         window = active_window(action, ctx.today, ctx.policy, ctx.cal)

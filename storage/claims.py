@@ -11,7 +11,8 @@ compare-and-set (``UPDATE … WHERE state = 'claimed' AND lease_until < now``), 
 notifier whether the message went out after all (crash after send), and only then resends.
 
 Keys:
-- NudgeMessage (person_id, day): one nudge message per person per local day;
+- NudgeMessage (person_id, day): one nudge message per person per local day, across plans (its
+  ``plan_id`` is the first plan it lists; each item's plan is its action's);
 - NudgeItem (action_id, window_key): an action is listed once per window and answerable owner
   (the key is ``f"{window}@{owner_id}"``, see bot/core/nudges.py);
 - Escalation (owner_id, spell_key): once per silent spell (and theme lead);
@@ -266,8 +267,11 @@ def sent_items(engine: Engine, plan_id: int, since: datetime) -> list[SentItem]:
                 NudgeItem.window_key,
             )
             .join(NudgeItem, NudgeItem.nudge_id == NudgeMessage.id)
+            .join(Action, Action.id == NudgeItem.action_id)
             .where(
-                NudgeMessage.plan_id == plan_id,
+                # The item's plan, not the message's: one message lists several plans'
+                # actions (jobs/sweep.py), and carries the first plan's id.
+                Action.plan_id == plan_id,
                 NudgeMessage.state == SENT,
                 NudgeMessage.sent_at >= since,
             )
@@ -286,7 +290,7 @@ def unanswered_nudges(engine: Engine, plan_id: int) -> list[tuple[int, int, date
             .join(NudgeItem, NudgeItem.nudge_id == NudgeMessage.id)
             .join(Action, Action.id == NudgeItem.action_id)
             .where(
-                NudgeMessage.plan_id == plan_id,
+                Action.plan_id == plan_id,  # the item's plan (a message spans plans)
                 NudgeMessage.state == SENT,
                 or_(Action.replied_at.is_(None), Action.replied_at < NudgeMessage.sent_at),
             )
@@ -323,9 +327,10 @@ def claimed_spells(engine: Engine, owner_ids: Iterable[int]) -> set[tuple[int, s
     with read_session(engine) as s:
         for i in range(0, len(ids), _CHUNK):
             out.update(
-                (o, k)
-                for o, k in s.execute(
-                    select(Escalation.owner_id, Escalation.spell_key).where(
+                # A key stored before keys named their plan is its row's plan's.
+                (o, k if "#" in k else f"{k}#{p}")
+                for o, k, p in s.execute(
+                    select(Escalation.owner_id, Escalation.spell_key, Escalation.plan_id).where(
                         Escalation.owner_id.in_(ids[i : i + _CHUNK])
                     )
                 )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from functools import partial
 from operator import itemgetter
@@ -101,12 +101,49 @@ class PlanSnapshot:
     actions: list[ActionView]
     # role owner id -> the people currently holding it
     role_holders: dict[int, tuple[OwnerView, ...]] = field(default_factory=dict)
+    # Several plans read as one (PlanService with no plan named, several loaded): plan id ->
+    # name, so answers say which plan an action belongs to. Empty for one plan.
+    plan_names: dict[int, str] = field(default_factory=dict)
+    plan_rows: dict[int, Plan] = field(default_factory=dict)  # their rows (settings), by id
+
+    def plan_of(self, action) -> str | None:
+        """The name of ``action``'s plan when several are read together, else None."""
+        return self.plan_names.get(action.plan_id) if len(self.plan_names) > 1 else None
 
     def people_for(self, owner: OwnerView) -> tuple[OwnerView, ...]:
         """The people answerable for ``owner``: itself, or the current holders of the role."""
         if owner.kind == "person":
             return (owner,)
         return self.role_holders.get(owner.id, ())
+
+
+_THEME_AT = ActionView._fields.index("theme")
+
+
+def merged_snapshot(snaps: list[PlanSnapshot]) -> PlanSnapshot:
+    """Several plans as one snapshot (actions, themes and role holders side by side; ids are
+    unique across plans). ``plan`` is the first plan's row, whose settings stand in where an
+    answer needs one plan's (a time zone for "today"); each action keeps its ``plan_id``."""
+    if len(snaps) == 1:
+        return snaps[0]
+    themes: dict[int, ThemeView] = {}
+    actions: list[ActionView] = []
+    holders: dict[int, tuple[OwnerView, ...]] = {}
+    for snap in snaps:
+        # Every answer that lists an action shows its theme: named "Plan › Theme" here, each
+        # answer says which plan an action belongs to (Slack, Teams and console alike).
+        prefixed = {tid: f"{snap.plan.name} › {t.name}" for tid, t in snap.themes.items()}
+        themes.update((tid, replace(t, name=prefixed[tid])) for tid, t in snap.themes.items())
+        # Built as tuples: _replace costs five times as much.
+        at = _THEME_AT
+        actions.extend(
+            tuple.__new__(ActionView, (*a[:at], prefixed.get(a.theme_id, a.theme), *a[at + 1 :]))
+            for a in snap.actions
+        )
+        holders.update(snap.role_holders)
+    names = {snap.plan.id: snap.plan.name for snap in snaps}
+    rows = {snap.plan.id: snap.plan for snap in snaps}
+    return PlanSnapshot(snaps[0].plan, themes, actions, holders, names, rows)
 
 
 def owner_view(o: Owner) -> OwnerView:
@@ -171,14 +208,22 @@ def get_plan(session: Session, name: str | None = None) -> Plan:
         if plan is None:
             raise NotFound(f"no plan named {name!r}")
         return plan
-    plans = list(
-        session.exec(select(Plan).where(Plan.archived_at.is_(None)).order_by(Plan.id).limit(2))
-    )
+    plans = list(session.exec(select(Plan).where(Plan.archived_at.is_(None)).order_by(Plan.id)))
     if not plans:
         raise NotFound("no plan loaded yet: import one with `progressbot import FILE`")
     if len(plans) > 1:
-        raise NotFound("several plans are loaded: name one (--plan NAME or PLAN_NAME)")
+        raise SeveralPlans([p.name for p in plans])
     return plans[0]
+
+
+class SeveralPlans(NotFound):
+    """A plan is needed and several are loaded: the message names them and how to choose."""
+
+    def __init__(self, names: list[str]):
+        self.names = names
+        super().__init__(
+            f"several plans are loaded: {', '.join(names)} — choose one with --plan NAME"
+        )
 
 
 def list_plans(session: Session, *, archived: bool = False) -> list[Plan]:
@@ -190,16 +235,29 @@ def list_plans(session: Session, *, archived: bool = False) -> list[Plan]:
 
 
 def plan_snapshot(
-    session: Session, plan_id: int, *, action_ids: Collection[int] | None = None
+    session: Session,
+    plan_id: int,
+    *,
+    action_ids: Collection[int] | None = None,
+    people: tuple[dict[int, OwnerView], dict[int, tuple[OwnerView, ...]]] | None = None,
 ) -> PlanSnapshot:
     """The live plan; with ``action_ids``, only those actions (cheap, for one action's view
-    after an update)."""
+    after an update). ``people``: every owner and role holder already read (shared_people),
+    so several plans read together read them once."""
     with gc_paused():
-        return _plan_snapshot(session, plan_id, action_ids)
+        return _plan_snapshot(session, plan_id, action_ids, people)
+
+
+def shared_people(
+    session: Session,
+) -> tuple[dict[int, OwnerView], dict[int, tuple[OwnerView, ...]]]:
+    """Every owner and who holds each role: the same for every plan (owners are shared)."""
+    owners = owner_views(session)
+    return owners, current_role_holders(session, owners)
 
 
 def _plan_snapshot(
-    session: Session, plan_id: int, action_ids: Collection[int] | None
+    session: Session, plan_id: int, action_ids: Collection[int] | None, people=None
 ) -> PlanSnapshot:
     plan = session.get(Plan, plan_id)
     if plan is None:
@@ -216,8 +274,7 @@ def _plan_snapshot(
         .where(Action.plan_id == plan_id, Action.archived_at.is_(None), *only)
     ).all()  # one fetchall: iterating a result fetches row by row
     if action_ids is None:
-        owners = owner_views(session)
-        holders = current_role_holders(session, owners)
+        owners, holders = people or shared_people(session)
     else:
         # One action's view (a click): only the owners and role holders it involves.
         named = {r[1] for r in link_rows} | {t.lead_owner_id for t in theme_rows if t.lead_owner_id}

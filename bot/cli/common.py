@@ -23,7 +23,10 @@ TodayOpt = Annotated[
         help="Act as if it were this date (YYYY-MM-DD, 10:00 plan time) or ISO datetime.",
     ),
 ]
-PlanOpt = Annotated[str | None, typer.Option("--plan", help="Plan name (default: the only plan).")]
+PlanOpt = Annotated[
+    str | None,
+    typer.Option("--plan", help="Plan name (default: the only plan; needed when several are)."),
+]
 
 
 class CliError(Exception):
@@ -56,7 +59,8 @@ def service_for(settings, today: str | None):
     service = build_service(settings, clock)
     if today:
         try:
-            tz = service.plan().timezone
+            # Several plans: the oldest one's time zone (each job reads its plan's own).
+            tz = service.default_plan().timezone
         except NotFound:
             tz = DEFAULT_TZ  # no plan yet (the first import)
         clock.set(_moment(today, tz))

@@ -105,7 +105,7 @@ def sweep_cmd(
         return
     from bot.platforms.console.notifier import sweep_report_renderable
 
-    out.print(sweep_report_renderable(report, service.plan().timezone))
+    out.print(sweep_report_renderable(report, service.default_plan().timezone))
 
 
 @app.command("digest")
@@ -134,8 +134,12 @@ def digest_cmd(
         settings.plan_name = plan
     service = service_for(settings, today)
     notifier = None if dry_run else _notifier(settings, service)
-    channels = leadership_channels(JobContext.load(service, lazy=True))
-    if not channels and not (settings.has_slack or settings.has_teams):
+    # Each plan posts to its own channels (None: as the plan says); with no chat platform and
+    # no plan naming any, the digest is shown in the console.
+    channels = None
+    if not (settings.has_slack or settings.has_teams) and not any(
+        leadership_channels(JobContext.load(one, lazy=True)) for one in service.each_plan()
+    ):
         channels = ["console"]
     if as_json and notifier is not None and hasattr(notifier, "quiet"):
         notifier.quiet = True

@@ -135,7 +135,9 @@ def plan_show(plan: PlanOpt = None, as_json: JsonOpt = False) -> None:
     settings = Settings()
     if plan:
         settings.plan_name = plan
-    _show_plan(build_service(settings, SystemClock()).snapshot(), as_json)
+    service = build_service(settings, SystemClock())
+    # Several plans and none named: SeveralPlans names them (never one read for another).
+    _show_plan(service.for_plan(service.plan()).snapshot(), as_json)
 
 
 def _plan_data(snap) -> dict:

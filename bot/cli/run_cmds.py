@@ -58,13 +58,21 @@ def _console(
     _ensure_sample_plan(service)
     session = ConsoleSession(service, clock, out, json_out=sys.stdout if as_json else None)
     snap = service.snapshot()
+    # One console serves every plan loaded (PLAN_NAME only narrows it to one).
+    names = list(snap.plan_names.values()) or [snap.plan.name]
     if as_json:
         emit_json_line(
-            {"plan": snap.plan.name, "actions": len(snap.actions), "today": service.today(snap)}
+            {
+                "plan": ", ".join(names),
+                "plans": names,
+                "actions": len(snap.actions),
+                "today": service.today(snap),
+            }
         )
     else:
+        which = f"plan [bold]{names[0]}[/]" if len(names) == 1 else f"{len(names)} plans"
         out.print(
-            f"[bold]progressbot[/] console — plan [bold]{snap.plan.name}[/], "
+            f"[bold]progressbot[/] console — {which}, "
             f"{len(snap.actions)} actions, today {service.today(snap):%-d %b %Y}. Type `help`."
         )
     jobs = None
@@ -103,13 +111,20 @@ def run_cmd(
             "background (default: on, except when driven by --script).",
         ),
     ] = None,
+    plan: Annotated[
+        str | None,
+        typer.Option("--plan", help="Serve only this plan (default: every plan loaded)."),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Run the bot: Teams when TEAMS_CLIENT_ID is set, Slack when SLACK_BOT_TOKEN is set
-    (both in one process when both are), otherwise the console mode.
+    (both in one process when both are), otherwise the console mode. One bot serves every
+    plan loaded (`--plan` / PLAN_NAME: only that one).
     With --json (console mode) each input line, from --script or stdin, is answered with one
     JSON object: the line, the kinds of reply, whether it was understood, and the text."""
     settings = Settings()
+    if plan:
+        settings.plan_name = plan
     if settings.has_teams and not console:
         from bot.platforms.teams.runner import run_teams
 

@@ -49,9 +49,20 @@ class PlannedEscalation:
 
     def claim_keys(self) -> list[tuple[int, str, list[int]]]:
         return [
-            (s.person.id, f"{s.spell}>{self.recipient.id}", [a.id for a in s.actions])
+            (
+                s.person.id,
+                escalation_key(s.spell, self.recipient.id, s.actions[0].plan_id),
+                [a.id for a in s.actions],
+            )
             for s in self.spells
         ]
+
+
+def escalation_key(spell: str, recipient_id: int, plan_id: int) -> str:
+    """The claim key of one silent spell told to one recipient, in one plan: escalations stay
+    per plan, so an owner silent in two plans is escalated in each (storage/claims.py reads
+    keys stored before plans were named as their row's plan's)."""
+    return f"{spell}>{recipient_id}#{plan_id}"
 
 
 @dataclass
@@ -150,7 +161,7 @@ def plan_escalations(
             recipients[recipient.id] = recipient
             by_recipient[recipient.id].append(a)
         for rid, acts in by_recipient.items():
-            if (spell.person.id, f"{spell.spell}>{rid}") in claimed:
+            if (spell.person.id, escalation_key(spell.spell, rid, acts[0].plan_id)) in claimed:
                 continue
             grouped[rid].append(
                 SilentSpell(spell.person, spell.spell, tuple(acts), spell.nudges, spell.last_reply)

@@ -139,10 +139,14 @@ def parse_query(text: str, *, actor: Actor, today: date, snapshot: PlanSnapshot)
             continue
         if i == 0 and len(words) == 1 and looks_like_ref(words[i]):
             # One reference however written ("L2", "l2.", "L2)", "#23", "23"): see refs.py.
-            found = RefIndex(snapshot.actions).lookup(words[i])
+            # Plans side by side may each have it: every plan's is shown, none guessed.
+            index = RefIndex(snapshot.actions)
+            one = index.lookup(words[i])
+            found = index.lookup_all(words[i]) if snapshot.plan_names else [one] if one else []
             q.ref = words[i]
-            if found is not None:
-                return _add(q, f"action {found.label}", lambda a, fid=found.id: a.id == fid)
+            if found:
+                ids = frozenset(a.id for a in found)
+                return _add(q, f"action {found[0].label}", lambda a, ids=ids: a.id in ids)
             if not re.fullmatch(r"\d+", words[i]):
                 return _add(q, f"action {words[i].upper()}", lambda a: False)
         # Anything else is a search, so "workshops booked" just works.

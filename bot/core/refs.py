@@ -67,9 +67,12 @@ class RefIndex:
     def __init__(self, actions: Iterable[_HasRef]):
         self.actions = list(actions)
         self.by_key: dict[str, _HasRef] = {}
+        # Plans side by side can share a reference (each plan's "L2"): every holder of a key.
+        self.all_by_key: dict[str, list[_HasRef]] = {}
         for a in self.actions:
             if a.ref:
                 self.by_key.setdefault(ref_key(a.ref), a)
+                self.all_by_key.setdefault(ref_key(a.ref), []).append(a)
         self.by_id = {a.id: a for a in self.actions}
         # A plan numbers its actions when most references are bare numbers ("1", "23", "2.1").
         numeric = sum(1 for k in self.by_key if re.fullmatch(r"\d+(?:\.\d+)*", k))
@@ -97,6 +100,16 @@ class RefIndex:
         if hashed and key.isdigit():
             return self.by_id.get(int(key))
         return None
+
+    def lookup_all(self, text: str) -> list:
+        """Every action ``text`` names: one, or several when plans read side by side share
+        the reference; empty when none."""
+        found = self.lookup(text)
+        if found is None:
+            return []
+        if not found.ref:
+            return [found]
+        return list(self.all_by_key.get(ref_key(found.ref), [found]))
 
     def find_in(self, text: str) -> list[RefHit]:
         """Every reference to one of the plan's actions in ``text``, in order, each action
@@ -158,3 +171,39 @@ def leading_refs(text: str, hits: Sequence[RefHit]) -> list[RefHit]:
             break
         out.append(hit)
     return out
+
+
+def index_across_plans(
+    actions: Sequence, text: str, prefer: Iterable[int] = ()
+) -> tuple[RefIndex, list]:
+    """The index to read ``text`` with when ``actions`` come from several plans (each has
+    ``plan_id``), and the actions of a reference it names that is in more than one of them
+    (empty unless the reply must be asked about: a reference is unique within a plan, not
+    across plans, and is never guessed). The plans of the ``prefer`` actions (the nudge a
+    reply answers) are read first: a reference found there is theirs."""
+    by_plan: dict[int, list] = {}
+    for a in actions:
+        by_plan.setdefault(a.plan_id, []).append(a)
+    if len(by_plan) <= 1:
+        return RefIndex(actions), []
+    wanted = set(prefer)
+    preferred = [pid for pid, acts in by_plan.items() if any(a.id in wanted for a in acts)]
+
+    def named(pids: list[int]) -> dict[str, list]:
+        found: dict[str, list] = {}
+        for pid in pids:
+            for hit in RefIndex(by_plan[pid]).find_in(text):
+                a = hit.action
+                found.setdefault(ref_key(a.ref) if a.ref else f"#{a.id}", []).append(a)
+        return found
+
+    pool = preferred
+    found = named(pool) if pool else {}
+    if not found:
+        pool = list(by_plan)
+        found = named(pool)
+    index = RefIndex([a for pid in pool for a in by_plan[pid]])
+    for acts in found.values():
+        if len(acts) > 1:
+            return index, acts
+    return index, []

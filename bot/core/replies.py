@@ -25,6 +25,30 @@ class Nudge:
     # Owners whose actions this message carries for them (away, with this person as deputy;
     # or a role nobody holds, sent to an administrator).
     covering: tuple[OwnerView, ...] = ()
+    # (plan id, name) of the plans served when there are several: the message is grouped
+    # under a heading per plan. Empty with one plan (no headings).
+    plans: tuple[tuple[int, str], ...] = ()
+
+    def groups(self) -> list[tuple[str | None, tuple[Owed, ...]]]:
+        """The items grouped by plan, in the plans' order: (plan name, items); one group
+        named None when only one plan is served."""
+        return group_by_plan(self.items, self.plans)
+
+
+def group_by_plan(items, plans: tuple[tuple[int, str], ...]) -> list[tuple[str | None, tuple]]:
+    """``items`` (anything with ``.action.plan_id``) under a heading per plan, in the order of
+    ``plans``; one group named None when ``plans`` is empty (one plan served)."""
+    if not plans:
+        return [(None, tuple(items))]
+    order = {pid: i for i, (pid, _) in enumerate(plans)}
+    names = dict(plans)
+    grouped: dict[int, list] = {}
+    for item in items:
+        grouped.setdefault(item.action.plan_id, []).append(item)
+    return [
+        (names.get(pid, ""), tuple(grouped[pid]))
+        for pid in sorted(grouped, key=lambda p: order.get(p, len(order)))
+    ]
 
 
 @dataclass(frozen=True)

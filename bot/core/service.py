@@ -46,9 +46,13 @@ from storage.queries import (
     PlanSnapshot,
     action_after_write,
     get_plan,
+    list_plans,
+    merged_snapshot,
     owner_view,
     plan_snapshot,
+    shared_people,
 )
+from storage.rows import gc_paused
 from storage.signoff import decide_signoff, open_signoff, request_signoff
 from storage.undo import last_undoable, undo_update
 from storage.updates import NewUpdate, append_update, previous_status
@@ -89,19 +93,117 @@ class PlanService:
         clock: Clock,
         *,
         plan_name: str | None = None,
+        plan_id: int | None = None,
         admin_emails: frozenset[str] = frozenset(),
         policy: OwingPolicy = OwingPolicy(),
     ):
         self.engine = engine
         self.clock = clock
+        # Neither: the service serves every plan loaded (one running bot); a command or job
+        # that needs one plan binds a copy with for_plan().
         self.plan_name = plan_name or None
+        self.plan_id = plan_id
         self.admin_emails = admin_emails
         self.policy = policy
 
-    # -- the plan -------------------------------------------------------------------------
-    def snapshot(self) -> PlanSnapshot:
+    # -- the plans --------------------------------------------------------------------------
+    def _get_plan(self, s) -> Plan:
+        if self.plan_id is not None:
+            plan = s.get(Plan, self.plan_id)
+            if plan is None or plan.archived_at is not None:
+                raise NotFound(f"no plan with id {self.plan_id}")
+            return plan
+        return get_plan(s, self.plan_name)
+
+    @property
+    def bound(self) -> bool:
+        """Whether this service serves one named plan (else: every plan loaded)."""
+        return self.plan_id is not None or self.plan_name is not None
+
+    def plans(self, actor: Actor | None = None) -> list[Plan]:
+        """The plans this service serves (bound: its one plan), oldest first; with ``actor``,
+        only those they may read (bot/core/people.may_read, each plan's ``readers``)."""
         with read_session(self.engine) as s:
-            return plan_snapshot(s, get_plan(s, self.plan_name).id)
+            plans = [self._get_plan(s)] if self.bound else list_plans(s)
+        if actor is None or actor.is_member:
+            return plans
+        return [p for p in plans if may_read(actor, p.readers)]
+
+    def for_plan(self, plan: Plan | int) -> PlanService:
+        """This service bound to one plan (a row or its id)."""
+        plan_id = plan if isinstance(plan, int) else plan.id
+        bound = PlanService(
+            self.engine,
+            self.clock,
+            plan_id=plan_id,
+            admin_emails=self.admin_emails,
+            policy=self.policy,
+        )
+        return bound
+
+    def shared_people(self):
+        """Every owner and role holder, read once for several plans' snapshots."""
+        with read_session(self.engine) as s, gc_paused():
+            return shared_people(s)
+
+    def each_plan(self) -> list[PlanService]:
+        """One bound service per plan served (jobs run per plan: digests, escalations)."""
+        if self.bound:
+            return [self]
+        return [self.for_plan(p) for p in self.plans()]
+
+    def plan_named(self, words: str) -> Plan:
+        """The plan served whose name is ``words`` (any case), else the one plan whose name
+        contains them; NotFound naming the plans otherwise."""
+        plans = self.plans()
+        want = " ".join(words.split()).casefold()
+        exact = [p for p in plans if p.name.casefold() == want]
+        found = exact or [p for p in plans if want and want in p.name.casefold()]
+        if len(found) == 1:
+            return found[0]
+        names = ", ".join(p.name for p in plans)
+        what = "several plans match" if found else "no plan matches"
+        raise NotFound(f"{what} {words.strip()!r}; the plans are: {names}")
+
+    def several(self) -> bool:
+        """Whether this service reads several plans at once (answers then name the plan)."""
+        return not self.bound and len(self.plans()) > 1
+
+    def plan_heads(self, actor: Actor | None = None) -> tuple[tuple[int, str], ...]:
+        """(id, name) of the plans served when there are several (headings in a nudge or an
+        answer; bot/core/replies.group_by_plan), else empty."""
+        if self.bound:
+            return ()
+        plans = self.plans(actor)
+        return tuple((p.id, p.name) for p in plans) if len(plans) > 1 else ()
+
+    def default_plan(self) -> Plan:
+        """The plan whose settings stand in where no plan is named: the one served, or the
+        oldest of several (its time zone for "today" in a prompt, say)."""
+        if self.bound:
+            return self.plan()
+        plans = self.plans()
+        if not plans:
+            return self.plan()  # raises: no plan loaded yet
+        return plans[0]
+
+    # -- the plan -------------------------------------------------------------------------
+    def snapshot(self, actor: Actor | None = None, *, people=None) -> PlanSnapshot:
+        """The plan served; unbound with several loaded, every plan (those ``actor`` may
+        read) as one snapshot whose actions say their plan (storage/queries.merged_snapshot).
+        ``people``: owners and role holders already read (storage/queries.shared_people), for
+        a job reading several plans one after another."""
+        with read_session(self.engine) as s:
+            if self.bound:
+                return plan_snapshot(s, self._get_plan(s).id, people=people)
+            plans = list_plans(s)
+            if len(plans) <= 1:
+                return plan_snapshot(s, get_plan(s).id)
+            if actor is not None and not actor.is_member:
+                plans = [p for p in plans if may_read(actor, p.readers)] or plans[:1]
+            with gc_paused():  # tens of thousands of tuples, no cycles (storage/rows.py)
+                people = shared_people(s)  # read once for every plan
+                return merged_snapshot([plan_snapshot(s, p.id, people=people) for p in plans])
 
     def action_snapshot(self, action_ref: str | int) -> tuple[PlanSnapshot, ActionView]:
         """One action (by id, or a reference such as `L4` or `#12`) with just enough of the
@@ -114,27 +216,37 @@ class PlanService:
             return snap, self.find_action(snap, action_ref)
         _check_id(action_ref, "action")
         with read_session(self.engine) as s:
-            plan = get_plan(s, self.plan_name)
-            snap = plan_snapshot(s, plan.id, action_ids=[action_ref])
+            if self.bound or len(list_plans(s)) <= 1:
+                plan_id = self._get_plan(s).id
+            else:
+                # Ids are unique across plans: the action names its plan.
+                row = s.get(Action, action_ref)
+                if row is None:
+                    raise NotFound(f"no action with id {action_ref}")
+                plan_id = row.plan_id
+            snap = plan_snapshot(s, plan_id, action_ids=[action_ref])
         if not snap.actions:
             raise NotFound(f"no action with id {action_ref}")
         return snap, snap.actions[0]
 
     def plan(self) -> Plan:
-        """The plan's own row (settings), without its actions."""
+        """The plan's own row (settings), without its actions. Unbound with several plans
+        loaded this raises SeveralPlans, naming them."""
         with read_session(self.engine) as s:
-            return get_plan(s, self.plan_name)
+            return self._get_plan(s)
 
     def check_reader(self, actor: Actor, outcome: str = "Nothing was stored.") -> None:
         """Raises Refused (the read refusal, naming nothing of the plan) for someone who may
-        not read the plan, before any action, sign-off or id is looked up: what they would be
-        told about one (its label, that it exists) is the plan. Free for the plan's members."""
-        if not actor.is_member and not may_read(actor, self.plan().readers):
+        not read the plan (any of the plans served), before any action, sign-off or id is
+        looked up: what they would be told about one (its label, that it exists) is the plan.
+        Free for the plans' members."""
+        if not actor.is_member and not self.plans(actor):
             raise Refused(f"{read_refusal(actor)} {outcome}")
 
-    def read_deadline(self, text: str) -> ParsedDeadline:
-        """A deadline typed in conversation, read in the plan's financial year and today."""
-        plan = self.plan()
+    def read_deadline(self, text: str, plan_id: int | None = None) -> ParsedDeadline:
+        """A deadline typed in conversation, read in the plan's financial year and today
+        (``plan_id``: the plan of the action it is for, when several are served)."""
+        plan = self.for_plan(plan_id).plan() if plan_id else self.default_plan()
         return parse_deadline(
             text,
             fy_start_year=plan.fy_start_year,
@@ -249,17 +361,20 @@ class PlanService:
 
     # -- questions --------------------------------------------------------------------------
     def query(self, actor: Actor, text: str) -> QueryResult:
-        snap = self.snapshot()
+        snap = self.snapshot(actor)
         q = parse_query(text, actor=actor, today=self.today(snap), snapshot=snap)
         return run_query(q, snap)
 
     def owed(self, today: date | None = None) -> dict[OwnerView, list[Owed]]:
+        """Who owes what, in every plan served (bench/bench_owing.py times it)."""
         snap = self.snapshot()
-        return who_owes_what(snap, today or self.today(snap), self.policy)
+        with gc_paused():  # one Owed per action owed: many objects, no cycles
+            return who_owes_what(snap, today or self.today(snap), self.policy)
 
     def owed_by(self, actor: Actor, today: date | None = None) -> list[Owed]:
-        """What ``actor`` owes: their own actions and those of roles they hold."""
-        snap = self.snapshot()
+        """What ``actor`` owes: their own actions and those of roles they hold (in every
+        plan served)."""
+        snap = self.snapshot(actor)
         day = today or self.today(snap)
         mine = set(actor.owner_ids())
         result = []

@@ -28,7 +28,7 @@ from storage.plan_sync import ActionSpec, DeadlineSpec, OwnerSpec, PlanSpec, Pro
 LOADED = datetime(2019, 7, 1, 8, 0, tzinfo=UTC)
 
 
-def quarter_spec() -> PlanSpec:
+def quarter_spec(name: str = "Quarter plan") -> PlanSpec:
     def fixed(d: date) -> DeadlineSpec:
         return DeadlineSpec(d.strftime("%d/%m/%Y"), d, "fixed", True)
 
@@ -44,7 +44,7 @@ def quarter_spec() -> PlanSpec:
         )
 
     return PlanSpec(
-        name="Quarter plan",
+        name=name,
         fy_start_year=2019,
         actions=[
             act("A1", "Leadership", fixed(date(2019, 8, 30)), [("Bob", "person")]),
@@ -79,17 +79,24 @@ def quarter_spec() -> PlanSpec:
     )
 
 
-def load_quarter_plan(engine: Engine, *, policy_json: str = "", channels: str = "") -> None:
+def load_quarter_plan(
+    engine: Engine, *, policy_json: str = "", channels: str = "", name: str = "Quarter plan"
+) -> None:
+    """The plan above (a second one beside it under another ``name``: same references, same
+    people, its own themes and settings)."""
     with write_session(engine) as s:
-        sync_plan(s, quarter_spec(), now=LOADED)
-        for name in ("Alice", "Bob", "Carol", "Larry", "Dave"):
-            upsert_person(s, name, email=f"{name.lower()}@example.org", now=LOADED)
+        sync_plan(s, quarter_spec(name), now=LOADED)
+        for person in ("Alice", "Bob", "Carol", "Larry", "Dave"):
+            upsert_person(s, person, email=f"{person.lower()}@example.org", now=LOADED)
         upsert_person(s, "Pat", email="pat@example.org", is_admin=True, now=LOADED)
         assign_role(s, "Director of Corporate Affairs", find_owner(s, "Alice"), now=LOADED)
-        culture = s.exec(select(Theme).where(Theme.name == "Culture")).one()
+        s.flush()
+        plan = s.exec(select(Plan).where(Plan.name == name)).one()
+        culture = s.exec(
+            select(Theme).where(Theme.name == "Culture", Theme.plan_id == plan.id)
+        ).one()
         culture.lead_owner_id = find_owner(s, "Larry").id
         s.add(culture)
-        plan = s.exec(select(Plan).where(Plan.name == "Quarter plan")).one()
         plan.policy_json = policy_json
         plan.leadership_channels = channels
         s.add(plan)

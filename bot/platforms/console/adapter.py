@@ -217,7 +217,7 @@ class ConsoleSession:
         except ValueError:
             self.show(Problem(f"`today` needs a date as YYYY-MM-DD, not {text.strip()!r}"))
             return
-        self.clock.set(moment_for(day.isoformat(), self.service.plan().timezone))
+        self.clock.set(moment_for(day.isoformat(), self.service.default_plan().timezone))
         self.show(Notice(f"Today is now {day:%A %-d %B %Y}."))
 
     def _nudges(self) -> None:
@@ -227,7 +227,7 @@ class ConsoleSession:
         if not owed:
             self.show(Notice("Nobody owes an update today."))
         for person, items in owed.items():
-            self.show(Nudge(person, tuple(items), today))
+            self.show(Nudge(person, tuple(items), today, plans=self.service.plan_heads()))
             # What each owner was shown is their last nudge: a reply refers to it.
             self.conversation.remember_nudge(
                 PLATFORM, person_key(person), tuple(o.action.id for o in items)
@@ -245,7 +245,8 @@ class ConsoleSession:
             post_digest_now(self)
             return
         since = self.clock.now() - timedelta(days=words.days or 7)
-        self.show(DigestReply(self.service.leadership_digest(since=since)))
+        for one in self.service.each_plan():  # several plans: each plan's own digest
+            self.show(DigestReply(one.leadership_digest(since=since)))
 
     def _sweep(self, rest: str) -> None:
         from bot.platforms.console.notifier import sweep_now

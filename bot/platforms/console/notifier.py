@@ -219,23 +219,28 @@ def sweep_now(session, *, dry_run: bool = False) -> None:
         for n in report.nudged:
             ids = tuple(i["action_id"] for i in n.items if i.get("action_id"))
             conv.remember_nudge("console", person_key(n.recipient), ids)
-    session.console.print(sweep_report_renderable(report, session.service.plan().timezone))
+    session.console.print(sweep_report_renderable(report, session.service.default_plan().timezone))
 
 
 def post_digest_now(session) -> None:
-    """The console's `digest now`: post a digest on demand to the plan's leadership
-    channels (to "console" when the plan names none)."""
+    """The console's `digest now`: post each plan's digest on demand to that plan's
+    leadership channels (to "console" when the plan names none)."""
     from jobs.common import JobContext
-    from jobs.digest_job import leadership_channels, run_digest
+    from jobs.digest_job import combined, leadership_channels, run_digest
 
-    channels = leadership_channels(JobContext.load(session.service, lazy=True)) or ["console"]
-    report = run_digest(
-        session.service,
-        _session_notifier(session),
-        instance_id="console",
-        on_demand=True,
-        channels=channels,
-    )
+    reports = []
+    for one in session.service.each_plan():
+        channels = leadership_channels(JobContext.load(one, lazy=True)) or ["console"]
+        reports.append(
+            run_digest(
+                one,
+                _session_notifier(session),
+                instance_id="console",
+                on_demand=True,
+                channels=channels,
+            )
+        )
+    report = combined(reports)
     for line in report.skipped:
         session.console.print(Text(line, style="dim"))
     for channel, err in report.failures:

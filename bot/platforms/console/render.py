@@ -11,6 +11,7 @@ from rich.text import Text
 
 from bot.core.digest import STATUS_ORDER, Digest, colour_of
 from bot.core.owing import Owed, Reason
+from bot.core.replies import group_by_plan
 from bot.core.statuses import Colour
 from bot.core.when_due import when_due
 from handlers.replies import (
@@ -118,6 +119,14 @@ def render(reply: Reply) -> RenderableType:
                     "`L4 on track: workshops booked`.",
                     style="yellow",
                 )
+            if reply.plan_names:  # a reference in several plans: choose the plan by number
+                table = Table(title=f"{reply.question} Reply with its number.")
+                table.add_column("#"), table.add_column("Plan"), table.add_column("Action")
+                for i, (a, plan) in enumerate(
+                    zip(reply.candidates, reply.plan_names, strict=False), 1
+                ):
+                    plain_row(table, str(i), plan, f"{a.label} {shorten(a.text, 70)}")
+                return table
             table = Table(title="Which action is that about? Reply with its number or reference.")
             table.add_column("#"), table.add_column("Ref"), table.add_column("Action")
             for i, a in enumerate(reply.candidates, 1):
@@ -137,7 +146,7 @@ def render(reply: Reply) -> RenderableType:
                 return table
             return Group(table, Text("\n".join(reply.detail.lines())))
         case Nudge():
-            return nudge_panel(reply.person.name, reply.items, reply.today)
+            return nudge_panel(reply.person.name, reply.items, reply.today, reply.plans)
         case DigestReply():
             return digest_group(reply.digest)
     raise TypeError(f"no console rendering for {type(reply).__name__}")
@@ -237,16 +246,25 @@ _REASON_STYLE = {
 }
 
 
-def nudge_panel(name: str, items: tuple[Owed, ...] | list[Owed], today: date) -> Panel:
+def nudge_panel(
+    name: str,
+    items: tuple[Owed, ...] | list[Owed],
+    today: date,
+    plans: tuple[tuple[int, str], ...] = (),
+) -> Panel:
+    """The nudge: every action owed; under a heading per plan when several are served."""
     lines = Text(f"Hello {name}, these actions need an update from you:\n")
-    for o in items:
-        a = o.action
-        lines.append(f"\n• {a.label} ", style="bold")
-        lines.append(shorten(a.text, 80))
-        lines.append(f"\n  {due_text(a, today)}  ", style="dim")
-        lines.append(o.reason.value, style=_REASON_STYLE[o.reason])
-        lines.append("  last: ")
-        lines.append_text(status_text(a.status))
+    for plan_name, group in group_by_plan(items, plans):
+        if plan_name is not None:
+            lines.append(f"\n{plan_name}", style="bold underline")
+        for o in group:
+            a = o.action
+            lines.append(f"\n• {a.label} ", style="bold")
+            lines.append(shorten(a.text, 80))
+            lines.append(f"\n  {due_text(a, today)}  ", style="dim")
+            lines.append(o.reason.value, style=_REASON_STYLE[o.reason])
+            lines.append("  last: ")
+            lines.append_text(status_text(a.status))
     lines.append("\n\nReply e.g. `", style="dim")
     lines.append(f"{items[0].action.label} on track: workshops booked", style="cyan")
     lines.append("` or `slipping to end of June`.", style="dim")

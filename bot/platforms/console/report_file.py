@@ -18,7 +18,7 @@ def console_report(session, text: str) -> None:
 
     service = session.service
     try:
-        today = local_today(service.clock, service.plan().timezone)
+        today = local_today(service.clock, service.default_plan().timezone)
         request = parse_report_request(text, today)
         report = report_for(service, request)
     except (QueryError, ValueError) as exc:

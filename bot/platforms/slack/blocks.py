@@ -16,6 +16,7 @@ from datetime import date
 
 from bot.core.digest import NO_UPDATE, NOT_STATED, colour_of
 from bot.core.owing import Owed
+from bot.core.replies import group_by_plan
 from bot.core.statuses import COLOUR_HEX, Colour, Status
 from bot.core.when_due import when_due
 from handlers.replies import (
@@ -175,29 +176,43 @@ def action_section(action: ActionView, today: date, tail: str = "") -> dict:
 
 
 def nudge_blocks(
-    name: str, items: list[Owed] | tuple[Owed, ...], today: date
+    name: str,
+    items: list[Owed] | tuple[Owed, ...],
+    today: date,
+    plans: tuple[tuple[int, str], ...] = (),
 ) -> tuple[str, list[dict]]:
     """The nudge DM: one section and one row of buttons per action; the text fallback names
-    every action so notifications and screen readers say what it is about."""
+    every action so notifications and screen readers say what it is about. With several
+    plans served (``plans``), the actions sit under a heading per plan."""
     count = len(items)
     plural = "s" if count != 1 else ""
     verb = "need" if count != 1 else "needs"
     intro = f"Hello {esc(name, 80)}, {count} action{plural} {verb} an update from you."
     blocks: list[dict] = [{"type": "section", "text": mrkdwn(intro)}]
-    # Header + 2 blocks per action + footer must fit in 50.
-    room = (MAX_MESSAGE_BLOCKS - 3) // 2
-    shown = list(items)[:room]
-    for o in shown:
-        a = o.action
-        blocks.append(action_section(a, today, tail=f"\n`{o.reason.value}`"))
-        blocks.append(status_buttons(a))
+    groups = group_by_plan(items, plans)
+    # Header + a heading per plan + 2 blocks per action + footer must fit in 50.
+    room = (MAX_MESSAGE_BLOCKS - 2 - len(groups) - 1) // 2
+    shown = 0
+    for plan_name, group in groups:
+        if shown >= room:
+            break
+        if plan_name is not None:
+            blocks.append({"type": "header", "text": plain(plan_name, 150)})
+        for o in group[: room - shown]:
+            a = o.action
+            blocks.append(action_section(a, today, tail=f"\n`{o.reason.value}`"))
+            blocks.append(status_buttons(a))
+            shown += 1
     footer = (
         "Reply in this thread in your own words, e.g. “On track: workshops booked for 12 March”."
     )
-    if count > len(shown):
-        footer = f"…and {count - len(shown)} more: see `/actions mine`. " + footer
+    if count > shown:
+        footer = f"…and {count - shown} more: see `/actions mine`. " + footer
     blocks.append({"type": "context", "elements": [mrkdwn(footer)]})
-    refs = ", ".join(o.action.label for o in items)
+    if plans:
+        refs = "; ".join(f"{n}: " + ", ".join(o.action.label for o in g) for n, g in groups)
+    else:
+        refs = ", ".join(o.action.label for o in items)
     text = f"{count} action{'s' if count != 1 else ''} need an update: {cut(refs, 2000)}"
     return fallback(text), blocks
 
@@ -299,23 +314,28 @@ def _reply_blocks(
             if not reply.candidates:
                 text = "Which action is that about? Start your message with its reference, e.g. `L4 on track: workshops booked`."
                 return text, [{"type": "section", "text": mrkdwn(text)}]
-            blocks = [{"type": "section", "text": mrkdwn("Which action is that about?")}]
+            blocks = [{"type": "section", "text": mrkdwn(esc(reply.question, 300))}]
             note = {"p": pending_id} if pending_id is not None else {"t": reply.text}
-            for a in reply.candidates[: (MAX_MESSAGE_BLOCKS - 1)]:
+            # A reference in several plans: each choice is a plan, its button named so.
+            plans = reply.plan_names or ("",) * len(reply.candidates)
+            for a, plan in list(zip(reply.candidates, plans, strict=False))[
+                : (MAX_MESSAGE_BLOCKS - 1)
+            ]:
                 fixed = {"a": a.id, **{k: v for k, v in note.items() if k == "p"}}
+                head = f"*{esc(plan, 100)}* · " if plan else ""
                 blocks.append(
                     {
                         "type": "section",
                         "block_id": f"pick:{a.id}",
-                        "text": mrkdwn(f"*{esc(a.label, 100)}* {esc(a.text, 150)}"),
+                        "text": mrkdwn(f"{head}*{esc(a.label, 100)}* {esc(a.text, 150)}"),
                         "accessory": button(
-                            "This one",
+                            cut(plan, 75) if plan else "This one",
                             "pick_action",
                             button_value(fixed, {k: v for k, v in note.items() if k == "t"}),
                         ),
                     }
                 )
-            return "Which action is that about?", blocks
+            return reply.question, blocks
         case Refusal() | Problem() | Notice() | AwayNotice():
             return reply.text, [{"type": "section", "text": mrkdwn(escape(reply.text))}]
         case HelpText():
@@ -323,7 +343,7 @@ def _reply_blocks(
         case ActionList():
             return action_list_blocks(reply, page=page, query=query)
         case Nudge():
-            return nudge_blocks(reply.person.name, reply.items, reply.today)
+            return nudge_blocks(reply.person.name, reply.items, reply.today, reply.plans)
     raise TypeError(f"no Block Kit rendering for {type(reply).__name__}")
 
 

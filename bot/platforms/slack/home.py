@@ -24,7 +24,7 @@ def home_view(service: PlanService, people: SlackPeople, user_id: str) -> dict:
     actor = people.actor(user_id)
     blocks: list[dict] = [{"type": "header", "text": bk.plain("Your actions", 150)}]
     try:
-        snap = service.snapshot()
+        snap = service.snapshot(actor)
     except NotFound as exc:
         blocks.append({"type": "section", "text": bk.mrkdwn(bk.escape(str(exc)))})
         return {"type": "home", "blocks": blocks}

@@ -79,7 +79,7 @@ class SlackListeners:
         actor = self.people.actor(command["user_id"])
         if is_report_request(text):
             # The report is the whole plan: only for those who may read it (plan.readers).
-            if not may_read(actor, self.service.plan().readers):
+            if not actor.is_member and not self.service.plans(actor):
                 respond(response_type="ephemeral", text=bk.fallback(read_refusal(actor)))
                 return
             fallback, blocks = report_reply(self.service, client, command["user_id"], text)
@@ -190,7 +190,7 @@ class SlackListeners:
         acked(ack)
         value = json.loads(body["actions"][0]["value"])
         actor = self.people.actor(body["user"]["id"])
-        snap = self.service.snapshot()
+        snap = self.service.snapshot(actor)
         if not may_read(actor, snap.plan.readers):  # before the id is looked up
             respond(
                 response_type="ephemeral",

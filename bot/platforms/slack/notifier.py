@@ -75,7 +75,7 @@ class SlackNotifier:
 
     # -- Notifier ---------------------------------------------------------------------------
     def send_nudge(self, recipient: OwnerView, nudge: Nudge, claim_id: int) -> Delivered:
-        text, blocks = nudge_blocks(nudge.person.name, nudge.items, nudge.today)
+        text, blocks = nudge_blocks(nudge.person.name, nudge.items, nudge.today, nudge.plans)
         delivered = self._post("nudge", claim_id, recipient, text, blocks)
         # A DM reply that names no action is about this nudge (handlers/conversation.py).
         Conversation(self.service).remember_nudge(

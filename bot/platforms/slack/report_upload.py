@@ -28,7 +28,7 @@ def report_to_dm(service: PlanService, client: WebClient, user_id: str, text: st
 
     words = text.strip().split(maxsplit=1)
     try:
-        today = local_today(service.clock, service.plan().timezone)
+        today = local_today(service.clock, service.default_plan().timezone)
         request = parse_report_request(words[1] if len(words) > 1 else "", today)
         made = make_report(service, request)
     except (QueryError, ValueError, LookupError) as exc:

@@ -380,10 +380,15 @@ class TeamsBot:
 
             person = s.get(Owner, contents.person_id)
             name = person.name if person else ""
-            # only the nudge's actions are read, not the whole plan
-            plan_id = s.get(NudgeMessage, claim_id).plan_id
-            snap = plan_snapshot(s, plan_id, action_ids=ids)
-        by_id = {a.id: a for a in snap.actions}
+            # only the nudge's actions are read, not the whole plan; a nudge can list
+            # several plans' actions (jobs/sweep.py), each read from its own plan
+            from storage.models import Action, Plan
+
+            plan_ids = sorted({s.get(Action, a).plan_id for a in ids if s.get(Action, a)})
+            plan_ids = plan_ids or [s.get(NudgeMessage, claim_id).plan_id]
+            snaps = [plan_snapshot(s, p, action_ids=ids) for p in plan_ids]
+            plans = tuple((p, s.get(Plan, p).name) for p in plan_ids) if len(snaps) > 1 else ()
+        by_id = {a.id: a for snap in snaps for a in snap.actions}
         items, stored = [], {}
         for a_id, reason in contents.items:
             a = by_id.get(a_id)
@@ -396,7 +401,9 @@ class TeamsBot:
                 stored[a_id] = cd.stored_line(
                     a, u.status, u.author_name, f"{u.created_at:%-d %b %H:%M} UTC"
                 )
-        parts = cd.nudge_cards(name, items, contents.day, claim_id=claim_id, stored=stored)
+        parts = cd.nudge_cards(
+            name, items, contents.day, claim_id=claim_id, stored=stored, plans=plans
+        )
         for part in parts:
             if f'"a_{action_id}"' in _json(part):
                 return part
@@ -510,7 +517,7 @@ def _fallback(reply: Reply) -> str:
     if isinstance(reply, Refusal | Problem):
         return reply.text[:200]
     if isinstance(reply, AskAction):
-        return "Which action is that about?"
+        return reply.question
     if isinstance(reply, AskStatus):
         return f"What is the status of {reply.action.label}?"
     if isinstance(reply, ActionList):

@@ -17,6 +17,7 @@ from datetime import date
 
 from bot.core.digest import NO_UPDATE, STATUS_ORDER, Digest, ThemeDigest, colour_of
 from bot.core.owing import Owed
+from bot.core.replies import group_by_plan
 from bot.core.statuses import Colour, Status
 from handlers.replies import (
     ActionList,
@@ -272,11 +273,13 @@ def nudge_cards(
     claim_id: int,
     stored: dict[int, str] | None = None,
     budget: int = MESSAGE_BUDGET,
+    plans: tuple[tuple[int, str], ...] = (),
 ) -> list[dict]:
     """The nudge: one container per action with its reason and On track / Completed /
     Delayed / Update…; split into several cards if it would not fit in one message. The
     claim id rides in every button so a submit can rebuild the card it came from;
-    ``stored`` (action id → line) shows actions already answered instead of buttons."""
+    ``stored`` (action id → line) shows actions already answered instead of buttons. With
+    several plans served (``plans``), a heading per plan opens its first action's group."""
     stored = stored or {}
     count = len(items)
     verb = "need" if count != 1 else "needs"
@@ -289,14 +292,21 @@ def nudge_cards(
         ),
     ]
     groups = []
-    for o in items:
-        a = o.action
-        body = action_summary(a, today, note=o.reason.value)
-        if a.id in stored:
-            body.append(runs(("✅ " + stored[a.id], {"color": "Good"})))
-        else:
-            body.append(status_buttons(a, {"n": claim_id}))
-        groups.append([{"type": "Container", "id": f"a_{a.id}", "separator": True, "items": body}])
+    for plan_name, group in group_by_plan(items, plans):
+        for n, o in enumerate(group):
+            a = o.action
+            body = action_summary(a, today, note=o.reason.value)
+            if a.id in stored:
+                body.append(runs(("✅ " + stored[a.id], {"color": "Good"})))
+            else:
+                body.append(status_buttons(a, {"n": claim_id}))
+            container = {"type": "Container", "id": f"a_{a.id}", "separator": True, "items": body}
+            heading = (
+                [plain(plan_name, limit=200, weight="Bolder", size="Medium")]
+                if plan_name is not None and n == 0
+                else []
+            )
+            groups.append([*heading, container])
     tail = [
         plain(
             "Or reply here in your own words, e.g. “L4 on track: workshops booked for 12 March”.",
@@ -370,19 +380,22 @@ def reply_cards(reply: Reply, *, page: int = 0, query: str = "") -> list[dict]:
                         ]
                     )
                 ]
-            body = [plain("Which action is that about?", weight="Bolder")]
-            for a in reply.candidates[:20]:
+            body = [plain(reply.question, weight="Bolder")]
+            # A reference in several plans: each choice is a plan, its button named so.
+            plans = reply.plan_names or ("",) * len(reply.candidates)
+            for a, plan in list(zip(reply.candidates, plans, strict=False))[:20]:
+                lead = ((cut(plan, 100), BOLD), " · ") if plan else ()
                 body.append(
                     {
                         "type": "Container",
                         "separator": True,
                         "items": [
-                            runs((a.label, BOLD), " ", cut(a.text, 150)),
+                            runs(*lead, (a.label, BOLD), " ", cut(a.text, 150)),
                             {
                                 "type": "ActionSet",
                                 "actions": [
                                     execute(
-                                        "This one",
+                                        cut(plan, 60) if plan else "This one",
                                         {"k": "pick", "a": a.id, "t": cut(reply.text, 1500)},
                                     )
                                 ],
@@ -409,7 +422,9 @@ def reply_cards(reply: Reply, *, page: int = 0, query: str = "") -> list[dict]:
         case ActionList():
             return [action_list_card(reply, page=page, query=query)]
         case Nudge():  # "what do I owe?": the nudge you would get, with its buttons
-            return nudge_cards(reply.person.name, reply.items, reply.today, claim_id=0)
+            return nudge_cards(
+                reply.person.name, reply.items, reply.today, claim_id=0, plans=reply.plans
+            )
     raise TypeError(f"no Adaptive Card rendering for {type(reply).__name__}")
 
 

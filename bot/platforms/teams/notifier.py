@@ -50,7 +50,9 @@ class TeamsNotifier:
     # -- Notifier --------------------------------------------------------------------------------
     def send_nudge(self, recipient: OwnerView, nudge: Nudge, claim_id: int) -> Delivered:
         conv, url = self._reach(recipient)
-        parts = cd.nudge_cards(nudge.person.name, nudge.items, nudge.today, claim_id=claim_id)
+        parts = cd.nudge_cards(
+            nudge.person.name, nudge.items, nudge.today, claim_id=claim_id, plans=nudge.plans
+        )
         refs = ", ".join(o.action.label for o in nudge.items)
         text = f"{len(nudge.items)} action{'s' if len(nudge.items) != 1 else ''} need an update: {cd.cut(refs, 500)}"
         ids = tuple(o.action.id for o in nudge.items)
