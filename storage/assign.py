@@ -23,8 +23,10 @@ class LinkChange:
     removed: list[int] = field(default_factory=list)  # owners taken off (``replace``)
 
 
-def live_action_ids(session: Session, plan_id: int, action_ids: Iterable[int]) -> set[int]:
-    """Those of ``action_ids`` that are live actions of the plan (checked in the writing
+def live_action_ids(
+    session: Session, plan_ids: Iterable[int], action_ids: Iterable[int]
+) -> set[int]:
+    """Those of ``action_ids`` that are live actions of the plans (checked in the writing
     transaction: a re-import may have archived one since the caller looked)."""
     ids = list(action_ids)
     if not ids:
@@ -32,7 +34,9 @@ def live_action_ids(session: Session, plan_id: int, action_ids: Iterable[int]) -
     return set(
         session.exec(
             select(Action.id).where(
-                Action.plan_id == plan_id, Action.id.in_(ids), Action.archived_at.is_(None)
+                Action.plan_id.in_(list(plan_ids)),
+                Action.id.in_(ids),
+                Action.archived_at.is_(None),
             )
         )
     )

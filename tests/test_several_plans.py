@@ -328,3 +328,29 @@ def test_a_digest_run_killed_after_one_plans_post_sends_each_once(engine):
         ("C-PEOPLE", "sent"),
         ("C-QUARTER", "sent"),
     ]
+
+
+def test_assigning_a_reference_two_plans_share_is_refused_naming_both(engine):
+    """An officer's `assign A3 …` with two plans loaded never picks one plan's A3: both are
+    named with their #ids, nothing is written; by #id it is that action only."""
+    import pytest
+
+    from bot.core.assign import AssignError, assign, find_actions
+    from storage.models import Action, ActionOwner, Owner
+
+    service = _two_plans(engine)
+    ids = _plan_ids(engine)
+    snap = service.snapshot()
+    with pytest.raises(AssignError) as refused:
+        find_actions(snap, ["A3"])
+    message = str(refused.value)
+    assert all(name in message for name in PLANS) and "nothing was assigned" in message
+    with read_session(engine) as s:
+        a3 = dict(s.exec(select(Action.plan_id, Action.id).where(Action.ref == "A3")).all())
+    people_a3 = a3[ids[PLANS[1]]]
+    (action,) = find_actions(snap, [f"#{people_a3}"])
+    assign(engine, service.clock, snap, [(action, "Director of Estates")], by="test", how="cli")
+    with read_session(engine) as s:
+        owner = s.exec(select(Owner).where(Owner.name == "Director of Estates")).one()
+        owned = s.exec(select(ActionOwner.action_id).where(ActionOwner.owner_id == owner.id))
+        assert list(owned) == [people_a3]

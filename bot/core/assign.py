@@ -108,7 +108,17 @@ def find_actions(snapshot: PlanSnapshot, refs: Sequence[str]) -> list[ActionView
     found: dict[int, ActionView] = {}
     unknown = []
     for ref in (r for raw in refs for r in re.split(r"[,\s]+", raw) if r):
-        action = index.lookup(ref)
+        holders = index.lookup_all(ref)
+        if len(holders) > 1:
+            # Plans side by side may each have an "L2": never pick one for the officer.
+            which = "; ".join(
+                f"#{a.id} in {snapshot.plan_names.get(a.plan_id, 'another plan')}" for a in holders
+            )
+            raise AssignError(
+                f"{ref} is in {len(holders)} plans ({which}): name the plan (--plan NAME) or "
+                "the action by its #id; nothing was assigned"
+            )
+        action = holders[0] if holders else None
         if action is None:
             unknown.append(ref)
         else:
@@ -116,7 +126,13 @@ def find_actions(snapshot: PlanSnapshot, refs: Sequence[str]) -> list[ActionView
     if unknown:
         names = ", ".join(repr(u) for u in unknown)
         raise AssignError(
-            f"no action {names} in the plan {snapshot.plan.name!r}; nothing was assigned"
+            f"no action {names} in "
+            + (
+                f"the plan {snapshot.plan.name!r}"
+                if len(snapshot.plan_names) <= 1
+                else f"the plans loaded ({', '.join(snapshot.plan_names.values())})"
+            )
+            + "; nothing was assigned"
         )
     if not found:
         raise AssignError("name at least one action by its reference (or #id)")
@@ -154,7 +170,9 @@ class _RolledBack(Exception):
 
 def _assign(engine, now, snapshot, pairs, results, replace, by, how, dry_run) -> None:
     with write_session(engine) as s:
-        live = live_action_ids(s, snapshot.plan.id, {a.id for a, _ in pairs})
+        # Several plans read together: each action is checked in its own plan.
+        plans = set(snapshot.plan_names) or {snapshot.plan.id}
+        live = live_action_ids(s, plans, {a.id for a, _ in pairs})
         gone = [a.label for a, _ in pairs if a.id not in live]
         if gone:
             raise AssignError(f"{', '.join(gone)} is no longer in the plan; nothing was assigned")
@@ -185,7 +203,11 @@ def _assign(engine, now, snapshot, pairs, results, replace, by, how, dry_run) ->
                 subject=one.owner,
                 subject_owner_id=owner_id,
                 now=now,
-                plan=snapshot.plan.name,
+                plan=", ".join(
+                    sorted(
+                        {snapshot.plan_names.get(a.plan_id, snapshot.plan.name) for a, _ in pairs}
+                    )
+                ),
                 how=how,
                 replace=replace,
                 **one.as_dict(),

@@ -107,8 +107,8 @@ class RefIndex:
         found = self.lookup(text)
         if found is None:
             return []
-        if not found.ref:
-            return [found]
+        if not found.ref or ref_key(found.ref) != ref_key(text):
+            return [found]  # named by its #id: that action alone
         return list(self.all_by_key.get(ref_key(found.ref), [found]))
 
     def find_in(self, text: str) -> list[RefHit]:
