@@ -7,6 +7,7 @@ query per action.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass, field, replace
@@ -199,15 +200,31 @@ def _theme_view(t: Theme, owners: dict[int, OwnerView]) -> ThemeView:
     )
 
 
-def get_plan(session: Session, name: str | None = None) -> Plan:
-    """The named plan; with no name, the only plan (an error if there are none or several)."""
+def get_plan(session: Session, name: str | None = None, *, loose: bool = False) -> Plan:
+    """The named plan; with no name, the only plan (an error if there are none or several).
+    ``loose`` (commands that read or serve a plan, never import, rename or delete): a name in
+    other capitals, or a part of one plan's name ("timeline" for "OD Timeline"), names it."""
     if name:
         plan = session.exec(
             select(Plan).where(Plan.name == name, Plan.archived_at.is_(None))
         ).first()
-        if plan is None:
-            raise NotFound(f"no plan named {name!r}")
-        return plan
+        if plan is not None:
+            return plan
+        plans = list(session.exec(select(Plan).where(Plan.archived_at.is_(None)).order_by(Plan.id)))
+        if loose:
+            want = " ".join(name.split()).casefold()
+            same = [p for p in plans if p.name.casefold() == want]
+            words = [re.compile(rf"(?<!\w){re.escape(w)}", re.I) for w in want.split()]
+            part = same or [p for p in plans if words and all(w.search(p.name) for w in words)]
+            if len(part) == 1:
+                return part[0]
+            if part:
+                raise NotFound(
+                    f"{name!r} is part of several plans' names: "
+                    f"{'; '.join(p.name for p in part)} — give more of the name"
+                )
+        loaded = f"; plans loaded: {'; '.join(p.name for p in plans)}" if plans else ""
+        raise NotFound(f"no plan named {name!r}{loaded}")
     plans = list(session.exec(select(Plan).where(Plan.archived_at.is_(None)).order_by(Plan.id)))
     if not plans:
         raise NotFound("no plan loaded yet: import one with `progressbot import FILE`")

@@ -354,3 +354,22 @@ def test_assigning_a_reference_two_plans_share_is_refused_naming_both(engine):
         owner = s.exec(select(Owner).where(Owner.name == "Director of Estates")).one()
         owned = s.exec(select(ActionOwner.action_id).where(ActionOwner.owner_id == owner.id))
         assert list(owned) == [people_a3]
+
+
+def test_a_plan_is_named_by_part_of_its_name_where_one_plan_has_it(engine):
+    """Plans are named after long titles: `--plan people` finds "People Plan"; a part two
+    plans share is refused naming both; import, rename and delete take exact names only."""
+    import pytest
+
+    from storage.queries import NotFound, get_plan
+
+    _two_plans(engine)
+    with read_session(engine) as s:
+        assert get_plan(s, "people", loose=True).name == "People Plan"
+        assert get_plan(s, "QUARTER PLAN", loose=True).name == "Quarter plan"
+        with pytest.raises(NotFound, match="part of several plans' names"):
+            get_plan(s, "plan", loose=True)
+        with pytest.raises(NotFound, match="plans loaded: Quarter plan; People Plan"):
+            get_plan(s, "people")  # exact: a new plan's name on import, never another's
+        with pytest.raises(NotFound):
+            get_plan(s, "eople", loose=True)  # words from their start, not any letters

@@ -113,7 +113,7 @@ class PlanService:
             if plan is None or plan.archived_at is not None:
                 raise NotFound(f"no plan with id {self.plan_id}")
             return plan
-        return get_plan(s, self.plan_name)
+        return get_plan(s, self.plan_name, loose=True)
 
     @property
     def bound(self) -> bool:
