@@ -69,15 +69,7 @@ def admin_command(
             lines.append(f"…and {len(rows) - 40} more")
         return "\n".join(lines)
     if verb == "map":
-        mentioned = [
-            e["mentioned"]
-            for e in activity.get("entities") or []
-            if isinstance(e, dict)
-            and e.get("type") == "mention"
-            and isinstance(e.get("mentioned"), dict)
-            and isinstance(e["mentioned"].get("id"), str)
-            and e["mentioned"]["id"] != (activity.get("recipient") or {}).get("id")
-        ]
+        mentioned = _mentions(activity)
         role = re.sub(r"<at>.*?</at>", "", text).strip()
         m = _MAP.match(role)
         if len(mentioned) != 1 or not m:
