@@ -32,6 +32,7 @@ SQLITE_CACHE_KIB = 16 * 1024
 # Connections for answering chat platforms (side_engine): each holds one for a short INSERT.
 SIDE_CONNECTIONS = 8
 _sides: WeakKeyDictionary[Engine, Engine] = WeakKeyDictionary()
+_nowaits: WeakKeyDictionary[Engine, Engine] = WeakKeyDictionary()
 _sides_lock = threading.Lock()
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -90,14 +91,48 @@ def side_engine(engine: Engine) -> Engine:
     return side
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def nowait_engine(engine: Engine) -> Engine | None:
+    """For a SQLite file: an engine on the same file whose connections never wait for the
+    write lock (busy timeout 0; a held lock raises at once, see ``is_locked``). The
+    acknowledgement path writes through it on the event loop, saving two thread hops, and
+    hands the write to a thread only when another writer holds the lock. None for
+    PostgreSQL (a round trip must not block the loop) and for an in-memory database."""
+    if not is_sqlite(engine) or engine.url.database in (None, "", ":memory:"):
+        return None
+    with _sides_lock:
+        fast = _nowaits.get(engine)
+        if fast is None:
+            fast = create_engine(
+                engine.url, connect_args={"check_same_thread": False, "timeout": 0}
+            )
+            _configure_sqlite(fast, busy_timeout_ms=0)
+
+            @event.listens_for(fast, "connect")
+            def _no_checkpoints(dbapi_conn, _record):
+                # A commit past 1,000 pages of WAL copies them into the database and syncs
+                # it, in the committing connection: milliseconds an acknowledgement must not
+                # wait. The other connections' commits still do it.
+                dbapi_conn.execute("PRAGMA wal_autocheckpoint=0")
+
+            _nowaits[engine] = fast
+    return fast
+
+
+def is_locked(exc: BaseException) -> bool:
+    """SQLite refused because another connection holds the write lock."""
+    from sqlalchemy.exc import OperationalError
+
+    return isinstance(exc, OperationalError) and "locked" in str(exc.orig).lower()
+
+
+def _configure_sqlite(engine: Engine, *, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record):
         # Let SQLAlchemy issue BEGIN itself (pysqlite's implicit BEGIN defers the lock).
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cur.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")

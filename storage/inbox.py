@@ -19,13 +19,13 @@ Done rows are kept a day (``forget_done_before``), so a late re-delivery is stil
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.engine import Engine
 
-from storage.claims import insert_ignore
 from storage.engine import is_sqlite, read_session, write_session
 from storage.models import InboxItem
 
@@ -42,12 +42,17 @@ def put(
     now: datetime, lease: timedelta,
 ) -> int | None:  # fmt: skip
     """Store a request, held by ``instance_id``: its id, or None when ``key`` is stored
-    already (a re-delivery)."""
-    with write_session(engine) as s:
-        return s.execute(
-            insert_ignore(
-                s,
-                InboxItem,
+    already (a re-delivery).
+
+    This runs before every acknowledgement, so it is one Core statement built once per
+    dialect on a plain connection: through an ORM session, with the statement built anew,
+    it cost 0.39 ms on SQLite against 0.12 ms this way (bench/bench_teams.py)."""
+    with engine.connect() as conn:
+        if is_sqlite(engine):
+            conn.execution_options(sqlite_immediate=True)  # take the write lock at BEGIN
+        with conn.begin():
+            return conn.execute(
+                _put_statement(engine.dialect.name),
                 {
                     "platform": platform[:10],
                     "kind": kind[:40],
@@ -58,10 +63,21 @@ def put(
                     "lease_until": now + lease,
                     "attempts": 0,
                 },
-                ["delivery_key"],
-                returning=InboxItem.id,
-            )
-        ).scalar()
+            ).scalar()
+
+
+@functools.cache
+def _put_statement(dialect: str):
+    """INSERT … ON CONFLICT (delivery_key) DO NOTHING RETURNING id, compiled once (SQLAlchemy
+    caches the compiled form of a statement object it sees again)."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (
+        insert(InboxItem)
+        .on_conflict_do_nothing(index_elements=["delivery_key"])
+        .returning(InboxItem.id)
+    )
 
 
 def start(

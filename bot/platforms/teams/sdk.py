@@ -197,3 +197,17 @@ def build_app(settings: Settings, *, adapter=None, cloud=None, token=None):
         options["http_server_adapter"] = adapter
     with _sdk_env_hidden():
         return apps.App(**options)
+
+
+def activity_dict(body: dict) -> dict:
+    """An activity's JSON as it came, made what ``ctx.activity`` dumps to (what the handlers
+    read): the SDK's two validations, as in its own request path, then a dump. The gate
+    checked the body validates, so this runs off the loop, on the worker that handles it.
+    Idempotent: a dict it made comes back the same."""
+    from microsoft_teams.api import ActivityTypeAdapter
+    from microsoft_teams.apps.events import CoreActivity
+
+    core = CoreActivity.model_validate(body).model_dump(by_alias=True, exclude_none=True)
+    return ActivityTypeAdapter.validate_python(core).model_dump(
+        by_alias=True, exclude_none=True, mode="json"
+    )
