@@ -249,7 +249,9 @@ def bench_nudges(owners: int, actions: int) -> bool:
                     "tenant-1",
                 )
                 remember_member(s, "teams", seen, now=now).owner_id = p.id
+        started = time.perf_counter()
         planned = run_sweep(service, None, dry_run=True)
+        planning = time.perf_counter() - started
         n = len(planned.nudged)
         runtime = TeamsRuntime(SETTINGS, service, workers=1)
         try:
@@ -274,7 +276,8 @@ def bench_nudges(owners: int, actions: int) -> bool:
         f"429 answers (retried after Retry-After): {limited}; other errors: {len(errors)}; "
         f"failures reported: {len(report.failures)}; duplicates: "
         f"{sum(1 for v in per_conv.values() if v > 1)}; sent in the database: "
-        f"{counts.get('sent', 0)}"
+        f"{counts.get('sent', 0)}; working out who is due (a dry run, part of the sweep's "
+        f"time above): {planning:.2f} s"
     )
     bench_line(
         "teams_nudge_fanout_vs_rate_floor", ratio, "x", f"<={FANOUT_RATIO}", ratio <= FANOUT_RATIO
