@@ -207,6 +207,22 @@ def _rounds(clicker, url, make_burst, rounds: int, keep_going=lambda: True):
     return out
 
 
+def _idle(platform: str, rounds, watch) -> None:
+    """For information: the same bursts into the bot before the sweep starts."""
+    acks = [ms for rnd in rounds for (_m, _s, ms, _st) in rnd]
+    stored = [
+        (at - sent) * 1000
+        for rnd in rounds
+        for action_id, sent, _ms, _st in rnd
+        if (at := watch.stored_after(action_id, sent)) is not None
+    ]
+    print(
+        f"[{platform}] for information, the bot with no sweep running, {len(acks)} clicks: ack "
+        f"p50 {statistics.median(acks):.1f} p99 {pct(acks, 99):.1f} ms; click to stored p50 "
+        f"{statistics.median(stored):.1f} p95 {pct(stored, 95):.1f} ms"
+    )
+
+
 def _report(platform: str, bot_rounds, bare_rounds, watch, sweep: dict, sent_during) -> bool:
     bot = [ms for rnd in bot_rounds for (_m, _s, ms, _st) in rnd]
     bare = [ms for rnd in bare_rounds for (_m, _s, ms, _st) in rnd]
@@ -256,8 +272,26 @@ def _report(platform: str, bot_rounds, bare_rounds, watch, sweep: dict, sent_dur
 
 
 # -- Slack ---------------------------------------------------------------------------------------
+def _bare_bolt(slack):
+    """A bolt app that acknowledges every status button and does nothing, served as the bot
+    is (waitress, 8 threads)."""
+    import re
+
+    from slack_bolt import App
+    from waitress import create_server
+
+    from bot.platforms.slack.client import make_client
+    from bot.platforms.slack.runner import make_wsgi_app
+    from tests.support.slack_bot import SECRET
+
+    app = App(client=make_client(slack.bot_token, slack.base_url), signing_secret=SECRET)
+    app.action(re.compile(r"^status:"))(lambda ack: ack())
+    server = create_server(make_wsgi_app(app, SECRET), host="127.0.0.1", port=0, threads=8)
+    threading.Thread(target=server.run, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.effective_port}/slack/events"
+
+
 def run_slack(db: Path, clicker: Clicker, args) -> bool:
-    from bench.bench_slack_ack import bare_app
     from bot.platforms.slack.client import make_client
     from bot.platforms.slack.notifier import SlackNotifier
     from storage.chat import remember_conversation
@@ -274,7 +308,7 @@ def run_slack(db: Path, clicker: Clicker, args) -> bool:
         SlackStandIn(enforce_rate_limits=False) as slack,
         SlackBotHarness(engine, SWEEP_DAY, standin=slack) as bot,
     ):
-        server, bare_url = bare_app(slack)
+        server, bare_url = _bare_bolt(slack)
 
         def burst(r: int):
             status = ("on_track", "delayed")[r % 2]
@@ -297,6 +331,7 @@ def run_slack(db: Path, clicker: Clicker, args) -> bool:
         bare_rounds = _rounds(clicker, bare_url, burst, args.rounds)
         server.close()
         watch = StoredWatch(engine)
+        idle_rounds = _rounds(clicker, bot.url, burst, 2)
         notifier = SlackNotifier(
             make_client(slack.bot_token, slack.base_url), bot.service, bot.people
         )
@@ -309,6 +344,7 @@ def run_slack(db: Path, clicker: Clicker, args) -> bool:
         time.sleep(0.5)
         watch.stop()
     engine.dispose()
+    _idle("slack", idle_rounds, watch)
     return _report("slack", bot_rounds, bare_rounds, watch, sweep, during)
 
 
@@ -349,6 +385,7 @@ def run_teams(db: Path, clicker: Clicker, args) -> bool:
             bare_rounds = _rounds(clicker, bare_url, burst, args.rounds)
             bare_loop.stop()
             watch = StoredWatch(engine)
+            idle_rounds = _rounds(clicker, bot.url, burst, 2)
             before = sum(1 for c in bc.calls if c.method == "POST" and c.status == 201)
             sweep_thread, sweep = _sweep_in_background(bot.service, bot.runtime.notifier)
             time.sleep(ROUND_GAP)
@@ -358,6 +395,7 @@ def run_teams(db: Path, clicker: Clicker, args) -> bool:
             time.sleep(0.5)
             watch.stop()
     engine.dispose()
+    _idle("teams", idle_rounds, watch)
     return _report("teams", bot_rounds, bare_rounds, watch, sweep, during)
 
 

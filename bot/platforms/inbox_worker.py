@@ -32,7 +32,7 @@ from sqlalchemy.engine import Engine
 
 from bot.core.clock import Clock
 from storage import inbox as store
-from storage.engine import db_unavailable, is_locked, nowait_engine, side_engine
+from storage.engine import db_unavailable, is_locked, nowait_engine, side_engine, urgent
 
 # See bot/platforms/slack/ack.py: more workers take the GIL from the acknowledgements.
 WORKERS = 4
@@ -43,6 +43,10 @@ LEASE_SECONDS = 60.0
 # A request whose handler failed this many times is given up (logged), not retried forever.
 MAX_ATTEMPTS = 3
 ACK_GRACE_SECONDS = 0.03
+# Work waits while acknowledgements are still being written (a put in the last
+# ACK_GRACE_SECONDS), but never longer than this: 50 owners clicking at once were answered
+# in 0.27 s (p50) when the first clicks' work started among the later clicks' acks.
+ACKS_FIRST_SECONDS = 0.25
 FORGET_AFTER = timedelta(days=1)
 FORGET_EVERY_SECONDS = 600.0
 BACKLOG_WARNING = 100
@@ -83,6 +87,7 @@ class InboxWorker:
         self._held: set[int] = set()  # queued or running here: the backlog
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._last_put = 0.0  # monotonic: when an acknowledgement last stored a request
 
     # -- the acknowledgement path ---------------------------------------------------------
     def put(self, kind: str, key: str, payload: dict, *, raw: str | None = None) -> Put:
@@ -107,6 +112,7 @@ class InboxWorker:
 
     def _put(self, engine: Engine, kind: str, key: str, payload: dict, raw: str | None,
              later=None):  # fmt: skip
+        self._last_put = time.monotonic()
         if self.backlog() >= self.max_backlog:
             log.warning("%s: %d requests waiting; refusing more for now", self.platform,
                         self.backlog())  # fmt: skip
@@ -121,6 +127,7 @@ class InboxWorker:
                 instance_id=self.instance_id,
                 now=self.clock.now(),
                 lease=self.lease,
+                wait=engine is not self.nowait,
             )
         except Exception as exc:  # noqa: BLE001 - not stored, so it must not be acknowledged
             if engine is self.nowait and is_locked(exc):
@@ -172,10 +179,24 @@ class InboxWorker:
             pause = start - time.monotonic()
             if pause > 0:
                 time.sleep(pause)
-            self._handle(item_id)
+            self._acks_first()
+            with urgent():  # someone is waiting for the answer: first at SQLite's write gate
+                self._handle(item_id)
         finally:
             with self._lock:
                 self._held.discard(item_id)
+
+    def _acks_first(self) -> None:
+        """Wait while requests are still arriving and being acknowledged (a burst of
+        clicks), up to ACKS_FIRST_SECONDS: the acknowledgements have a deadline, the work
+        after them has a person watching but no timeout."""
+        until = time.monotonic() + ACKS_FIRST_SECONDS
+        while True:
+            now = time.monotonic()
+            wait = min(self._last_put + ACK_GRACE_SECONDS, until) - now
+            if wait <= 0:
+                return
+            time.sleep(wait)
 
     def _handle(self, item_id: int) -> None:
         now = self.clock.now()
