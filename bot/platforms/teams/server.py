@@ -41,6 +41,7 @@ from bot.platforms.teams.trust import (
     is_loopback,
 )
 from bot.settings import Settings
+from storage.engine import urgent
 
 log = logging.getLogger(__name__)
 MESSAGING_ENDPOINT = "/api/messages"
@@ -191,7 +192,9 @@ class TeamsRuntime:
         @app.on_card_action_execute
         async def on_execute(ctx):
             act = dump(ctx)
-            fut = asyncio.get_running_loop().run_in_executor(self.executor, bot.on_execute, act)
+            fut = asyncio.get_running_loop().run_in_executor(
+                self.executor, _urgently, bot.on_execute, act
+            )
             try:
                 body = await asyncio.wait_for(asyncio.shield(fut), self.execute_budget)
             except TimeoutError:
@@ -299,6 +302,12 @@ def _inbox_key(act: dict) -> str:
     import hashlib
 
     return "teams:" + hashlib.sha256(message_key(act).encode()).hexdigest()
+
+
+def _urgently(fn, act: dict):
+    """Run a handler a person is waiting on: its writes go first at SQLite's write gate."""
+    with urgent():
+        return fn(act)
 
 
 def _instance_id() -> str:
