@@ -5,7 +5,7 @@
    button of an action the user owns) over HTTP to the real bot's /api/messages and, interleaved
    in the same run, to the SDK's bare app (an ``App`` whose message handler does nothing),
    served the same way (uvicorn on one event-loop thread). Both unauthenticated, with the
-   Bot Connector stand-in as service URL. Target: the bot's p99 at most 1.5x the bare app's
+   Bot Connector stand-in as service URL. Target: the bot's p99 at most 1.2x the bare app's
    and under 100 ms. Each bot submit is waited for (stored and answered) before the next, so
    the acknowledgement, not throughput, is measured. ``Action.Execute`` (whose HTTP answer is
    the replacement card, so the update is stored before it returns) is timed too, for
@@ -14,7 +14,7 @@
    one real sweep (jobs/sweep.py: claim, send through the Teams notifier and the SDK client
    with its 429/Retry-After retries, journal, mark sent) against the stand-in's rate limits
    (a burst of 50, then 50 a second for the bot, 7 a second per conversation). Target: within
-   1.2x of ``TeamsConnectorStandIn.min_seconds_for``, every planned nudge delivered once.
+   1.05x of ``TeamsConnectorStandIn.min_seconds_for``, every planned nudge delivered once.
 
     .venv/bin/python bench/bench_teams.py [--requests 200] [--updates-per-action 100]
                                           [--owners 2100] [--skip-ack] [--skip-nudges]
@@ -55,6 +55,9 @@ from storage.migrate import upgrade  # noqa: E402
 from storage.models import Owner, Update  # noqa: E402
 from tests.support.teams_bot import BOT_APP_ID, TeamsBotHarness  # noqa: E402
 from tests.support.teams_connector import TeamsConnectorStandIn  # noqa: E402
+
+ACK_RATIO = 1.2  # the bot's submit p99 against the bare SDK app's (issue 21)
+FANOUT_RATIO = 1.05  # 2,026 proactive nudges against the stand-in's rate-limit floor
 
 SETTINGS = Settings(
     _env_file=None,
@@ -170,12 +173,18 @@ def bench_ack(requests: int, updates_per_action: int) -> bool:
                             lambda w=want: _count(engine) >= w, timeout=60, what="the update stored"
                         )
                         if name == "Action.Submit":
-                            # Its answer is a message the worker sends after storing: wait
-                            # for it too, or it runs beside the next timed request.
+                            # Its answer is a message the worker sends after storing, and
+                            # then the inbox row is marked done: wait for both, or they run
+                            # beside the next timed request.
                             bot.wait_for(
                                 lambda n=answers: len(bc.sent_to("a:1on1-owner")) > n,
                                 timeout=60,
                                 what="the answer sent",
+                            )
+                            bot.wait_for(
+                                lambda: bot.runtime.inbox.backlog() == 0,
+                                timeout=60,
+                                what="the inbox row done",
                             )
         bare_loop.stop()
     print(
@@ -186,18 +195,22 @@ def bench_ack(requests: int, updates_per_action: int) -> bool:
     for name, r in results.items():
         b99, n99 = pct(r["bot"], 99), pct(r["bare"], 99)
         ratio = b99 / n99
-        passed = ratio <= 1.5 and b99 < 100
+        passed = ratio <= ACK_RATIO and b99 < 100
         target = name == "Action.Submit"
         ok &= passed or not target
         if target:
             bench_line(
-                "teams_ack_p99_submit", b99, "ms", f"<=1.5x_bare({n99:.0f})_and_<100", passed
+                "teams_ack_p99_submit",
+                b99,
+                "ms",
+                f"<={ACK_RATIO}x_bare({n99:.1f})_and_<100",
+                passed,
             )
         print(
             f"  {name:15} bot p50 {statistics.median(r['bot']):6.1f} p99 {b99:6.1f} | bare p50 "
             f"{statistics.median(r['bare']):6.1f} p99 {n99:6.1f} | p99 ratio {ratio:4.2f} "
             + (
-                f"{'PASS' if passed else 'FAIL'} (target <= 1.5x and < 100 ms)"
+                f"{'PASS' if passed else 'FAIL'} (target <= {ACK_RATIO}x and < 100 ms)"
                 if target
                 else "(for information: the update is stored before the card is returned)"
             )
@@ -236,7 +249,9 @@ def bench_nudges(owners: int, actions: int) -> bool:
                     "tenant-1",
                 )
                 remember_member(s, "teams", seen, now=now).owner_id = p.id
+        started = time.perf_counter()
         planned = run_sweep(service, None, dry_run=True)
+        planning = time.perf_counter() - started
         n = len(planned.nudged)
         runtime = TeamsRuntime(SETTINGS, service, workers=1)
         try:
@@ -255,17 +270,20 @@ def bench_nudges(owners: int, actions: int) -> bool:
     ratio = elapsed / floor if floor else float("inf")
     print(
         f"delivered {len(sends)} of {n} planned nudges in {elapsed:.1f} s; the stand-in's "
-        f"limits allow {floor:.1f} s at best: ratio {ratio:.3f} (target <= 1.2)"
+        f"limits allow {floor:.1f} s at best: ratio {ratio:.3f} (target <= {FANOUT_RATIO})"
     )
     print(
         f"429 answers (retried after Retry-After): {limited}; other errors: {len(errors)}; "
         f"failures reported: {len(report.failures)}; duplicates: "
         f"{sum(1 for v in per_conv.values() if v > 1)}; sent in the database: "
-        f"{counts.get('sent', 0)}"
+        f"{counts.get('sent', 0)}; working out who is due (a dry run, part of the sweep's "
+        f"time above): {planning:.2f} s"
     )
-    bench_line("teams_nudge_fanout_vs_rate_floor", ratio, "x", "<=1.2", ratio <= 1.2)
+    bench_line(
+        "teams_nudge_fanout_vs_rate_floor", ratio, "x", f"<={FANOUT_RATIO}", ratio <= FANOUT_RATIO
+    )
     ok = (
-        ratio <= 1.2
+        ratio <= FANOUT_RATIO
         and len(sends) == n == counts.get("sent", 0)
         and max(per_conv.values(), default=0) == 1
         and not errors

@@ -32,7 +32,7 @@ from urllib.parse import parse_qs
 
 from bot.core.service import PlanService
 from storage.chat import first_delivery
-from storage.engine import side_engine, write_session
+from storage.engine import side_engine, urgent, write_session
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +110,7 @@ class SlackHttpGate:
         if self.service is None:
             return True
         signature = environ["HTTP_X_SLACK_SIGNATURE"]
-        with write_session(self.engine) as s:
+        with urgent(), write_session(self.engine) as s:  # before the ack: first at the gate
             return first_delivery(s, f"slack:sig:{signature[3:]}", now=self.service.clock.now())
 
     def _refuse(self, start_response, environ, status: str, reason: str, size: int | None = None):

@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 
 from bot.platforms.teams.cards import CARD_CONTENT_TYPE, MESSAGE_BUDGET, size_of
+from bot.platforms.teams.pacing import Pacer
 from bot.platforms.teams.sdk import TeamsLoop, retry_after
 
 log = logging.getLogger(__name__)
@@ -69,12 +70,16 @@ def _error(what: str, exc: Exception) -> ConnectorError:
 
 
 class TeamsConnector:
-    def __init__(self, app, loop: TeamsLoop, *, allow=None):
-        """``allow``: a trust.ServiceUrlAllowList (None: Microsoft's hosts only)."""
+    def __init__(self, app, loop: TeamsLoop, *, allow=None, pacer: Pacer | None = None):
+        """``allow``: a trust.ServiceUrlAllowList (None: Microsoft's hosts only). ``loop``:
+        the loop the calls run on (server.py gives the connector one of its own, so sends
+        never hold up the loop that answers Teams). ``pacer``: the app's rate limit
+        (pacing.py)."""
         from bot.platforms.teams.trust import MICROSOFT_SERVICE_URLS, ServiceUrlAllowList
 
         self.app = app
         self.loop = loop
+        self.pacer = pacer or Pacer()
         self.allow = allow or ServiceUrlAllowList(list(MICROSOFT_SERVICE_URLS))
         self._apis: dict[str, Any] = {}
 
@@ -83,6 +88,8 @@ class TeamsConnector:
         return self.app.id or ""
 
     def api(self, service_url: str):
+        """The client for ``service_url``. Every call takes a token from the pacer: a
+        paced send waits for it, any other call takes it at once."""
         if not self.allow.allows(service_url):
             # Every call carries the bot's bearer token: never to a host we do not know.
             raise ConnectorError("service URL not on TEAMS_SERVICE_URL_ALLOW: not sent")
@@ -93,14 +100,21 @@ class TeamsConnector:
         return api
 
     # -- async (on the loop) -------------------------------------------------------------------
-    async def a_send(self, conversation_id: str, service_url: str, payload: dict) -> str:
+    async def a_send(
+        self, conversation_id: str, service_url: str, payload: dict, *, paced: bool = False
+    ) -> str:
+        """Send a message; ``paced`` (proactive messages) waits for a slot under the app's
+        rate limit, anything else goes at once (see pacing.py)."""
         size = size_of(payload)
         if size > MESSAGE_BUDGET + 8 * 1024:
             raise ConnectorError(f"message of {size} bytes is over Teams' limit", status=413)
+        api = self.api(service_url)  # refuses a service URL off the allow-list before waiting
+        if paced:
+            await self.pacer.slot()
+        else:
+            self.pacer.reserve()
         try:
-            sent = await self.api(service_url).conversations.create_activity(
-                conversation_id, _activity(payload)
-            )
+            sent = await api.conversations.create_activity(conversation_id, _activity(payload))
         except (httpx.HTTPError, ValueError) as exc:
             raise _error(f"send to {conversation_id[:40]}", exc) from exc
         return sent.id
@@ -111,9 +125,9 @@ class TeamsConnector:
         act = _activity(payload)
         act.id = activity_id
         try:
-            await self.api(service_url).conversations.update_activity(
-                conversation_id, activity_id, act
-            )
+            api = self.api(service_url)
+            self.pacer.reserve()
+            await api.conversations.update_activity(conversation_id, activity_id, act)
         except (httpx.HTTPError, ValueError) as exc:
             raise _error(f"update {activity_id}", exc) from exc
 
@@ -121,7 +135,9 @@ class TeamsConnector:
         """Email, user principal name, name and AAD id of a member, or None if Teams does not
         know them in that conversation."""
         try:
-            m = await self.api(service_url).conversations.get_member_by_id(conversation_id, user_id)
+            api = self.api(service_url)
+            self.pacer.reserve()
+            m = await api.conversations.get_member_by_id(conversation_id, user_id)
         except httpx.HTTPStatusError as exc:
             if exc.response.status_code in (403, 404):
                 return None
@@ -133,14 +149,18 @@ class TeamsConnector:
     async def a_members(self, conversation_id: str, service_url: str) -> list[dict]:
         """Every member of a conversation or team, with emails (one call on team install)."""
         try:
-            ms = await self.api(service_url).conversations.get_members(conversation_id)
+            api = self.api(service_url)
+            self.pacer.reserve()
+            ms = await api.conversations.get_members(conversation_id)
         except httpx.HTTPError as exc:
             raise _error(f"members of {conversation_id[:40]}", exc) from exc
         return [m.model_dump(by_alias=True, exclude_none=True) for m in ms]
 
     async def a_team_channels(self, service_url: str, team_id: str) -> list[dict]:
         try:
-            chans = await self.api(service_url).teams.get_conversations(team_id)
+            api = self.api(service_url)
+            self.pacer.reserve()
+            chans = await api.teams.get_conversations(team_id)
         except httpx.HTTPError as exc:
             raise _error(f"channels of {team_id[:40]}", exc) from exc
         return [c.model_dump(by_alias=True, exclude_none=True) for c in chans]
@@ -156,14 +176,18 @@ class TeamsConnector:
             channel_data={"tenant": {"id": tenant_id}} if tenant_id else None,
         )
         try:
-            conv = await self.api(service_url).conversations.create(params)
+            api = self.api(service_url)
+            self.pacer.reserve()
+            conv = await api.conversations.create(params)
         except (httpx.HTTPError, ValueError) as exc:
             raise _error(f"open a chat with {user_id}", exc) from exc
         return conv.id
 
     # -- sync (any other thread) ---------------------------------------------------------------
-    def send(self, conversation_id: str, service_url: str, payload: dict) -> str:
-        return self.loop.run(self.a_send(conversation_id, service_url, payload))
+    def send(
+        self, conversation_id: str, service_url: str, payload: dict, *, paced: bool = False
+    ) -> str:
+        return self.loop.run(self.a_send(conversation_id, service_url, payload, paced=paced))
 
     def update(self, conversation_id: str, service_url: str, activity_id: str, payload: dict):
         return self.loop.run(self.a_update(conversation_id, service_url, activity_id, payload))

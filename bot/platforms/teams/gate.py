@@ -112,6 +112,7 @@ class TeamsGate:
             if problem:
                 raise Refused(400, "signed but malformed" if self.validator else problem, problem)
             self._check_origin(body)
+            request.state.activity_json = raw.decode()  # for the durable inbox (server.py)
         except Refused as r:
             log.warning(
                 "Teams request refused (%s): %s, %s bytes from %s",

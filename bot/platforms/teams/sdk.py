@@ -101,10 +101,14 @@ class RetryMiddleware:
         max_retries: int = MAX_RETRIES,
         max_rate_limited: int = MAX_RATE_LIMIT_RETRIES,
         sleep=asyncio.sleep,
+        pacer=None,
     ):
+        """``pacer`` (pacing.Pacer): a call refused with 429 waits its Retry-After, then for
+        a slot like any paced send, so retries do not crowd out the sends already paced."""
         self.max_retries = max_retries
         self.max_rate_limited = max_rate_limited
         self.sleep = sleep
+        self.pacer = pacer
 
     async def send(self, context, next):  # noqa: A002 - the SDK's parameter name
         attempt = 0
@@ -119,14 +123,17 @@ class RetryMiddleware:
                 wait = retry_after(exc.response) if status == 429 else None
                 if wait is None:
                     wait = min(0.25 * 2**attempt, 8.0) * (0.5 + random.random())
-                else:  # a little jitter, so parallel senders do not all come back at once
+                elif self.pacer is None:  # jitter, so parallel senders do not all come back at once
                     wait += random.uniform(0, 0.05 + wait / 4)
             except (httpx.ConnectError, httpx.RemoteProtocolError, httpx.ReadError):
                 if attempt >= self.max_retries:
                     raise
+                status = 0
                 wait = min(0.25 * 2**attempt, 8.0)
             attempt += 1
             await self.sleep(min(wait, MAX_RETRY_WAIT))
+            if self.pacer is not None and status == 429:
+                await self.pacer.slot()
 
 
 def retry_after(response: httpx.Response) -> float | None:
@@ -155,17 +162,18 @@ def local_token(client_id: str) -> str:
     return jwt.encode(claims, "local-unauthenticated-no-microsoft-token", algorithm="HS256")
 
 
-def build_app(settings: Settings, *, adapter=None, cloud=None, token=None):
+def build_app(settings: Settings, *, adapter=None, cloud=None, token=None, pacer=None):
     """The SDK App from our settings alone. Authentication is on unless
     TEAMS_ALLOW_UNAUTHENTICATED=true, which also swaps Microsoft tokens for a local one.
     ``cloud`` (a CloudEnvironment) and ``token`` (a function giving the outbound token) are
-    for tests, which sign activities with a key of their own and have no Microsoft login."""
+    for tests, which sign activities with a key of their own and have no Microsoft login.
+    ``pacer``: the connector's (pacing.py), which retries after a 429 wait for too."""
     apps = _import_sdk()
     from microsoft_teams.api.auth.cloud_environment import PUBLIC
     from microsoft_teams.common import Client, ClientOptions
 
     client = Client(ClientOptions(timeout=HTTP_TIMEOUT_SECONDS))
-    client.use(RetryMiddleware())
+    client.use(RetryMiddleware(pacer=pacer))
     options: dict[str, Any] = {
         "client_id": settings.teams_client_id,
         "tenant_id": settings.teams_tenant_id or None,
@@ -197,3 +205,17 @@ def build_app(settings: Settings, *, adapter=None, cloud=None, token=None):
         options["http_server_adapter"] = adapter
     with _sdk_env_hidden():
         return apps.App(**options)
+
+
+def activity_dict(body: dict) -> dict:
+    """An activity's JSON as it came, made what ``ctx.activity`` dumps to (what the handlers
+    read): the SDK's two validations, as in its own request path, then a dump. The gate
+    checked the body validates, so this runs off the loop, on the worker that handles it.
+    Idempotent: a dict it made comes back the same."""
+    from microsoft_teams.api import ActivityTypeAdapter
+    from microsoft_teams.apps.events import CoreActivity
+
+    core = CoreActivity.model_validate(body).model_dump(by_alias=True, exclude_none=True)
+    return ActivityTypeAdapter.validate_python(core).model_dump(
+        by_alias=True, exclude_none=True, mode="json"
+    )

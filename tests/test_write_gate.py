@@ -1,0 +1,92 @@
+"""SQLite's write gate (storage/engine.py WriteGate): writers of one process queue in order
+of urgency and are woken when the writer before them is done; the inbox's write from an
+event loop never waits (storage/inbox.py put with wait=False)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from storage import inbox
+from storage.engine import WriteGate, is_locked, nowait_engine, urgent, write_gate, write_session
+from storage.models import InboxItem
+
+
+def test_urgent_writers_go_before_others_and_are_woken_at_once():
+    gate = WriteGate()
+    order: list[str] = []
+    assert gate.acquire()
+
+    def writer(name: str, is_urgent: bool) -> None:
+        if is_urgent:
+            with urgent():
+                gate.acquire()
+        else:
+            gate.acquire()
+        order.append(name)
+        time.sleep(0.01)
+        gate.release()
+
+    threads = [threading.Thread(target=writer, args=(f"sweep{i}", False)) for i in range(3)]
+    for t in threads:
+        t.start()
+    time.sleep(0.05)  # the sweep's writers are waiting
+    click = threading.Thread(target=writer, args=("click", True))
+    click.start()
+    time.sleep(0.05)
+    released = time.monotonic()
+    gate.release()
+    for t in [*threads, click]:
+        t.join(timeout=5)
+    assert order[0] == "click"
+    assert sorted(order[1:]) == ["sweep0", "sweep1", "sweep2"]
+    assert time.monotonic() - released < 1.0  # 4 writers of 10 ms, no busy-handler sleeps
+
+
+def test_reentrant_in_one_thread_and_not_blocking_when_asked():
+    gate = WriteGate()
+    assert gate.acquire() and gate.acquire()
+    got: list[bool] = []
+    t = threading.Thread(target=lambda: got.append(gate.acquire(blocking=False)))
+    t.start()
+    t.join()
+    assert got == [False]
+    gate.release()
+    gate.release()
+    assert gate.acquire(blocking=False)
+
+
+def test_the_inbox_write_from_a_loop_does_not_wait_for_a_writer(sqlite_engine):
+    fast = nowait_engine(sqlite_engine)
+    assert fast is not None and write_gate(fast) is write_gate(sqlite_engine)
+    now = datetime(2020, 6, 1, tzinfo=UTC)
+    args = dict(platform="teams", kind="teams.message", payload="{}", instance_id="me", now=now,
+                lease=timedelta(seconds=60))  # fmt: skip
+    held = threading.Event()
+    done = threading.Event()
+
+    def long_writer() -> None:
+        with write_session(sqlite_engine) as s:
+            s.add(InboxItem(platform="x", kind="x", delivery_key="held", payload="", received_at=now,
+                            claimed_by="x", lease_until=now, attempts=0))  # fmt: skip
+            s.flush()
+            held.set()
+            done.wait(5)
+
+    t = threading.Thread(target=long_writer)
+    t.start()
+    held.wait(5)
+    started = time.monotonic()
+    with pytest.raises(Exception) as refused:
+        inbox.put(fast, key="k1", wait=False, **args)
+    assert is_locked(refused.value)
+    assert time.monotonic() - started < 0.5  # refused at once, not after a busy timeout
+    done.set()
+    t.join(timeout=5)
+    # free again: stored on the spot, once
+    assert inbox.put(fast, key="k1", wait=False, **args) is not None
+    assert inbox.put(fast, key="k1", wait=False, **args) is None
+    fast.dispose()
