@@ -563,6 +563,7 @@ PARAPHRASES = [
     AW("I'll be out from 3rd to 14th Feb"), AW("Back on Monday"), AW("I'm at a conference Weds-Fri"),
     AW("On a course all day"), AW("On secondment until April, please ask Tom"),
     N("back on track after the holidays", "O6", OT),
+    U("G3 all good here", "G3", OT), U("G4; compelted last week", "G4", C),
 ]  # fmt: skip
 
 # Dates and the numbered plan get their own rows in the table.

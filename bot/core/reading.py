@@ -54,7 +54,10 @@ _INTRO = re.compile(
     re.I,
 )
 _LEAD_JOIN = re.compile(
-    r"^[\s:,\-–—.)\]]*(?:(?:are\s+|is\s+)?(?:both|all|each)\b|(?:are|is)\b)?[\s:,\-–—]*", re.I
+    r"^[\s:;,\-–—.)\]]*(?:(?:are\s+|is\s+)?(?:both|all|each)\b"
+    # "all good", "all fine": the words are the status, not a joiner before it
+    r"(?!\s+(?:good|fine|ok|okay|well|sorted|set|clear|green)\b)|(?:are|is)\b)?[\s:;,\-–—]*",
+    re.I,
 )
 _PREP_END = re.compile(r"\s+(?:for|on|re|regarding|about|with|of)\s*[:\-–—]?\s*$", re.I)
 
