@@ -564,6 +564,16 @@ PARAPHRASES = [
     AW("On a course all day"), AW("On secondment until April, please ask Tom"),
     N("back on track after the holidays", "O6", OT),
     U("G3 all good here", "G3", OT), U("G4; compelted last week", "G4", C),
+    # Two statuses for two actions in one breath: in order, or not at all.
+    M("V1 and V2 done and on track respectively", ("V1", C), ("V2", OT)),
+    M("V3 and V4: done, on track", ("V3", C), ("V4", OT)),
+    M("V6/V7 - on hold/delayed", ("V6", PE), ("V7", DL)),
+    M("V8 and V9 both on track but delayed", ("V8", ASK), ("V9", ASK)),
+    # A status said of the actions not named: never the one named.
+    M("V10 done except V11", ("V10", ASK), ("V11", ASK)),
+    M("All done apart from V12", ("V12", ASK), ("V13", ASK), nudge=("V12", "V13")),
+    M("everything except G1 is done", ("G1", ASK), ("G2", ASK), nudge=("G1", "G2")),
+    M("G5 done but not G6", ("G5", C), ("G6", ASK)),
 ]  # fmt: skip
 
 # Dates and the numbered plan get their own rows in the table.

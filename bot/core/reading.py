@@ -96,6 +96,10 @@ def split_reply(text: str, index: RefIndex) -> tuple[list[Part], bool]:
             groups[-1].append(hit)
         else:
             groups.append([hit])
+    if any(_EXCLUDING.search(text[: g[0].start]) for g in groups if g[0].action is not None):
+        # "done except V10", "everything apart from V10 is done": the words are about the
+        # actions not named; which those are is for the owner to say, never a guess.
+        return [Part(tuple(h.action for g in groups for h in g if h.action), text.strip())], False
     prefix = text[: groups[0][0].start]
     spans = []
     for i, g in enumerate(groups):
@@ -118,7 +122,10 @@ def split_reply(text: str, index: RefIndex) -> tuple[list[Part], bool]:
     elif not intro and prefix.strip():
         clean = not any(m.status is not None for m in mentions(prefix))
     parts: list[Part] = []
-    for g, words in zip(groups, spans, strict=True):
+    for n, (g, words) in enumerate(zip(groups, spans, strict=True)):
+        if n + 1 < len(groups):
+            # "V5 done but not V10": the "not" is about V10, which is asked about.
+            words = _NOT_NEXT.sub("", words)
         actions = tuple(h.action for h in g if h.action is not None)
         part = Part(actions, _clean_words(words), rest=g[0].action is None)
         same = _SAME_BEFORE.search(parts[-1].text) if parts and not part.rest else None
@@ -132,8 +139,46 @@ def split_reply(text: str, index: RefIndex) -> tuple[list[Part], bool]:
             if not prev.rest and _SAME_BEFORE.search(prev.text + " ,") is not None:
                 parts[-1] = Part(prev.actions + actions, prev.text.rstrip(" ,;"))
                 continue
+        if len(part.actions) > 1:
+            split = _respectively(part)
+            if split is None:
+                # "V5 and V10: done, on track" claims two statuses for two actions in one
+                # breath: never the same status for both.
+                clean = False
+            else:
+                parts.extend(split)
+                continue
         parts.append(part)
     return parts, clean
+
+
+_NOT_NEXT = re.compile(r"[\s,;]*(?:\b(?:but|and)\s+)?\bnot\s*$", re.I)
+_EXCLUDING = re.compile(
+    r"(?<![\w])(?:except(?:\s+for)?|apart\s+from|aside\s+from|bar|barring|other\s+than|excluding|"
+    r"save\s+for|with\s+the\s+exception\s+of|not\s+including|besides)\s*[:(]?\s*$",
+    re.I,
+)
+_RESPECTIVELY = re.compile(r"[\s,;]*\brespectively\b[\s.!]*", re.I)
+_SEGMENT = re.compile(r"\s*(?:[,/;&]|\band\b|\bthen\b)\s*", re.I)
+
+
+def _respectively(part: Part) -> list[Part] | None:
+    """A part about several actions: the part itself when its words state one status (or
+    none), one part per action when they state one status each in the actions' order ("V5
+    and V10: done and on track respectively", "V5/V10 - done/on track"), else None."""
+    said = {m.status for m in mentions(part.text) if m.status is not None}
+    if len(said) <= 1:
+        return [part]
+    words = _RESPECTIVELY.sub(" ", part.text).strip()
+    segments = [x for x in _SEGMENT.split(words) if x.strip()]
+    if len(segments) != len(part.actions):
+        return None
+    out = []
+    for action, segment in zip(part.actions, segments, strict=True):
+        if len({m.status for m in mentions(segment) if m.status is not None}) != 1:
+            return None
+        out.append(Part((action,), segment.strip()))
+    return out
 
 
 # "…, same for V10", "…, as is V10", "… and ditto V10", "…; likewise V10": what follows has the
