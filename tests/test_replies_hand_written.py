@@ -574,6 +574,12 @@ PARAPHRASES = [
     M("All done apart from V12", ("V12", ASK), ("V13", ASK), nudge=("V12", "V13")),
     M("everything except G1 is done", ("G1", ASK), ("G2", ASK), nudge=("G1", "G2")),
     M("G5 done but not G6", ("G5", C), ("G6", ASK)),
+    M("G7 done; the other two on track", ("G7", C), ("G8", OT), ("G9", OT), nudge=("G7", "G8", "G9")),
+    M("G10 done, both others on track", ("G10", C), ("G11", OT), ("G12", OT), nudge=("G10", "G11", "G12")),
+    M("none of them started", ("O1", NS), ("O2", NS), nudge=("O1", "O2")),
+    M("neither O3 nor O4 has started", ("O3", NS), ("O4", NS)),
+    M("O5 or O6 - one of them is delayed", ("O5", ASK), ("O6", ASK)),
+    M("V1 is done, so is V2", ("V1", C), ("V2", C)),
 ]  # fmt: skip
 
 # Dates and the numbered plan get their own rows in the table.

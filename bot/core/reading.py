@@ -22,6 +22,9 @@ from bot.core.update_text import read_status_only
 
 _REST = re.compile(
     r"(?<![\w])(?:the\s+rest(?:\s+of\s+(?:them|my\s+actions|the\s+actions))?|"
+    # the longer forms first: "the other two" is one phrase, not "the other" and "two"
+    r"(?:the\s+|both\s+|all\s+)?other\s+(?:actions|ones|items|two|three|four)|both\s+others|"
+    r"(?:the\s+)?remaining\s+(?:two|three|four|ones?|actions|items)|"
     r"all\s+(?:the\s+)?others?|the\s+others?|everything\s+else|all\s+(?:the\s+)?remaining"
     r"(?:\s+(?:ones|actions|items))?|the\s+remaining\s+(?:ones|actions|items|\w+)|"
     r"remaining\s+(?:ones|actions|items)|all\s+other\s+(?:actions|ones|items)|"
@@ -34,8 +37,9 @@ _ALL = re.compile(
     r"all\s+three|all\s+four|all\s+items|each|the\s+lot)(?:'s|\s+are|\s+is)?(?![\w])",
     re.I,
 )
+_NONE = re.compile(r"^\W*(?:none\s+of\s+(?:them|these|those|my\s+actions)|neither)\b", re.I)
 _JOIN = re.compile(
-    r"^(?:\s*(?:,|&|\+|/|and|plus|as\s+well\s+as|along\s+with|or)?\s*"
+    r"^(?:\s*(?:,|&|\+|/|and|plus|as\s+well\s+as|along\s+with|or|nor)?\s*"
     r"(?:(?:action|item|no\.?|nr\.?|ref\.?:?|re:?|number)\s*)?)$",
     re.I,
 )
@@ -80,6 +84,10 @@ def split_reply(text: str, index: RefIndex) -> tuple[list[Part], bool]:
     ]
     all_hits = sorted(hits + rest_hits, key=lambda h: h.start)
     if not all_hits:
+        if _NONE.match(text):
+            # "none of them started", "neither is done": every action of the nudge, the
+            # words kept whole (they hold the negation).
+            return [Part((), text.strip(), rest=True)], True
         m = _ALL.match(text) or _REST.match(text.lstrip(" -–—•*"))
         if m is not None and m.re is _REST:
             m = re.match(r"\W*" + _REST.pattern, text, re.I)
@@ -158,6 +166,11 @@ _EXCLUDING = re.compile(
     r"save\s+for|with\s+the\s+exception\s+of|not\s+including|besides)\s*[:(]?\s*$",
     re.I,
 )
+_ONE_OF = re.compile(
+    r"\b(?:one\s+of\s+(?:them|the\s+two|these|those)|either(?:\s+one)?|one\s+or\s+(?:the\s+)?other|"
+    r"some\s+of\s+(?:them|these)|not\s+sure\s+which)\b",
+    re.I,
+)
 _RESPECTIVELY = re.compile(r"[\s,;]*\brespectively\b[\s.!]*", re.I)
 _SEGMENT = re.compile(r"\s*(?:[,/;&]|\band\b|\bthen\b)\s*", re.I)
 
@@ -167,6 +180,8 @@ def _respectively(part: Part) -> list[Part] | None:
     none), one part per action when they state one status each in the actions' order ("V5
     and V10: done and on track respectively", "V5/V10 - done/on track"), else None."""
     said = {m.status for m in mentions(part.text) if m.status is not None}
+    if _ONE_OF.search(part.text):
+        return None  # "V5 or V10 - one of them is delayed": which one is not said
     if len(said) <= 1:
         return [part]
     words = _RESPECTIVELY.sub(" ", part.text).strip()
@@ -184,7 +199,7 @@ def _respectively(part: Part) -> list[Part] | None:
 # "…, same for V10", "…, as is V10", "… and ditto V10", "…; likewise V10": what follows has the
 # same reading; "…, V10 too", "…, V10 as well", "…, V10 the same".
 _SAME_BEFORE = re.compile(
-    r"(?:[,;]|\band)?\s*(?:(?:and\s+)?(?:the\s+)?same\s+(?:for|with|goes\s+for|applies\s+to|is\s+true\s+"
+    r"(?:[,;]|\band)?\s*(?:so\s+(?:is|are|has|have|does)|(?:and\s+)?(?:the\s+)?same\s+(?:for|with|goes\s+for|applies\s+to|is\s+true\s+"
     r"(?:of|for))|as\s+(?:is|are|does)|(?:and\s+)?ditto(?:\s+for)?|likewise(?:\s+for|\s+with)?|as\s+well\s+as"
     r"|\s*,)\s*$",
     re.I,

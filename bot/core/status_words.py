@@ -195,6 +195,19 @@ _PATTERNS: list[tuple[str, Status | None, str]] = [
         NS,
         "negated",
     ),
+    # "neither has started", "none of them started": not begun, for each of them.
+    (
+        r"(?:neither|none\s+of\s+(?:them|these|those|my\s+actions))\s+(?:\w+\s+){0,3}?(?:has|have|is|are)?"
+        r"\s*(?:yet\s+|even\s+)?(?:been\s+)?(?:started|begun|commenced|kicked\s+off|underway)",
+        NS,
+        "negated",
+    ),
+    (
+        r"(?:neither|none\s+of\s+(?:them|these|those|my\s+actions))\s+(?:\w+\s+){0,3}?(?:is|are|has\s+been|"
+        r"have\s+been)?\s*(?:yet\s+)?(?:complete[d]?|done|finished|closed|delivered)",
+        OG,
+        "negated",
+    ),
     (
         r"(?:yet|still)\s+to\s+(?:start|begin|commence|get\s+going|get\s+started|kick\s+off)|"
         r"(?:no|zero|nil|little\s+or\s+no|not\s+any)\s+progress(?:\s+(?:yet|to\s+date|so\s+far|made))?|"
