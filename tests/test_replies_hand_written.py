@@ -580,6 +580,8 @@ PARAPHRASES = [
     M("neither O3 nor O4 has started", ("O3", NS), ("O4", NS)),
     M("O5 or O6 - one of them is delayed", ("O5", ASK), ("O6", ASK)),
     M("V1 is done, so is V2", ("V1", C), ("V2", C)),
+    N("met the deadline", "V3", C), N("March deadline met", "V4", C),
+    N("phase 2 now due June, the action itself on track", "V5", OT),
 ]  # fmt: skip
 
 # Dates and the numbered plan get their own rows in the table.

@@ -94,6 +94,13 @@ _PATTERNS: list[tuple[str, Status | None, str]] = [
         OG,
         "partial",
     ),
+    # "met the deadline", "March target achieved": done, on time.
+    (
+        r"(?:met|achieved)\s+(?:the\s+|our\s+|its\s+)?(?:[\w/]+\s+)?(?:deadline|target\s+date|due\s+date)|"
+        r"(?:deadline|target\s+date|due\s+date)\s+(?:was\s+|has\s+been\s+)?(?:met|achieved)",
+        C,
+        "word",
+    ),
     # "won't make the March date", "going to miss the deadline"; "will hit the target".
     (
         r"(?:(?:wo|ca)n[’']?t|will\s+not|cannot|not\s+going\s+to|unable\s+to)\s+(?:make|hit|meet|achieve)"

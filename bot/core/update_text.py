@@ -230,7 +230,8 @@ _BY_DURATION = [
 _OTHER_THING = re.compile(
     r"\b(?:meeting|meetings|session|sessions|event|events|workshop|workshops|board|panel|"
     r"committee|conference|training|interview|interviews|visit|call|presentation|webinar|"
-    r"launch|next\s+one|the\s+next|away\s*day|forum|paper|report|consultation\s+closes)\b",
+    r"launch|next\s+one|the\s+next|away\s*day|forum|paper|report|consultation\s+closes|"
+    r"phase|stage|milestone|first\s+draft|draft|pilot)\b",
     re.I,
 )
 # "will be done by …", "should be complete by …": a forecast, not a move, when it is early.
@@ -342,7 +343,9 @@ def parse_update_text(
         revised = None
         status = status or Status.ON_TRACK
     if status is None and revised is not None:
-        status = Status.DELAYED  # a new date with no status word is a slip
+        # A new date with no status word is a slip; brought forward, it is no slip.
+        forward = re.search(r"\b(?:brought|moved|pulled)\s+forward\b", clean, re.I)
+        status = Status.ON_TRACK if forward else Status.DELAYED
     problem = impossible_date(clean)
     reassign = bool(_REASSIGN.search(clean))
     return ParsedUpdate(
