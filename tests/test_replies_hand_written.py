@@ -582,6 +582,11 @@ PARAPHRASES = [
     M("V1 is done, so is V2", ("V1", C), ("V2", C)),
     N("met the deadline", "V3", C), N("March deadline met", "V4", C),
     N("phase 2 now due June, the action itself on track", "V5", OT),
+    # Counts in a plan that numbers its actions are counts, not actions.
+    N("12 sessions held, 3 remaining - on track", "7", OT, plan="numbered"),
+    N("on track, 2 to go", "8", OT, plan="numbered"),
+    N("on track, 20 responses so far", "9", OT, plan="numbered"),
+    N("ongoing; 4 of 6 done", "10", OG, plan="numbered"),
 ]  # fmt: skip
 
 # Dates and the numbered plan get their own rows in the table.

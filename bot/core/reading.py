@@ -45,7 +45,13 @@ _JOIN = re.compile(
 )
 _COUNTED = re.compile(
     r"\s*(?:%|x\b|(?:weeks?|wks?|days?|months?|mths?|years?|hours?|people|staff|sessions?|"
-    r"workshops?|events?|teams?|practices|pcns?|sites?|posts?|of\b|out\s+of)\b)",
+    r"workshops?|events?|teams?|practices|pcns?|sites?|posts?|of\b|out\s+of|"
+    # "3 remaining", "2 to go", "20 responses so far": counts, not actions
+    r"remaining|to\s+go|left|more|outstanding|further|responses?|replies|returns|attendees|"
+    r"participants|delegates|members|managers|leaders|colleagues|gps|nurses|forms?|surveys?|"
+    r"modules?|courses?|places|cohorts?|so\s+far|in\s+total|total|per\s*cent|percent|k|"
+    r"hrs|mins?|minutes|times|rounds?|meetings?|interviews?|applications?|candidates?|"
+    r"vacancies|roles|staff|wte)\b)",
     re.I,
 )
 _GREETING = (
