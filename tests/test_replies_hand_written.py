@@ -587,6 +587,8 @@ PARAPHRASES = [
     N("on track, 2 to go", "8", OT, plan="numbered"),
     N("on track, 20 responses so far", "9", OT, plan="numbered"),
     N("ongoing; 4 of 6 done", "10", OG, plan="numbered"),
+    N("done; see item 4 in the minutes", "11", C, plan="numbered"),
+    U("G6 done - see V5 for the detail", "G6", C),
 ]  # fmt: skip
 
 # Dates and the numbered plan get their own rows in the table.

@@ -271,9 +271,20 @@ def _at_part_start(text: str, at: int, hits: list[RefHit]) -> bool:
     )
 
 
+_CITED_BEFORE = re.compile(r"\b(?:see|cf\.?|as\s+per|refer\s+to)\s*$", re.I)
+_CITED_AFTER = re.compile(
+    r"\s+(?:in|of|on)\s+(?:the\s+|our\s+|last\s+|today's\s+)?(?:minutes|agenda|paper|report|"
+    r"notes|action\s+log|log|email|letter|appendix|strategy|policy)\b",
+    re.I,
+)
+
+
 def _bare_number_in_prose(text: str, hit: RefHit, index: RefIndex) -> bool:
     """A bare number names an action only where a part starts ("35 done, 36 on track"), never
-    inside prose ("booked 12 sessions")."""
+    inside prose ("booked 12 sessions"); no reference cited from another paper ("see item 4
+    in the minutes", "see V5") is the action a part is about."""
+    if _CITED_BEFORE.search(text[: hit.start]) or _CITED_AFTER.match(text, hit.end):
+        return True  # "see item 4 in the minutes": a pointer to another paper, not an action
     w = hit.written.strip(" .)")
     if not w.replace(".", "").isdigit():
         return False
