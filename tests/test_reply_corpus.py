@@ -31,7 +31,7 @@ CLASSES = {
     "ref_form", "status_wording", "typo", "negation", "partial", "date_move",
     "date_not_move", "several", "listed_together", "the_rest", "no_ref_one_nudged",
     "no_ref_several_nudged", "was_now", "two_statuses", "aside_in_update", "question",
-    "chitchat", "away",
+    "chitchat", "away", "paired", "excepted", "counts",
 }  # fmt: skip
 MAX_ASKED = 0.03
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from bot.core.refs import RefHit, RefIndex
 from bot.core.status_words import mentions, question_start
-from bot.core.update_text import read_status_only
+from bot.core.update_text import read_status_only, status_of_word
 
 _REST = re.compile(
     r"(?<![\w])(?:the\s+rest(?:\s+of\s+(?:them|my\s+actions|the\s+actions))?|"
@@ -39,8 +39,9 @@ _ALL = re.compile(
 )
 _NONE = re.compile(r"^\W*(?:none\s+of\s+(?:them|these|those|my\s+actions)|neither)\b", re.I)
 _JOIN = re.compile(
-    r"^(?:\s*(?:,|&|\+|/|and|plus|as\s+well\s+as|along\s+with|or|nor)?\s*"
-    r"(?:(?:action|item|no\.?|nr\.?|ref\.?:?|re:?|number)\s*)?)$",
+    # brackets and dots written around references ("G2. & [O2]") join as well
+    r"^(?:[.\]):]?\s*(?:,|&|\+|/|and|plus|as\s+well\s+as|along\s+with|or|nor)?\s*"
+    r"(?:(?:action|item|no\.?|nr\.?|ref\.?:?|re:?|number)\s*)?[\[(]?)$",
     re.I,
 )
 _COUNTED = re.compile(
@@ -153,8 +154,11 @@ def split_reply(text: str, index: RefIndex) -> tuple[list[Part], bool]:
             if not prev.rest and _SAME_BEFORE.search(prev.text + " ,") is not None:
                 parts[-1] = Part(prev.actions + actions, prev.text.rstrip(" ,;"))
                 continue
+        if len(part.actions) == 1 and _RESPECTIVELY.search(part.text):
+            clean = False  # "respectively" about one action: the pairing went wrong, ask
         if len(part.actions) > 1:
-            split = _respectively(part)
+            # "V5 and V10: done, on track": the words set off after the references, a list
+            split = _respectively(part, listed=bool(re.match(r"[.\])\]]?\s*[:\-–—]", words)))
             if split is None:
                 # "V5 and V10: done, on track" claims two statuses for two actions in one
                 # breath: never the same status for both.
@@ -169,7 +173,8 @@ def split_reply(text: str, index: RefIndex) -> tuple[list[Part], bool]:
 _NOT_NEXT = re.compile(r"[\s,;]*(?:\b(?:but|and)\s+)?\bnot\s*$", re.I)
 _EXCLUDING = re.compile(
     r"(?<![\w])(?:except(?:\s+for)?|apart\s+from|aside\s+from|bar|barring|other\s+than|excluding|"
-    r"save\s+for|with\s+the\s+exception\s+of|not\s+including|besides)\s*[:(]?\s*$",
+    r"save\s+for|with\s+the\s+exception\s+of|not\s+including|besides)\s*[:(\[]?\s*"
+    r"(?:(?:action|item|no\.?|nr\.?|ref\.?:?|re:?|number)\s*[:(\[]?\s*)?$",
     re.I,
 )
 _ONE_OF = re.compile(
@@ -177,29 +182,32 @@ _ONE_OF = re.compile(
     r"some\s+of\s+(?:them|these)|not\s+sure\s+which)\b",
     re.I,
 )
+_SHARED = re.compile(r"\b(?:both|all|each|together|jointly)\b", re.I)
 _RESPECTIVELY = re.compile(r"[\s,;]*\brespectively\b[\s.!]*", re.I)
 _SEGMENT = re.compile(r"\s*(?:[,/;&]|\band\b|\bthen\b)\s*", re.I)
 
 
-def _respectively(part: Part) -> list[Part] | None:
+def _respectively(part: Part, *, listed: bool = False) -> list[Part] | None:
     """A part about several actions: the part itself when its words state one status (or
-    none), one part per action when they state one status each in the actions' order ("V5
-    and V10: done and on track respectively", "V5/V10 - done/on track"), else None."""
-    said = {m.status for m in mentions(part.text) if m.status is not None}
-    if _ONE_OF.search(part.text):
-        return None  # "V5 or V10 - one of them is delayed": which one is not said
-    if len(said) <= 1:
-        return [part]
-    words = _RESPECTIVELY.sub(" ", part.text).strip()
-    segments = [x for x in _SEGMENT.split(words) if x.strip()]
-    if len(segments) != len(part.actions):
-        return None
-    out = []
-    for action, segment in zip(part.actions, segments, strict=True):
-        if len({m.status for m in mentions(segment) if m.status is not None}) != 1:
-            return None
-        out.append(Part((action,), segment.strip()))
-    return out
+    none); one part per action when they pair one status with each action in order ("V5 and
+    V10: done, on track", "V5/V10 - done/on track", "… done and on track respectively");
+    None when they state several statuses that do not pair up (ask)."""
+    words = part.text
+    paired = bool(_RESPECTIVELY.search(words))
+    segments = [x.strip() for x in _SEGMENT.split(_RESPECTIVELY.sub(" ", words)) if x.strip()]
+    each = [read_status_only(x) for x in segments]
+    if len(segments) == len(part.actions) and not _SHARED.search(words):
+        # Each segment only a status ("done", "on track"); a status each, set off after the
+        # references as a list ("V5 and V10: finished, waiting for HR"); or "respectively".
+        plain = [status_of_word(x.strip(" .!")) for x in segments]
+        found = each if paired or listed else plain
+        if all(found) and len(set(found)) > 1:
+            return [Part((a,), x) for a, x in zip(part.actions, segments, strict=True)]
+    if paired or _ONE_OF.search(words):
+        return None  # "respectively" that does not pair up; "one of them is delayed"
+    said = {m.status for m in mentions(words) if m.status is not None}
+    said |= {x for x in each if x is not None} if len(segments) > 1 else set()
+    return [part] if len(said) <= 1 else None
 
 
 # "…, same for V10", "…, as is V10", "… and ditto V10", "…; likewise V10": what follows has the

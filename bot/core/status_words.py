@@ -154,7 +154,9 @@ _PATTERNS: list[tuple[str, Status | None, str]] = [
     (
         DONE
         + r"\s*[,;:\-–—]?\s*(?:except|apart\s+from|but\s+for|bar|barring|save\s+for|other\s+than|"
-        r"aside\s+from|minus|excluding|with\s+the\s+exception\s+of|pending|subject\s+to|awaiting|"
+        r"aside\s+from|minus|excluding|with\s+the\s+exception\s+of|"
+        # "complete, pending sign-off" waits on something; "complete; pending" is two statuses
+        r"(?:pending|subject\s+to|awaiting)(?=\s+[\w'’-])|"
         r"in\s+part|in\s+principle|for\s+the\s+most\s+part|mostly|largely|partly)\b",
         OG,
         "partial",
@@ -163,6 +165,13 @@ _PATTERNS: list[tuple[str, Status | None, str]] = [
         DONE + r"\s*[,;:\-–—]?\s*(?:but|though|although|however|yet)\b[^.;!?]*?\b(?:still|"
         r"remains?|remaining|outstanding|to\s+(?:do|go|finish|complete|follow|be\s+\w+ed)|left|"
         r"not\s+yet|awaiting|waiting)\b",
+        OG,
+        "partial",
+    ),
+    # "19 of 20 done", "3 out of 5 sessions delivered": a share done is under way.
+    (
+        r"(?<![\d.])\d{1,4}\s*(?:of|out\s+of|/)\s*\d{1,4}\s+(?:\w+\s+){0,2}?(?:are\s+|is\s+|have\s+been\s+|"
+        r"now\s+)?" + DONE,
         OG,
         "partial",
     ),

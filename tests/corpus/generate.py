@@ -573,11 +573,84 @@ def gen_asides(rng):
     return cases
 
 
+_PAIRED = [
+    "{a} and {b}: {s1}, {s2}", "{a}/{b} - {s1}/{s2}", "{a} and {b} {s1} and {s2} respectively",
+    "{a}, {b}: {s1}; {s2}", "{a} & {b} - {s1} and {s2} respectively",
+]  # fmt: skip
+_EXCEPT = [
+    "all {s} except {b}", "everything {s} apart from {b}", "{s} except for {b}",
+    "All {s} bar {b}", "everything except {b} is {s}",
+]  # fmt: skip
+_COUNTS = ["{n} remaining", "{n} to go", "{n} responses so far", "{n} left", "{n} more to do",
+           "{n} of {m} sessions booked", "{n} staff trained", "{n} sessions held"]  # fmt: skip
+
+
+def _word_phrases():
+    """Status phrases made of words only (no emoji, colour code or figure), adjectival."""
+    return [p for p in T.PLAIN if p[2] and p[0].replace(" ", "").replace("-", "").isalpha()]
+
+
+def gen_paired(rng):
+    """Two actions, two statuses, said in one breath and in order: each its own."""
+    cases, phrases = [], _word_phrases()
+    for i in range(120):
+        plan = plan_for(i)
+        a, b = pick_refs(rng, plan, 2)
+        (p1, s1, _), (p2, s2, _) = rng.sample(phrases, 2)
+        while s2 == s1:
+            p2, s2, _ = rng.choice(phrases)
+        wa, wb = (write_ref(rng, plan, r, first=False) for r in (a, b))
+        text = rng.choice(_PAIRED).format(a=wa, b=wb, s1=p1, s2=p2)
+        expect = (Expect(label(plan, a), s1), Expect(label(plan, b), s2))
+        cases.append(Case("paired", plan, finish(rng, text), expect=expect))
+    return cases
+
+
+def gen_excepted(rng):
+    """A status said of the actions not named: nothing stored, never the named one."""
+    cases, phrases = [], _word_phrases()
+    for i in range(60):
+        plan = plan_for(i)
+        nudge = pick_refs(rng, plan, rng.choice([2, 3]))
+        phrase, _status, _ = rng.choice(phrases)
+        wb = write_ref(rng, plan, nudge[-1], first=False)
+        text = rng.choice(_EXCEPT).format(s=phrase, b=wb)
+        expect = tuple(Expect(label(plan, r), None) for r in nudge)
+        nz = tuple(label(plan, r) for r in nudge)
+        cases.append(Case("excepted", plan, text, expect=expect, nudge=nz))
+    return cases
+
+
+def gen_counts(rng):
+    """Figures inside a reply to a nudge, in a plan that numbers its actions: counts, never
+    other actions."""
+    cases, phrases = [], _word_phrases()
+    for i in range(80):
+        plan = "numbered" if i % 2 else "hashed"
+        (ref,) = pick_refs(rng, plan, 1)
+        phrase, status, _ = rng.choice(phrases)
+        n = rng.randint(1, 33)
+        count = rng.choice(_COUNTS).format(n=n, m=n + rng.randint(1, 9))
+        text = rng.choice(["{s}, {c}", "{s} - {c}", "{s}; {c}", "{s}. {c}"]).format(
+            s=cased(rng, phrase), c=count
+        )
+        cases.append(
+            Case(
+                "counts",
+                plan,
+                text,
+                expect=(Expect(label(plan, ref), status),),
+                nudge=(label(plan, ref),),
+            )
+        )
+    return cases
+
+
 GENERATORS = [
     gen_ref_forms, gen_status_wordings, gen_typos, gen_negations, gen_partial, gen_date_moves,
     gen_date_not_moves, gen_several, gen_listed, gen_rest, gen_no_ref, gen_sequences,
     gen_contradictions, gen_asides, gen_questions,
-    gen_chitchat, gen_away,
+    gen_chitchat, gen_away, gen_paired, gen_excepted, gen_counts,
 ]  # fmt: skip
 
 
