@@ -589,6 +589,8 @@ PARAPHRASES = [
     N("ongoing; 4 of 6 done", "10", OG, plan="numbered"),
     N("done; see item 4 in the minutes", "11", C, plan="numbered"),
     U("G6 done - see V5 for the detail", "G6", C),
+    N("ok to close", "G7", C), N("happy for this to be closed", "G8", C),
+    N("I think this can come off the list", "G9", C), N("please close this one", "G10", C),
 ]  # fmt: skip
 
 # Dates and the numbered plan get their own rows in the table.

@@ -70,6 +70,16 @@ _DOUBT = (
 )
 
 _PATTERNS: list[tuple[str, Status | None, str]] = [
+    # "ok to close", "happy for this to be closed", "can come off the list": done, asking
+    # for it to be recorded so.
+    (
+        r"(?:ok|okay|happy|fine|content)\s+(?:for\s+(?:this|it)\s+)?to\s+(?:be\s+)?(?:close[d]?|"
+        r"sign(?:ed)?\s+(?:it\s+|this\s+)?off|mark(?:ed)?\s+(?:it\s+|this\s+)?(?:as\s+)?(?:complete[d]?|"
+        r"done))|please\s+close\s+(?:this|it)(?:\s+one)?(?:\s+off)?|(?:can|could)\s+(?:now\s+)?come\s+"
+        r"off\s+the\s+(?:list|plan|tracker|log)",
+        C,
+        "word",
+    ),
     # Done late is done ("delivered a month late", "completed 2 weeks late").
     (
         DONE + r"\s+(?:a|an|one|two|three|four|\d+|a\s+couple\s+of|a\s+few)\s+(?:days?|weeks?|"
