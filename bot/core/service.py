@@ -69,6 +69,10 @@ UNDO_WINDOW = timedelta(minutes=15)
 _MAX_ID = 2**31 - 1
 
 
+def _plan_live(plan: Plan | None) -> bool:
+    return plan is not None and plan.archived_at is None
+
+
 def _check_id(value: int, what: str) -> None:
     if not 1 <= value <= _MAX_ID:
         raise NotFound(f"no {what} with that number")
@@ -84,6 +88,7 @@ class StoredUpdate:
     update: Update
     created: bool  # False when this was a redelivery of an update already stored
     signoff: SignOffRequest | None = None  # a completion now waiting for the theme lead
+    timezone: str | None = None  # the action's plan's, when read with it (else: not known)
 
 
 class PlanService:
@@ -216,14 +221,18 @@ class PlanService:
             return snap, self.find_action(snap, action_ref)
         _check_id(action_ref, "action")
         with read_session(self.engine) as s:
-            if self.bound or len(list_plans(s)) <= 1:
-                plan_id = self._get_plan(s).id
-            else:
-                # Ids are unique across plans: the action names its plan.
-                row = s.get(Action, action_ref)
-                if row is None:
-                    raise NotFound(f"no action with id {action_ref}")
+            # Ids are unique across plans: the action names its plan (a click reads no list
+            # of plans). Bound to one plan, an action of another is not found in it.
+            row = None if self.bound else s.get(Action, action_ref)
+            live = row is not None and _plan_live(s.get(Plan, row.plan_id))
+            if live:
                 plan_id = row.plan_id
+            elif self.bound or len(list_plans(s)) <= 1:
+                plan_id = self._get_plan(s).id  # its errors: no plan, or not this plan's
+            elif row is None:
+                raise NotFound(f"no action with id {action_ref}")
+            else:
+                plan_id = row.plan_id  # several plans: as before, the action's own
             snap = plan_snapshot(s, plan_id, action_ids=[action_ref])
         if not snap.actions:
             raise NotFound(f"no action with id {action_ref}")
@@ -274,6 +283,12 @@ class PlanService:
         this ``email`` (which must be the one the chat platform verified) if they are not
         linked to another chat user yet; the chat id is then remembered. ``display_name`` is
         only shown: a name never matches anyone (bot/core/identity.py)."""
+        # Read first: a known chat user (every click after the first) writes nothing, so a
+        # click does not queue at SQLite's write gate behind a sweep just to be recognised.
+        with read_session(self.engine) as s:
+            person = find_by_chat_user(s, chat_user_id)
+            if person is not None or not email:
+                return self._actor(s, person, display_name, email, fallback_name=chat_user_id)
         with write_session(self.engine) as s:
             person = find_by_chat_user(s, chat_user_id)
             if person is None and email:
@@ -454,7 +469,9 @@ class PlanService:
             request = SignOffRequest(
                 signoff_id, fresh, actor.display_name, update.commentary, leads
             )
-        return StoredUpdate(fresh, update, created, request)
+        # The plan read with the action is its own (a snapshot passed in may be several).
+        tz = snap.plan.timezone if snap.plan.id == action.plan_id else None
+        return StoredUpdate(fresh, update, created, request, tz)
 
     def undo_last(self, actor: Actor):
         """Take back the actor's last update made within UNDO_WINDOW: storage/undo.py.
