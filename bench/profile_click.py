@@ -5,7 +5,8 @@ are sent one at a time over real HTTP (a signed Slack ``block_actions`` status b
 Teams ``Action.Submit`` card), each by a different owner about an action of theirs, and
 each waited for until its update is stored. The inbox worker's handling of each click
 (taking the row, the handler down to ``append_update``, marking it done) runs under
-cProfile on its worker thread, and its CPU is read with ``time.thread_time``: the figure is
+cProfile on its worker thread (``--top 0``: without it), and its CPU is read with
+``time.thread_time``: the figure is
 the CPU the click costs the bot's process after the acknowledgement.
 
     .venv/bin/python bench/profile_click.py [--clicks 60] [--only slack|teams] [--top 30]
@@ -40,7 +41,8 @@ from storage.models import Owner, Update  # noqa: E402
 class Profiled:
     """Wraps InboxWorker._handle: each call profiled on its own thread, its CPU noted."""
 
-    def __init__(self):
+    def __init__(self, profile: bool = True):
+        self.profile = profile
         self.cpu_ms: list[float] = []
         self.stats: pstats.Stats | None = None
         self._lock = threading.Lock()
@@ -50,17 +52,21 @@ class Profiled:
         orig, me = self._orig, self
 
         def handle(worker, item_id):
-            prof = cProfile.Profile()
+            prof = cProfile.Profile() if me.profile else None
             t0 = time.thread_time()
-            prof.enable()
+            if prof is not None:
+                prof.enable()
             try:
                 return orig(worker, item_id)
             finally:
-                prof.disable()
+                if prof is not None:
+                    prof.disable()
                 spent = (time.thread_time() - t0) * 1000
                 with me._lock:
                     me.cpu_ms.append(spent)
-                    if me.stats is None:
+                    if prof is None:
+                        pass
+                    elif me.stats is None:
                         me.stats = pstats.Stats(prof)
                     else:
                         me.stats.add(prof)
@@ -76,7 +82,7 @@ class Profiled:
         print(
             f"[{name}] {len(cpu)} clicks (after {warmup} warm-up): CPU per click "
             f"mean {statistics.mean(cpu):.2f} ms, median {statistics.median(cpu):.2f} ms "
-            f"(under cProfile: without it, about half)"
+            f"({'under cProfile' if self.profile else 'no profiler'})"
         )
         if top and self.stats is not None:
             out = io.StringIO()
@@ -121,7 +127,7 @@ def run_slack(db: Path, args) -> None:
     with (
         SlackStandIn(enforce_rate_limits=False) as slack,
         SlackBotHarness(engine, SWEEP_DAY, standin=slack) as bot,
-        Profiled() as prof,
+        Profiled(args.top > 0) as prof,
     ):
         for n, (_owner, user, action_id) in enumerate(who):
             status = ("on_track", "delayed")[n % 2]
@@ -162,7 +168,7 @@ def run_teams(db: Path, args) -> None:
                 )  # fmt: skip
                 remember_member(s, "teams", seen, now=NOW).owner_id = p.id
                 users[p.id] = f"29:u{i:05d}"
-        with TeamsBotHarness(engine, SWEEP_DAY, standin=bc) as bot, Profiled() as prof:
+        with TeamsBotHarness(engine, SWEEP_DAY, standin=bc) as bot, Profiled(args.top > 0) as prof:
             for n, (owner_id, _user, action_id) in enumerate(who):
                 status = ("On track", "Delayed")[n % 2]
                 act = bot.submit(users[owner_id], {"k": "status", "a": action_id, "s": status})
@@ -182,7 +188,7 @@ def main() -> int:
     ap.add_argument("--warmup", type=int, default=5)
     ap.add_argument("--owners", type=int, default=2_100)
     ap.add_argument("--actions", type=int, default=10_000)
-    ap.add_argument("--top", type=int, default=30)
+    ap.add_argument("--top", type=int, default=30, help="0: no profiler, the CPU alone")
     ap.add_argument("--only", choices=["slack", "teams"], default=None)
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="profile-click-") as tmp:
