@@ -55,7 +55,7 @@ from storage.queries import (
 from storage.rows import gc_paused
 from storage.signoff import decide_signoff, open_signoff, request_signoff
 from storage.undo import last_undoable, undo_update
-from storage.updates import NewUpdate, append_update, previous_status
+from storage.updates import NewUpdate, append_update, append_update_row, previous_status
 
 log = logging.getLogger(__name__)
 
@@ -224,8 +224,9 @@ class PlanService:
             # Ids are unique across plans: the action names its plan (a click reads no list
             # of plans). Bound to one plan, an action of another is not found in it.
             row = None if self.bound else s.get(Action, action_ref)
-            live = row is not None and _plan_live(s.get(Plan, row.plan_id))
-            if live:
+            # Held here: the session keeps rows weakly, and plan_snapshot reads this one too.
+            plan = None if row is None else s.get(Plan, row.plan_id)
+            if _plan_live(plan):
                 plan_id = row.plan_id
             elif self.bound or len(list_plans(s)) <= 1:
                 plan_id = self._get_plan(s).id  # its errors: no plan, or not this plan's
@@ -452,7 +453,7 @@ class PlanService:
         )
         signoff_id = None
         with write_session(self.engine) as s:
-            update, created = append_update(s, new, now=self.clock.now())
+            update, created, row = append_update_row(s, new, now=self.clock.now())
             if created and needs_signoff(snap, actor, action, status):
                 admins = [owner_view(o) for o in all_owners(s) if o.is_admin]
                 leads = signoff_leads(snap, action, admins)
@@ -463,7 +464,7 @@ class PlanService:
                 signoff_id = signoff.id if signoff else None
             # The action as this transaction leaves it (the row is locked and loaded: no
             # second read of the plan around it on a click's path).
-            fresh = action_after_write(action, s.get(Action, action.id))
+            fresh = action_after_write(action, row or s.get(Action, action.id))
         request = None
         if signoff_id is not None:
             request = SignOffRequest(
