@@ -37,7 +37,7 @@ from storage.people import (
     find_by_email,
     find_owner,
     role_holder,
-    roles_held,
+    role_ids_held,
 )
 from storage.queries import (
     ActionView,
@@ -67,6 +67,9 @@ UNDO_WINDOW = timedelta(minutes=15)
 # Ids are database integers: a button's number outside them names nothing (and would
 # overflow the database driver), so it is "not found", not an error.
 _MAX_ID = 2**31 - 1
+
+
+_UNREAD = object()  # actor_for_member: the member row not read yet
 
 
 def _plan_live(plan: Plan | None) -> bool:
@@ -308,15 +311,16 @@ class PlanService:
                     s.add(person)
             return self._actor(s, person, display_name, email, fallback_name=chat_user_id)
 
-    def actor_for_member(self, platform: str, seen) -> Actor:
+    def actor_for_member(self, platform: str, seen, *, known=_UNREAD) -> Actor:
         """The actor behind a chat member (storage/chat_members.MemberSeen): stores what
         proactive messages need and matches them to a person by email / user principal name.
-        Kept apart from ``chat_user_id`` (Slack's), so one person can be on both platforms."""
+        Kept apart from ``chat_user_id`` (Slack's), so one person can be on both platforms.
+        ``known``: their stored member row (or None), when the caller has just read it."""
         from storage.chat_members import member, remember_member, trusted_email
         from storage.models import Owner
 
         with read_session(self.engine) as s:
-            row = member(s, platform, seen.user_id)
+            row = member(s, platform, seen.user_id) if known is _UNREAD else known
             fresh = (
                 row is not None
                 and row.owner_id is not None
@@ -362,11 +366,11 @@ class PlanService:
         is_admin = bool(email and email.casefold() in self.admin_emails)
         if person is None:
             return Actor(display_name or fallback_name, is_admin=is_admin)
-        roles = frozenset(r.id for r in roles_held(s, person.id))
+        roles = frozenset(role_ids_held(s, person.id))
         covering: set[int] = set()
         for absent_id in people_covered_by(s, person.id, self.today()):
             covering.add(absent_id)
-            covering.update(r.id for r in roles_held(s, absent_id))
+            covering.update(role_ids_held(s, absent_id))
         return Actor(
             person.name or display_name,
             person=owner_view(person),
