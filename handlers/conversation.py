@@ -354,6 +354,8 @@ class Conversation:
         return reply
 
     def _in_plan_time(self, reply: UpdateStored) -> UpdateStored:
+        if reply.in_plan_time:  # read with the action (a click): no second read of the plan
+            return reply
         try:
             # The action's own plan's time zone (several plans can each have their own).
             tz = self.service.for_plan(reply.action.plan_id).plan().timezone

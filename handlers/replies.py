@@ -20,6 +20,7 @@ class UpdateStored:
     created: bool  # False: a repeat of an update already stored; nothing new was written
     signoff: SignOffRequest | None = None  # the theme lead is now asked to confirm
     timezone: str = "Europe/London"  # the plan's: times are shown in it
+    in_plan_time: bool = False  # ``timezone`` was read with the action: its plan's for sure
 
     def local_time(self, fmt: str = "%-d %b %Y %H:%M %Z") -> str:
         """When it was stored, in the plan's time zone."""

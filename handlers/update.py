@@ -70,7 +70,10 @@ def handle_status(
         return Refusal(str(exc))
     except (NotFound, TooLong) as exc:
         return Problem(str(exc))
-    return UpdateStored(stored.action, stored.update, stored.created, stored.signoff)
+    if stored.timezone is None:
+        return UpdateStored(stored.action, stored.update, stored.created, stored.signoff)
+    return UpdateStored(stored.action, stored.update, stored.created, stored.signoff,
+                        stored.timezone, in_plan_time=True)  # fmt: skip
 
 
 def handle_reply(

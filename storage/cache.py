@@ -4,10 +4,12 @@ plan snapshot) and the LatestUpdate row (read by the digest's "what changed sinc
 
 from __future__ import annotations
 
+import functools
+
 from sqlalchemy import and_, or_
 from sqlmodel import Session
 
-from storage.engine import dialect_insert
+from storage.engine import dialect_insert_for
 from storage.models import Action, LatestUpdate, Update
 
 
@@ -60,19 +62,23 @@ def upsert_latest(session: Session, rows: list[dict]) -> None:
     PostgreSQL, the dialect's insert picked by the session's bind."""
     if not rows:
         return
+    # Values passed as parameters, not baked into the statement, so it compiles once.
+    session.execute(_upsert(session.get_bind().dialect.name, tuple(rows[0])), rows)
+
+
+@functools.lru_cache(maxsize=8)
+def _upsert(dialect: str, columns: tuple[str, ...]):
+    """The upsert for these columns, built once: building it cost a click about as much CPU
+    as running it (statements are immutable, so one serves every thread)."""
     table = LatestUpdate.__table__
-    stmt = dialect_insert(session.get_bind(), table)
+    stmt = dialect_insert_for(dialect, table)
     ex = stmt.excluded
     newer = or_(
         table.c.created_at < ex.created_at,
         and_(table.c.created_at == ex.created_at, table.c.update_id < ex.update_id),
     )
-    # Values passed as parameters, not baked into the statement, so it compiles once.
-    session.execute(
-        stmt.on_conflict_do_update(
-            index_elements=[table.c.action_id],
-            set_={c: ex[c] for c in rows[0] if c != "action_id"},
-            where=newer,
-        ),
-        rows,
+    return stmt.on_conflict_do_update(
+        index_elements=[table.c.action_id],
+        set_={c: ex[c] for c in columns if c != "action_id"},
+        where=newer,
     )

@@ -149,13 +149,18 @@ def _configure_sqlite(engine: Engine, *, busy_timeout_ms: int = SQLITE_BUSY_TIME
 def dialect_insert(engine: Engine, table):
     """The dialect's INSERT, which has on_conflict_do_nothing() / on_conflict_do_update()
     (spelled the same on SQLite and PostgreSQL)."""
+    return dialect_insert_for(engine.dialect.name, table)
+
+
+def dialect_insert_for(dialect: str, table):
+    """``dialect_insert`` by the dialect's name."""
     from sqlalchemy.dialects import postgresql, sqlite
 
-    if engine.dialect.name == "postgresql":
+    if dialect == "postgresql":
         return postgresql.insert(table)
-    if engine.dialect.name == "sqlite":
+    if dialect == "sqlite":
         return sqlite.insert(table)
-    raise RuntimeError(f"progressbot needs SQLite or PostgreSQL, not {engine.dialect.name}")
+    raise RuntimeError(f"progressbot needs SQLite or PostgreSQL, not {dialect}")
 
 
 def db_unavailable(exc: BaseException) -> bool:

@@ -139,6 +139,17 @@ def roles_held(session: Session, person_id: int) -> list[Owner]:
     )
 
 
+def role_ids_held(session: Session, person_id: int) -> list[int]:
+    """The ids of the roles ``person_id`` holds now (an actor's rights: no rows loaded)."""
+    return list(
+        session.scalars(
+            select(RoleAssignment.role_id).where(
+                RoleAssignment.person_id == person_id, RoleAssignment.ended_at.is_(None)
+            )
+        )
+    )
+
+
 def role_holder(session: Session, role_id: int) -> Owner | None:
     """The person holding the role now (a role has one holder at a time), or None."""
     return session.exec(

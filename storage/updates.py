@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 
 from storage.cache import apply_to_action_cache, record_latest
 from storage.chat import event_key
+from storage.engine import is_sqlite
 from storage.models import Action, DeadlineRevision, Update
 from storage.queries import NotFound
 
@@ -33,11 +34,21 @@ def append_update(session: Session, new: NewUpdate, *, now: datetime) -> tuple[U
     """Store ``new``; returns (update, created). With an external_id already stored (a chat
     event delivered twice), returns the stored update and created=False, writing nothing.
     Only a hash of the external id is stored (storage/chat.py event_key)."""
+    update, created, _action = append_update_row(session, new, now=now)
+    return update, created
+
+
+def append_update_row(
+    session: Session, new: NewUpdate, *, now: datetime
+) -> tuple[Update, bool, Action | None]:
+    """``append_update``, also returning the action's row as the update left it (None when
+    nothing was written): a caller that shows the action reads it from here, not again (the
+    session holds its rows weakly, so one dropped here would be read once more)."""
     if new.external_id:
         new = replace(new, external_id=event_key(new.external_id))
         found = session.exec(select(Update).where(Update.external_id == new.external_id)).first()
         if found is not None:
-            return found, False
+            return found, False, None
     # Locked until commit (PostgreSQL; SQLite's write transactions are serial already), so two
     # instances appending to one action fold their updates into its cache one after the other.
     action = session.get(Action, new.action_id, with_for_update=True)
@@ -56,16 +67,25 @@ def append_update(session: Session, new: NewUpdate, *, now: datetime) -> tuple[U
         external_id=new.external_id,
         created_at=now,
     )
-    try:
-        with session.begin_nested():
-            session.add(update)
-            session.flush()
-    except IntegrityError:
-        # Another worker stored the same event between our check and our insert.
-        found = session.exec(select(Update).where(Update.external_id == new.external_id)).first()
-        if found is None:
-            raise
-        return found, False
+    if is_sqlite(session.get_bind()):
+        # SQLite: this transaction took the write lock when it began (BEGIN IMMEDIATE), so
+        # nobody stored the same event since the check above: no savepoint to pay for. Were
+        # the unique key broken anyway, the whole transaction fails and nothing is stored.
+        session.add(update)
+        session.flush()
+    else:
+        try:
+            with session.begin_nested():
+                session.add(update)
+                session.flush()
+        except IntegrityError:
+            # Another worker stored the same event between our check and our insert.
+            found = session.exec(
+                select(Update).where(Update.external_id == new.external_id)
+            ).first()
+            if found is None:
+                raise
+            return found, False, None
     if new.revised_deadline_text or new.revised_due:
         session.add(
             DeadlineRevision(
@@ -82,7 +102,7 @@ def append_update(session: Session, new: NewUpdate, *, now: datetime) -> tuple[U
     session.add(action)
     record_latest(session, action, update)
     session.flush()
-    return update, True
+    return update, True, action
 
 
 def _latest_is_import(session: Session, action: Action) -> bool:

@@ -276,6 +276,9 @@ def test_sigkill_with_acknowledged_work_waiting_loses_nothing(tmp_path, db, requ
         engine = make_engine(first.env["DATABASE_URL"])
         try:
             service = PlanService(engine, SystemClock())
+            # The bot links Slack users to people in its start-up sync (users.list), in the
+            # background: wait for it (a look-up used to queue behind the sync's write).
+            _wait(lambda: service.actor_for_chat_user(PRIYA).person is not None, 30.0)
             actor = service.actor_for_chat_user(PRIYA)
             snap = service.snapshot()
             mine = [a for a in snap.actions if may_update(actor, a, snap)]

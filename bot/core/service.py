@@ -37,7 +37,7 @@ from storage.people import (
     find_by_email,
     find_owner,
     role_holder,
-    roles_held,
+    role_ids_held,
 )
 from storage.queries import (
     ActionView,
@@ -55,7 +55,7 @@ from storage.queries import (
 from storage.rows import gc_paused
 from storage.signoff import decide_signoff, open_signoff, request_signoff
 from storage.undo import last_undoable, undo_update
-from storage.updates import NewUpdate, append_update, previous_status
+from storage.updates import NewUpdate, append_update, append_update_row, previous_status
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +67,13 @@ UNDO_WINDOW = timedelta(minutes=15)
 # Ids are database integers: a button's number outside them names nothing (and would
 # overflow the database driver), so it is "not found", not an error.
 _MAX_ID = 2**31 - 1
+
+
+_UNREAD = object()  # actor_for_member: the member row not read yet
+
+
+def _plan_live(plan: Plan | None) -> bool:
+    return plan is not None and plan.archived_at is None
 
 
 def _check_id(value: int, what: str) -> None:
@@ -84,6 +91,7 @@ class StoredUpdate:
     update: Update
     created: bool  # False when this was a redelivery of an update already stored
     signoff: SignOffRequest | None = None  # a completion now waiting for the theme lead
+    timezone: str | None = None  # the action's plan's, when read with it (else: not known)
 
 
 class PlanService:
@@ -216,14 +224,19 @@ class PlanService:
             return snap, self.find_action(snap, action_ref)
         _check_id(action_ref, "action")
         with read_session(self.engine) as s:
-            if self.bound or len(list_plans(s)) <= 1:
-                plan_id = self._get_plan(s).id
-            else:
-                # Ids are unique across plans: the action names its plan.
-                row = s.get(Action, action_ref)
-                if row is None:
-                    raise NotFound(f"no action with id {action_ref}")
+            # Ids are unique across plans: the action names its plan (a click reads no list
+            # of plans). Bound to one plan, an action of another is not found in it.
+            row = None if self.bound else s.get(Action, action_ref)
+            # Held here: the session keeps rows weakly, and plan_snapshot reads this one too.
+            plan = None if row is None else s.get(Plan, row.plan_id)
+            if _plan_live(plan):
                 plan_id = row.plan_id
+            elif self.bound or len(list_plans(s)) <= 1:
+                plan_id = self._get_plan(s).id  # its errors: no plan, or not this plan's
+            elif row is None:
+                raise NotFound(f"no action with id {action_ref}")
+            else:
+                plan_id = row.plan_id  # several plans: as before, the action's own
             snap = plan_snapshot(s, plan_id, action_ids=[action_ref])
         if not snap.actions:
             raise NotFound(f"no action with id {action_ref}")
@@ -274,6 +287,12 @@ class PlanService:
         this ``email`` (which must be the one the chat platform verified) if they are not
         linked to another chat user yet; the chat id is then remembered. ``display_name`` is
         only shown: a name never matches anyone (bot/core/identity.py)."""
+        # Read first: a known chat user (every click after the first) writes nothing, so a
+        # click does not queue at SQLite's write gate behind a sweep just to be recognised.
+        with read_session(self.engine) as s:
+            person = find_by_chat_user(s, chat_user_id)
+            if person is not None or not email:
+                return self._actor(s, person, display_name, email, fallback_name=chat_user_id)
         with write_session(self.engine) as s:
             person = find_by_chat_user(s, chat_user_id)
             if person is None and email:
@@ -292,15 +311,16 @@ class PlanService:
                     s.add(person)
             return self._actor(s, person, display_name, email, fallback_name=chat_user_id)
 
-    def actor_for_member(self, platform: str, seen) -> Actor:
+    def actor_for_member(self, platform: str, seen, *, known=_UNREAD) -> Actor:
         """The actor behind a chat member (storage/chat_members.MemberSeen): stores what
         proactive messages need and matches them to a person by email / user principal name.
-        Kept apart from ``chat_user_id`` (Slack's), so one person can be on both platforms."""
+        Kept apart from ``chat_user_id`` (Slack's), so one person can be on both platforms.
+        ``known``: their stored member row (or None), when the caller has just read it."""
         from storage.chat_members import member, remember_member, trusted_email
         from storage.models import Owner
 
         with read_session(self.engine) as s:
-            row = member(s, platform, seen.user_id)
+            row = member(s, platform, seen.user_id) if known is _UNREAD else known
             fresh = (
                 row is not None
                 and row.owner_id is not None
@@ -346,11 +366,11 @@ class PlanService:
         is_admin = bool(email and email.casefold() in self.admin_emails)
         if person is None:
             return Actor(display_name or fallback_name, is_admin=is_admin)
-        roles = frozenset(r.id for r in roles_held(s, person.id))
+        roles = frozenset(role_ids_held(s, person.id))
         covering: set[int] = set()
         for absent_id in people_covered_by(s, person.id, self.today()):
             covering.add(absent_id)
-            covering.update(r.id for r in roles_held(s, absent_id))
+            covering.update(role_ids_held(s, absent_id))
         return Actor(
             person.name or display_name,
             person=owner_view(person),
@@ -437,7 +457,7 @@ class PlanService:
         )
         signoff_id = None
         with write_session(self.engine) as s:
-            update, created = append_update(s, new, now=self.clock.now())
+            update, created, row = append_update_row(s, new, now=self.clock.now())
             if created and needs_signoff(snap, actor, action, status):
                 admins = [owner_view(o) for o in all_owners(s) if o.is_admin]
                 leads = signoff_leads(snap, action, admins)
@@ -448,13 +468,15 @@ class PlanService:
                 signoff_id = signoff.id if signoff else None
             # The action as this transaction leaves it (the row is locked and loaded: no
             # second read of the plan around it on a click's path).
-            fresh = action_after_write(action, s.get(Action, action.id))
+            fresh = action_after_write(action, row or s.get(Action, action.id))
         request = None
         if signoff_id is not None:
             request = SignOffRequest(
                 signoff_id, fresh, actor.display_name, update.commentary, leads
             )
-        return StoredUpdate(fresh, update, created, request)
+        # The plan read with the action is its own (a snapshot passed in may be several).
+        tz = snap.plan.timezone if snap.plan.id == action.plan_id else None
+        return StoredUpdate(fresh, update, created, request, tz)
 
     def undo_last(self, actor: Actor):
         """Take back the actor's last update made within UNDO_WINDOW: storage/undo.py.

@@ -97,7 +97,7 @@ class TeamsPeople:
             conversation_id=conv if is_personal(activity) else None,
             trusted=self.trust_service_url,
         )
-        return self.service.actor_for_member(PLATFORM, seen)
+        return self.service.actor_for_member(PLATFORM, seen, known=row)  # not read twice
 
     def remember_all(self, accounts: list[dict], *, service_url: str, tenant_id: str | None) -> int:
         """Members met in a team (no 1:1 chat yet): stored and matched by email."""
