@@ -591,6 +591,10 @@ PARAPHRASES = [
     U("G6 done - see V5 for the detail", "G6", C),
     N("ok to close", "G7", C), N("happy for this to be closed", "G8", C),
     N("I think this can come off the list", "G9", C), N("please close this one", "G10", C),
+    # A rating's change, and what it was: the rating now.
+    N("Amber (was green)", "G11", AR), N("green, previously amber", "G12", OT),
+    N("Moved from red to amber", "O1", AR), N("Improved to green", "O2", OT),
+    N("downgraded to amber", "O3", AR), N("Status unchanged - amber", "O4", AR),
 ]  # fmt: skip
 
 # Dates and the numbered plan get their own rows in the table.

@@ -337,7 +337,14 @@ _RAG = re.compile(
     # a split rating of neighbouring colours, "amber/green": its worse colour, as a RAG column
     # reads it ("Red / Green" is two readings: asked)
     r"(?<![\w/])(?P<c5>(?:amber|yellow)\s*/\s*(?:green|red)|(?:green|red)\s*/\s*(?:amber|yellow))"
-    r"(?![\w/])",
+    r"(?![\w/])|"
+    # a rating that moved: "moved from red to amber", "improved to green", "downgraded to amber"
+    r"(?<![\w])(?:moved|changed|gone|going|improved|upgraded|downgraded|dropped|slipped|returned|"
+    r"reverted|back|come\s+down|gone\s+up|gone\s+down)\s+(?:(?:from|off)\s+(?:blue|green|amber|"
+    r"yellow|red)\s+)?(?:to|into)\s+(?P<c7>blue|green|amber|yellow|red)\b|"
+    # a rating it had: "(was green)", "previously amber" — history, no status
+    r"(?<![\w])(?:was|previously|formerly|originally|initially|last\s+month)\s+(?:rated\s+)?"
+    r"(?P<c6>blue|green|amber|yellow|red)\b",
     re.I,
 )
 _EXCLUDE = re.compile(
@@ -417,12 +424,16 @@ def mentions(text: str) -> list[Mention]:
 
     for m in _RAG.finditer(fixed):
         if not _inside(zones, m.start(), m.end()):
-            c = next(m.group(g) for g in ("c", "c2", "c3", "c4", "c5") if m.group(g)).casefold()
+            taken.append((m.start(), m.end()))
+            if m.group("c6"):
+                continue  # "was green": what it was, not what it is
+            c = next(
+                m.group(g) for g in ("c", "c2", "c3", "c4", "c5", "c7") if m.group(g)
+            ).casefold()
             letters = [p.strip() for p in c.split("/")]
             order = [DL, AR, OT, C]
             status = min((_COLOUR[p] for p in letters), key=order.index)
             found.append(Mention(m.start(), m.end(), status, "colour"))
-            taken.append((m.start(), m.end()))
     for pattern, status, kind in _COMPILED:
         for m in pattern.finditer(fixed):
             a, b = m.start(), m.end()

@@ -115,7 +115,7 @@ _SUBJECT = (
 _LEADING = re.compile(rf"^\s*{_SUBJECT}(?P<word>{_WORDS})\b{_SEP}", re.I)
 _LEADING_COLOUR = re.compile(
     rf"^\s*{_SUBJECT}(?P<word>blue|green|amber|yellow|red)\b"
-    r"(?P<after>\s*(?:$|[:;,.!\-–—)/]+\s*)|\s+(?=(?:but|though|although|and)\b))",
+    r"(?P<after>\s*(?:$|[:;,.!\-–—)/]+\s*)|\s+(?=(?:but|though|although|and)\b)|\s+(?=\())",
     re.I,
 )
 _RAG_ANYWHERE = re.compile(
@@ -359,7 +359,9 @@ def parse_update_text(
 
 
 _QUERY_LIKE = re.compile(
-    r"^(?:status|theme|owner|search)\s+(?!(?:update|report|as\s+of|check)\b)[^\s:=\-–—]", re.I
+    r"^(?:status|theme|owner|search)\s+(?!(?:update|report|as\s+of|check|unchanged|same|remains|"
+    r"still|now|currently|stays)\b)[^\s:=\-–—]",
+    re.I,
 )
 
 
@@ -464,6 +466,8 @@ def _rivals(body: str, label_end: int, status, found) -> tuple:
         out.append(x.status)
     for c in _BARE_COLOUR.finditer(body, label_end, stop):
         other = _COLOURS[c.group(1).casefold()]
+        if _PAST_WORDS.search(body[max(label_end, c.start() - 20) : c.start()]):
+            continue  # "Amber (was green)", "green, previously amber": what it was
         if other != status and clash(status, other):
             out.append(other)  # "Red - Green", "at risk / Green"
     return tuple(dict.fromkeys(out))
@@ -518,7 +522,7 @@ def _now_instead(body: str, label_end: int, status, found):
 
 
 _PAST_WORDS = re.compile(
-    r"\b(?:was|were|had\s+been|previously|initially|originally|earlier)\b", re.I
+    r"\b(?:was|were|had\s+been|previously|initially|originally|earlier|formerly)\b", re.I
 )
 _NOW_WORDS = re.compile(r"\b(?:now|since|no\s+longer)\b", re.I)
 
