@@ -595,6 +595,10 @@ PARAPHRASES = [
     N("Amber (was green)", "G11", AR), N("green, previously amber", "G12", OT),
     N("Moved from red to amber", "O1", AR), N("Improved to green", "O2", OT),
     N("downgraded to amber", "O3", AR), N("Status unchanged - amber", "O4", AR),
+    # One person's part done, or done to come, is not the action done.
+    N("my bit's finished", "O5", OG), N("done from my side", "O6", OG),
+    N("finished on our side, with the CCG now", "V1", OG),
+    N("I'll get it done by Friday", "V2", ASK), N("will have it finished next week", "V3", ASK),
 ]  # fmt: skip
 
 # Dates and the numbered plan get their own rows in the table.

@@ -141,6 +141,8 @@ _PATTERNS: list[tuple[str, Status | None, str]] = [
         r"(?:should|will|would|to|must|could|might|may|shall|going\s+to|needs?\s+to|hope\s+to|"
         r"aim\s+to|expect\s+to|expected\s+to|due\s+to|plan\s+to|planned\s+to|intend\s+to|"
         r"\w+'ll)\s+(?:now\s+|then\s+|hopefully\s+|definitely\s+)?(?:be\s+|get\s+|have\s+)?"
+        # "I'll get it done by Friday", "will have it finished next week"
+        r"(?:(?:it|this|that|them|these|everything|the\s+\w+)\s+)?"
         r"(?:fully\s+|all\s+)?(?:been\s+)?" + DONE,
         None,
         "future",
@@ -151,6 +153,20 @@ _PATTERNS: list[tuple[str, Status | None, str]] = [
         + DONE,
         None,
         "future",
+    ),
+    # One person's or team's part done is not the action done: "my bit's finished", "done
+    # from my side", "done my part, waiting on finance".
+    (
+        r"(?:my|our|his|her|their|the\s+team's|our\s+team's)\s+(?:bit|part|side|element|section|piece|"
+        r"contribution|end|share)(?:[’']s|\s+is|\s+has\s+been|\s+was)?\s+(?:now\s+|all\s+)?"
+        + DONE
+        + r"|"
+        + DONE
+        + r"\s+(?:from|on|at|for)\s+(?:my|our|his|her|their)\s+(?:side|end|part)|"
+        r"(?:done|finished|completed)\s+(?:my|our|his|her|their)\s+(?:bit|part|side|element|section|piece|"
+        r"contribution|share)",
+        OG,
+        "partial",
     ),
     # Partial completion.
     (
