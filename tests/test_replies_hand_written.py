@@ -599,6 +599,8 @@ PARAPHRASES = [
     N("my bit's finished", "O5", OG), N("done from my side", "O6", OG),
     N("finished on our side, with the CCG now", "V1", OG),
     N("I'll get it done by Friday", "V2", ASK), N("will have it finished next week", "V3", ASK),
+    N("gonna be finished next week", "V4", ASK),
+    N("pushed back to March 12th", "V6", DL, D(2020, 3, 12)),
 ]  # fmt: skip
 
 # Dates and the numbered plan get their own rows in the table.

@@ -60,6 +60,12 @@ _MONTH_WORD = (
     r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
 )
 _YEAR = r"(?:\s*,?\s*(?P<y>(?:19|20)\d{2}|'\d{2}))?"
+_MONTH_DAY = re.compile(
+    r"^(?P<mon>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?"
+    r"(?=$|\s*,?\s*(?:19|20)\d\d$)",
+    re.I,
+)
 _FILLER = re.compile(
     r"^(?:(?:by|until|till|til|to|into|for|in|at|around|about|approximately|approx\.?|circa|c\.|"
     r"sometime|some\s+time|maybe|probably|possibly|likely|hopefully|ideally|now|the|this|"
@@ -152,7 +158,7 @@ def read_when(
     """The date a chat phrase names ("the autumn", "mid Oct", "15/9", "next month",
     "end of the quarter", "in two weeks"), or None if it names none clearly."""
     s = " ".join((text or "").strip(" .,;:!?()[]").split())
-    if s.isdigit():
+    if s.isdigit() or re.fullmatch(r"(?:on\s+)?(?:the\s+)?\d{1,2}(?:st|nd|rd|th)", s, re.I):
         return None  # "the 15th"? of which month: ask rather than guess
     s = re.sub(
         r"\s+(?:at\s+the\s+(?:latest|outside)|at\s+the\s+very\s+latest|latest)$", "", s, flags=re.I
@@ -163,6 +169,9 @@ def read_when(
         s,
         flags=re.I,
     )
+    # "March 12th", "Oct 3": the day after the month, as people also write it (dateparser,
+    # day first, would read "March 12" as March 2012).
+    s = _MONTH_DAY.sub(r"\g<d> \g<mon>", s)
     # "this FY", "next FY": the financial year, as offices abbreviate it.
     s = re.sub(r"\bfy\b", "financial year", s, flags=re.I)
     # "w/c 9 March", "week commencing 9th March", "1st week of April": the week's Friday.

@@ -14,7 +14,7 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 
 MONTHS = {
@@ -376,28 +376,29 @@ def _range(m: re.Match, today: date | None) -> _Piece:
     return _Piece(end, "range", True, start=start)
 
 
-_DATEPARSER = None
+@lru_cache(maxsize=8)
+def _dateparser(today: date | None):
+    """One parser per "today": a date with no month or year ("the 12th") is completed from
+    the injected today, never from the machine's clock."""
+    from dateparser.date import DateDataParser
+
+    settings = {
+        "DATE_ORDER": "DMY",
+        "PREFER_DAY_OF_MONTH": "last",
+        "PREFER_DATES_FROM": "future",
+        "RETURN_AS_TIMEZONE_AWARE": False,
+    }
+    if today is not None:
+        settings["RELATIVE_BASE"] = datetime(today.year, today.month, today.day)
+    return DateDataParser(languages=["en"], settings=settings)
 
 
 def _fallback(s: str, today: date | None) -> _Piece:
     """dateparser for the long tail, only when the text looks like it holds a date."""
     if not re.search(rf"\d|\b{_MONTH}\b", s, re.I) or len(s) > 60:
         return _Piece(None, "unknown", False, note=f"can't read {s!r} as a date")
-    global _DATEPARSER
-    if _DATEPARSER is None:
-        from dateparser.date import DateDataParser
-
-        _DATEPARSER = DateDataParser(
-            languages=["en"],
-            settings={
-                "DATE_ORDER": "DMY",
-                "PREFER_DAY_OF_MONTH": "last",
-                "PREFER_DATES_FROM": "future",
-                "RETURN_AS_TIMEZONE_AWARE": False,
-            },
-        )
     try:
-        data = _DATEPARSER.get_date_data(s)
+        data = _dateparser(today).get_date_data(s)
     except Exception:  # noqa: BLE001 - dateparser raises odd errors on odd input
         data = None
     if data is None or data.date_obj is None:

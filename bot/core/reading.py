@@ -337,8 +337,9 @@ _AWAY = re.compile(
     r"study\s+|maternity\s+|mat\s+|paternity\s+|parental\s+)?leave|"
     r"out\s+of\s+(?:the\s+)?office|ooo|on\s+holiday|on\s+hols|annual\s+leave|off\s+work|"
     r"not\s+(?:around|in|available)|out(?=\s+(?:from|until|till|next|this|today|tomorrow|all)\b)|"
-    r"back\s+(?:on|in|next|from)\b(?!\s+(?:track|it|schedule|target|progress|hand)\b)|(?:at|on)\s+(?:a\s+|an\s+)?(?:conference|course|training|"
-    r"secondment|jury\s+service)|on\s+secondment)\b",
+    r"back\s+(?:on|in|next|from)\b(?!\s+(?:track|it|schedule|target|progress|hand)\b)|(?:at|on)\s+(?:a|an)\s+(?:conference|course|training)|"
+    # "on course to complete" is no absence
+    r"at\s+(?:conference|training)|on\s+(?:secondment|jury\s+service))\b",
     re.I,
 )
 

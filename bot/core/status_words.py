@@ -138,7 +138,7 @@ _PATTERNS: list[tuple[str, Status | None, str]] = [
     ),
     # Completion to come is no status ("should be complete by 30 Sept", "to be signed off").
     (
-        r"(?:should|will|would|to|must|could|might|may|shall|going\s+to|needs?\s+to|hope\s+to|"
+        r"(?:should|will|would|to|must|could|might|may|shall|going\s+to|gonna|needs?\s+to|hope\s+to|"
         r"aim\s+to|expect\s+to|expected\s+to|due\s+to|plan\s+to|planned\s+to|intend\s+to|"
         r"\w+'ll)\s+(?:now\s+|then\s+|hopefully\s+|definitely\s+)?(?:be\s+|get\s+|have\s+)?"
         # "I'll get it done by Friday", "will have it finished next week"
