@@ -277,3 +277,18 @@ def test_yearless_day_in_conversation_is_the_next_one():
     # dateparser would read "31st January" against the wall clock; today is injected.
     assert parse_deadline("31st January", today=D(2020, 1, 10)).due == D(2020, 1, 31)
     assert parse_deadline("3 Feb", today=D(2020, 3, 1)).due == D(2021, 2, 3)
+
+
+def test_a_date_missing_its_month_or_year_is_completed_from_the_injected_today():
+    """dateparser fills what a date leaves out from its base: that base is the injected
+    today, never the machine's clock (a reply of January 2020 read "the 12th" as December
+    2026 before). In chat a bare day is asked about; "March 12th" is 12 March."""
+    from bot.core.chat_dates import read_when
+
+    today = date(2020, 1, 10)
+    assert parse_deadline("12th", fy_start_year=2019, today=today).due == date(2020, 1, 12)
+    assert read_when("the 12th", today=today, fy_start_year=2019) is None
+    assert read_when("on the 3rd", today=today, fy_start_year=2019) is None
+    assert read_when("March 12th", today=today, fy_start_year=2019) == date(2020, 3, 12)
+    assert read_when("Oct 3", today=today, fy_start_year=2019) == date(2020, 10, 3)
+    assert read_when("March 12, 2021", today=today, fy_start_year=2019) == date(2021, 3, 12)
