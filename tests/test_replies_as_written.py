@@ -181,14 +181,29 @@ def test_impossible_dates_are_warned(text, problem):
         "Please reassign, I've moved roles",
         "not my action, should sit with the CFO",
         "Wrong owner: this belongs to Estates",
+        "this isn't mine",
+        "I'm not the owner of this",
+        "Sarah leads on this now",
+        "this has moved to the HR team",
+        "I've handed this over to Priya",
+        "not my area, please redirect",
     ],
 )
 def test_reassignment_requests(text):
     assert parse_update_text(text, today=TODAY).reassign
 
 
-def test_not_a_reassignment():
-    assert not parse_update_text("on track, Tom is leading the workshops", today=TODAY).reassign
+@pytest.mark.parametrize(
+    "text",
+    [
+        "on track, Tom is leading the workshops",
+        "on track - the paper has moved to the next board",
+        "done, handed the report to ET",
+        "the lead for the workshops is now Sarah, on track",
+    ],
+)
+def test_not_a_reassignment(text):
+    assert not parse_update_text(text, today=TODAY).reassign
 
 
 # ---- references however written --------------------------------------------------------

@@ -254,7 +254,12 @@ _REASSIGN = re.compile(
     r"i?\s*(?:own|lead)|leading|owning)|not\s+(?:my|mine)\s*(?:action|responsibility|area)?\b|"
     r"please\s+re-?assign|re-?assign\s+(?:this|it|to)|needs?\s+(?:to\s+be\s+)?re-?assigned|"
     r"should\s+be\s+re-?assigned|wrong\s+(?:owner|person|lead)|"
-    r"(?:should|now)\s+(?:sit|sits|be)\s+with|(?:i|i've|i\s+have)\s+(?:left|moved\s+(?:on|roles?|posts?)))",
+    r"(?:should|now)\s+(?:sit|sits|be)\s+with|(?:i|i've|i\s+have)\s+(?:left|moved\s+(?:on|roles?|posts?))|"
+    # "this isn't mine", "I'm not the owner", "handed this over to Priya", "X leads on this now"
+    r"(?:is|it's|its|this's)\s*n[’']?o?t\s+mine|isn[’']t\s+mine|not\s+the\s+(?:owner|lead|right\s+person)|"
+    r"handed\s+(?:this|it)\s+over|passed\s+(?:this|it)\s+(?:on|over)\s+to|"
+    r"leads?\s+on\s+(?:this|it)\s+now|(?:has\s+)?moved\s+to\s+(?:the\s+)?\w+\s+team|"
+    r"(?:please\s+)?re-?direct)",
     re.I,
 )
 # Dates that cannot be dates: "31/02/2020", "30th February 2021".
