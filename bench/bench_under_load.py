@@ -349,25 +349,32 @@ def run_slack(db: Path, clicker: Clicker, args) -> bool:
 
 
 # -- Teams ---------------------------------------------------------------------------------------
+def teams_members(engine, service_url: str) -> dict[int, str]:
+    """Every person a Teams account with a 1:1 conversation at the stand-in: owner id → the
+    account's id (what a card submit comes from)."""
+    from storage.chat_members import MemberSeen, remember_member
+
+    users: dict[int, str] = {}
+    with write_session(engine) as s:
+        for i, p in enumerate(s.exec(select(Owner).where(Owner.kind == "person"))):
+            p = p[0]
+            seen = MemberSeen(
+                f"29:u{i:05d}", p.name, None, p.email, f"a:1on1-u{i:05d}", service_url, "tenant-1"
+            )
+            remember_member(s, "teams", seen, now=NOW).owner_id = p.id
+            users[p.id] = f"29:u{i:05d}"
+    return users
+
+
 def run_teams(db: Path, clicker: Clicker, args) -> bool:
     from bench.bench_teams import bare_app
-    from storage.chat_members import MemberSeen, remember_member
     from tests.support.teams_bot import TeamsBotHarness
     from tests.support.teams_connector import TeamsConnectorStandIn
 
     engine = make_engine(f"sqlite:///{db}")
     who = clicking_owners(engine, args.clickers)
     with TeamsConnectorStandIn() as bc:
-        users: dict[int, str] = {}
-        with write_session(engine) as s:
-            for i, p in enumerate(s.exec(select(Owner).where(Owner.kind == "person"))):
-                p = p[0]
-                seen = MemberSeen(
-                    f"29:u{i:05d}", p.name, None, p.email, f"a:1on1-u{i:05d}", bc.service_url,
-                    "tenant-1",
-                )  # fmt: skip
-                remember_member(s, "teams", seen, now=NOW).owner_id = p.id
-                users[p.id] = f"29:u{i:05d}"
+        users = teams_members(engine, bc.service_url)
         with TeamsBotHarness(engine, SWEEP_DAY, standin=bc) as bot:
             bare_url, bare_loop = bare_app()
             run = uuid.uuid4().hex[:8]

@@ -32,7 +32,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import select  # noqa: E402
 
-from bench.bench_under_load import NOW, SWEEP_DAY, build_store, clicking_owners  # noqa: E402
+from bench.bench_under_load import (  # noqa: E402
+    NOW,
+    SWEEP_DAY,
+    build_store,
+    clicking_owners,
+    teams_members,
+)
 from bot.platforms.inbox_worker import InboxWorker  # noqa: E402
 from storage.engine import make_engine, read_session, write_session  # noqa: E402
 from storage.models import Owner, Update  # noqa: E402
@@ -151,23 +157,13 @@ def run_slack(db: Path, args) -> None:
 
 
 def run_teams(db: Path, args) -> None:
-    from storage.chat_members import MemberSeen, remember_member
     from tests.support.teams_bot import TeamsBotHarness
     from tests.support.teams_connector import TeamsConnectorStandIn
 
     engine = make_engine(f"sqlite:///{db}")
     who = clicking_owners(engine, args.clicks)
     with TeamsConnectorStandIn() as bc:
-        users: dict[int, str] = {}
-        with write_session(engine) as s:
-            for i, p in enumerate(s.exec(select(Owner).where(Owner.kind == "person"))):
-                p = p[0]
-                seen = MemberSeen(
-                    f"29:u{i:05d}", p.name, None, p.email, f"a:1on1-u{i:05d}", bc.service_url,
-                    "tenant-1",
-                )  # fmt: skip
-                remember_member(s, "teams", seen, now=NOW).owner_id = p.id
-                users[p.id] = f"29:u{i:05d}"
+        users = teams_members(engine, bc.service_url)
         with TeamsBotHarness(engine, SWEEP_DAY, standin=bc) as bot, Profiled(args.top > 0) as prof:
             for n, (owner_id, _user, action_id) in enumerate(who):
                 status = ("On track", "Delayed")[n % 2]
