@@ -291,18 +291,39 @@ def _bare_bolt(slack):
     return server, f"http://127.0.0.1:{server.effective_port}/slack/events"
 
 
-def run_slack(db: Path, clicker: Clicker, args) -> bool:
-    from bot.platforms.slack.client import make_client
-    from bot.platforms.slack.notifier import SlackNotifier
+def slack_conversations(engine) -> None:
+    """A DM channel for every person, as if each had been messaged before."""
     from storage.chat import remember_conversation
-    from tests.support.slack_api import SlackStandIn
-    from tests.support.slack_bot import SECRET, SlackBotHarness
-    from tests.support.slack_signing import FORM, block_actions_body, button_action, signed_headers
 
-    engine = make_engine(f"sqlite:///{db}")
     with write_session(engine) as s:
         for i, person in enumerate(s.exec(select(Owner).where(Owner.kind == "person"))):
             remember_conversation(s, "slack", person[0].id, f"D{i:08d}", now=NOW)
+
+
+def status_click(slack, user: str, action_id: int, status: str) -> str:
+    """The block_actions body of ``user`` pressing a nudge's status button."""
+    from tests.support.slack_signing import block_actions_body, button_action
+
+    return block_actions_body(
+        actions=[
+            button_action(
+                f"status:{status}", json.dumps({"a": action_id}), block_id=f"act:{action_id}"
+            )
+        ],
+        user_id=user,
+        response_url=slack.new_response_url(),
+    )
+
+
+def run_slack(db: Path, clicker: Clicker, args) -> bool:
+    from bot.platforms.slack.client import make_client
+    from bot.platforms.slack.notifier import SlackNotifier
+    from tests.support.slack_api import SlackStandIn
+    from tests.support.slack_bot import SECRET, SlackBotHarness
+    from tests.support.slack_signing import FORM, signed_headers
+
+    engine = make_engine(f"sqlite:///{db}")
+    slack_conversations(engine)
     who = clicking_owners(engine, args.clickers)
     with (
         SlackStandIn(enforce_rate_limits=False) as slack,
@@ -314,16 +335,7 @@ def run_slack(db: Path, clicker: Clicker, args) -> bool:
             status = ("on_track", "delayed")[r % 2]
             reqs, meta = [], []
             for _owner, user, action_id in who:
-                body = block_actions_body(
-                    actions=[
-                        button_action(
-                            f"status:{status}", json.dumps({"a": action_id}),
-                            block_id=f"act:{action_id}",
-                        )
-                    ],
-                    user_id=user,
-                    response_url=slack.new_response_url(),
-                )  # fmt: skip
+                body = status_click(slack, user, action_id, status)
                 reqs.append((body, signed_headers(body, SECRET, content_type=FORM)))
                 meta.append(action_id)
             return reqs, meta

@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
-import json
 import pstats
 import shutil
 import statistics
@@ -33,15 +32,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import select  # noqa: E402
 
 from bench.bench_under_load import (  # noqa: E402
-    NOW,
     SWEEP_DAY,
     build_store,
     clicking_owners,
+    slack_conversations,
+    status_click,
     teams_members,
 )
 from bot.platforms.inbox_worker import InboxWorker  # noqa: E402
-from storage.engine import make_engine, read_session, write_session  # noqa: E402
-from storage.models import Owner, Update  # noqa: E402
+from storage.engine import make_engine, read_session  # noqa: E402
+from storage.models import Update  # noqa: E402
 
 
 class Profiled:
@@ -120,15 +120,12 @@ def _last_update(engine) -> int:
 
 
 def run_slack(db: Path, args) -> None:
-    from storage.chat import remember_conversation
     from tests.support.slack_api import SlackStandIn
     from tests.support.slack_bot import SlackBotHarness
-    from tests.support.slack_signing import FORM, block_actions_body, button_action
+    from tests.support.slack_signing import FORM
 
     engine = make_engine(f"sqlite:///{db}")
-    with write_session(engine) as s:
-        for i, person in enumerate(s.exec(select(Owner).where(Owner.kind == "person"))):
-            remember_conversation(s, "slack", person[0].id, f"D{i:08d}", now=NOW)
+    slack_conversations(engine)
     who = clicking_owners(engine, args.clicks)
     with (
         SlackStandIn(enforce_rate_limits=False) as slack,
@@ -137,16 +134,7 @@ def run_slack(db: Path, args) -> None:
     ):
         for n, (_owner, user, action_id) in enumerate(who):
             status = ("on_track", "delayed")[n % 2]
-            body = block_actions_body(
-                actions=[
-                    button_action(
-                        f"status:{status}", json.dumps({"a": action_id}),
-                        block_id=f"act:{action_id}",
-                    )
-                ],
-                user_id=user,
-                response_url=slack.new_response_url(),
-            )  # fmt: skip
+            body = status_click(slack, user, action_id, status)
             last = _last_update(engine)
             status_code, _h, _b = bot.post(body, content_type=FORM)
             assert status_code == 200, status_code
