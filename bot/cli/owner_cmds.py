@@ -54,7 +54,7 @@ def assign_cmd(
     except AssignError as exc:
         raise CliError(str(exc), where="progressbot actions assign") from None
     if as_json:
-        emit_json({"plan": snap.plan.name, "assigned": [d.as_dict() for d in done]})
+        emit_json({"plan": _plans_read(snap), "assigned": [d.as_dict() for d in done]})
         return
     for d in done:
         out.print(d.text(), markup=False, highlight=False)
@@ -108,16 +108,22 @@ def owners_import(
     added = sum(len(d.added) for d in done)
     if as_json:
         emit_json(
-            {"plan": snap.plan.name, "rows": len(rows), "added": added, "dry_run": dry_run,
+            {"plan": _plans_read(snap), "rows": len(rows), "added": added, "dry_run": dry_run,
              "assigned": [d.as_dict() for d in done]}
         )  # fmt: skip
         return
     head = "Dry run, nothing assigned: would add" if dry_run else "Added"
     out.print(
         f"{head} {added} assignments from {len(rows)} rows, {len(done)} owners, "
-        f"in plan “{snap.plan.name}”.",
+        f"in plan “{_plans_read(snap)}”.",
         markup=False,
         highlight=False,
     )
     for d in done:
         out.print(f"  {d.text()}", markup=False, highlight=False)
+
+
+def _plans_read(snap) -> str:
+    """The plan the command worked in; with several read together (no --plan), each of them,
+    not the first one's name alone."""
+    return ", ".join(snap.plan_names.values()) if len(snap.plan_names) > 1 else snap.plan.name
