@@ -27,8 +27,7 @@ _REST = re.compile(
     r"(?:the\s+)?remaining\s+(?:two|three|four|ones?|actions|items)|"
     r"all\s+(?:the\s+)?others?|the\s+others?|everything\s+else|all\s+(?:the\s+)?remaining"
     r"(?:\s+(?:ones|actions|items))?|the\s+remaining\s+(?:ones|actions|items|\w+)|"
-    r"remaining\s+(?:ones|actions|items)|all\s+other\s+(?:actions|ones|items)|"
-    r"(?:the\s+)?other\s+(?:actions|ones|items|two|three|four)|(?:the\s+)?other\s+one|rest)(?![\w])",
+    r"remaining\s+(?:ones|actions|items)|(?:the\s+)?other\s+one|rest)(?![\w])",
     re.I,
 )
 # "all done", "both on track", "everything's complete": the whole nudge.
@@ -37,11 +36,13 @@ _ALL = re.compile(
     r"all\s+three|all\s+four|all\s+items|each|the\s+lot)(?:'s|\s+are|\s+is)?(?![\w])",
     re.I,
 )
+# The words that name the number after them ("action 35", "no. 7", "ref: V3").
+_NAMER_WORD = r"(?:action|item|no\.?|nr\.?|ref\.?:?|re:?|number)"
 _NONE = re.compile(r"^\W*(?:none\s+of\s+(?:them|these|those|my\s+actions)|neither)\b", re.I)
 _JOIN = re.compile(
     # brackets and dots written around references ("G2. & [O2]") join as well
     r"^(?:[.\]):]?\s*(?:,|&|\+|/|and|plus|as\s+well\s+as|along\s+with|or|nor)?\s*"
-    r"(?:(?:action|item|no\.?|nr\.?|ref\.?:?|re:?|number)\s*)?[\[(]?)$",
+    rf"(?:{_NAMER_WORD}\s*)?[\[(]?)$",
     re.I,
 )
 _COUNTED = re.compile(
@@ -174,7 +175,7 @@ _NOT_NEXT = re.compile(r"[\s,;]*(?:\b(?:but|and)\s+)?\bnot\s*$", re.I)
 _EXCLUDING = re.compile(
     r"(?<![\w])(?:except(?:\s+for)?|apart\s+from|aside\s+from|bar|barring|other\s+than|excluding|"
     r"save\s+for|with\s+the\s+exception\s+of|not\s+including|besides)\s*[:(\[]?\s*"
-    r"(?:(?:action|item|no\.?|nr\.?|ref\.?:?|re:?|number)\s*[:(\[]?\s*)?$",
+    rf"(?:{_NAMER_WORD}\s*[:(\[]?\s*)?$",
     re.I,
 )
 _ONE_OF = re.compile(
