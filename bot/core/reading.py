@@ -150,11 +150,15 @@ def split_reply(text: str, index: RefIndex) -> tuple[list[Part], bool]:
             prev = parts[-1]
             parts[-1] = Part(prev.actions + actions, prev.text[: same.start()].rstrip(" ,;"))
             continue
-        if parts and not part.rest and _SAME_AFTER.fullmatch(part.text or "-"):
+        if (
+            parts
+            and not part.rest
+            and not parts[-1].rest
+            and _SAME_AFTER.fullmatch(part.text or "-")
+        ):
             prev = parts[-1]
-            if not prev.rest and _SAME_BEFORE.search(prev.text + " ,") is not None:
-                parts[-1] = Part(prev.actions + actions, prev.text.rstrip(" ,;"))
-                continue
+            parts[-1] = Part(prev.actions + actions, prev.text.rstrip(" ,;"))
+            continue
         if len(part.actions) == 1 and _RESPECTIVELY.search(part.text):
             clean = False  # "respectively" about one action: the pairing went wrong, ask
         if len(part.actions) > 1:
@@ -215,8 +219,8 @@ def _respectively(part: Part, *, listed: bool = False) -> list[Part] | None:
 # same reading; "…, V10 too", "…, V10 as well", "…, V10 the same".
 _SAME_BEFORE = re.compile(
     r"(?:[,;]|\band)?\s*(?:so\s+(?:is|are|has|have|does)|(?:and\s+)?(?:the\s+)?same\s+(?:for|with|goes\s+for|applies\s+to|is\s+true\s+"
-    r"(?:of|for))|as\s+(?:is|are|does)|(?:and\s+)?ditto(?:\s+for)?|likewise(?:\s+for|\s+with)?|as\s+well\s+as"
-    r"|\s*,)\s*$",
+    r"(?:of|for))|as\s+(?:is|are|does)|(?:and\s+)?ditto(?:\s+for)?|likewise(?:\s+for|\s+with)?|as\s+well\s+as)"
+    r"\s*$",
     re.I,
 )
 _SAME_AFTER = re.compile(
