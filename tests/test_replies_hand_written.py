@@ -601,6 +601,11 @@ PARAPHRASES = [
     N("I'll get it done by Friday", "V2", ASK), N("will have it finished next week", "V3", ASK),
     N("gonna be finished next week", "V4", ASK),
     N("pushed back to March 12th", "V6", DL, D(2020, 3, 12)),
+    # From the last read of the console: typos, "both … , one … ", ">" as a separator.
+    U("G2 - progresing nicely, workshop pencilled for 20th", "G2", OT),
+    M("both still going, G3 bit behind tho", ("G3", ASK), ("G4", ASK), nudge=("G3", "G4")),
+    U("V7 > waiting for HR to come back", "V7", PE),
+    U("V8 wont be done before April realistically", "V8", DL, D(2020, 4, 30)),
 ]  # fmt: skip
 
 # Dates and the numbered plan get their own rows in the table.

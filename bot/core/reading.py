@@ -66,9 +66,9 @@ _INTRO = re.compile(
     re.I,
 )
 _LEAD_JOIN = re.compile(
-    r"^[\s:;,\-–—.)\]]*(?:(?:are\s+|is\s+)?(?:both|all|each)\b"
+    r"^[\s:;,\-–—.)\]>=→]*(?:(?:are\s+|is\s+)?(?:both|all|each)\b"
     # "all good", "all fine": the words are the status, not a joiner before it
-    r"(?!\s+(?:good|fine|ok|okay|well|sorted|set|clear|green)\b)|(?:are|is)\b)?[\s:;,\-–—]*",
+    r"(?!\s+(?:good|fine|ok|okay|well|sorted|set|clear|green)\b)|(?:are|is)\b)?[\s:;,\-–—>=→]*",
     re.I,
 )
 _PREP_END = re.compile(r"\s+(?:for|on|re|regarding|about|with|of)\s*[:\-–—]?\s*$", re.I)
@@ -134,6 +134,10 @@ def split_reply(text: str, index: RefIndex) -> tuple[list[Part], bool]:
         words[-1] = f"{words[-1]} {spans[-1]}"
         spans = [_PREP_END.sub("", w) for w in words]
     elif not intro and len(groups) == 1:
+        if _ALL.match(prefix) and read_status_only(prefix.rstrip(" ,;:-–—")) is not None:
+            # "both still going, G1 bit behind": one status for the whole nudge and another
+            # for one action; which actions get which is asked, never merged into one.
+            clean = False
         spans[0] = f"{_PREP_END.sub('', prefix)} {spans[0]}" if prefix.strip() else spans[0]
     elif not intro and prefix.strip():
         clean = not any(m.status is not None for m in mentions(prefix))

@@ -286,7 +286,8 @@ _PATTERNS: list[tuple[str, Status | None, str]] = [
     # Plain phrases.
     (
         r"on[\s-]?track|ontrack|on\s+target|on\s+schedule|(?:going|progressing)\s+(?:to|according\s+to)"
-        r"\s+plan|in\s+good\s+shape|progressing\s+well|going\s+well|(?:good|great|excellent|solid|"
+        r"\s+plan|in\s+good\s+shape|(?:progressing|going|coming\s+along)\s+(?:well|nicely)|"
+        r"(?:good|great|excellent|solid|"
         r"strong)\s+progress|ahead\s+of\s+schedule|all\s+good|in\s+hand|under\s+control",
         OT,
         "word",

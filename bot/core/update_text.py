@@ -42,7 +42,7 @@ _PHRASES: list[tuple[str, Status]] = [
     (r"not\s+on\s+track|off[\s-]track", Status.AT_RISK),
     (
         r"on[\s-]?track|ontrack|on\s+target|on\s+schedule|going\s+to\s+plan|ahead\s+of\s+schedule|"
-        r"progressing\s+well|going\s+well|in\s+good\s+shape",
+        r"progressing\s+(?:well|nicely)|going\s+(?:well|nicely)|in\s+good\s+shape",
         Status.ON_TRACK,
     ),
     (r"at[\s-]risk", Status.AT_RISK),
@@ -246,7 +246,8 @@ _EXPLICIT_MOVE = re.compile(
 )
 _CLAUSE_END = re.compile(
     r"\s+(?:as|because|due\s+to|since|but|and|so|when|while|pending|now|at\s+the\s+earliest|"
-    r"at\s+best|i\s+think|i\s+expect|hopefully|if|unless|following|after)\b.*$",
+    r"at\s+best|i\s+think|i\s+expect|hopefully|if|unless|following|after|realistically|"
+    r"probably|i\s+reckon|tbh|at\s+a\s+guess)\b.*$",
     re.I,
 )
 _REASSIGN = re.compile(
