@@ -45,6 +45,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import select  # noqa: E402
 
 from bench.bench_slack_ack import pct  # noqa: E402
+from bench.elsewhere import Elsewhere, StoredWatch  # noqa: E402
 from bench.result import bench_line  # noqa: E402
 from bench.synth import populate  # noqa: E402
 from storage.engine import make_engine, read_session, write_session  # noqa: E402
@@ -142,37 +143,19 @@ def clicking_owners(engine, n: int) -> list[tuple[int, str, int]]:
     return picked[::step][:n]
 
 
-class StoredWatch:
-    """Notes when each new update row first shows in the database (every 2 ms)."""
+def last_update_id(engine) -> int:
+    with read_session(engine) as s:
+        return s.execute(select(Update.id).order_by(Update.id.desc()).limit(1)).scalar() or 0
 
-    def __init__(self, engine):
-        self.engine = engine
-        with read_session(engine) as s:
-            self.last = s.execute(select(Update.id).order_by(Update.id.desc()).limit(1)).scalar()
-        self.last = self.last or 0
-        self.seen: dict[int, list[float]] = {}
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True, name="stored-watch")
-        self._thread.start()
 
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            with read_session(self.engine) as s:
-                rows = s.execute(
-                    select(Update.id, Update.action_id).where(Update.id > self.last)
-                ).all()
-            now = time.monotonic()
-            for row_id, action_id in rows:
-                self.seen.setdefault(action_id, []).append(now)
-                self.last = max(self.last, row_id)
-            time.sleep(0.002)
+def sent_posts(standin) -> int:
+    """(Run in the Slack stand-in's process.) Messages posted so far."""
+    return len(standin.calls_to("chat.postMessage"))
 
-    def stored_after(self, action_id: int, sent: float) -> float | None:
-        return next((t for t in self.seen.get(action_id, []) if t >= sent), None)
 
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
+def sent_activities(standin) -> int:
+    """(Run in the Bot Connector stand-in's process.) Activities sent so far."""
+    return sum(1 for c in standin.calls if c.method == "POST" and c.status == 201)
 
 
 def _sweep_in_background(service, notifier) -> tuple[threading.Thread, dict]:
@@ -318,7 +301,6 @@ def status_click(slack, user: str, action_id: int, status: str) -> str:
 def run_slack(db: Path, clicker: Clicker, args) -> bool:
     from bot.platforms.slack.client import make_client
     from bot.platforms.slack.notifier import SlackNotifier
-    from tests.support.slack_api import SlackStandIn
     from tests.support.slack_bot import SECRET, SlackBotHarness
     from tests.support.slack_signing import FORM, signed_headers
 
@@ -326,7 +308,7 @@ def run_slack(db: Path, clicker: Clicker, args) -> bool:
     slack_conversations(engine)
     who = clicking_owners(engine, args.clickers)
     with (
-        SlackStandIn(enforce_rate_limits=False) as slack,
+        Elsewhere("tests.support.slack_api:SlackStandIn", enforce_rate_limits=False) as slack,
         SlackBotHarness(engine, SWEEP_DAY, standin=slack) as bot,
     ):
         server, bare_url = _bare_bolt(slack)
@@ -342,16 +324,16 @@ def run_slack(db: Path, clicker: Clicker, args) -> bool:
 
         bare_rounds = _rounds(clicker, bare_url, burst, args.rounds)
         server.close()
-        watch = StoredWatch(engine)
+        watch = StoredWatch(db, last_update_id(engine))
         idle_rounds = _rounds(clicker, bot.url, burst, 2)
         notifier = SlackNotifier(
             make_client(slack.bot_token, slack.base_url), bot.service, bot.people
         )
-        before = len(slack.calls_to("chat.postMessage"))
+        before = slack.apply("bench.bench_under_load:sent_posts")
         sweep_thread, sweep = _sweep_in_background(bot.service, notifier)
         time.sleep(ROUND_GAP)
         bot_rounds = _rounds(clicker, bot.url, burst, args.rounds, sweep_thread.is_alive)
-        during = len(slack.calls_to("chat.postMessage")) - before
+        during = slack.apply("bench.bench_under_load:sent_posts") - before
         sweep_thread.join()
         time.sleep(0.5)
         watch.stop()
@@ -381,11 +363,10 @@ def teams_members(engine, service_url: str) -> dict[int, str]:
 def run_teams(db: Path, clicker: Clicker, args) -> bool:
     from bench.bench_teams import bare_app
     from tests.support.teams_bot import TeamsBotHarness
-    from tests.support.teams_connector import TeamsConnectorStandIn
 
     engine = make_engine(f"sqlite:///{db}")
     who = clicking_owners(engine, args.clickers)
-    with TeamsConnectorStandIn() as bc:
+    with Elsewhere("tests.support.teams_connector:TeamsConnectorStandIn") as bc:
         users = teams_members(engine, bc.service_url)
         with TeamsBotHarness(engine, SWEEP_DAY, standin=bc) as bot:
             bare_url, bare_loop = bare_app()
@@ -403,13 +384,13 @@ def run_teams(db: Path, clicker: Clicker, args) -> bool:
 
             bare_rounds = _rounds(clicker, bare_url, burst, args.rounds)
             bare_loop.stop()
-            watch = StoredWatch(engine)
+            watch = StoredWatch(db, last_update_id(engine))
             idle_rounds = _rounds(clicker, bot.url, burst, 2)
-            before = sum(1 for c in bc.calls if c.method == "POST" and c.status == 201)
+            before = bc.apply("bench.bench_under_load:sent_activities")
             sweep_thread, sweep = _sweep_in_background(bot.service, bot.runtime.notifier)
             time.sleep(ROUND_GAP)
             bot_rounds = _rounds(clicker, bot.url, burst, args.rounds, sweep_thread.is_alive)
-            during = sum(1 for c in bc.calls if c.method == "POST" and c.status == 201) - before
+            during = bc.apply("bench.bench_under_load:sent_activities") - before
             sweep_thread.join()
             time.sleep(0.5)
             watch.stop()

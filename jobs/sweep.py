@@ -41,6 +41,7 @@ from bot.core.nudges import (
 )
 from bot.core.owing import Owed, is_open
 from bot.core.replies import Nudge
+from bot.foreground import FOREGROUND
 from bot.log_privacy import without
 from jobs.common import JobContext, default_instance_id
 from storage.claims import (
@@ -255,6 +256,9 @@ def _items(items) -> list[dict[str, Any]]:
 def _claim_and_send(
     sweep: _Sweep, notifier: Notifier, instance_id: str, planned: PlannedNudge, report
 ) -> None:
+    # Owners click as their nudges arrive, that is while this sweep still runs: their
+    # requests go first (bot/foreground.py), at most half a second at a time.
+    FOREGROUND.wait_quiet()
     ctx = sweep.ctx_of(planned)
     claim = claim_nudge(
         ctx.engine,

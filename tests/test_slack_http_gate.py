@@ -23,6 +23,8 @@ from tests.support.slack_bot import SECRET, SlackBotHarness
 from tests.support.slack_signing import (
     FORM,
     JSON,
+    block_actions_body,
+    button_action,
     command_body,
     post_to_bot,
     sign,
@@ -195,3 +197,36 @@ def test_a_replayed_signed_command_does_its_work_once(gate):
     gate.wait_for(lambda: len(_answers(gate, url)) == 2, what="the second answer")
     first, second = (json.dumps(a.get("blocks")) for a in _answers(gate, url))
     assert first == second
+
+
+def test_a_status_click_is_stored_at_the_gate_once_and_a_forged_one_not_at_all(gate):
+    """Status buttons are stored by the gate itself, without bolt (ack.py AfterAck.door):
+    the signature is still checked first, and a replay of the same signed click is answered
+    but stores nothing new."""
+    from sqlalchemy import select
+
+    from storage.engine import read_session
+    from storage.models import Action, Update
+
+    with read_session(gate.engine) as s:
+        l1 = s.execute(select(Action.id).where(Action.ref == "L1")).scalar_one()
+
+    def updates() -> list:
+        with read_session(gate.engine) as s:
+            return list(s.execute(select(Update.status).where(Update.action_id == l1)).scalars())
+
+    url = gate.slack.new_response_url()
+    body = block_actions_body(
+        actions=[button_action("status:delayed", json.dumps({"a": l1}), block_id=f"act:{l1}")],
+        user_id="U0ALICE",
+        response_url=url,
+    )
+    headers = signed_headers(body, SECRET, content_type=FORM)
+    forged = body.replace(b"delayed", b"complete")  # the signature is of the other bytes
+    assert post_to_bot(gate.url, forged, headers)[0] == 401
+    for _ in range(3):
+        assert post_to_bot(gate.url, body, headers)[0] == 200
+    gate.wait_for(lambda: _answers(gate, url), what="the answer to the click")
+    time.sleep(1.0)
+    assert updates() == ["Delayed"]
+    assert len(_answers(gate, url)) == 1

@@ -31,6 +31,7 @@ from enum import Enum
 from sqlalchemy.engine import Engine
 
 from bot.core.clock import Clock
+from bot.foreground import FOREGROUND
 from storage import inbox as store
 from storage.engine import db_unavailable, is_locked, nowait_engine, side_engine, urgent
 
@@ -157,6 +158,7 @@ class InboxWorker:
                 return False
             self._held.add(item_id)
             waiting = len(self._held)
+        FOREGROUND.enter()  # someone is waiting on it: the sweep holds back (bot/foreground.py)
         if waiting % BACKLOG_WARNING == 0:
             log.warning("%s: %d requests acknowledged and waiting to be handled",
                         self.platform, waiting)  # fmt: skip
@@ -166,8 +168,7 @@ class InboxWorker:
         try:
             self._pool.submit(self._run, item_id, start)
         except RuntimeError:  # shutting down: the row stays ours, the next instance takes it
-            with self._lock:
-                self._held.discard(item_id)
+            self._release(item_id)
             return False
         return True
 
@@ -183,8 +184,12 @@ class InboxWorker:
             with urgent():  # someone is waiting for the answer: first at SQLite's write gate
                 self._handle(item_id)
         finally:
-            with self._lock:
-                self._held.discard(item_id)
+            self._release(item_id)
+
+    def _release(self, item_id: int) -> None:
+        with self._lock:
+            self._held.discard(item_id)
+        FOREGROUND.leave()
 
     def _acks_first(self) -> None:
         """Wait while requests are still arriving and being acknowledged (a burst of

@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 
 from bot.core.clock import FixedClock
 from bot.core.service import PlanService
-from bot.platforms.slack.app import build_slack_app
+from bot.platforms.slack.app import build_slack
 from bot.platforms.slack.client import make_client
 from bot.platforms.slack.http_gate import MAX_BODY_BYTES
 from bot.platforms.slack.runner import make_wsgi_app
@@ -58,8 +58,8 @@ class SlackBotHarness:
         )
         self.service = PlanService(self.engine, self.clock, admin_emails=self.admin_emails)
         client = make_client(settings.slack_bot_token, settings.slack_api_base_url)
-        self.app, self.people = build_slack_app(settings, self.service, client=client)
-        self.gate = make_wsgi_app(self.app, SECRET, self.service)
+        self.app, self.people, self.after_ack = build_slack(settings, self.service, client=client)
+        self.gate = make_wsgi_app(self.app, SECRET, self.service, self.after_ack.door)
         self.server = create_server(
             self.gate,
             host="127.0.0.1",

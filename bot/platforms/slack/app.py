@@ -27,13 +27,6 @@ class SlackParts(NamedTuple):
     after_ack: AfterAck  # its ``inbox``: start_maintenance() when serving, close() after
 
 
-def build_slack_app(
-    settings: Settings, service: PlanService, *, client: WebClient | None = None
-) -> tuple[App, SlackPeople]:
-    parts = build_slack(settings, service, client=client)
-    return parts.app, parts.people
-
-
 def build_slack(
     settings: Settings, service: PlanService, *, client: WebClient | None = None
 ) -> SlackParts:

@@ -31,6 +31,7 @@ from io import BytesIO
 from urllib.parse import parse_qs
 
 from bot.core.service import PlanService
+from bot.foreground import FOREGROUND
 from storage.chat import first_delivery
 from storage.engine import side_engine, urgent, write_session
 
@@ -46,12 +47,14 @@ MAX_AGE_SECONDS = 300 - 10
 class SlackHttpGate:
     """WSGI app: checks a request, then hands it to ``inner`` (bolt's WSGI handler)."""
 
-    def __init__(self, inner, signing_secret: str, service: PlanService | None):
+    def __init__(self, inner, signing_secret: str, service: PlanService | None, door=None):
         if not signing_secret:
             raise ValueError("HTTP mode needs a signing secret")
         self.inner = inner
         self.secret = signing_secret.encode()
         self.service = service
+        # ack.py AfterAck.door: stores the clicks it knows and says so, without bolt.
+        self.door = door
         self.engine = side_engine(service.engine) if service else None
 
     def close(self) -> None:
@@ -60,6 +63,10 @@ class SlackHttpGate:
             self.engine.dispose()
 
     def __call__(self, environ, start_response):
+        with FOREGROUND.busy():  # the sweep holds back while a request is answered
+            return self._answer(environ, start_response)
+
+    def _answer(self, environ, start_response):
         path, method = environ.get("PATH_INFO") or "", environ.get("REQUEST_METHOD") or ""
         if path == "/healthz" and method in ("GET", "HEAD"):
             return _answer(start_response, "200 OK", b"ok")
@@ -79,10 +86,16 @@ class SlackHttpGate:
         reason = self._signature_problem(environ, body)
         if reason:
             return self._refuse(start_response, environ, "401 Unauthorized", reason, len(body))
-        if not _parses(body, environ.get("CONTENT_TYPE") or ""):
+        parsed = _parsed(body, environ.get("CONTENT_TYPE") or "")
+        if parsed is _MALFORMED:
             return self._refuse(
                 start_response, environ, "400 Bad Request", "signed but malformed", len(body)
             )
+        if isinstance(parsed, dict) and self.door is not None and self.door(parsed):
+            # Stored (a click whose answer is a plain 200: ack.py AfterAck.door), or a
+            # replay of one already stored; either way not for bolt. The inbox is unique on
+            # the click's trigger id, so this is the replay check too.
+            return _answer(start_response, "200 OK", b"")
         if not _is_event(body, environ.get("CONTENT_TYPE") or "") and not self._first_time(environ):
             log.info("Slack request replayed: answered, not handled again (%d bytes)", len(body))
             return _answer(start_response, "200 OK", b"")
@@ -134,8 +147,12 @@ def _is_event(body: bytes, content_type: str) -> bool:
     return content_type.startswith("application/json") or body.lstrip().startswith(b"{")
 
 
-def _parses(body: bytes, content_type: str) -> bool:
-    """What bolt will parse (JSON, or a form whose `payload` is JSON) does parse."""
+_MALFORMED = object()
+
+
+def _parsed(body: bytes, content_type: str):
+    """What bolt will parse (JSON, or a form whose `payload` is JSON) does parse: an
+    interaction's payload (a dict) or None (JSON, a slash command), or _MALFORMED."""
     try:
         text = body.decode("utf-8")
         if content_type.startswith("application/json") or text.lstrip().startswith("{"):
@@ -143,7 +160,7 @@ def _parses(body: bytes, content_type: str) -> bool:
         else:
             payload = parse_qs(text).get("payload")
             if payload:
-                json.loads(payload[0])
+                return json.loads(payload[0])
     except (UnicodeDecodeError, ValueError):
-        return False
-    return True
+        return _MALFORMED
+    return None

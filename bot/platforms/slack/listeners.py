@@ -56,7 +56,8 @@ class SlackListeners:
         after_ack.event("slack.message", self._message, _is_dm_from_person)
         after_ack.event("slack.home", self._home_opened, _is_home_opened)
         app.command("/actions")(self.on_actions)
-        app.action(re.compile(r"^status:"))(self.on_status_button)
+        app.action(re.compile(r"^status:"))(self.on_status_button)  # Socket Mode's way in
+        after_ack.at_door(re.compile(r"^status:"), "slack.status")  # HTTP mode's
         app.action("open_form")(self.on_open_form)
         app.action("pick_action")(self.on_pick_action)
         app.action("undo_update")(self.on_undo)

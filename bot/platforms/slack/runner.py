@@ -24,17 +24,18 @@ class SlackSettingsError(Exception):
     """Settings the Slack bot cannot start with; the message says which and why."""
 
 
-def make_wsgi_app(bolt_app, signing_secret: str | None = None, service=None):
+def make_wsgi_app(bolt_app, signing_secret: str | None = None, service=None, door=None):
     """bolt's WSGI handler at /slack/events behind the gate that caps, verifies and dedupes
     requests before bolt parses them (http_gate.py), plus /healthz for monitors. Without
     ``service`` nothing is deduplicated; without ``signing_secret`` the bolt app's own is
-    used (the gate refuses to run with none)."""
+    used (the gate refuses to run with none). ``door``: ack.py AfterAck.door, which
+    stores the clicks it knows at the gate, without bolt."""
     from slack_bolt.adapter.wsgi import SlackRequestHandler
 
     from bot.platforms.slack.http_gate import SlackHttpGate
 
     secret = signing_secret or getattr(bolt_app, "_signing_secret", None) or ""
-    return SlackHttpGate(SlackRequestHandler(bolt_app), secret, service)
+    return SlackHttpGate(SlackRequestHandler(bolt_app), secret, service, door)
 
 
 def run_slack(settings: Settings) -> None:
@@ -63,21 +64,22 @@ def run_slack(settings: Settings) -> None:
             finally:
                 handler.close()
         else:
-            serve_http(app, settings, service)
+            serve_http(app, settings, service, after_ack.door)
     finally:
         scheduler.shutdown(wait=False)
         log.info("Slack: stopped taking requests; finishing those already acknowledged")
 
 
-def serve_http(app, settings: Settings, service) -> None:
-    """Serve the bolt app on PORT at /slack/events behind the gate, until stopped."""
+def serve_http(app, settings: Settings, service, door=None) -> None:
+    """Serve the bolt app on PORT at /slack/events behind the gate, until stopped
+    (``door``: see make_wsgi_app)."""
     from waitress import serve
 
     from bot.platforms.slack.http_gate import MAX_BODY_BYTES
 
     log.info("Slack: HTTP on %s:%s, path /slack/events", settings.slack_host, settings.port)
     serve(
-        make_wsgi_app(app, settings.slack_signing_secret, service),
+        make_wsgi_app(app, settings.slack_signing_secret, service, door),
         host=settings.slack_host,
         port=settings.port,
         threads=HTTP_THREADS,

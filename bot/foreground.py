@@ -1,0 +1,74 @@
+"""People waiting come first: chat requests in flight hold background jobs back a moment.
+
+An owner's click is acknowledged and stored by the same interpreter (one GIL, and on
+SQLite one writer at a time) that is sending a 2,000-nudge sweep, and the moment owners
+click is right after their nudge arrives, that is while the sweep is still running. Python
+threads have no priorities, so the background side asks: before each nudge, the sweep calls
+``FOREGROUND.wait_quiet()``, which returns at once when no chat request is being
+acknowledged or handled in this process, and otherwise waits until none is, for at most
+``MAX_HOLD_SECONDS``. After a hold that ran its full length the background runs free for
+as long again, so a steady stream of requests slows a sweep by half at worst and never
+stops it (bench/bench_under_load.py measures both sides).
+
+The adapters count a request from the moment it arrives (``FOREGROUND.busy()``) and the
+inbox worker counts each stored request until it has been handled.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from contextlib import contextmanager
+
+MAX_HOLD_SECONDS = 0.5
+
+
+class Foreground:
+    def __init__(self, max_hold: float = MAX_HOLD_SECONDS):
+        self.max_hold = max_hold
+        self._cond = threading.Condition()
+        self._in_flight = 0
+        self._free_until = 0.0  # monotonic: no holding before this
+
+    def enter(self) -> None:
+        with self._cond:
+            self._in_flight += 1
+
+    def leave(self) -> None:
+        with self._cond:
+            self._in_flight = max(0, self._in_flight - 1)
+            if self._in_flight == 0:
+                self._cond.notify_all()
+
+    @contextmanager
+    def busy(self):
+        self.enter()
+        try:
+            yield
+        finally:
+            self.leave()
+
+    @property
+    def in_flight(self) -> int:
+        return self._in_flight
+
+    def wait_quiet(self) -> float:
+        """Wait (up to the hold) while requests are in flight; returns the seconds waited."""
+        with self._cond:
+            if self._in_flight == 0:
+                return 0.0
+            start = time.monotonic()
+            if start < self._free_until:
+                return 0.0
+            deadline = start + self.max_hold
+            while self._in_flight > 0:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    # Held the whole time: run free as long, so background work moves on.
+                    self._free_until = time.monotonic() + self.max_hold
+                    break
+                self._cond.wait(left)
+            return time.monotonic() - start
+
+
+FOREGROUND = Foreground()
