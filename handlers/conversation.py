@@ -272,7 +272,9 @@ class Conversation:
         revised_text: str | None = None,
         external_id: str | None = None,
         source: str = "button",
+        snapshot=None,
     ) -> Reply:
+        """A status given by button or form (``snapshot``: see handlers/update.py)."""
         key = context_key(actor, user_key)
         before = self._load(platform, key)
         reply = handle_status(
@@ -284,6 +286,7 @@ class Conversation:
             revised_text=revised_text,
             source=source,
             external_id=external_id,
+            snapshot=snapshot,
         )
         pending = before[0]
         if pending and pending.get("kind") == "status" and int(pending["action"]) == action_id:

@@ -38,8 +38,10 @@ def handle_status(
     revised_text: str | None = None,
     source: str,
     external_id: str | None = None,
+    snapshot: PlanSnapshot | None = None,
 ) -> Reply:
-    """A button press or a submitted form: the action and status are known."""
+    """A button press or a submitted form: the action and status are known. ``snapshot``:
+    the plan around the action, already read (a burst of clicks reads it once)."""
     revised_due: date | None = None
     if revised_text and revised_text.strip():
         parsed = service.read_deadline(revised_text)
@@ -65,6 +67,7 @@ def handle_status(
             revised_text=revised_text or None,
             revised_due=revised_due,
             external_id=external_id,
+            snapshot=snapshot,
         )
     except Refused as exc:
         return Refusal(str(exc))

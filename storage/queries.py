@@ -251,6 +251,18 @@ def list_plans(session: Session, *, archived: bool = False) -> list[Plan]:
     return list(session.exec(query))
 
 
+def plans_of_actions(session: Session, action_ids: Collection[int]) -> dict[int, int]:
+    """Each of these actions' plan id (live actions only), by action id."""
+    if not action_ids:
+        return {}
+    rows = session.connection().execute(
+        select(Action.id, Action.plan_id).where(
+            Action.id.in_(list(action_ids)), Action.archived_at.is_(None)
+        )
+    )
+    return dict(rows.all())
+
+
 def plan_snapshot(
     session: Session,
     plan_id: int,

@@ -161,6 +161,60 @@ def test_a_failing_handler_is_retried_then_given_up(engine):
     assert _open_rows(engine) == []
 
 
+def test_a_burst_of_one_batched_kind_is_handled_together_and_other_kinds_alone(engine):
+    busy, ran_alone, batches = threading.Event(), [], []
+
+    def run(kind, body):
+        if body.get("hold"):
+            busy.wait(30)  # keeps the only worker busy while the burst queues up
+        ran_alone.append((kind, body["i"]))
+
+    worker = _worker(engine, FixedClock(T0), run, workers=1, batched={"slack.status"},
+                     run_many=lambda kind, bodies: batches.append([b["i"] for b in bodies]))  # fmt: skip
+    try:
+        worker.put("slack.message", "slack:Ev0", {"i": 0, "hold": True})
+        for i in range(1, 6):
+            worker.put("slack.status", f"slack:Click{i}", {"i": i})
+        worker.put("slack.message", "slack:Ev6", {"i": 6})
+        worker.put("slack.message", "slack:Ev7", {"i": 7})
+        busy.set()
+        _wait(lambda: worker.backlog() == 0)
+    finally:
+        worker.close()
+    assert batches == [[1, 2, 3, 4, 5]]  # one call for the five clicks queued together
+    assert sorted(ran_alone) == [("slack.message", 0), ("slack.message", 6), ("slack.message", 7)]
+    assert _open_rows(engine) == []
+
+
+def test_a_failed_batch_is_run_again_one_by_one_and_nothing_is_lost(engine):
+    busy, ran_alone = threading.Event(), []
+
+    def run(kind, body):
+        if body.get("hold"):
+            busy.wait(30)
+        ran_alone.append(body["i"])
+
+    def run_many(kind, bodies):
+        raise RuntimeError("batch bug")
+
+    worker = _worker(engine, FixedClock(T0), run, workers=1, batched={"slack.status"},
+                     run_many=run_many)  # fmt: skip
+    try:
+        worker.put("slack.message", "slack:Ev0", {"i": 0, "hold": True})
+        for i in range(1, 4):
+            worker.put("slack.status", f"slack:Click{i}", {"i": i})
+        busy.set()
+        _wait(lambda: worker.backlog() == 0)
+        assert sorted(ran_alone) == [0]  # the batch failed: its rows are still open
+        assert len(_open_rows(engine)) == 3
+        worker.maintain_once()  # maintenance runs our unfinished rows again, each alone
+        _wait(lambda: worker.backlog() == 0)
+    finally:
+        worker.close()
+    assert sorted(ran_alone) == [0, 1, 2, 3]
+    assert _open_rows(engine) == []
+
+
 def test_done_rows_are_forgotten_after_a_day(engine):
     worker = _worker(engine, FixedClock(T0), lambda kind, body: None)
     try:

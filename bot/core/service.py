@@ -50,6 +50,7 @@ from storage.queries import (
     merged_snapshot,
     owner_view,
     plan_snapshot,
+    plans_of_actions,
     shared_people,
 )
 from storage.rows import gc_paused
@@ -241,6 +242,28 @@ class PlanService:
         if not snap.actions:
             raise NotFound(f"no action with id {action_ref}")
         return snap, snap.actions[0]
+
+    def action_snapshots(self, action_ids) -> dict[int, tuple[PlanSnapshot, ActionView]]:
+        """Several actions clicked together (a burst of status buttons), each with the plan
+        around it as ``action_snapshot`` reads it, read once per plan. An id not found, or
+        whose plan is archived or not the one this service serves, is left out: read alone
+        (``action_snapshot``), it raises the error that says why."""
+        ids = sorted({i for i in action_ids if isinstance(i, int) and 1 <= i <= _MAX_ID})
+        found: dict[int, tuple[PlanSnapshot, ActionView]] = {}
+        with read_session(self.engine) as s:
+            by_plan: dict[int, list[int]] = {}
+            for action_id, plan_id in plans_of_actions(s, ids).items():
+                by_plan.setdefault(plan_id, []).append(action_id)
+            bound = self._get_plan(s).id if self.bound else None
+            for plan_id, in_plan in by_plan.items():
+                if (bound is not None and plan_id != bound) or not _plan_live(
+                    s.get(Plan, plan_id)
+                ):
+                    continue
+                snap = plan_snapshot(s, plan_id, action_ids=in_plan)
+                for action in snap.actions:
+                    found[action.id] = (snap, action)
+        return found
 
     def plan(self) -> Plan:
         """The plan's own row (settings), without its actions. Unbound with several plans

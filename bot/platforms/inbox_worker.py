@@ -23,7 +23,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from enum import Enum
@@ -51,6 +51,8 @@ ACKS_FIRST_SECONDS = 0.25
 FORGET_AFTER = timedelta(days=1)
 FORGET_EVERY_SECONDS = 600.0
 BACKLOG_WARNING = 100
+# Rows of a batched kind taken together at most: a burst of 50 clicks is one batch.
+MAX_BATCH = 64
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +71,8 @@ class InboxWorker:
         platform: str,
         run: Callable[[str, dict], object],
         *,
+        run_many: Callable[[str, list[dict]], object] | None = None,
+        batched: Collection[str] = frozenset(),
         instance_id: str,
         workers: int = WORKERS,
         max_backlog: int = MAX_BACKLOG,
@@ -80,12 +84,18 @@ class InboxWorker:
         self.clock = clock
         self.platform = platform
         self.run = run
+        # Kinds whose queued rows are taken together and handed to ``run_many`` at once (a
+        # burst of status clicks: the plan around the actions is read once for all of
+        # them, and the rows taken and finished in one transaction each).
+        self.run_many = run_many
+        self.batched = batched if run_many is not None else frozenset()
         self.instance_id = instance_id
         self.max_backlog = max_backlog
         self.lease = timedelta(seconds=lease_seconds)
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"{platform}-work")
         self._lock = threading.Lock()
         self._held: set[int] = set()  # queued or running here: the backlog
+        self._queued: dict[int, str] = {}  # of those, not yet taken by a worker: their kind
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._last_put = 0.0  # monotonic: when an acknowledgement last stored a request
@@ -139,17 +149,17 @@ class InboxWorker:
         if item_id is None:
             return Put.SEEN
         if later is None:
-            self._queue(item_id, time.monotonic() + ACK_GRACE_SECONDS)
+            self._queue(item_id, time.monotonic() + ACK_GRACE_SECONDS, kind)
         elif self._hold(item_id):
-            later(ACK_GRACE_SECONDS, self._submit, item_id, 0.0)
+            later(ACK_GRACE_SECONDS, self._submit, item_id, 0.0, kind)
         return Put.STORED
 
     def backlog(self) -> int:
         with self._lock:
             return len(self._held)
 
-    def _queue(self, item_id: int, start: float) -> bool:
-        return self._hold(item_id) and self._submit(item_id, start)
+    def _queue(self, item_id: int, start: float, kind: str = "") -> bool:
+        return self._hold(item_id) and self._submit(item_id, start, kind)
 
     def _hold(self, item_id: int) -> bool:
         """Count a row in the backlog: False when it is queued or running here already."""
@@ -164,7 +174,10 @@ class InboxWorker:
                         self.platform, waiting)  # fmt: skip
         return True
 
-    def _submit(self, item_id: int, start: float) -> bool:
+    def _submit(self, item_id: int, start: float, kind: str = "") -> bool:
+        """Queue a held row (``kind``, when known, lets it be taken with others of its kind)."""
+        with self._lock:
+            self._queued[item_id] = kind
         try:
             self._pool.submit(self._run, item_id, start)
         except RuntimeError:  # shutting down: the row stays ours, the next instance takes it
@@ -174,6 +187,7 @@ class InboxWorker:
 
     # -- the work --------------------------------------------------------------------------
     def _run(self, item_id: int, start: float) -> None:
+        batch: list[int] = []
         try:
             # After ack() the response still has to leave (bolt polls for it every 10 ms);
             # work started at once would hold the GIL. Work queued behind a burst waits not.
@@ -181,14 +195,36 @@ class InboxWorker:
             if pause > 0:
                 time.sleep(pause)
             self._acks_first()
+            batch = self._take(item_id)
             with urgent():  # someone is waiting for the answer: first at SQLite's write gate
-                self._handle(item_id)
+                if len(batch) == 1:
+                    self._handle(item_id)
+                elif batch:
+                    self._handle_many(batch)
         finally:
-            self._release(item_id)
+            for taken in batch:
+                self._release(taken)
+
+    def _take(self, item_id: int) -> list[int]:
+        """This row and, for a batched kind, every other row of that kind queued and not yet
+        taken (their own turns then find them gone): [] when another worker took this one.
+        Other kinds run one to a worker, side by side as before (a reply waiting on Slack's
+        rate limit must not hold the next person's)."""
+        with self._lock:
+            kind = self._queued.pop(item_id, None)
+            if kind is None:
+                return []
+            if kind not in self.batched:
+                return [item_id]
+            others = sorted(i for i, k in self._queued.items() if k == kind)[: MAX_BATCH - 1]
+            for other in others:
+                del self._queued[other]
+            return [item_id, *others]
 
     def _release(self, item_id: int) -> None:
         with self._lock:
             self._held.discard(item_id)
+            self._queued.pop(item_id, None)
         FOREGROUND.leave()
 
     def _acks_first(self) -> None:
@@ -235,6 +271,57 @@ class InboxWorker:
         except Exception as exc:  # noqa: BLE001 - run again later; the handler is idempotent
             log.warning("%s: could not mark request %d done (%s)", self.platform, item_id,
                         type(exc).__name__)  # fmt: skip
+
+    def _handle_many(self, item_ids: list[int]) -> None:
+        """Several rows: taken in one transaction, the batched kinds run together (one call
+        of ``run_many`` per kind), the rest one by one, and those handled finished in one
+        transaction. A failed ``run_many`` leaves all its rows for maintenance to run again
+        (one by one: the handlers are idempotent)."""
+        now = self.clock.now()
+        try:
+            got = store.start_many(
+                self.engine, item_ids, instance_id=self.instance_id, now=now, lease=self.lease
+            )
+        except Exception as exc:  # noqa: BLE001 - the rows stay ours; maintenance retries them
+            log.warning("%s: could not take %d requests (%s); will retry", self.platform,
+                        len(item_ids), type(exc).__name__)  # fmt: skip
+            return
+        done: list[int] = []
+        groups: dict[str, list[tuple[int, dict]]] = {}
+        for item_id, row in got.items():
+            if row.attempts > MAX_ATTEMPTS:
+                log.error("%s: request %d (%s) failed %d times; given up", self.platform,
+                          item_id, row.kind, row.attempts - 1)  # fmt: skip
+                done.append(item_id)
+                continue
+            # A row that failed before runs alone: one bad request must not sink a batch.
+            alone = row.kind not in self.batched or row.attempts > 1
+            key = f"\0{item_id}" if alone else row.kind
+            groups.setdefault(key, []).append((item_id, json.loads(row.payload)))
+        for key, rows in groups.items():
+            kind = got[rows[0][0]].kind
+            try:
+                if key.startswith("\0"):
+                    self.run(kind, rows[0][1])
+                else:
+                    self.run_many(kind, [payload for _id, payload in rows])
+            except Exception as exc:
+                self._failed(exc, [i for i, _p in rows], kind)
+                continue
+            done.extend(i for i, _p in rows)
+        try:
+            store.finish_many(self.engine, done, now=self.clock.now())
+        except Exception as exc:  # noqa: BLE001 - run again later; the handlers are idempotent
+            log.warning("%s: could not mark %d requests done (%s)", self.platform, len(done),
+                        type(exc).__name__)  # fmt: skip
+
+    def _failed(self, exc: Exception, item_ids: list[int], kind: str) -> None:
+        if db_unavailable(exc):
+            log.warning("%s: database unavailable handling requests %s; will retry",
+                        self.platform, item_ids)  # fmt: skip
+        else:
+            log.error("%s: handling requests %s (%s) failed", self.platform, item_ids, kind,
+                      exc_info=exc)  # fmt: skip
 
     # -- maintenance -----------------------------------------------------------------------
     def start_maintenance(self) -> None:

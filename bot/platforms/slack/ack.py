@@ -61,10 +61,16 @@ class AfterAck:
         self._works: dict[str, Work] = {}
         self._events: list[tuple[str, Callable[[dict], bool]]] = []
         self._door: list[tuple[re.Pattern, str]] = []
-        self.inbox = make_worker(run=self._run)
+        self._many: dict[str, Callable[[list[dict], WebClient], object]] = {}
+        self.inbox = make_worker(run=self._run, run_many=self._run_many, batched=self._many)
 
     def work(self, kind: str, fn: Work) -> None:
         self._works[kind] = fn
+
+    def work_many(self, kind: str, fn: Callable[[list[dict], WebClient], object]) -> None:
+        """Requests of ``kind`` queued together are handled by one call ``fn(bodies,
+        client)`` (``work(kind, …)`` still handles one alone, after a failed batch)."""
+        self._many[kind] = fn
 
     def event(self, kind: str, fn: Work, wanted: Callable[[dict], bool]) -> None:
         self.work(kind, fn)
@@ -120,7 +126,16 @@ class AfterAck:
         if fn is None:
             log.error("Slack: no handler for stored request kind %r; dropped", kind)
             return
-        fn(body, self.client, Respond(response_url=_response_url(body)))
+        fn(body, self.client, respond_to(body))
+
+
+    def _run_many(self, kind: str, bodies: list[dict]) -> None:
+        self._many[kind](bodies, self.client)
+
+
+def respond_to(body: dict) -> Respond:
+    """The ``respond`` for a stored body: its response_url."""
+    return Respond(response_url=_response_url(body))
 
 
 def _delivery_key(body: dict) -> str:

@@ -48,11 +48,12 @@ def build_slack(
     people = SlackPeople(service, client)
     after_ack = AfterAck(
         client,
-        lambda run: InboxWorker(
+        lambda run, **batch: InboxWorker(
             service.engine,
             service.clock,
             "slack",
             run,
+            **batch,
             instance_id=default_instance_id(),
             max_backlog=settings.inbox_max_backlog,
             lease_seconds=settings.inbox_lease_seconds,

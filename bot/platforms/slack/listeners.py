@@ -21,7 +21,7 @@ from slack_sdk.errors import SlackApiError
 from bot.core.people import may_read, read_refusal
 from bot.core.service import PlanService
 from bot.platforms.slack import blocks as bk
-from bot.platforms.slack.ack import AfterAck, acked
+from bot.platforms.slack.ack import AfterAck, acked, respond_to
 from bot.platforms.slack.admin import admin_command
 from bot.platforms.slack.home import publish_home
 from bot.platforms.slack.inbound import decode
@@ -49,6 +49,7 @@ class SlackListeners:
         after_ack.work("slack.actions", self._actions)
         after_ack.work("slack.page", self._page)
         after_ack.work("slack.status", self._status_button)
+        after_ack.work_many("slack.status", self._status_buttons)
         after_ack.work("slack.pick", self._pick_action)
         after_ack.work("slack.form", self._form_submit)
         after_ack.work("slack.undo", self._undo)
@@ -125,7 +126,7 @@ class SlackListeners:
     def on_status_button(self, ack, body):
         self.after_ack(ack, "slack.status", body)
 
-    def _status_button(self, body, client: WebClient, respond):
+    def _status_button(self, body, client: WebClient, respond, snapshot=None):
         act = body["actions"][0]
         status = act["action_id"].split(":", 1)[1].upper()
         from bot.core.statuses import Status
@@ -136,7 +137,7 @@ class SlackListeners:
         if "p" in value:  # the person's words were kept server-side
             kept = self._kept(value["p"], user_id, respond)
             if kept is None:
-                return
+                return None
             commentary, revised = kept.text, kept.revised_text or None
         actor = self.people.actor(user_id)
         reply = self.conversation.give_status(
@@ -149,8 +150,40 @@ class SlackListeners:
             revised_text=revised,
             source="button",
             external_id=f"slack:btn:{act.get('action_ts', '')}:{user_id}:{value['a']}",
+            snapshot=snapshot,
         )
+        if snapshot is not None:
+            return reply  # answered by _status_buttons once the whole burst is stored
         self._after_click(body, client, respond, reply, int(value["a"]))
+        return None
+
+    def _status_buttons(self, bodies: list[dict], client: WebClient) -> None:
+        """A burst of status clicks taken from the inbox together: the plan around their
+        actions is read once, each update is stored (and committed) in turn, and only then
+        are the messages updated, so the last click of 50 is not stored behind 49 round
+        trips to Slack. An action clicked twice in the burst reads its plan afresh for the
+        later click (its state may be the earlier one's doing)."""
+        ids = [_clicked_action(b) for b in bodies]
+        shared = self.service.action_snapshots([i for i in ids if i is not None])
+        seen: set[int] = set()
+        answers = []
+        for body, action_id in zip(bodies, ids, strict=True):
+            snap = None
+            if action_id in shared and action_id not in seen:
+                snap = shared[action_id][0]
+            seen.add(action_id)
+            respond = respond_to(body)
+            if snap is None:
+                self._status_button(body, client, respond)
+                continue
+            reply = self._status_button(body, client, respond, snapshot=snap)
+            if reply is not None:
+                answers.append((body, respond, reply, action_id))
+        for body, respond, reply, action_id in answers:
+            try:
+                self._after_click(body, client, respond, reply, action_id)
+            except Exception:  # noqa: BLE001 - stored already; the others still get theirs
+                log.exception("Slack: could not answer a status click (the update is stored)")
 
     def _announce(self, client: WebClient, reply) -> None:
         """Ask the theme lead to sign off a completion that needs it; pass a reassignment
@@ -426,3 +459,12 @@ def _form_values(view: dict) -> tuple[str | None, str, str, str | None]:
         field("revised_text") or "",
         field("revised_date", "selected_date"),
     )
+
+
+def _clicked_action(body: dict) -> int | None:
+    """The action id a status click's value names, or None (read alone, it says why)."""
+    try:
+        value = json.loads(body["actions"][0]["value"])
+        return None if "p" in value else int(value["a"])
+    except (KeyError, IndexError, TypeError, ValueError):
+        return None
