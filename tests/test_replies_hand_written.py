@@ -258,7 +258,7 @@ SINGLE = [
     U("V14 amber", "V14", AR),
     U("O3 - red", "O3", DL),
     U("G6 ✅", "G6", C),
-    U("V9 – 👍", "V9", OT),
+    U("V9 – 👍", "V9", ASK),  # a thumbs-up alone: seen, agreed or on track? asked
     U("V6 half done", "V6", OG),
     U("V5 nearly there, hub launched", "V5", OG),
     U("O4 largely complete, one appointment left", "O4", OG),
@@ -360,7 +360,7 @@ SEVERAL = [
     M("G6, G11 and O1: all progressing well", ("G6", OT), ("G11", OT), ("O1", OT)),
     M("V6 50%, V7 not started", ("V6", OG), ("V7", NS)),
     M("O5 delayed to June / O6 on track", ("O5", DL, D(2020, 6, 30)), ("O6", OT)),
-    M("V9 👍, V10 ✅", ("V9", OT), ("V10", C)),
+    M("V9 👍, V10 ✅", ("V9", ASK), ("V10", C)),
     M("1. G1 on track\n2. G2 on track", ("G1", OT), ("G2", OT)),
     M("G1: on track. G2: delayed - new date end of April", ("G1", OT), ("G2", DL, D(2020, 4, 30))),
     M("Both V5 and V10 on track", ("V5", OT), ("V10", OT)),

@@ -296,6 +296,9 @@ _CITED_AFTER = re.compile(
 )
 
 
+_NAMED_BEFORE = re.compile(rf"(?<![\w]){_NAMER_WORD}$", re.I)
+
+
 def _bare_number_in_prose(text: str, hit: RefHit, index: RefIndex) -> bool:
     """A bare number names an action only where a part starts ("35 done, 36 on track"), never
     inside prose ("booked 12 sessions"); no reference cited from another paper ("see item 4
@@ -305,9 +308,11 @@ def _bare_number_in_prose(text: str, hit: RefHit, index: RefIndex) -> bool:
     w = hit.written.strip(" .)")
     if not w.replace(".", "").isdigit():
         return False
+    before = text[: hit.start].rstrip(" \t")
+    if _NAMED_BEFORE.search(before):
+        return False  # "No. 18 PCN leads engaged": the word names the number, a reference
     if _COUNTED.match(text, hit.end):
         return True  # "2 weeks late", "3 workshops": a count, not an action
-    before = text[: hit.start].rstrip(" \t")
     return not (
         not before
         or re.search(

@@ -459,9 +459,55 @@ def mentions(text: str) -> list[Mention]:
             taken.append((a, b))
             found.append(Mention(a, b, status, kind))
     found.sort(key=lambda x: x.start)
+    found = [_hedged(fixed, m) for m in found]
     if src:  # positions in the text as written
         found = [Mention(src[m.start], src[m.end - 1] + 1, m.status, m.kind) for m in found]
     return found
+
+
+# On track said with a hedge ("sort of on track I suppose", "on track-ish", "more or less on
+# track, fingers crossed") is neither a confident On track nor a stated risk: the vocabulary
+# (PRODUCT.md) has no hedged rating, and the doubt is the owner's to rate, so the bot asks,
+# offering On track and At risk. "We are on track I think" stays On track: an opinion stated
+# plainly (tests/test_replies_as_written.py).
+_HEDGE_BEFORE = re.compile(
+    r"(?:\b(?:sort\s+of|kind\s+of|sorta|kinda|more\s+or\s+less|roughly|broadly|largely|mostly|"
+    r"just\s+about|pretty\s+much|almost|nearly|reasonably|fairly|hopefully|probably|possibly|"
+    r"maybe|perhaps|i\s+(?:hope|guess|suppose)|should|might|could)\b[\s,]*"
+    r"(?:(?:we[’']re|we\s+are|it[’']s|it\s+is|this\s+is|things\s+are|(?:still\s+)?be|still|now|"
+    r"looking|seem(?:s|ing)?\s+to\s+be|reasonably|fairly|pretty)\s+){0,2})$",
+    re.I,
+)
+_HEDGE_AFTER = re.compile(r"^(?:\s*-\s*ish|ish|\s*\(\s*ish\s*\))\b", re.I)
+_AFTERTHOUGHT = re.compile(
+    r"\b(?:i|we)\s+(?:suppose|guess)\b|\bfingers\s+crossed\b|\btouch\s+wood\b|"
+    r"\bi\s+hope(?!\s+to\b)|\b(?:sort|kind)\s+of\s*[.!]*$|\bish\b|\bhopefully\s*[.!]*$|"
+    r"\bjust\s+about\s*[.!]*$|\bmore\s+or\s+less\s*[.!]*$|\bin\s+theory\b",
+    re.I,
+)
+_CLAUSE = re.compile(r"[.;!?\n]|\bbut\b|\bhowever\b|\balthough\b|\bthough\b", re.I)
+
+
+def _hedged(text: str, m: Mention) -> Mention:
+    """An On track mention turned into a hedged one (status None, kind "hedged") when the
+    words around it hedge it; any other mention as it is."""
+    if m.status is OT and m.kind in ("word", "colour") and hedged_on_track(text, m.start, m.end):
+        return Mention(m.start, m.end, None, "hedged")
+    return m
+
+
+def hedged_on_track(text: str, start: int, end: int) -> bool:
+    """Is the On track said at ``text[start:end]`` hedged by the words of its clause?"""
+    cuts = [x.end() for x in _CLAUSE.finditer(text, 0, start)]
+    first = cuts[-1] if cuts else 0
+    stop = _CLAUSE.search(text, end)
+    before, after = text[first:start], text[end : stop.start() if stop else len(text)]
+    return bool(
+        _HEDGE_BEFORE.search(before[-60:])
+        or _HEDGE_AFTER.match(after)
+        or _AFTERTHOUGHT.search(before)
+        or _AFTERTHOUGHT.search(after)
+    )
 
 
 # Statuses that cannot both be true of one action at once ("on track but delayed"); others sit
@@ -490,6 +536,11 @@ def conclude(text: str, found: list[Mention], *, latest_wins: bool = False):
     if any(m.kind != "percent" and m.status is not None for m in found):
         # "50% complete, on track for March": the figure is progress, the words the status.
         found = [m for m in found if m.kind != "percent"]
+    if any(m.kind == "hedged" for m in found):
+        # "sort of on track I suppose": asked, On track or At risk offered (with any other
+        # status the part states).
+        said = [m.status for m in found if m.status is not None]
+        return None, tuple(dict.fromkeys([OT, AR, *said]))
     statuses = list(dict.fromkeys(m.status for m in found))
     if statuses == [None]:
         return None, ()

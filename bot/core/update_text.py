@@ -24,7 +24,7 @@ from datetime import date, timedelta
 
 from bot.core.chat_dates import DURATION, add, duration_of, read_when
 from bot.core.deadlines import MONTHS, DeadlineStep, ParsedDeadline
-from bot.core.status_words import clash, conclude, fix_spelling, mentions
+from bot.core.status_words import clash, conclude, fix_spelling, hedged_on_track, mentions
 from bot.core.statuses import Status
 
 # Longest and negated phrases first: "not started" before "started", "not done" before
@@ -63,7 +63,7 @@ _COLOURS: dict[str, Status] = {
     "yellow": Status.AT_RISK,
     "red": Status.DELAYED,
 }
-_EMOJI: dict[str, Status] = {
+_EMOJI: dict[str, Status | None] = {
     "✅": Status.COMPLETED,
     "✔️": Status.COMPLETED,
     "✔": Status.COMPLETED,
@@ -71,7 +71,9 @@ _EMOJI: dict[str, Status] = {
     "☑": Status.COMPLETED,
     "🔵": Status.COMPLETED,
     "🟢": Status.ON_TRACK,
-    "👍": Status.ON_TRACK,
+    # A thumbs-up is seen / agreed / on track: no status of its own (asked), only decoration
+    # beside words that state one ("👍 done").
+    "👍": None,
     "🟠": Status.AT_RISK,
     "🟡": Status.AT_RISK,
     "⚠️": Status.AT_RISK,
@@ -100,6 +102,7 @@ SLACK_EMOJI = {
     ":double_vertical_bar:": "⏸️",
 }
 _SHORTCODE = re.compile(r":[a-z0-9_+\-]{1,40}:")
+_SKIN_CODE = re.compile(r"(?<=:):skin-tone-[2-6]:", re.I)
 _EMOJI_RE = re.compile("|".join(re.escape(e) for e in sorted(_EMOJI, key=len, reverse=True)))
 _SKIN = re.compile("[\U0001f3fb-\U0001f3ff\ufe0f]")
 
@@ -302,6 +305,7 @@ def normalise_reply(text: str) -> str:
     if "<" in s:
         s = _TAGS.sub(" ", s)
     if ":" in s:
+        s = _SKIN_CODE.sub("", s)  # ":+1::skin-tone-3:": the tone is no word of theirs
         s = _SHORTCODE.sub(lambda m: SLACK_EMOJI.get(m.group(0).lower(), m.group(0)), s)
     if "\n" in s or "\r" in s:
         return "\n".join(" ".join(line.split()) for line in s.splitlines() if line.strip())
@@ -348,8 +352,9 @@ def parse_update_text(
         # "will be done by 15 Sept" when it is due at the end of the month: early, not moved.
         revised = None
         status = status or Status.ON_TRACK
-    if status is None and revised is not None:
-        # A new date with no status word is a slip; brought forward, it is no slip.
+    if status is None and revised is not None and not options:
+        # A new date with no status word is a slip; brought forward, it is no slip. (Torn
+        # between readings, the bot still asks: the date goes with the answer.)
         forward = re.search(r"\b(?:brought|moved|pulled)\s+forward\b", clean, re.I)
         status = Status.ON_TRACK if forward else Status.DELAYED
     problem = impossible_date(clean)
@@ -401,6 +406,14 @@ def _status(
     found = mentions(body)
     if m:
         status = status_of_word(m.group("word"))
+        if status is Status.ON_TRACK and (
+            hedged_on_track(fixed, m.start("word"), m.end("word"))
+            or any(x.kind == "hedged" for x in found)
+        ):
+            # "On track-ish", "on track I suppose": asked, not stored as a confident On track.
+            said = [x.status for x in found if x.status is not None]
+            options = (Status.ON_TRACK, Status.AT_RISK, *said)
+            return None, _strip_emoji(body), tuple(dict.fromkeys(options))
         if status is Status.COMPLETED and any(
             x.status is Status.ONGOING and x.kind in ("partial", "negated") for x in found
         ):
@@ -435,7 +448,7 @@ def _status(
         n = int(pct.group("n"))
         status = Status.COMPLETED if n >= 100 else Status.NOT_STARTED if n == 0 else Status.ONGOING
         return status, _strip_emoji(clean), ()
-    em = _EMOJI_RE.search(clean)
+    em = next((e for e in _EMOJI_RE.finditer(clean) if _EMOJI[e.group(0)]), None)
     if em:
         return _EMOJI[em.group(0)], _strip_emoji(clean), ()
     return None, clean, ()
