@@ -10,11 +10,15 @@ Classes:
   On track and At risk: PRODUCT.md's vocabulary has no hedged rating, and whether the doubt
   is a risk is the owner's call, not the bot's;
 - a thumbs-up alone is seen / agreed / on track: asked (a yes only to a yes/no question);
+- a slip counted from the deadline ("running about a month behind") moves the deadline only
+  to a date still ahead; counted from a deadline long past, or from none, the slip is stored
+  (Delayed, their words) with no invented deadline;
 """
 
 from __future__ import annotations
 
 import json
+from datetime import date as D
 
 import pytest
 from sqlmodel import select
@@ -81,7 +85,27 @@ THUMBS = [
     N("on track 👍", "V12", OT),
 ]
 
-CASES = HEDGED + THUMBS
+# -- 2. A slip counted from the deadline: a new deadline only when it is a future date -------
+# G1-G3, V5, V10 are due 30 Sep 2019 (past), G7-G10 30 Jun 2019 (past), V11 31 Dec 2019
+# (past), V12-V14, O1 and G5 31 Mar 2020; G4, G6, O2, O4-O6 have no deadline.
+SLIPS = [
+    N("running about a month behind", "G1", DL),  # 30 Oct 2019 is past: no new deadline
+    N("two weeks behind", "G2", DL),
+    N("we're a couple of weeks late on this", "G7", DL),
+    N("slipped by about a month I'm afraid", "V10", DL),
+    N("a bit behind schedule", "G3", DL),
+    N("Running about a month behind - recruitment", "G4", DL),  # no deadline to count from
+    N("needs another fortnight", "O2", DL),
+    N("delayed by a few weeks, waiting on estates", "O4", DL),
+    # A future result is a new deadline.
+    N("running about a month behind", "V12", DL, D(2020, 4, 30)),
+    N("delayed by two weeks", "V13", DL, D(2020, 4, 14)),
+    N("about three weeks behind", "G5", DL, D(2020, 4, 21)),
+    N("slipped by about a month I'm afraid", "V11", DL, D(2020, 1, 31)),  # due 31 Dec 2019
+    M("V14 done, V5 running a month behind", ("V14", C), ("V5", DL)),
+]
+
+CASES = HEDGED + THUMBS + SLIPS
 
 
 def _gates(outcomes) -> dict[str, int]:

@@ -327,9 +327,13 @@ def parse_update_text(
     status, commentary, options = _status(clean)
     revised = _revised(clean, today, fy_start_year, fy_start_month, deadline)
     if revised is _NO_DATE:
-        # "two weeks late" when the action has no deadline to count from: no date can be
-        # stored, so nothing is, and the bot asks (keeping the owner's words).
-        return ParsedUpdate(None, _strip_emoji(clean), None, impossible_date(clean), False)
+        # "running about a month behind" with no deadline to count from, or counted from one
+        # so far past that the new date is past too: what they said is a slip (Delayed unless
+        # they say otherwise), with their words, and no invented deadline.
+        revised = None
+        if status is None and not options:
+            status = Status.DELAYED
+            commentary = _strip_emoji(clean)
     if revised is not None and deadline is not None and revised.due == deadline:
         revised = None  # "should be complete by 30 Sept" when it is due then: no move
         if status is None:
@@ -625,27 +629,30 @@ def _revised(
                 return ParsedDeadline(
                     candidate, due, "fixed", True, (DeadlineStep(candidate, due),)
                 )
-    for pattern in _BY_DURATION if deadline is None else ():
-        if pattern.search(text):
-            return _NO_DATE  # "two weeks late" with no deadline to count from: ask
-    if deadline is not None:
-        for pattern in _BY_DURATION:
-            for m in pattern.finditer(text):
-                if _about_other_thing(text, m.start()):
-                    continue
-                dm = DURATION.search(m.group("dur"))
-                amount = duration_of(dm) if dm else None
-                if amount is None:
-                    amount = {"week": timedelta(weeks=1), "fortnight": timedelta(weeks=2)}.get(
-                        m.group("dur").lower(), (1, 0)
-                    )
-                due = add(deadline, amount)
-                written = m.group(0).strip()
-                return ParsedDeadline(written, due, "fixed", True, (DeadlineStep(written, due),))
+    for pattern in _BY_DURATION:
+        for m in pattern.finditer(text):
+            if _about_other_thing(text, m.start()):
+                continue
+            if deadline is None:
+                return _NO_DATE  # "two weeks late" with no deadline to count from
+            dm = DURATION.search(m.group("dur"))
+            amount = duration_of(dm) if dm else None
+            if amount is None:
+                amount = {"week": timedelta(weeks=1), "fortnight": timedelta(weeks=2)}.get(
+                    m.group("dur").lower(), (1, 0)
+                )
+            due = add(deadline, amount)
+            if due < today:
+                # Due 30 Sep, "about a month behind" on 10 Jan: 30 Oct is already past, so it
+                # is no new deadline anyone would set; the slip is stored without one.
+                return _NO_DATE
+            written = m.group(0).strip()
+            return ParsedDeadline(written, due, "fixed", True, (DeadlineStep(written, due),))
     return None
 
 
-# A move counted from a deadline the action does not have: the bot asks.
+# A move counted from a deadline the action does not have, or to a date already past: the
+# slip is stored with no new deadline.
 _NO_DATE = ParsedDeadline("", None, "unknown", False, ())
 
 
