@@ -13,6 +13,10 @@ Classes:
 - a slip counted from the deadline ("running about a month behind") moves the deadline only
   to a date still ahead; counted from a deadline long past, or from none, the slip is stored
   (Delayed, their words) with no invented deadline;
+- a reference inside a sentence ("Think can be closed L3 once the audit signs off") stays in
+  the words stored; words that run into a later reference are that action's, not the one
+  before ("V5 done, we expect V10 to finish in March"); a reference that labels a part is
+  dropped, as before; "can be closed once …" waits on something: no status yet;
 """
 
 from __future__ import annotations
@@ -105,6 +109,31 @@ SLIPS = [
     M("V14 done, V5 running a month behind", ("V14", C), ("V5", DL)),
 ]
 
+# -- 3. A reference inside a sentence stays in the words stored -------------------------------
+# (text, nudge, action, status, the words stored exactly)
+IN_SENTENCE = [
+    ("Think can be closed V12 once the audit signs off", (), "V12", ASK, ""),
+    ("I think V13 is on track", (), "V13", OT, "I think V13 is on track"),
+    ("We expect V14 to finish in March", (), "V14", OT, "We expect V14 to finish in March"),
+    ("Good news - O1 has been signed off by ET", (), "O1", C,
+     "Good news - O1 has been signed off by ET"),
+    ("Happy for G7 to be closed now the policy is ratified", (), "G7", C,
+     "Happy for G7 to be closed now the policy is ratified"),
+    ("Sadly #35 is on hold until the review", (), "#35", PE,
+     "Sadly #35 is on hold until the review"),
+    ("Completed G8 last week with the ET sign-off", (), "G8", C,
+     "G8 last week with the ET sign-off"),
+    # Words that run into a later reference are that action's sentence, not the one before.
+    ("V12 done, we expect V13 to finish in March", (), "V13", OT,
+     "we expect V13 to finish in March", ("V12", C)),
+    ("V14 on track and frankly I reckon O1 is nearly finished", (), "O1", OG,
+     "frankly I reckon O1 is nearly finished", ("V14", OT)),
+    # A reference as a label is dropped, as before.
+    ("Update on V12: done, signed off at ET", (), "V12", C, "signed off at ET"),
+    ("re V13 - on track, workshops booked", (), "V13", OT, "workshops booked"),
+    ("V14: Delayed - waiting on estates", (), "V14", DL, "waiting on estates"),
+]  # fmt: skip
+
 CASES = HEDGED + THUMBS + SLIPS
 
 
@@ -133,6 +162,27 @@ def test_every_hole_is_closed_on_sqlite(outcomes, gate):
 def test_every_hole_is_closed_on_postgresql(pg_engine):
     got = run_cases(load_plans(pg_engine), CASES)
     assert not any(_gates(got).values()), report(got)
+
+
+def _case(text, nudge, ref, status, *other):
+    plan = "hashed" if ref.startswith("#") else "sample"
+    exp = (Expect(ref, status), *(Expect(r, st) for r, st in other))
+    return Case("holes", plan, text, expect=exp, nudge=tuple(nudge))
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "pg"])
+def test_the_words_stored_read_as_the_owner_wrote_them(backend, request):
+    """Each row alone on a fresh plan: its status, and its words stored exactly."""
+    engine = request.getfixturevalue(f"{backend}_engine")
+    benches = load_plans(engine)
+    for text, nudge, ref, status, words, *other in IN_SENTENCE:
+        [o] = run_cases(benches, [_case(text, nudge, ref, status, *other)])
+        assert not {"raised", "wrong", "half", "missed"} & set(o.fails), report([o])
+        mine = [row for row in o.stored if row[0] == ref]
+        if status is None:
+            assert not mine and ref in o.asked, report([o])
+        else:
+            assert [row[3] for row in mine] == [words], (text, o.stored)
 
 
 def _answer(b, text, nudge):

@@ -79,6 +79,9 @@ class Part:
     actions: tuple  # the actions these words are about (empty: none named)
     text: str  # the words, as written, without the references
     rest: bool = False  # "the rest": the nudge's actions not named elsewhere
+    # A reference inside a sentence ("Think can be closed L3 once the audit signs off"): the
+    # words as written, reference kept, to store; ``text`` (without it) is what is read.
+    written: str = ""
 
 
 def split_reply(text: str, index: RefIndex) -> tuple[list[Part], bool]:
@@ -123,6 +126,7 @@ def split_reply(text: str, index: RefIndex) -> tuple[list[Part], bool]:
         spans.append(text[g[-1].end : end])
     intro = _INTRO.match(prefix) is not None
     clean = True
+    written = [""] * len(groups)
     if (
         not intro
         and len(groups) > 1
@@ -138,16 +142,23 @@ def split_reply(text: str, index: RefIndex) -> tuple[list[Part], bool]:
             # "both still going, G1 bit behind": one status for the whole nudge and another
             # for one action; which actions get which is asked, never merged into one.
             clean = False
+        if re.search(r"[^\W_]", prefix) and _RUNS_ON.match(spans[0]):
+            # "Think can be closed L3 once…", "Good news - L3 has been signed off": the
+            # reference is in the owner's sentence, so their words keep it.
+            written[0] = text
         spans[0] = f"{_PREP_END.sub('', prefix)} {spans[0]}" if prefix.strip() else spans[0]
     elif not intro and prefix.strip():
         clean = not any(m.status is not None for m in mentions(prefix))
+    if len(groups) > 1:
+        _lead_ins(text, groups, spans, written)
     parts: list[Part] = []
     for n, (g, words) in enumerate(zip(groups, spans, strict=True)):
         if n + 1 < len(groups):
             # "V5 done but not V10": the "not" is about V10, which is asked about.
             words = _NOT_NEXT.sub("", words)
         actions = tuple(h.action for h in g if h.action is not None)
-        part = Part(actions, _clean_words(words), rest=g[0].action is None)
+        kept = _strip_tail(written[n]).strip() if written[n] else ""
+        part = Part(actions, _clean_words(words), rest=g[0].action is None, written=kept)
         same = _SAME_BEFORE.search(parts[-1].text) if parts and not part.rest else None
         if same is not None and (not part.text or _SAME_AFTER.fullmatch(part.text)):
             # "V5 on track, same for V10", "V5 done, V10 too": the same words for both.
@@ -177,6 +188,50 @@ def split_reply(text: str, index: RefIndex) -> tuple[list[Part], bool]:
                 continue
         parts.append(part)
     return parts, clean
+
+
+# A reference inside a sentence: a word runs into it and a word runs on from it ("Think can
+# be closed L3 once the audit signs off", "we expect V10 to finish in March"). One that opens
+# a part as its label ("L3: done", "re L3 -") or ends it ("done for L3.") is not.
+_RUNS_IN = re.compile(r"[^\W_][’'’)]?[ \t]+$")
+_RUNS_ON = re.compile(r"[ \t]+(?![-–—])[^\W_]")
+# Where a part's sentence starts within the words before the next reference.
+_SENTENCE_CUT = re.compile(
+    r"[.!?;:,\n•*()\[\]]|[ \t][-–—]|\b(?:and|but|while|whereas|also|plus|then)\b", re.I
+)
+
+
+def _in_sentence(before: str, after: str) -> bool:
+    return bool(_RUNS_IN.search(before)) and bool(_RUNS_ON.match(after))
+
+
+def _lead_ins(text: str, groups: list, spans: list[str], written: list[str]) -> None:
+    """ "V5 done, we expect V10 to finish in March": "we expect" is V10's sentence, not V5's
+    words. The words that run into a later reference move to its part, and that part keeps
+    its words as written (reference included). Nothing moves when those words state a
+    status, join two references ("same for", "except") or negate the next ("but not")."""
+    for i in range(1, len(groups)):
+        prev = spans[i - 1]
+        cuts = [m.end() for m in _SENTENCE_CUT.finditer(prev)]
+        lead = prev[cuts[-1] if cuts else 0 :]
+        if (
+            not lead.strip()
+            or not cuts  # the whole span after the last reference: that action's own words
+            or not _in_sentence(lead, spans[i])
+            or groups[i][0].action is None
+            or any(m.status is not None for m in mentions(lead))
+            or _SAME_BEFORE.search(lead)
+            or _EXCLUDING.search(lead)
+            or _NOT_NEXT.search(lead)
+            or _RANGE_WORDS.match(lead)
+            or re.search(rf"(?<![\w]){_NAMER_WORD}\s*$", lead, re.I)
+        ):
+            continue
+        start = groups[i - 1][-1].end + len(prev) - len(lead)
+        end = groups[i + 1][0].start if i + 1 < len(groups) else len(text)
+        spans[i - 1] = prev[: len(prev) - len(lead)]
+        spans[i] = f"{lead.rstrip()} {spans[i]}"
+        written[i] = text[start:end]
 
 
 _NOT_NEXT = re.compile(r"[\s,;]*(?:\b(?:but|and)\s+)?\bnot\s*$", re.I)

@@ -147,6 +147,15 @@ _PATTERNS: list[tuple[str, Status | None, str]] = [
         None,
         "future",
     ),
+    # Closure that waits on something ("can be closed once the audit signs off", "could be
+    # signed off after the March board"): no status yet.
+    (
+        r"(?:can|could|may|might|ready\s+to|able\s+to|ok\s+to|okay\s+to|happy\s+to)\s+"
+        r"(?:now\s+|then\s+)?(?:be\s+)?" + DONE + r"\s+(?:once|when|after|as\s+soon\s+as|"
+        r"subject\s+to|provided|pending|if|following|on\s+receipt)\b",
+        None,
+        "future",
+    ),
     # ... or a condition ("until integration complete", "once the review is done").
     (
         r"(?:until|till|once|when|after|before|unless)\s+(?:[\w'’]+\s+){0,4}(?:is\s+|are\s+|has\s+been\s+)?"

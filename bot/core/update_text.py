@@ -240,7 +240,10 @@ _OTHER_THING = re.compile(
 # "will be done by …", "should be complete by …": a forecast, not a move, when it is early.
 _FORECAST = re.compile(
     r"\b(?:will|should|shall|to)\s+(?:now\s+)?(?:be\s+)?(?:complete[d]?|delivered|finished|done|ready|"
-    r"wrapped\s+up|sorted|signed\s+off|in\s+place)\b",
+    r"wrapped\s+up|sorted|signed\s+off|in\s+place)\b|"
+    # "we expect to finish in March", "on course to deliver by the deadline"
+    r"\b(?:expect(?:s|ed)?|on\s+course|aim(?:ing)?|plan(?:ning)?|due|set|going|hope)\s+"
+    r"(?:(?:\w+\s+)?to\s+)(?:finish|complete|deliver|close|wrap\s+up|sign\s+off)\b",
     re.I,
 )
 _EXPLICIT_MOVE = re.compile(
@@ -371,6 +374,27 @@ def parse_update_text(
         reassign,
         options if status is None else (),
     )
+
+
+def commentary_as_written(commentary: str, read: str, written: str) -> str:
+    """The commentary read from ``read`` (a part with a reference taken out of its sentence)
+    as the owner wrote it in ``written`` (reference kept): "Think can be closed once the
+    audit signs off" is stored "Think can be closed L3 once the audit signs off". A leading
+    status word cut from ``read`` stays cut; ``commentary`` unchanged when it cannot be
+    placed in ``written``."""
+    read, written = normalise_reply(read), normalise_reply(written)
+    if not commentary or not written:
+        return commentary
+    same = 0  # the words before the reference, alike in both
+    for a, b in zip(read, written, strict=False):
+        if a != b:
+            break
+        same += 1
+    if commentary == _strip_emoji(read):
+        return _strip_emoji(written)
+    if read.endswith(commentary) and len(read) - len(commentary) <= same:
+        return _strip_emoji(written[len(read) - len(commentary) :])
+    return commentary
 
 
 _QUERY_LIKE = re.compile(
