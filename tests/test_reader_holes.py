@@ -17,6 +17,12 @@ Classes:
   the words stored; words that run into a later reference are that action's, not the one
   before ("V5 done, we expect V10 to finish in March"); a reference that labels a part is
   dropped, as before; "can be closed once …" waits on something: no status yet;
+- a misspelt leading status word: read, it is the status (and the read-back shows it); too
+  misspelt to read while the rest says another status ("Dleyaed - waiting on estates"),
+  neither is stored silently: asked, both offered;
+- "v 5 done": a lower-case reference with a space, where a part starts, the plan has V5 and
+  no action is numbered 5;
+- a completion still to come ("done in 3 weeks", "done by Friday") is no completion.
 """
 
 from __future__ import annotations
@@ -132,9 +138,52 @@ IN_SENTENCE = [
     ("Update on V12: done, signed off at ET", (), "V12", C, "signed off at ET"),
     ("re V13 - on track, workshops booked", (), "V13", OT, "workshops booked"),
     ("V14: Delayed - waiting on estates", (), "V14", DL, "waiting on estates"),
+    # A misspelt label read as the status is cut like the word; one not read keeps them all.
+    ("Delaeyd - waiting on estates", ("V12",), "V12", DL, "waiting on estates"),
+    ("V13 Compelted: signed off at ET", (), "V13", C, "signed off at ET"),
+    ("Pednign - awaiting HR", ("V14",), "V14", PE, "Pednign - awaiting HR"),
 ]  # fmt: skip
 
-CASES = HEDGED + THUMBS + SLIPS
+# -- 4. A misspelt leading status word --------------------------------------------------------
+TYPOS = [
+    # Read as a status: stored, the read-back says which (the word it became the status).
+    N("Delaeyd - waiting on estates", "V12", DL, words="waiting on estates"),
+    N("Compelted: signed off at ET", "V13", C, words="signed off at ET"),
+    # Too misspelt to read, then words that say another status: neither stored silently.
+    N("Dleyaed - waiting on estates", "V14", ASK),
+    N("Delaid: awaiting the estates survey", "O1", ASK),
+    N("Dleyaed", "G5", ASK),
+    # Misspelt, and the rest says the same: that status, the words kept whole.
+    N("Pednign - awaiting HR", "V12", PE, words="Pednign - awaiting HR"),
+]
+
+# -- 5. A reference typed in lower case with a space ---------------------------------------------
+SPACED = [
+    U("v 5 done", "V5", C),
+    M("v 6 on track, v 7 delayed", ("V6", OT), ("V7", DL)),
+    U("re v 8 - on hold", "V8", PE),
+    U("g 4: ongoing", "G4", OG),
+    M("o 2 on track and v 9 complete", ("O2", OT), ("V9", C)),
+    # Where a number alone is an action too, "v 5" could mean either: asked.
+    U("v 5 done", "5", ASK, plan="numbered"),
+    # Words, not references: "in 3 weeks", "a 1 day delay".
+    N("on track, in 3 weeks the panel meets", "V12", OT),
+]
+
+# -- a completion still to come is no completion ------------------------------------------------
+FORECASTS = [
+    N("done in 3 weeks", "V12", ASK),
+    N("Finished next week hopefully", "V13", ASK),
+    N("done by Friday", "V14", ASK),
+    N("complete within the month", "O1", ASK),
+    N("complete by end of March", "G5", OT),  # due 31 March 2020: on time
+    N("complete by end of May", "V12", DL, D(2020, 5, 31)),
+    N("Done by 20/02/2020", "V13", OT),  # before its deadline: early, not moved
+    N("completed by 5/1/2020", "V14", C),  # a date already past: done
+    N("Done - in 3 weeks the review starts", "O1", C),
+]
+
+CASES = HEDGED + THUMBS + SLIPS + TYPOS + SPACED + FORECASTS
 
 
 def _gates(outcomes) -> dict[str, int]:
@@ -206,6 +255,15 @@ def test_a_hedged_on_track_offers_on_track_and_at_risk_and_stores_the_choice(eng
     assert _stored(engine, b.ids["V12"]) == []
     b.conv.handle(b.actor, "At risk", platform="console")  # the answer, typed
     assert _stored(engine, b.ids["V12"]) == [(AR, "more or less on track, fingers crossed")]
+
+
+def test_a_misspelt_status_word_beside_another_status_offers_both(engine):
+    b = load_plans(engine)["sample"]
+    reply = _answer(b, "Dleyaed - waiting on estates", ("V12",))
+    assert type(reply).__name__ == "AskStatus"
+    assert reply.options == (DL, PE) and reply.commentary == "Dleyaed - waiting on estates"
+    b.conv.handle(b.actor, "Delayed", platform="console")
+    assert _stored(engine, b.ids["V12"]) == [(DL, "Dleyaed - waiting on estates")]
 
 
 def test_a_thumbs_up_is_a_yes_only_to_a_yes_no_question(engine):

@@ -69,7 +69,22 @@ _DOUBT = (
     r"(?:quite\s+|fully\s+|really\s+|still\s+)?"
 )
 
+# A time still to come straight after a completion word: "done in 3 weeks", "done by Friday",
+# "finished next week" forecast completion, they do not report it. ("Signed off by ET" names
+# who; "completed by March" may be past or to come: update_text compares the date with today.)
+_MONTH_WORD = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+)
+FUTURE_TAIL = (
+    r"\s+(?:by\s+(?:the\s+)?(?:next|tomorrow|(?:mon|tues?|wed(?:nes)?|thu(?:rs?)?|fri)(?:day)?)|"
+    r"in\s+(?:a|an|one|two|three|four|five|six|few|couple|\d+|the\s+next|another|a\s+few|"
+    r"a\s+couple)\b[\w\s]{0,12}?\b(?:days?|weeks?|wks?|months?|fortnight)|"
+    r"within\s+(?:the|a|an|one|two|three|\d+|the\s+next)\b|next\s+(?:week|month|quarter|year|"
+    r"(?:mon|tues|wednes|thurs|fri)day)|tomorrow|later\s+(?:this|today|in)|soon)\b"
+)
 _PATTERNS: list[tuple[str, Status | None, str]] = [
+    (DONE + FUTURE_TAIL, None, "future"),
     # "ok to close", "happy for this to be closed", "can come off the list": done, asking
     # for it to be recorded so.
     (
@@ -637,6 +652,18 @@ def _nearest(token: str) -> str | None:
     if _is_word(low):
         return None  # "complex", "delivery", "closer" are words, not typos
     return best[0][0]
+
+
+def near_misses(token: str) -> tuple[str, ...]:
+    """Status words a misspelt ``token`` is near but not clearly one of ("Dleyaed": delayed),
+    so it was not read; empty for a real word, a clear reading, or nothing near."""
+    low = token.lower()
+    if len(low) < 4 or low in _VOCAB or _nearest(token) is not None or _is_word(low):
+        return ()
+    from rapidfuzz import fuzz, process
+
+    return tuple(w for w, score, _ in process.extract(low, _VOCAB, scorer=fuzz.ratio, limit=3)
+                 if score >= 65)  # fmt: skip
 
 
 @lru_cache(maxsize=20000)

@@ -24,7 +24,16 @@ from datetime import date, timedelta
 
 from bot.core.chat_dates import DURATION, add, duration_of, read_when
 from bot.core.deadlines import MONTHS, DeadlineStep, ParsedDeadline
-from bot.core.status_words import clash, conclude, fix_spelling, hedged_on_track, mentions
+from bot.core.status_words import (
+    _MONTH_WORD,
+    FUTURE_TAIL,
+    clash,
+    conclude,
+    fix_spelling,
+    hedged_on_track,
+    mentions,
+    near_misses,
+)
 from bot.core.statuses import Status
 
 # Longest and negated phrases first: "not started" before "started", "not done" before
@@ -194,6 +203,13 @@ _REVISED = [
         rf"\s+(?:now\s+)?(?:by|in|for)\s+{_DATE_TAIL}",
         re.I,
     ),
+    # "complete by end of May", "done by Easter": the date it will be done by.
+    re.compile(
+        rf"^\W*(?:complete[d]?|done|finished|delivered|closed)\s+by\s+(?=[^.;,!?\n]*?"
+        rf"(?:\d|{_MONTH_WORD}|end|q[1-4]|spring|summer|autumn|winter|christmas|xmas|easter))"
+        rf"{_DATE_TAIL}",
+        re.I,
+    ),
     re.compile(
         rf"\b(?:won't|will\s+not|wont|not\s+going\s+to)\s+be\s+(?:complete[d]?|done|finished|"
         rf"ready|delivered|in\s+place)\s+(?:until|till|before|by)\s+{_DATE_TAIL}",
@@ -241,6 +257,7 @@ _OTHER_THING = re.compile(
 _FORECAST = re.compile(
     r"\b(?:will|should|shall|to)\s+(?:now\s+)?(?:be\s+)?(?:complete[d]?|delivered|finished|done|ready|"
     r"wrapped\s+up|sorted|signed\s+off|in\s+place)\b|"
+    r"^\W*(?:complete[d]?|done|finished|delivered|closed)\s+(?:by|within)\b|"
     # "we expect to finish in March", "on course to deliver by the deadline"
     r"\b(?:expect(?:s|ed)?|on\s+course|aim(?:ing)?|plan(?:ning)?|due|set|going|hope)\s+"
     r"(?:(?:\w+\s+)?to\s+)(?:finish|complete|deliver|close|wrap\s+up|sign\s+off)\b",
@@ -337,6 +354,15 @@ def parse_update_text(
         if status is None and not options:
             status = Status.DELAYED
             commentary = _strip_emoji(clean)
+    if (
+        status is Status.COMPLETED
+        and revised is not None
+        and revised.due is not None
+        and revised.due > today
+        and _DONE_BY.match(clean)
+    ):
+        # "Done by 20/02/2020" on 10 January: the date it will be done by, not done.
+        status, commentary = None, _strip_emoji(clean)
     if revised is not None and deadline is not None and revised.due == deadline:
         revised = None  # "should be complete by 30 Sept" when it is due then: no move
         if status is None:
@@ -469,6 +495,17 @@ def _status(
     if lead_emoji is not None:
         return lead_emoji, _strip_emoji(body), ()
     status, options = conclude(body, found, latest_wins=latest_wins)
+    typo = _TYPO_LABEL.match(body) if label else None
+    near = [status_of_word(w) for w in near_misses(typo.group("w"))] if typo else []
+    if any(near):
+        # "Dleyaed - waiting on estates": a status word they meant, too misspelt to read, then
+        # words that say another ("waiting on" → Pending). Neither is stored silently: asked,
+        # offering what the word is nearest and what the rest says; the words kept whole.
+        said = [status] if status else list(options)
+        readings = tuple(dict.fromkeys(x for x in [*near, *said] if x))
+        if readings == (status,):
+            return status, _strip_emoji(clean), ()  # "Pednign - awaiting HR": one reading
+        return None, _strip_emoji(clean), readings
     if status is not None or options:
         return status, _strip_emoji(clean), options
     pct = _PERCENT.search(clean)
@@ -480,6 +517,10 @@ def _status(
     if em:
         return _EMOJI[em.group(0)], _strip_emoji(clean), ()
     return None, clean, ()
+
+
+# A word that opens the reply as its label ("Dleyaed - …", "Pednign: …", a line alone).
+_TYPO_LABEL = re.compile(r"^\s*(?P<w>[A-Za-z]{4,})(?:\s*(?:[:;,.!\-–—]|$))", re.I)
 
 
 _MOVE_AFTER = re.compile(
@@ -590,13 +631,15 @@ def _label(body: str) -> re.Match | None:
     at = m.start("word")
     if _NOT_A_LABEL.match(body, at):
         return None
-    if status_of_word(m.group("word")) is Status.COMPLETED and _STEP_AFTER.match(
-        body, m.end("word")
+    if status_of_word(m.group("word")) is Status.COMPLETED and (
+        _STEP_AFTER.match(body, m.end("word")) or _DONE_LATER.match(body, m.end("word"))
     ):
-        return None
+        return None  # "Completed the first phase", "done in 3 weeks": no label
     return m
 
 
+_DONE_LATER = re.compile(FUTURE_TAIL, re.I)
+_DONE_BY = re.compile(r"^\W*(?:complete[d]?|done|finished|delivered|closed)\s+by\b", re.I)
 _SPLIT_RATING = re.compile(
     r"(?:amber|yellow)\s*/\s*(?:green|red)\b|(?:green|red)\s*/\s*(?:amber|yellow)\b", re.I
 )
