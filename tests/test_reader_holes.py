@@ -22,7 +22,12 @@ Classes:
   neither is stored silently: asked, both offered;
 - "v 5 done": a lower-case reference with a space, where a part starts, the plan has V5 and
   no action is numbered 5;
-- a completion still to come ("done in 3 weeks", "done by Friday") is no completion.
+- a completion still to come ("done in 3 weeks", "done by Friday") is no completion;
+- office prose for done with no status word ("The new rota is in place", "Policy was
+  ratified at July board", "has been rolled out") is Completed only when nothing in its
+  sentence qualifies it (a part, a step, a hedge, a negation, a time to come); "set up",
+  "established", "launched" are often steps (seed 000 rates "New group established…" On
+  track), so asked.
 """
 
 from __future__ import annotations
@@ -183,7 +188,37 @@ FORECASTS = [
     N("Done - in 3 weeks the review starts", "O1", C),
 ]
 
-CASES = HEDGED + THUMBS + SLIPS + TYPOS + SPACED + FORECASTS
+# -- 6. Office prose for done, with no status word ----------------------------------------------
+# Completed only when nothing qualifies it (seed 001's "Delivered" column writes done this
+# way: "These changes have been implemented", "structures are now in place").
+DONE_PROSE = [
+    N("The new rota is in place", "V12", C),
+    N("Policy was ratified at July board", "V13", C),
+    N("Policy ratified at July board.", "V14", C),
+    N("New rota has been implemented across all wards", "O1", C),
+    N("The framework has been rolled out to every directorate", "G5", C),
+    N("Scheme formally adopted by the Governing Body in December", "V12", ASK),
+    N("The revised procedures were adopted by ET in November", "V13", C),
+    N("We have implemented the new policy", "V14", C),
+    N("Structures are now in place, with locality teams aligned", "O1", C),
+    # ... and asked where anything qualifies it, or it names a step.
+    N("Panel has been set up and meets monthly", "G5", ASK),
+    N("New group established and first meeting in November", "V12", ASK),
+    N("Learning hub launched in October", "V13", ASK),
+    N("The new rota is in place from next month", "V14", ASK),
+    N("Policy will be ratified at the July board", "O1", ASK),
+    N("Policy partially implemented", "G5", ASK),
+    N("Rota implemented in two of five wards", "V12", ASK),
+    N("Training has been rolled out to some teams", "V13", ASK),
+    N("The new rota is in place but staff still need training", "V14", ASK),
+    N("Policy is due to be ratified in July", "O1", ASK),
+    N("The pilot has been implemented at one site", "G5", ASK),
+    N("The rota is not yet in place", "V12", ASK),
+    N("Rota is being implemented", "V13", OG),
+    N("the coaching offer is live on the hub", "V14", ASK),
+]
+
+CASES = HEDGED + THUMBS + SLIPS + TYPOS + SPACED + FORECASTS + DONE_PROSE
 
 
 def _gates(outcomes) -> dict[str, int]:

@@ -362,6 +362,27 @@ _PATTERNS: list[tuple[str, Status | None, str]] = [
         "word",
     ),
     (DONE + _OBJECT, C, "word"),
+    # Office prose for done, as the seeds' "Delivered" column writes it: "The new rota is in
+    # place", "Policy was ratified at July board", "has been rolled out". Only where nothing
+    # in its sentence qualifies it (``_qualified``). Set up, established, launched, approved
+    # (and "is live") are not here: seed 000 rates "New group established and first meeting in
+    # November" On track and "Learning Hub launched" Developing: often steps, so asked about.
+    (
+        r"(?:(?:is|are|now)\s+(?:now\s+)?(?:fully\s+)?(?:in\s+place|embedded)|"
+        r"(?:has|have)\s+(?:now\s+)?(?:been\s+)?(?:fully\s+)?(?:implemented|rolled\s+out|ratified|"
+        r"adopted|embedded|put\s+in\s+place)|"
+        r"(?:was|were)\s+(?:fully\s+|formally\s+)?(?:implemented|rolled\s+out|ratified|adopted|"
+        r"embedded|put\s+in\s+place))(?![\w-])",
+        C,
+        "statement",
+    ),
+    (
+        # the same said headline-style: "Policy ratified at July board", "Rota implemented"
+        r"(?<![^\s(])(?<!being\s)(?<!be\s)(?<!to\s)(?:ratified|implemented|rolled\s+out)"
+        r"(?=\s+(?:at|by|in|on|across|to|from|with|last|this|and)\b|\s*[.!,;]*\s*$)",
+        C,
+        "statement",
+    ),
 ]
 # The bounds hold for every alternative of a pattern, not just its first and last.
 _COMPILED = [(re.compile(rf"(?<![\w-])(?:{p})(?![\w])", re.I), s, k) for p, s, k in _PATTERNS]
@@ -483,7 +504,7 @@ def mentions(text: str) -> list[Mention]:
             taken.append((a, b))
             found.append(Mention(a, b, status, kind))
     found.sort(key=lambda x: x.start)
-    found = [_hedged(fixed, m) for m in found]
+    found = [_hedged(fixed, m) for m in found if m.kind != "statement" or not _qualified(fixed, m)]
     if src:  # positions in the text as written
         found = [Mention(src[m.start], src[m.end - 1] + 1, m.status, m.kind) for m in found]
     return found
@@ -510,6 +531,29 @@ _AFTERTHOUGHT = re.compile(
     re.I,
 )
 _CLAUSE = re.compile(r"[.;!?\n]|\bbut\b|\bhowever\b|\balthough\b|\bthough\b", re.I)
+
+
+# What makes "is in place" less than done: a part, a step, a hedge, a negation, or a time
+# to come ("in place from next month", "will be implemented", "partially rolled out").
+_QUALIFIER = re.compile(
+    r"\b(?:partial(?:ly)?|partly|in\s+part|mostly|largely|some|most|initial(?:ly)?|pilot\w*|"
+    r"phase|stage|first|interim|draft|trial\w*|temporar(?:y|ily)|in\s+principle|almost|nearly|"
+    r"not|no|never|yet|n[’']t|except|apart\s+from|but|however|although|though|only|until|"
+    r"once|when|if|unless|will|going\s+to|to\s+be|planned|plan(?:s|ning)?\s+to|due\s+to|"
+    r"from|starting|next|should|hopefully|expected|expect|hope|aim\w*|soon|shortly|"
+    r"some\s+areas|one\s+site|(?:\d+|one|two|three|four|five)\s+(?:of|out\s+of)|being|"
+    r"sort\s+of|kind\s+of|basically|effectively|technically|in\s+theory|on\s+paper|"
+    r"mainly|generally|broadly|subject\s+to|pending|awaiting|waiting)\b",
+    re.I,
+)
+
+
+def _qualified(text: str, m: Mention) -> bool:
+    """Is the done said at ``m`` qualified anywhere in its sentence (so not clearly done)?"""
+    cuts = [x.end() for x in re.finditer(r"[.;!?\n]", text[: m.start])]
+    stop = re.search(r"[.;!?\n]", text[m.end :])
+    sentence = text[cuts[-1] if cuts else 0 : m.end + (stop.start() if stop else len(text))]
+    return bool(_QUALIFIER.search(sentence))
 
 
 def _hedged(text: str, m: Mention) -> Mention:
