@@ -62,6 +62,10 @@ def N(text, ref, status, due=None, *, klass="holes", plan="sample", words=""):
     return U(text, ref, status, due, nudge=(ref,), klass=klass, plan=plan, words=words)
 
 
+def CC(text, nudge=()):
+    return Case("holes", "sample", text, kind="chitchat", nudge=tuple(nudge))
+
+
 def M(text, *items, nudge=(), klass="holes", plan="sample"):
     exp = tuple(Expect(i[0], i[1], i[2] if len(i) > 2 else None) for i in items)
     return Case(klass, plan, text, expect=exp, nudge=tuple(nudge))
@@ -143,6 +147,12 @@ IN_SENTENCE = [
     ("Update on V12: done, signed off at ET", (), "V12", C, "signed off at ET"),
     ("re V13 - on track, workshops booked", (), "V13", OT, "workshops booked"),
     ("V14: Delayed - waiting on estates", (), "V14", DL, "waiting on estates"),
+    ("Just to say that V5 was signed off at ET yesterday", (), "V5", C,
+     "Just to say that V5 was signed off at ET yesterday"),
+    ("V4 is not quite finished but nearly there", (), "V4", OG,
+     "not quite finished but nearly there"),
+    ("G4 - not started, and not likely to until the new year", (), "G4", NS,
+     "not started, and not likely to until the new year"),
     # A misspelt label read as the status is cut like the word; one not read keeps them all.
     ("Delaeyd - waiting on estates", ("V12",), "V12", DL, "waiting on estates"),
     ("V13 Compelted: signed off at ET", (), "V13", C, "signed off at ET"),
@@ -218,7 +228,44 @@ DONE_PROSE = [
     N("the coaching offer is live on the hub", "V14", ASK),
 ]
 
-CASES = HEDGED + THUMBS + SLIPS + TYPOS + SPACED + FORECASTS + DONE_PROSE
+# -- thirty replies of our own, across the classes above and the general one -------------------
+# (G4, G11, O2-O6 have no deadline; a new date on them is a slip like any other.)
+THIRTY = [
+    U("V12 - more or less on target, I'd say", "V12", ASK),
+    N("Reasonably on track given the winter pressures", "V13", ASK),
+    U("G2 is running a good six weeks behind due to recruitment", "G2", DL),
+    N("About a fortnight behind where we wanted to be", "V14", DL, D(2020, 4, 14)),
+    U("O4 has slipped by a couple of months - waiting on the ICS", "O4", DL),
+    U("Just to say that V5 was signed off at ET yesterday", "V5", C),
+    U("Can confirm the training for G3 is now complete", "G3", C),
+    U("Estates have said O1 cannot start until April", "O1", ASK),
+    U("V10 - compelte, paper went to board", "V10", C),
+    N("Ongiong. Awaiting feedback from staff side", "V11", OG),
+    U("G7 stil delayed, no update from procurement", "G7", DL),
+    M("v 12 on track, o 1 at risk", ("V12", OT), ("O1", AR)),
+    N("The revised appraisal policy has been ratified by the Governing Body", "G8", C),
+    N("Rota was implemented in December and is working well", "G9", C),
+    N("New induction pack has been rolled out from January", "G10", ASK),
+    CC("👍 thanks", nudge=("G12",)),
+    M("V1 complete; V2 at risk due to funding; V3 not yet started", ("V1", C), ("V2", AR),
+      ("V3", NS)),
+    M("G5 on track but G6 delayed to the end of April", ("G5", OT), ("G6", DL, D(2020, 4, 30))),
+    M("O2 and O3 both progressing, O5 on hold pending the restructure", ("O2", OG), ("O3", OG),
+      ("O5", PE)),
+    U("V6 pushed back to the end of June", "V6", DL, D(2020, 6, 30)),
+    U("G11 - new target date the first of March", "G11", DL, D(2020, 3, 1)),
+    U("O6 now expected mid-February", "O6", DL, D(2020, 2, 15)),
+    U("V7 won't be finished until after Easter", "V7", ASK),
+    U("V8 not yet complete, final sign-off outstanding", "V8", OG),
+    U("V9 no longer delayed - the contract is signed", "V9", OT),
+    U("Can't say V15 is on track at the moment", "V15", AR),
+    U("G1 isn't at risk any more", "G1", OT),
+    U("G4 - not started, and not likely to until the new year", "G4", NS),
+    U("We are not behind on G12", "G12", OT),
+    U("V4 is not quite finished but nearly there", "V4", OG),
+]  # fmt: skip
+
+CASES = HEDGED + THUMBS + SLIPS + TYPOS + SPACED + FORECASTS + DONE_PROSE + THIRTY
 
 
 def _gates(outcomes) -> dict[str, int]:

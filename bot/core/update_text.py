@@ -250,7 +250,8 @@ _OTHER_THING = re.compile(
     r"\b(?:meeting|meetings|session|sessions|event|events|workshop|workshops|board|panel|"
     r"committee|conference|training|interview|interviews|visit|call|presentation|webinar|"
     r"launch|next\s+one|the\s+next|away\s*day|forum|paper|report|consultation\s+closes|"
-    r"phase|stage|milestone|first\s+draft|draft|pilot)\b",
+    r"phase|stage|milestone|first\s+draft|draft|pilot|start\s+date|start(?:s|ing)?|"
+    r"begin(?:s|ning)?|commenc\w+|kick(?:s|ing)?\s+off)\b",
     re.I,
 )
 # "will be done by …", "should be complete by …": a forecast, not a move, when it is early.
@@ -265,6 +266,14 @@ _FORECAST = re.compile(
 )
 _EXPLICIT_MOVE = re.compile(
     r"\b(?:revised|moved|brought\s+forward|rescheduled|re-scheduled|changed|new\s+(?:\w+\s+)?(?:date|deadline))\b",
+    re.I,
+)
+# Words that move the action's date ("slipped to May", "new deadline", "now due"), as against
+# "not likely to until the new year" (when it starts).
+_MOVED = re.compile(
+    r"\b(?:revised|moved|pushed|put\s+back|deferred|postponed|rescheduled|re-scheduled|extended|"
+    r"slipp\w*|slid|delayed|shifted|carried|extension|new\s+(?:\w+\s+)?(?:date|deadline)|"
+    r"now\s+due|deadline)\b",
     re.I,
 )
 _CLAUSE_END = re.compile(
@@ -354,6 +363,15 @@ def parse_update_text(
         if status is None and not options:
             status = Status.DELAYED
             commentary = _strip_emoji(clean)
+    if (
+        status is Status.NOT_STARTED
+        and revised is not None
+        and re.search(r"\b(?:until|till)\b", clean, re.I)
+        and not _MOVED.search(clean)
+    ):
+        # "not started, and not likely to until the new year": when it starts, not when it
+        # is due.
+        revised = None
     if (
         status is Status.COMPLETED
         and revised is not None
@@ -489,8 +507,10 @@ def _status(
         rest = body[label_end:].strip(" :;,-–—")
         if not rest.strip(" .!"):
             rest = ""  # "done." / "done!": the status was all of it
-        # "delayed until September", "on hold until the merger" are one phrase: keep whole.
-        commentary = body if re.match(r"(?:to|until|till|into|by)\b", rest, re.I) else rest
+        # "delayed until September", "on hold until the merger" are one phrase, and "not
+        # quite finished but nearly there" one sentence: kept whole ("but nearly there" alone
+        # is not what they wrote).
+        commentary = body if _RUNS_ON_FROM_LABEL.match(rest) else rest
         return status, _strip_emoji(commentary), ()
     if lead_emoji is not None:
         return lead_emoji, _strip_emoji(body), ()
@@ -523,6 +543,11 @@ def _status(
 _TYPO_LABEL = re.compile(r"^\s*(?P<w>[A-Za-z]{4,})(?:\s*(?:[:;,.!\-–—]|$))", re.I)
 
 
+_RUNS_ON_FROM_LABEL = re.compile(
+    r"(?:to|until|till|into|by|but|and|though|although|however|yet|so|which|whereas|whilst|"
+    r"while|or|nor)\b",
+    re.I,
+)
 _MOVE_AFTER = re.compile(
     r"\s*(?:to|until|till|into|by|back|for|a\s|an\s|\d|one|two|three|four|few|couple|several|some)\b",
     re.I,
