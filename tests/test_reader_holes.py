@@ -83,6 +83,9 @@ HEDGED = [
     N("Just about on track I guess", "V14", ASK),
     N("hopefully still on track", "O1", ASK),
     N("Green, I suppose", "G5", ASK),
+    N("Not sure we're on track", "V12", ASK),
+    N("not entirely convinced it is on track", "V13", ASK),
+    N("Pretty much on track", "V14", ASK),
     M("V12 on track-ish, V13 done", ("V12", ASK), ("V13", C)),
     M("V14 largely on track; O1 completed", ("V14", ASK), ("O1", C)),
     # Plain assertions stay On track: an opinion stated plainly, a qualifier of time.
@@ -153,6 +156,11 @@ IN_SENTENCE = [
      "not quite finished but nearly there"),
     ("G4 - not started, and not likely to until the new year", (), "G4", NS,
      "not started, and not likely to until the new year"),
+    # A reference another action waits on is cited in its sentence, not a part of its own.
+    ("V5 delayed, waiting for V10 to finish", (), "V5", DL, "waiting for V10 to finish"),
+    ("V13 on hold, dependent on V14 which is on track", (), "V13", PE, "dependent on V14",
+     ("V14", OT)),
+    ("Awaiting V12 sign-off", (), "V12", PE, "Awaiting V12 sign-off"),
     # A misspelt label read as the status is cut like the word; one not read keeps them all.
     ("Delaeyd - waiting on estates", ("V12",), "V12", DL, "waiting on estates"),
     ("V13 Compelted: signed off at ET", (), "V13", C, "signed off at ET"),

@@ -88,6 +88,7 @@ def split_reply(text: str, index: RefIndex) -> tuple[list[Part], bool]:
     """The reply's parts, and whether it could be cut cleanly (False: words before the first
     reference say something about a status that belongs to no one action: ask)."""
     hits = [h for h in index.find_in(text) if not _bare_number_in_prose(text, h, index)]
+    hits = [h for n, h in enumerate(hits) if not (n and _waited_on(text, h, hits, index))]
     rest_hits = [
         RefHit(None, m.start(), m.end(), m.group(0))
         for m in _REST.finditer(text)
@@ -157,7 +158,7 @@ def split_reply(text: str, index: RefIndex) -> tuple[list[Part], bool]:
             # "V5 done but not V10": the "not" is about V10, which is asked about.
             words = _NOT_NEXT.sub("", words)
         actions = tuple(h.action for h in g if h.action is not None)
-        kept = _strip_tail(written[n]).strip() if written[n] else ""
+        kept = _clean_words(written[n]) if written[n] else ""
         part = Part(actions, _clean_words(words), rest=g[0].action is None, written=kept)
         same = _SAME_BEFORE.search(parts[-1].text) if parts and not part.rest else None
         if same is not None and (not part.text or _SAME_AFTER.fullmatch(part.text)):
@@ -212,6 +213,10 @@ def _lead_ins(text: str, groups: list, spans: list[str], written: list[str]) -> 
     status, join two references ("same for", "except") or negate the next ("but not")."""
     for i in range(1, len(groups)):
         prev = spans[i - 1]
+        if _WAITS_ON.search(prev) and not written[i - 1]:
+            # "V5 on hold, dependent on V10 which is on track": V5's words name V10 as written.
+            written[i - 1] = text[groups[i - 1][-1].end : groups[i][-1].end]
+            continue
         cuts = [m.end() for m in _SENTENCE_CUT.finditer(prev)]
         lead = prev[cuts[-1] if cuts else 0 :]
         if (
@@ -344,6 +349,13 @@ def _at_part_start(text: str, at: int, hits: list[RefHit]) -> bool:
 
 
 _CITED_BEFORE = re.compile(r"\b(?:see|cf\.?|as\s+per|refer\s+to)\s*$", re.I)
+# A later reference that another action waits on ("V5 delayed, waiting for V10 to finish") is
+# cited in V5's sentence: no part of its own. (Alone, "awaiting V12 sign-off" is about V12.)
+_WAITS_ON = re.compile(
+    r"\b(?:waiting\s+(?:for|on)|awaiting|dependent\s+on|depend(?:s|ing)?\s+on|dependency\s+on|"
+    r"linked\s+to|tied\s+to|blocked\s+by|held\s+up\s+by|relies\s+on|reliant\s+on|pending)\s*$",
+    re.I,
+)
 _CITED_AFTER = re.compile(
     r"\s+(?:in|of|on)\s+(?:the\s+|our\s+|last\s+|today's\s+)?(?:minutes|agenda|paper|report|"
     r"notes|action\s+log|log|email|letter|appendix|strategy|policy)\b",
@@ -352,6 +364,19 @@ _CITED_AFTER = re.compile(
 
 
 _NAMED_BEFORE = re.compile(rf"(?<![\w]){_NAMER_WORD}$", re.I)
+
+
+def _waited_on(text: str, hit: RefHit, hits: list[RefHit], index: RefIndex) -> bool:
+    """Is ``hit`` only cited as what another action waits on ("V5 delayed, waiting for V10 to
+    finish")? Not when the words after it say its own status ("dependent on V10, which is on
+    track") or it is named again for its own part ("pending V10, V10 on track")."""
+    if not _WAITS_ON.search(text[: hit.start]):
+        return False
+    later = [h.start for h in hits if h.start > hit.start]
+    after = text[hit.end : later[0] if later else len(text)]
+    if any(m.status is not None for m in mentions(after)):
+        return False
+    return not any(h.action is hit.action for h in index.find_in(after))
 
 
 def _bare_number_in_prose(text: str, hit: RefHit, index: RefIndex) -> bool:

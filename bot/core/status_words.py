@@ -518,9 +518,13 @@ def mentions(text: str) -> list[Mention]:
 _HEDGE_BEFORE = re.compile(
     r"(?:\b(?:sort\s+of|kind\s+of|sorta|kinda|more\s+or\s+less|roughly|broadly|largely|mostly|"
     r"just\s+about|pretty\s+much|almost|nearly|reasonably|fairly|hopefully|probably|possibly|"
-    r"maybe|perhaps|i\s+(?:hope|guess|suppose)|should|might|could)\b[\s,]*"
-    r"(?:(?:we[’']re|we\s+are|it[’']s|it\s+is|this\s+is|things\s+are|(?:still\s+)?be|still|now|"
-    r"looking|seem(?:s|ing)?\s+to\s+be|reasonably|fairly|pretty)\s+){0,2})$",
+    r"maybe|perhaps|i\s+(?:hope|guess|suppose)|should|might|could|"
+    # "not sure we're on track", "unsure whether it is on track": doubt, not a denial
+    r"not\s+(?:really\s+|entirely\s+|totally\s+|100%\s+|at\s+all\s+)?(?:sure|certain|"
+    r"convinced|confident)|unsure|uncertain|unclear)\b[\s,]*"
+    r"(?:(?:that|whether|if|we[’']re|we\s+are|it[’']s|it\s+is|this\s+is|things\s+are|"
+    r"(?:still\s+)?be|still|now|looking|seem(?:s|ing)?\s+to\s+be|reasonably|fairly|pretty)\s+"
+    r"){0,3})$",
     re.I,
 )
 _HEDGE_AFTER = re.compile(r"^(?:\s*-\s*ish|ish|\s*\(\s*ish\s*\))\b", re.I)
