@@ -204,6 +204,16 @@ FORECASTS = [
     N("Done by 20/02/2020", "V13", OT),  # before its deadline: early, not moved
     N("completed by 5/1/2020", "V14", C),  # a date already past: done
     N("Done - in 3 weeks the review starts", "O1", C),
+    N("hopefully done by the end of the month", "G5", OT),  # before its deadline: on time
+    N("probably finished by June", "V12", DL, D(2020, 6, 30)),
+]
+
+# -- negations of a slip ---------------------------------------------------------------------------
+NOT_SLIPPED = [
+    N("hasn't slipped", "V13", OT),
+    N("has not slipped at all", "V14", OT),
+    N("hasn't been delayed", "O1", OT),
+    N("we have not fallen behind", "G5", OT),
 ]
 
 # -- 6. Office prose for done, with no status word ----------------------------------------------
@@ -273,7 +283,7 @@ THIRTY = [
     U("V4 is not quite finished but nearly there", "V4", OG),
 ]  # fmt: skip
 
-CASES = HEDGED + THUMBS + SLIPS + TYPOS + SPACED + FORECASTS + DONE_PROSE + THIRTY
+CASES = HEDGED + THUMBS + SLIPS + TYPOS + SPACED + FORECASTS + NOT_SLIPPED + DONE_PROSE + THIRTY
 
 
 def _gates(outcomes) -> dict[str, int]:

@@ -171,6 +171,14 @@ _PATTERNS: list[tuple[str, Status | None, str]] = [
         None,
         "future",
     ),
+    # Completion hoped for: "hopefully done by the end of the month", "probably finished".
+    (
+        r"(?:hopefully|probably|likely|possibly|all\s+being\s+well|fingers\s+crossed|"
+        r"with\s+luck|touch\s+wood)\s*,?\s+(?:it\s+|we\s+|this\s+)?(?:will\s+|should\s+|'ll\s+)?"
+        r"(?:be\s+|have\s+it\s+|get\s+it\s+)?(?:all\s+)?" + DONE,
+        None,
+        "future",
+    ),
     # ... or a condition ("until integration complete", "once the review is done").
     (
         r"(?:until|till|once|when|after|before|unless)\s+(?:[\w'’]+\s+){0,4}(?:is\s+|are\s+|has\s+been\s+)?"
@@ -285,8 +293,9 @@ _PATTERNS: list[tuple[str, Status | None, str]] = [
     ),
     # A delay (or risk) negated: back on track.
     (
-        _NEG + r"\s+(?:any\s+)?(?:longer\s+)?(?:delayed|behind(?:\s+schedule)?|late|at[\s-]+risk|"
-        r"slipping|off[\s-]+track|a\s+risk|running\s+late|in\s+danger)(?:\s+any\s?more)?",
+        _NEG + r"\s+(?:any\s+)?(?:longer\s+)?(?:been\s+)?(?:delayed|behind(?:\s+schedule)?|late|"
+        r"at[\s-]+risk|slipping|slipped|fallen\s+behind|off[\s-]+track|a\s+risk|running\s+late|"
+        r"in\s+danger)(?:\s+(?:any\s?more|at\s+all|so\s+far|yet))?",
         OT,
         "negated",
     ),

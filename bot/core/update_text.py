@@ -259,6 +259,8 @@ _FORECAST = re.compile(
     r"\b(?:will|should|shall|to)\s+(?:now\s+)?(?:be\s+)?(?:complete[d]?|delivered|finished|done|ready|"
     r"wrapped\s+up|sorted|signed\s+off|in\s+place)\b|"
     r"^\W*(?:complete[d]?|done|finished|delivered|closed)\s+(?:by|within)\b|"
+    r"\b(?:hopefully|probably|likely|all\s+being\s+well)\s+(?:be\s+)?(?:complete[d]?|done|"
+    r"finished|delivered|wrapped\s+up|signed\s+off)\b|"
     # "we expect to finish in March", "on course to deliver by the deadline"
     r"\b(?:expect(?:s|ed)?|on\s+course|aim(?:ing)?|plan(?:ning)?|due|set|going|hope)\s+"
     r"(?:(?:\w+\s+)?to\s+)(?:finish|complete|deliver|close|wrap\s+up|sign\s+off)\b",
