@@ -244,6 +244,12 @@ DONE_PROSE = [
     N("The rota is not yet in place", "V12", ASK),
     N("Rota is being implemented", "V13", OG),
     N("the coaching offer is live on the hub", "V14", ASK),
+    N("A working group is in place to take this forward", "O1", ASK),
+    N("The old rota is still in place", "G5", ASK),
+    N("The policy has been ratified, implementation plan to follow", "V12", ASK),
+    N("Draft policy ratified at July board", "V13", ASK),
+    N("Rolled out to all practices in December", "V14", C),
+    N("Training has now been rolled out and embedded across the CCG.", "O1", C),
 ]
 
 # -- thirty replies of our own, across the classes above and the general one -------------------

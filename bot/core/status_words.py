@@ -556,7 +556,12 @@ _QUALIFIER = re.compile(
     r"from|starting|next|should|hopefully|expected|expect|hope|aim\w*|soon|shortly|"
     r"some\s+areas|one\s+site|(?:\d+|one|two|three|four|five)\s+(?:of|out\s+of)|being|"
     r"sort\s+of|kind\s+of|basically|effectively|technically|in\s+theory|on\s+paper|"
-    r"mainly|generally|broadly|subject\s+to|pending|awaiting|waiting)\b",
+    r"mainly|generally|broadly|subject\s+to|pending|awaiting|waiting|still|to\s+follow|"
+    r"to\s+come|remaining|outstanding|"
+    # a group in place to do the work is a step ("A working group is in place to take this
+    # forward"), as "New group established" is (seed 000)
+    r"group|panel|committee|forum|network|to\s+take\s+(?:this|it)\s+forward|"
+    r"to\s+(?:progress|oversee|drive|scope|explore|develop|review))\b",
     re.I,
 )
 
