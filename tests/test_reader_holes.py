@@ -93,6 +93,7 @@ HEDGED = [
     N("on track for now", "V13", OT),
     N("On track - workshops booked", "V14", OT),
     N("on track for May", "O1", OT),
+    N("On track: the panel should approve it in March, hopefully", "G5", OT),
 ]
 
 # -- 7. A thumbs-up alone: asked ---------------------------------------------------------------

@@ -543,7 +543,9 @@ _AFTERTHOUGHT = re.compile(
     r"\bjust\s+about\s*[.!]*$|\bmore\s+or\s+less\s*[.!]*$|\bin\s+theory\b",
     re.I,
 )
-_CLAUSE = re.compile(r"[.;!?\n]|\bbut\b|\bhowever\b|\balthough\b|\bthough\b", re.I)
+# A hedge is about the On track said in its own clause, close by: not about what follows a
+# colon ("On track: the panel should approve it in March, hopefully").
+_CLAUSE = re.compile(r"[.:;!?\n]|\bbut\b|\bhowever\b|\balthough\b|\bthough\b", re.I)
 
 
 # What makes "is in place" less than done: a part, a step, a hedge, a negation, or a time
@@ -591,8 +593,8 @@ def hedged_on_track(text: str, start: int, end: int) -> bool:
     return bool(
         _HEDGE_BEFORE.search(before[-60:])
         or _HEDGE_AFTER.match(after)
-        or _AFTERTHOUGHT.search(before)
-        or _AFTERTHOUGHT.search(after)
+        or _AFTERTHOUGHT.search(before[-40:])
+        or _AFTERTHOUGHT.search(after[:40])
     )
 
 
