@@ -162,6 +162,11 @@ IN_SENTENCE = [
     ("V13 on hold, dependent on V14 which is on track", (), "V13", PE, "dependent on V14",
      ("V14", OT)),
     ("Awaiting V12 sign-off", (), "V12", PE, "Awaiting V12 sign-off"),
+    # A sign-off is to the reader, not about the last action; a thank-you to someone stays.
+    ("Hi Pat,\nV12 - on track\nV14 - done, signed off\nThanks, Tom", (), "V14", C, "signed off",
+     ("V12", OT)),
+    ("V13 on hold. Kind regards, Priya", (), "V13", PE, ""),
+    ("V13 done, thanks to HR", (), "V13", C, "thanks to HR"),
     # A misspelt label read as the status is cut like the word; one not read keeps them all.
     ("Delaeyd - waiting on estates", ("V12",), "V12", DL, "waiting on estates"),
     ("V13 Compelted: signed off at ET", (), "V13", C, "signed off at ET"),
@@ -207,6 +212,10 @@ FORECASTS = [
     N("Done - in 3 weeks the review starts", "O1", C),
     N("hopefully done by the end of the month", "G5", OT),  # before its deadline: on time
     N("probably finished by June", "V12", DL, D(2020, 6, 30)),
+    # The date it will miss is no new deadline: the one said after it is.
+    N("not going to be done by March - more like June", "V13", DL, D(2020, 6, 30)),
+    N("we won't be done by March, probably May", "O3", DL, D(2020, 5, 31)),
+    N("isn't going to be finished by March", "O1", ASK),
 ]
 
 # -- negations of a slip ---------------------------------------------------------------------------
@@ -272,6 +281,7 @@ THIRTY = [
     N("Rota was implemented in December and is working well", "G9", C),
     N("New induction pack has been rolled out from January", "G10", ASK),
     CC("👍 thanks", nudge=("G12",)),
+    CC("Thanks, Tom"),
     M("V1 complete; V2 at risk due to funding; V3 not yet started", ("V1", C), ("V2", AR),
       ("V3", NS)),
     M("G5 on track but G6 delayed to the end of April", ("G5", OT), ("G6", DL, D(2020, 4, 30))),

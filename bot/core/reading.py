@@ -87,6 +87,10 @@ class Part:
 def split_reply(text: str, index: RefIndex) -> tuple[list[Part], bool]:
     """The reply's parts, and whether it could be cut cleanly (False: words before the first
     reference say something about a status that belongs to no one action: ask)."""
+    sign_off = _SIGN_OFF.search(text)
+    if sign_off is not None and text[: sign_off.start()].strip(" \n,;-–—"):
+        # "… V14 - done\nThanks, Tom": the sign-off is to the reader, not about V14.
+        text = text[: sign_off.start()].rstrip()
     hits = [h for h in index.find_in(text) if not _bare_number_in_prose(text, h, index)]
     hits = [h for n, h in enumerate(hits) if not (n and _waited_on(text, h, hits, index))]
     rest_hits = [
@@ -239,6 +243,15 @@ def _lead_ins(text: str, groups: list, spans: list[str], written: list[str]) -> 
         written[i] = text[start:end]
 
 
+# A sign-off that ends a reply, after a line break or a full stop: "Thanks, Tom", "Cheers",
+# "Many thanks", "Kind regards, Priya". (Not "thanks to HR": that credits someone.)
+_SIGN_OFF_WORDS = (
+    r"(?:many\s+thanks|thanks(?:\s+again|\s+all)?|thank\s+you|cheers|regards|kind\s+regards|"
+    r"best\s+wishes|best|ta|thx)\b[\s,.!]*(?:(?-i:[A-Z][a-z'’-]+)(?:\s+(?-i:[A-Z][a-z'’-]+))?)?"
+    r"[\s.!]*$"
+)
+_SIGN_OFF = re.compile(r"(?:(?<=[\n.!,;])|(?<=\s[-–—]))\s*" + _SIGN_OFF_WORDS, re.I)
+_SIGN_OFF_ALONE = re.compile(r"^\W*" + _SIGN_OFF_WORDS, re.I)  # "Thanks, Tom": chit-chat
 _NOT_NEXT = re.compile(r"[\s,;]*(?:\b(?:but|and)\s+)?\bnot\s*$", re.I)
 _EXCLUDING = re.compile(
     r"(?<![\w])(?:except(?:\s+for)?|apart\s+from|aside\s+from|bar|barring|other\s+than|excluding|"
@@ -447,7 +460,8 @@ def line_kind(text: str, *, names_action: bool = False) -> str:
     said = [s for s in statements if not _is_question(s)]
     if statements and not said:
         return "question"
-    if (_CHITCHAT.match(t) or _PROMISE.search(t)) and not _claims_status(t) and not names_action:
+    chat = _CHITCHAT.match(t) or _PROMISE.search(t) or _SIGN_OFF_ALONE.match(t)
+    if chat and not _claims_status(t) and not names_action:
         return "chitchat"
     if _AWAY.match(t) and not _claims_status(t) and not names_action:
         return "away"

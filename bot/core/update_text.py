@@ -212,7 +212,8 @@ _REVISED = [
     ),
     re.compile(
         rf"\b(?:won't|will\s+not|wont|not\s+going\s+to)\s+be\s+(?:complete[d]?|done|finished|"
-        rf"ready|delivered|in\s+place)\s+(?:until|till|before|by)\s+{_DATE_TAIL}",
+        # (not "by": "won't be done by March" names the date it misses, not a new one)
+        rf"ready|delivered|in\s+place)\s+(?:until|till|before)\s+{_DATE_TAIL}",
         re.I,
     ),
     re.compile(
@@ -266,6 +267,19 @@ _FORECAST = re.compile(
     r"(?:(?:\w+\s+)?to\s+)(?:finish|complete|deliver|close|wrap\s+up|sign\s+off)\b",
     re.I,
 )
+_FORECAST_DENIED = re.compile(
+    r"\b(?:not|never|won[’']?t|wont|will\s+not|isn[’']t|unlikely|no\s+chance|no\s+way)\b"
+    r"[^.;,!?]{0,25}$",
+    re.I,
+)
+
+
+def _forecast(text: str) -> bool:
+    """Does ``text`` forecast completion ("should be complete by…"), not deny it ("not going
+    to be done by March")?"""
+    return any(not _FORECAST_DENIED.search(text[: m.start()]) for m in _FORECAST.finditer(text))
+
+
 _EXPLICIT_MOVE = re.compile(
     r"\b(?:revised|moved|brought\s+forward|rescheduled|re-scheduled|changed|new\s+(?:\w+\s+)?(?:date|deadline))\b",
     re.I,
@@ -386,7 +400,7 @@ def parse_update_text(
     if revised is not None and deadline is not None and revised.due == deadline:
         revised = None  # "should be complete by 30 Sept" when it is due then: no move
         if status is None:
-            status = Status.ON_TRACK if _FORECAST.search(clean) else Status.DELAYED
+            status = Status.ON_TRACK if _forecast(clean) else Status.DELAYED
     if (
         revised is not None
         and status is Status.COMPLETED
@@ -399,7 +413,7 @@ def parse_update_text(
         revised is not None
         and deadline is not None
         and revised.due < deadline
-        and _FORECAST.search(clean)
+        and _forecast(clean)
         and not _EXPLICIT_MOVE.search(clean)
     ):
         # "will be done by 15 Sept" when it is due at the end of the month: early, not moved.
@@ -753,7 +767,8 @@ _NO_DATE = ParsedDeadline("", None, "unknown", False, ())
 # "unlikely to complete by March", "no chance of finishing by March": the date it will miss,
 # not a new deadline.
 _NOT_BY = re.compile(
-    r"\b(?:unlikely|no\s+chance|no\s+way|doubt(?:ful)?|impossible|not\s+(?:a\s+)?(?:hope|chance))"
+    r"\b(?:unlikely|no\s+chance|no\s+way|doubt(?:ful)?|impossible|not\s+(?:a\s+)?(?:hope|chance)|"
+    r"not\s+going|not\s+likely|won[’']?t|wont|will\s+not|isn[’']t\s+going)"
     r"\b[^.;,!?]{0,20}$",
     re.I,
 )
