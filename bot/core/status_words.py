@@ -200,6 +200,13 @@ _PATTERNS: list[tuple[str, Status | None, str]] = [
         OG,
         "partial",
     ),
+    # A hedge said as a sentence of its own after the status: "Done. Well, mostly."
+    (
+        r"(?<=[.!?;]\s)(?:well\s*,?\s*)?(?:mostly|almost|nearly|partly|largely|sort\s+of|kind\s+of|"
+        r"more\s+or\s+less|in\s+theory|on\s+paper|not\s+quite|not\s+entirely|ish)(?=\s*[.!]*\s*$)",
+        OG,
+        "afterhedge",  # partial of a completion, a hedge of an On track
+    ),
     # Partial completion.
     (
         r"(?:nearly|almost|mostly|largely|partly|partially|half|substantially|virtually|"
@@ -309,7 +316,8 @@ _PATTERNS: list[tuple[str, Status | None, str]] = [
     ),
     # On track negated.
     (
-        _NEG + r"\s+(?:really\s+|quite\s+)?(?:on[\s-]?track|on\s+target|on\s+schedule|"
+        _NEG + r"\s+(?:really\s+|quite\s+|at\s+all\s+|even\s+|remotely\s+|anywhere\s+near\s+)?"
+        r"(?:on[\s-]?track|on\s+target|on\s+schedule|"
         r"going\s+(?:to|according\s+to)\s+plan)|off[\s-]+track",
         AR,
         "negated",
@@ -639,7 +647,7 @@ def conclude(text: str, found: list[Mention], *, latest_wins: bool = False):
     if not real:
         return None, ()
     kinds = {m.kind for m in real}
-    if "partial" in kinds and {m.status for m in real} <= {C, OG}:
+    if kinds & {"partial", "afterhedge"} and {m.status for m in real} <= {C, OG}:
         return OG, ()
     last = real[-1]
     if latest_wins or _later_statement(text, found, last):

@@ -496,14 +496,15 @@ def _status(
         status = status_of_word(m.group("word"))
         if status is Status.ON_TRACK and (
             hedged_on_track(fixed, m.start("word"), m.end("word"))
-            or any(x.kind == "hedged" for x in found)
+            or any(x.kind in ("hedged", "afterhedge") for x in found)
         ):
             # "On track-ish", "on track I suppose": asked, not stored as a confident On track.
-            said = [x.status for x in found if x.status is not None]
+            said = [x.status for x in found if x.status is not None and x.kind != "afterhedge"]
             options = (Status.ON_TRACK, Status.AT_RISK, *said)
             return None, _strip_emoji(body), tuple(dict.fromkeys(options))
         if status is Status.COMPLETED and any(
-            x.status is Status.ONGOING and x.kind in ("partial", "negated") for x in found
+            x.status is Status.ONGOING and x.kind in ("partial", "negated", "afterhedge")
+            for x in found
         ):
             # "Done except the final sign-off": partial completion is never Completed.
             return Status.ONGOING, _strip_emoji(body), ()
