@@ -40,7 +40,7 @@ from bot.core.statuses import Status
 # "done", "on hold" before "on".
 _PHRASES: list[tuple[str, Status]] = [
     (
-        r"not\s+yet\s+started|not\s+started|yet\s+to\s+start|no\s+progress(?:\s+yet)?",
+        r"not\s+yet\s+started|not\s+started(?:\s+yet)?|yet\s+to\s+start|no\s+progress(?:\s+yet)?",
         Status.NOT_STARTED,
     ),
     (
@@ -805,7 +805,9 @@ def status_of_cell(text: str) -> Status | None:
         order = [Status.DELAYED, Status.AT_RISK, Status.ON_TRACK, Status.COMPLETED]
         found = [_RAG_LETTERS.get(p) or _COLOURS[p] for p in letters]
         return min(found, key=order.index)
-    return parse_update_text(s, today=date(2000, 1, 1)).status
+    # Words alone: no day to weigh a date against ("Completed by May 2020" is a status cell's
+    # completion, not a forecast from some made-up today).
+    return read_status_only(s)
 
 
 def infer_status(progress: str) -> Status | None:
