@@ -165,6 +165,8 @@ IN_SENTENCE = [
     ("V13 on hold, dependent on V14 which is on track", (), "V13", PE, "dependent on V14",
      ("V14", OT)),
     ("Awaiting V12 sign-off", (), "V12", PE, "Awaiting V12 sign-off"),
+    ("V12 on hold due to V13", (), "V12", PE, "due to V13"),
+    ("V12 on hold because of V13 slipping", (), "V12", PE, "because of V13", ("V13", DL)),
     # A sign-off is to the reader, not about the last action; a thank-you to someone stays.
     ("Hi Pat,\nV12 - on track\nV14 - done, signed off\nThanks, Tom", (), "V14", C, "signed off",
      ("V12", OT)),

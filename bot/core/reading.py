@@ -366,7 +366,8 @@ _CITED_BEFORE = re.compile(r"\b(?:see|cf\.?|as\s+per|refer\s+to)\s*$", re.I)
 # cited in V5's sentence: no part of its own. (Alone, "awaiting V12 sign-off" is about V12.)
 _WAITS_ON = re.compile(
     r"\b(?:waiting\s+(?:for|on)|awaiting|dependent\s+on|depend(?:s|ing)?\s+on|dependency\s+on|"
-    r"linked\s+to|tied\s+to|blocked\s+by|held\s+up\s+by|relies\s+on|reliant\s+on|pending)\s*$",
+    r"linked\s+to|tied\s+to|blocked\s+by|held\s+up\s+by|relies\s+on|reliant\s+on|pending|"
+    r"because\s+of|due\s+to|owing\s+to|as\s+a\s+result\s+of|caused\s+by)\s*$",
     re.I,
 )
 _CITED_AFTER = re.compile(
