@@ -107,6 +107,10 @@ _UNDO = re.compile(
 )
 _AWAY_COMMAND = re.compile(r"^away\s+(?:until|till|til|from|back|to)\b", re.I)
 _BACK = re.compile(r"^(?:back|i'?m back|i am back)[.!]?$", re.I)
+# A thumbs-up alone (Slack's ":+1:", any skin tone): "yes" only to a yes/no question.
+_THUMBS = re.compile(
+    r"^\s*(?:👍|:\+1:|:thumbsup:)(?:[\U0001f3fb-\U0001f3ff\ufe0f]|:skin-tone-[2-6]:)?[\s!.]*$"
+)
 _REF_ALONE = re.compile(r"^(?:[A-Za-z]{1,4}-?\d{1,4}[a-z]?|#\d+)$")
 
 
@@ -387,6 +391,13 @@ class Conversation:
             return None
         if pending.get("kind") == "status":
             status, extra = self._status_answer(line)
+            if _THUMBS.match(line):
+                options = pending.get("options") or []
+                if len(options) != 1:
+                    # A thumbs-up to "what is its status?" says seen, not which status: the
+                    # same question again, nothing stored.
+                    return self._ask_again(pending)
+                status, extra = Status.from_label(options[0]), ""  # a yes to a yes/no
             if status is None:
                 return None
             commentary = " ".join(c for c in (pending.get("commentary", ""), extra) if c)
@@ -414,6 +425,26 @@ class Conversation:
                 external_id=external_id,
             )
         return None
+
+    def _ask_again(self, pending: dict) -> Reply | None:
+        """The open status question asked again, as it was."""
+        try:
+            snap = self.service.snapshot()
+        except NotFound:
+            return None
+        action = next((a for a in snap.actions if a.id == int(pending["action"])), None)
+        if action is None:
+            return None
+        later = [(int(i), c, r) for i, c, r in pending.get("later") or []]
+        by_id = {a.id: a for a in snap.actions}
+        return AskStatus(
+            action,
+            pending.get("commentary", ""),
+            pending.get("revised") or None,
+            tuple(pending.get("options") or ()),
+            tuple(x for x in later if x[0] in by_id),
+            tuple(by_id[i].label for i, _, _ in later if i in by_id),
+        )
 
     def _then_ask(self, reply: Reply, later: list) -> Reply:
         """After one answer, the next action of the same reply still waiting for a status."""

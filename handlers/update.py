@@ -5,6 +5,7 @@ unclear the handler asks (AskAction / AskStatus) instead of guessing."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date
 
 from bot.core.people import Actor, covers, may_read, owns, read_refusal
@@ -13,7 +14,7 @@ from bot.core.refs import RefIndex, index_across_plans, leading_refs
 from bot.core.service import PlanService, Refused
 from bot.core.statuses import Status
 from bot.core.text_input import TooLong, check_length, clean_input
-from bot.core.update_text import normalise_reply, parse_update_text
+from bot.core.update_text import commentary_as_written, normalise_reply, parse_update_text
 from handlers.aside import answer_aside
 from handlers.replies import (
     AskAction,
@@ -128,7 +129,10 @@ def handle_reply(
     named = {a.id for p in parts for a in p.actions}
     candidates = _candidates(snap, actor, context_action_ids)
     work: list[tuple[ActionView, str]] = []
+    as_written: dict[str, str] = {}  # the words read -> as written, reference kept
     for part in parts:
+        if part.written:
+            as_written[part.text] = part.written
         if part.rest:
             others = [a for a in candidates if a.id not in named]
             if not others:
@@ -155,6 +159,10 @@ def handle_reply(
             fy_start_month=plan.fy_start_month,
             deadline=action.due_date,
         )
+        if words in as_written:
+            # What is read leaves the reference out; what is stored is the sentence as written.
+            kept = commentary_as_written(parsed.commentary, words, as_written[words])
+            parsed = replace(parsed, commentary=kept)
         if parsed.problem:
             # A date that cannot be a date: say so and store nothing, not half the reply.
             return Problem(

@@ -11,7 +11,8 @@ Run through the same harness as the generated corpus (tests/corpus/harness.py): 
 references 1..33 (a plan that numbers its actions), and the seed 004 plan (no references:
 actions #1..#46; today Thursday 15 April 2021). Cases run in order on one database, so a
 move counted from a deadline (``Late(14)``) is resolved against the deadline as it stands
-just before the reply.
+just before the reply; one that lands before today, or on an action with no deadline, stores
+Delayed with no new deadline.
 """
 
 from __future__ import annotations
@@ -258,7 +259,7 @@ SINGLE = [
     U("V14 amber", "V14", AR),
     U("O3 - red", "O3", DL),
     U("G6 ✅", "G6", C),
-    U("V9 – 👍", "V9", OT),
+    U("V9 – 👍", "V9", ASK),  # a thumbs-up alone: seen, agreed or on track? asked
     U("V6 half done", "V6", OG),
     U("V5 nearly there, hub launched", "V5", OG),
     U("O4 largely complete, one appointment left", "O4", OG),
@@ -311,7 +312,7 @@ DATES = [
     U("G5 won't be done until year end", "G5", DL, D(2020, 3, 31)),
     U("V13 - not before spring", "V13", DL, D(2020, 5, 31)),
     U("V6: 2 weeks late", "V6", DL, Late(14)),
-    U("O6 running a few weeks behind", "O6", DL, Late(21)),  # O6 has no deadline: ask
+    U("O6 running a few weeks behind", "O6", DL, Late(21)),  # O6 has no deadline: Delayed, none set
     U("G3 slipped a couple of weeks", "G3", DL, Late(14)),
     U("V4 - delayed by a fortnight", "V4", DL, Late(14)),
     U("G8 - now expected mid March", "G8", DL, D(2020, 3, 15)),
@@ -360,7 +361,7 @@ SEVERAL = [
     M("G6, G11 and O1: all progressing well", ("G6", OT), ("G11", OT), ("O1", OT)),
     M("V6 50%, V7 not started", ("V6", OG), ("V7", NS)),
     M("O5 delayed to June / O6 on track", ("O5", DL, D(2020, 6, 30)), ("O6", OT)),
-    M("V9 👍, V10 ✅", ("V9", OT), ("V10", C)),
+    M("V9 👍, V10 ✅", ("V9", ASK), ("V10", C)),
     M("1. G1 on track\n2. G2 on track", ("G1", OT), ("G2", OT)),
     M("G1: on track. G2: delayed - new date end of April", ("G1", OT), ("G2", DL, D(2020, 4, 30))),
     M("Both V5 and V10 on track", ("V5", OT), ("V10", OT)),
@@ -448,7 +449,7 @@ NUMBERED = [
     M("#36 done, #37 in progress", ("#36", C), ("#37", OG), plan="hashed"),
     U("item 17 - ongoing", "#17", OG, plan="hashed"),
     U("#25 two weeks late", "#25", DL, Late(14), plan="hashed"),
-    U("#14 a week late", "#14", DL, Late(7), plan="hashed"),  # #14 has no deadline: ask
+    U("#14 a week late", "#14", DL, Late(7), plan="hashed"),  # no deadline: Delayed, none set
     U("#19 developing", "#19", DV, plan="hashed"),
     # The sample plan again with references 1..33: a bare number opening a part names one.
     U("12 on hold", "12", PE, plan="numbered"),

@@ -159,8 +159,23 @@ def test_a_reply_stores_only_on_actions_it_names_or_the_nudge_holds(bench, r, nu
     text, named = r
     stored, _revs = _send(bench, text, nudge)
     event("stored an update" if stored else "stored nothing")
-    outside = {ref for ref, _due in stored} - named - set(nudge)
+    outside = {ref for ref, _due in stored} - _with_ranges(text, named) - set(nudge)
     assert not outside, f"{text!r} (nudge {nudge}) stored on {sorted(outside)}"
+
+
+_SAMPLE_REF = re.compile(r"(?<![A-Za-z])([GVO])[\s.\-]?(\d{1,2})(?!\d)", re.I)
+_RANGE = re.compile(r"^[\W_]*(?:-|–|—|to|through|thru|till|until)[\W_]*$", re.I)
+
+
+def _with_ranges(text: str, named: frozenset) -> set:
+    """The references named, with those a range of them names ("G1 - G3" is G1, G2, G3)."""
+    found = list(_SAMPLE_REF.finditer(text))
+    out = set(named)
+    for a, b in zip(found, found[1:], strict=False):
+        if a.group(1).upper() == b.group(1).upper() and _RANGE.match(text[a.end() : b.start()]):
+            lo, hi = int(a.group(2)), int(b.group(2))
+            out |= {f"{a.group(1).upper()}{n}" for n in range(lo + 1, hi)}
+    return out
 
 
 @SETTINGS

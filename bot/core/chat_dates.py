@@ -148,6 +148,22 @@ def _year(y: str | None) -> int | None:
     return 2000 + int(y) if len(y) == 2 else int(y)
 
 
+_UNITS = "first second third fourth fifth sixth seventh eighth ninth".split()
+_TEENS = (
+    "tenth eleventh twelfth thirteenth fourteenth fifteenth sixteenth seventeenth "
+    "eighteenth nineteenth"
+).split()
+_ORDINALS = {w: f"{n}" for n, w in enumerate(_UNITS, 1)}
+_ORDINALS |= {w: f"{n}" for n, w in enumerate(_TEENS, 10)}
+_ORDINALS |= {"twentieth": "20", "thirtieth": "30", "thirty-first": "31"}
+_ORDINALS |= {f"twenty-{w}": f"{20 + n}" for n, w in enumerate(_UNITS, 1)}
+_DAY_WORD = "|".join(w.replace("-", r"[\s-]") for w in sorted(_ORDINALS, key=len, reverse=True))
+_DAY_WORDS = re.compile(
+    rf"\b(?:the\s+)?(?P<w>{_DAY_WORD})\s+(?:of\s+)?(?={_MONTH_WORD}\b)",
+    re.I,
+)
+
+
 def read_when(
     text: str,
     *,
@@ -172,6 +188,8 @@ def read_when(
     # "March 12th", "Oct 3": the day after the month, as people also write it (dateparser,
     # day first, would read "March 12" as March 2012).
     s = _MONTH_DAY.sub(r"\g<d> \g<mon>", s)
+    # "the first of March", "twenty-first of June": the day in words.
+    s = _DAY_WORDS.sub(lambda m: f"{_ORDINALS[m.group('w').casefold().replace(' ', '-')]} ", s)
     # "this FY", "next FY": the financial year, as offices abbreviate it.
     s = re.sub(r"\bfy\b", "financial year", s, flags=re.I)
     # "w/c 9 March", "week commencing 9th March", "1st week of April": the week's Friday.

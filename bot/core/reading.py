@@ -79,12 +79,20 @@ class Part:
     actions: tuple  # the actions these words are about (empty: none named)
     text: str  # the words, as written, without the references
     rest: bool = False  # "the rest": the nudge's actions not named elsewhere
+    # A reference inside a sentence ("Think can be closed L3 once the audit signs off"): the
+    # words as written, reference kept, to store; ``text`` (without it) is what is read.
+    written: str = ""
 
 
 def split_reply(text: str, index: RefIndex) -> tuple[list[Part], bool]:
     """The reply's parts, and whether it could be cut cleanly (False: words before the first
     reference say something about a status that belongs to no one action: ask)."""
+    sign_off = _SIGN_OFF.search(text)
+    if sign_off is not None and text[: sign_off.start()].strip(" \n,;-–—"):
+        # "… V14 - done\nThanks, Tom": the sign-off is to the reader, not about V14.
+        text = text[: sign_off.start()].rstrip()
     hits = [h for h in index.find_in(text) if not _bare_number_in_prose(text, h, index)]
+    hits = [h for n, h in enumerate(hits) if not (n and _waited_on(text, h, hits, index))]
     rest_hits = [
         RefHit(None, m.start(), m.end(), m.group(0))
         for m in _REST.finditer(text)
@@ -123,6 +131,7 @@ def split_reply(text: str, index: RefIndex) -> tuple[list[Part], bool]:
         spans.append(text[g[-1].end : end])
     intro = _INTRO.match(prefix) is not None
     clean = True
+    written = [""] * len(groups)
     if (
         not intro
         and len(groups) > 1
@@ -138,16 +147,23 @@ def split_reply(text: str, index: RefIndex) -> tuple[list[Part], bool]:
             # "both still going, G1 bit behind": one status for the whole nudge and another
             # for one action; which actions get which is asked, never merged into one.
             clean = False
+        if re.search(r"[^\W_]", prefix) and _RUNS_ON.match(spans[0]):
+            # "Think can be closed L3 once…", "Good news - L3 has been signed off": the
+            # reference is in the owner's sentence, so their words keep it.
+            written[0] = text
         spans[0] = f"{_PREP_END.sub('', prefix)} {spans[0]}" if prefix.strip() else spans[0]
     elif not intro and prefix.strip():
         clean = not any(m.status is not None for m in mentions(prefix))
+    if len(groups) > 1:
+        _lead_ins(text, groups, spans, written)
     parts: list[Part] = []
     for n, (g, words) in enumerate(zip(groups, spans, strict=True)):
         if n + 1 < len(groups):
             # "V5 done but not V10": the "not" is about V10, which is asked about.
             words = _NOT_NEXT.sub("", words)
         actions = tuple(h.action for h in g if h.action is not None)
-        part = Part(actions, _clean_words(words), rest=g[0].action is None)
+        kept = _clean_words(written[n]) if written[n] else ""
+        part = Part(actions, _clean_words(words), rest=g[0].action is None, written=kept)
         same = _SAME_BEFORE.search(parts[-1].text) if parts and not part.rest else None
         if same is not None and (not part.text or _SAME_AFTER.fullmatch(part.text)):
             # "V5 on track, same for V10", "V5 done, V10 too": the same words for both.
@@ -179,6 +195,63 @@ def split_reply(text: str, index: RefIndex) -> tuple[list[Part], bool]:
     return parts, clean
 
 
+# A reference inside a sentence: a word runs into it and a word runs on from it ("Think can
+# be closed L3 once the audit signs off", "we expect V10 to finish in March"). One that opens
+# a part as its label ("L3: done", "re L3 -") or ends it ("done for L3.") is not.
+_RUNS_IN = re.compile(r"[^\W_][’'’)]?[ \t]+$")
+_RUNS_ON = re.compile(r"[ \t]+(?![-–—])[^\W_]")
+# Where a part's sentence starts within the words before the next reference.
+_SENTENCE_CUT = re.compile(
+    r"[.!?;:,\n•*()\[\]]|[ \t][-–—]|\b(?:and|but|while|whereas|also|plus|then)\b", re.I
+)
+
+
+def _in_sentence(before: str, after: str) -> bool:
+    return bool(_RUNS_IN.search(before)) and bool(_RUNS_ON.match(after))
+
+
+def _lead_ins(text: str, groups: list, spans: list[str], written: list[str]) -> None:
+    """ "V5 done, we expect V10 to finish in March": "we expect" is V10's sentence, not V5's
+    words. The words that run into a later reference move to its part, and that part keeps
+    its words as written (reference included). Nothing moves when those words state a
+    status, join two references ("same for", "except") or negate the next ("but not")."""
+    for i in range(1, len(groups)):
+        prev = spans[i - 1]
+        if _WAITS_ON.search(prev) and not written[i - 1]:
+            # "V5 on hold, dependent on V10 which is on track": V5's words name V10 as written.
+            written[i - 1] = text[groups[i - 1][-1].end : groups[i][-1].end]
+            continue
+        cuts = [m.end() for m in _SENTENCE_CUT.finditer(prev)]
+        lead = prev[cuts[-1] if cuts else 0 :]
+        if (
+            not lead.strip()
+            or not cuts  # the whole span after the last reference: that action's own words
+            or not _in_sentence(lead, spans[i])
+            or groups[i][0].action is None
+            or any(m.status is not None for m in mentions(lead))
+            or _SAME_BEFORE.search(lead)
+            or _EXCLUDING.search(lead)
+            or _NOT_NEXT.search(lead)
+            or _RANGE_WORDS.match(lead)
+            or re.search(rf"(?<![\w]){_NAMER_WORD}\s*$", lead, re.I)
+        ):
+            continue
+        start = groups[i - 1][-1].end + len(prev) - len(lead)
+        end = groups[i + 1][0].start if i + 1 < len(groups) else len(text)
+        spans[i - 1] = prev[: len(prev) - len(lead)]
+        spans[i] = f"{lead.rstrip()} {spans[i]}"
+        written[i] = text[start:end]
+
+
+# A sign-off that ends a reply, after a line break or a full stop: "Thanks, Tom", "Cheers",
+# "Many thanks", "Kind regards, Priya". (Not "thanks to HR": that credits someone.)
+_SIGN_OFF_WORDS = (
+    r"(?:many\s+thanks|thanks(?:\s+again|\s+all)?|thank\s+you|cheers|regards|kind\s+regards|"
+    r"best\s+wishes|best|ta|thx)\b[\s,.!]*(?:(?-i:[A-Z][a-z'’-]+)(?:\s+(?-i:[A-Z][a-z'’-]+))?)?"
+    r"[\s.!]*$"
+)
+_SIGN_OFF = re.compile(r"(?:(?<=[\n.!,;])|(?<=\s[-–—]))\s*" + _SIGN_OFF_WORDS, re.I)
+_SIGN_OFF_ALONE = re.compile(r"^\W*" + _SIGN_OFF_WORDS, re.I)  # "Thanks, Tom": chit-chat
 _NOT_NEXT = re.compile(r"[\s,;]*(?:\b(?:but|and)\s+)?\bnot\s*$", re.I)
 _EXCLUDING = re.compile(
     r"(?<![\w])(?:except(?:\s+for)?|apart\s+from|aside\s+from|bar|barring|other\s+than|excluding|"
@@ -289,11 +362,35 @@ def _at_part_start(text: str, at: int, hits: list[RefHit]) -> bool:
 
 
 _CITED_BEFORE = re.compile(r"\b(?:see|cf\.?|as\s+per|refer\s+to)\s*$", re.I)
+# A later reference that another action waits on ("V5 delayed, waiting for V10 to finish") is
+# cited in V5's sentence: no part of its own. (Alone, "awaiting V12 sign-off" is about V12.)
+_WAITS_ON = re.compile(
+    r"\b(?:waiting\s+(?:for|on)|awaiting|dependent\s+on|depend(?:s|ing)?\s+on|dependency\s+on|"
+    r"linked\s+to|tied\s+to|blocked\s+by|held\s+up\s+by|relies\s+on|reliant\s+on|pending|"
+    r"because\s+of|due\s+to|owing\s+to|as\s+a\s+result\s+of|caused\s+by)\s*$",
+    re.I,
+)
 _CITED_AFTER = re.compile(
     r"\s+(?:in|of|on)\s+(?:the\s+|our\s+|last\s+|today's\s+)?(?:minutes|agenda|paper|report|"
     r"notes|action\s+log|log|email|letter|appendix|strategy|policy)\b",
     re.I,
 )
+
+
+_NAMED_BEFORE = re.compile(rf"(?<![\w]){_NAMER_WORD}$", re.I)
+
+
+def _waited_on(text: str, hit: RefHit, hits: list[RefHit], index: RefIndex) -> bool:
+    """Is ``hit`` only cited as what another action waits on ("V5 delayed, waiting for V10 to
+    finish")? Not when the words after it say its own status ("dependent on V10, which is on
+    track") or it is named again for its own part ("pending V10, V10 on track")."""
+    if not _WAITS_ON.search(text[: hit.start]):
+        return False
+    later = [h.start for h in hits if h.start > hit.start]
+    after = text[hit.end : later[0] if later else len(text)]
+    if any(m.status is not None for m in mentions(after)):
+        return False
+    return not any(h.action is hit.action for h in index.find_in(after))
 
 
 def _bare_number_in_prose(text: str, hit: RefHit, index: RefIndex) -> bool:
@@ -305,9 +402,11 @@ def _bare_number_in_prose(text: str, hit: RefHit, index: RefIndex) -> bool:
     w = hit.written.strip(" .)")
     if not w.replace(".", "").isdigit():
         return False
+    before = text[: hit.start].rstrip(" \t")
+    if _NAMED_BEFORE.search(before):
+        return False  # "No. 18 PCN leads engaged": the word names the number, a reference
     if _COUNTED.match(text, hit.end):
         return True  # "2 weeks late", "3 workshops": a count, not an action
-    before = text[: hit.start].rstrip(" \t")
     return not (
         not before
         or re.search(
@@ -362,7 +461,8 @@ def line_kind(text: str, *, names_action: bool = False) -> str:
     said = [s for s in statements if not _is_question(s)]
     if statements and not said:
         return "question"
-    if (_CHITCHAT.match(t) or _PROMISE.search(t)) and not _claims_status(t) and not names_action:
+    chat = _CHITCHAT.match(t) or _PROMISE.search(t) or _SIGN_OFF_ALONE.match(t)
+    if chat and not _claims_status(t) and not names_action:
         return "chitchat"
     if _AWAY.match(t) and not _claims_status(t) and not names_action:
         return "away"

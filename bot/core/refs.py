@@ -146,8 +146,40 @@ class RefIndex:
             if end < len(text) and text[end] in ".)" and text[end + 1 : end + 2] in ("", " "):
                 end += 1
             hits.append(RefHit(a, m.start(), end, text[m.start() : end]))
-        return hits
+        return self._spaced(text or "", hits, seen)
 
+    def _spaced(self, text: str, hits: list[RefHit], seen: set[int]) -> list[RefHit]:
+        """ "v 5 done": a reference typed in lower case with a space ("V 8" in capitals is
+        read above), only where a part starts, where the plan has it, and where nothing
+        else could be meant: no English word ("a 1 day delay", "in 3 weeks") and no action
+        numbered 5 as well."""
+        found = []
+        for m in _SPACED.finditer(text):
+            letters, number = m.group("l"), m.group("n")
+            if letters.casefold() in _SHORT_WORDS or not _PART_START.search(text[: m.start()]):
+                continue
+            if any(h.start < m.end() and m.start() < h.end for h in hits):
+                continue
+            a = self.lookup(f"{letters}{number}")
+            if a is None or a.id in seen or self.lookup(number) is not None:
+                continue
+            seen.add(a.id)
+            found.append(RefHit(a, m.start(), m.end(), m.group(0)))
+        return sorted(hits + found, key=lambda h: h.start) if found else hits
+
+
+_SPACED = re.compile(r"(?<![\w#.£$%])(?P<l>[a-z]{1,4}) (?P<n>\d{1,4})(?![\w%£$/]|[.:]\d)")
+# Where a part starts: the reply's start, after a separator or joiner, or after "re".
+_PART_START = re.compile(
+    r"(?:^|[\n;•*/,.:(\[\-–—]|\band|\bbut|\bre:?|\bref:?|\baction|\bitem|\bfor|\bon)\s*$",
+    re.I,
+)
+# Short English words a number often follows ("in 3 weeks", "a 1 day delay", "by 12 June").
+_SHORT_WORDS = frozenset(
+    """a i an in on at to by of or is it as be we up so do go me my us am no re and but the
+    for are was has had all any one two per via off out who how its our few now than from
+    with into over only just also each week weeks day days wk wks q qtr""".split()
+)
 
 _JOINERS = re.compile(r"^(?:\s*(?:,|&|\+|/|and|\band\b|plus)\s*|\s+)$", re.I)
 

@@ -24,14 +24,23 @@ from datetime import date, timedelta
 
 from bot.core.chat_dates import DURATION, add, duration_of, read_when
 from bot.core.deadlines import MONTHS, DeadlineStep, ParsedDeadline
-from bot.core.status_words import clash, conclude, fix_spelling, mentions
+from bot.core.status_words import (
+    _MONTH_WORD,
+    FUTURE_TAIL,
+    clash,
+    conclude,
+    fix_spelling,
+    hedged_on_track,
+    mentions,
+    near_misses,
+)
 from bot.core.statuses import Status
 
 # Longest and negated phrases first: "not started" before "started", "not done" before
 # "done", "on hold" before "on".
 _PHRASES: list[tuple[str, Status]] = [
     (
-        r"not\s+yet\s+started|not\s+started|yet\s+to\s+start|no\s+progress(?:\s+yet)?",
+        r"not\s+yet\s+started|not\s+started(?:\s+yet)?|yet\s+to\s+start|no\s+progress(?:\s+yet)?",
         Status.NOT_STARTED,
     ),
     (
@@ -63,7 +72,7 @@ _COLOURS: dict[str, Status] = {
     "yellow": Status.AT_RISK,
     "red": Status.DELAYED,
 }
-_EMOJI: dict[str, Status] = {
+_EMOJI: dict[str, Status | None] = {
     "✅": Status.COMPLETED,
     "✔️": Status.COMPLETED,
     "✔": Status.COMPLETED,
@@ -71,7 +80,9 @@ _EMOJI: dict[str, Status] = {
     "☑": Status.COMPLETED,
     "🔵": Status.COMPLETED,
     "🟢": Status.ON_TRACK,
-    "👍": Status.ON_TRACK,
+    # A thumbs-up is seen / agreed / on track: no status of its own (asked), only decoration
+    # beside words that state one ("👍 done").
+    "👍": None,
     "🟠": Status.AT_RISK,
     "🟡": Status.AT_RISK,
     "⚠️": Status.AT_RISK,
@@ -100,6 +111,7 @@ SLACK_EMOJI = {
     ":double_vertical_bar:": "⏸️",
 }
 _SHORTCODE = re.compile(r":[a-z0-9_+\-]{1,40}:")
+_SKIN_CODE = re.compile(r"(?<=:):skin-tone-[2-6]:", re.I)
 _EMOJI_RE = re.compile("|".join(re.escape(e) for e in sorted(_EMOJI, key=len, reverse=True)))
 _SKIN = re.compile("[\U0001f3fb-\U0001f3ff\ufe0f]")
 
@@ -191,9 +203,17 @@ _REVISED = [
         rf"\s+(?:now\s+)?(?:by|in|for)\s+{_DATE_TAIL}",
         re.I,
     ),
+    # "complete by end of May", "done by Easter": the date it will be done by.
+    re.compile(
+        rf"^\W*(?:complete[d]?|done|finished|delivered|closed)\s+by\s+(?=[^.;,!?\n]*?"
+        rf"(?:\d|{_MONTH_WORD}|end|q[1-4]|spring|summer|autumn|winter|christmas|xmas|easter))"
+        rf"{_DATE_TAIL}",
+        re.I,
+    ),
     re.compile(
         rf"\b(?:won't|will\s+not|wont|not\s+going\s+to)\s+be\s+(?:complete[d]?|done|finished|"
-        rf"ready|delivered|in\s+place)\s+(?:until|till|before|by)\s+{_DATE_TAIL}",
+        # (not "by": "won't be done by March" names the date it misses, not a new one)
+        rf"ready|delivered|in\s+place)\s+(?:until|till|before)\s+{_DATE_TAIL}",
         re.I,
     ),
     re.compile(
@@ -231,17 +251,45 @@ _OTHER_THING = re.compile(
     r"\b(?:meeting|meetings|session|sessions|event|events|workshop|workshops|board|panel|"
     r"committee|conference|training|interview|interviews|visit|call|presentation|webinar|"
     r"launch|next\s+one|the\s+next|away\s*day|forum|paper|report|consultation\s+closes|"
-    r"phase|stage|milestone|first\s+draft|draft|pilot)\b",
+    r"phase|stage|milestone|first\s+draft|draft|pilot|start\s+date|start(?:s|ing)?|"
+    r"begin(?:s|ning)?|commenc\w+|kick(?:s|ing)?\s+off)\b",
     re.I,
 )
 # "will be done by …", "should be complete by …": a forecast, not a move, when it is early.
 _FORECAST = re.compile(
     r"\b(?:will|should|shall|to)\s+(?:now\s+)?(?:be\s+)?(?:complete[d]?|delivered|finished|done|ready|"
-    r"wrapped\s+up|sorted|signed\s+off|in\s+place)\b",
+    r"wrapped\s+up|sorted|signed\s+off|in\s+place)\b|"
+    r"^\W*(?:complete[d]?|done|finished|delivered|closed)\s+(?:by|within)\b|"
+    r"\b(?:hopefully|probably|likely|all\s+being\s+well)\s+(?:be\s+)?(?:complete[d]?|done|"
+    r"finished|delivered|wrapped\s+up|signed\s+off)\b|"
+    # "we expect to finish in March", "on course to deliver by the deadline"
+    r"\b(?:expect(?:s|ed)?|on\s+course|aim(?:ing)?|plan(?:ning)?|due|set|going|hope)\s+"
+    r"(?:(?:\w+\s+)?to\s+)(?:finish|complete|deliver|close|wrap\s+up|sign\s+off)\b",
     re.I,
 )
+_FORECAST_DENIED = re.compile(
+    r"\b(?:not|never|won[’']?t|wont|will\s+not|isn[’']t|unlikely|no\s+chance|no\s+way)\b"
+    r"[^.;,!?]{0,25}$",
+    re.I,
+)
+
+
+def _forecast(text: str) -> bool:
+    """Does ``text`` forecast completion ("should be complete by…"), not deny it ("not going
+    to be done by March")?"""
+    return any(not _FORECAST_DENIED.search(text[: m.start()]) for m in _FORECAST.finditer(text))
+
+
 _EXPLICIT_MOVE = re.compile(
     r"\b(?:revised|moved|brought\s+forward|rescheduled|re-scheduled|changed|new\s+(?:\w+\s+)?(?:date|deadline))\b",
+    re.I,
+)
+# Words that move the action's date ("slipped to May", "new deadline", "now due"), as against
+# "not likely to until the new year" (when it starts).
+_MOVED = re.compile(
+    r"\b(?:revised|moved|pushed|put\s+back|deferred|postponed|rescheduled|re-scheduled|extended|"
+    r"slipp\w*|slid|delayed|shifted|carried|extension|new\s+(?:\w+\s+)?(?:date|deadline)|"
+    r"now\s+due|deadline)\b",
     re.I,
 )
 _CLAUSE_END = re.compile(
@@ -302,6 +350,7 @@ def normalise_reply(text: str) -> str:
     if "<" in s:
         s = _TAGS.sub(" ", s)
     if ":" in s:
+        s = _SKIN_CODE.sub("", s)  # ":+1::skin-tone-3:": the tone is no word of theirs
         s = _SHORTCODE.sub(lambda m: SLACK_EMOJI.get(m.group(0).lower(), m.group(0)), s)
     if "\n" in s or "\r" in s:
         return "\n".join(" ".join(line.split()) for line in s.splitlines() if line.strip())
@@ -323,13 +372,35 @@ def parse_update_text(
     status, commentary, options = _status(clean)
     revised = _revised(clean, today, fy_start_year, fy_start_month, deadline)
     if revised is _NO_DATE:
-        # "two weeks late" when the action has no deadline to count from: no date can be
-        # stored, so nothing is, and the bot asks (keeping the owner's words).
-        return ParsedUpdate(None, _strip_emoji(clean), None, impossible_date(clean), False)
+        # "running about a month behind" with no deadline to count from, or counted from one
+        # so far past that the new date is past too: what they said is a slip (Delayed unless
+        # they say otherwise), with their words, and no invented deadline.
+        revised = None
+        if status is None and not options:
+            status = Status.DELAYED
+            commentary = _strip_emoji(clean)
+    if (
+        status is Status.NOT_STARTED
+        and revised is not None
+        and re.search(r"\b(?:until|till)\b", clean, re.I)
+        and not _MOVED.search(clean)
+    ):
+        # "not started, and not likely to until the new year": when it starts, not when it
+        # is due.
+        revised = None
+    if (
+        status is Status.COMPLETED
+        and revised is not None
+        and revised.due is not None
+        and revised.due > today
+        and _DONE_BY.match(clean)
+    ):
+        # "Done by 20/02/2020" on 10 January: the date it will be done by, not done.
+        status, commentary = None, _strip_emoji(clean)
     if revised is not None and deadline is not None and revised.due == deadline:
         revised = None  # "should be complete by 30 Sept" when it is due then: no move
         if status is None:
-            status = Status.ON_TRACK if _FORECAST.search(clean) else Status.DELAYED
+            status = Status.ON_TRACK if _forecast(clean) else Status.DELAYED
     if (
         revised is not None
         and status is Status.COMPLETED
@@ -342,14 +413,15 @@ def parse_update_text(
         revised is not None
         and deadline is not None
         and revised.due < deadline
-        and _FORECAST.search(clean)
+        and _forecast(clean)
         and not _EXPLICIT_MOVE.search(clean)
     ):
         # "will be done by 15 Sept" when it is due at the end of the month: early, not moved.
         revised = None
         status = status or Status.ON_TRACK
-    if status is None and revised is not None:
-        # A new date with no status word is a slip; brought forward, it is no slip.
+    if status is None and revised is not None and not options:
+        # A new date with no status word is a slip; brought forward, it is no slip. (Torn
+        # between readings, the bot still asks: the date goes with the answer.)
         forward = re.search(r"\b(?:brought|moved|pulled)\s+forward\b", clean, re.I)
         status = Status.ON_TRACK if forward else Status.DELAYED
     problem = impossible_date(clean)
@@ -362,6 +434,27 @@ def parse_update_text(
         reassign,
         options if status is None else (),
     )
+
+
+def commentary_as_written(commentary: str, read: str, written: str) -> str:
+    """The commentary read from ``read`` (a part with a reference taken out of its sentence)
+    as the owner wrote it in ``written`` (reference kept): "Think can be closed once the
+    audit signs off" is stored "Think can be closed L3 once the audit signs off". A leading
+    status word cut from ``read`` stays cut; ``commentary`` unchanged when it cannot be
+    placed in ``written``."""
+    read, written = normalise_reply(read), normalise_reply(written)
+    if not commentary or not written:
+        return commentary
+    same = 0  # the words before the reference, alike in both
+    for a, b in zip(read, written, strict=False):
+        if a != b:
+            break
+        same += 1
+    if commentary == _strip_emoji(read):
+        return _strip_emoji(written)
+    if read.endswith(commentary) and len(read) - len(commentary) <= same:
+        return _strip_emoji(written[len(read) - len(commentary) :])
+    return commentary
 
 
 _QUERY_LIKE = re.compile(
@@ -401,8 +494,17 @@ def _status(
     found = mentions(body)
     if m:
         status = status_of_word(m.group("word"))
+        if status is Status.ON_TRACK and (
+            hedged_on_track(fixed, m.start("word"), m.end("word"))
+            or any(x.kind in ("hedged", "afterhedge") for x in found)
+        ):
+            # "On track-ish", "on track I suppose": asked, not stored as a confident On track.
+            said = [x.status for x in found if x.status is not None and x.kind != "afterhedge"]
+            options = (Status.ON_TRACK, Status.AT_RISK, *said)
+            return None, _strip_emoji(body), tuple(dict.fromkeys(options))
         if status is Status.COMPLETED and any(
-            x.status is Status.ONGOING and x.kind in ("partial", "negated") for x in found
+            x.status is Status.ONGOING and x.kind in ("partial", "negated", "afterhedge")
+            for x in found
         ):
             # "Done except the final sign-off": partial completion is never Completed.
             return Status.ONGOING, _strip_emoji(body), ()
@@ -422,12 +524,25 @@ def _status(
         rest = body[label_end:].strip(" :;,-–—")
         if not rest.strip(" .!"):
             rest = ""  # "done." / "done!": the status was all of it
-        # "delayed until September", "on hold until the merger" are one phrase: keep whole.
-        commentary = body if re.match(r"(?:to|until|till|into|by)\b", rest, re.I) else rest
+        # "delayed until September", "on hold until the merger" are one phrase, and "not
+        # quite finished but nearly there" one sentence: kept whole ("but nearly there" alone
+        # is not what they wrote).
+        commentary = body if _RUNS_ON_FROM_LABEL.match(rest) else rest
         return status, _strip_emoji(commentary), ()
     if lead_emoji is not None:
         return lead_emoji, _strip_emoji(body), ()
     status, options = conclude(body, found, latest_wins=latest_wins)
+    typo = _TYPO_LABEL.match(body) if label else None
+    near = [status_of_word(w) for w in near_misses(typo.group("w"))] if typo else []
+    if any(near):
+        # "Dleyaed - waiting on estates": a status word they meant, too misspelt to read, then
+        # words that say another ("waiting on" → Pending). Neither is stored silently: asked,
+        # offering what the word is nearest and what the rest says; the words kept whole.
+        said = [status] if status else list(options)
+        readings = tuple(dict.fromkeys(x for x in [*near, *said] if x))
+        if readings == (status,):
+            return status, _strip_emoji(clean), ()  # "Pednign - awaiting HR": one reading
+        return None, _strip_emoji(clean), readings
     if status is not None or options:
         return status, _strip_emoji(clean), options
     pct = _PERCENT.search(clean)
@@ -435,12 +550,21 @@ def _status(
         n = int(pct.group("n"))
         status = Status.COMPLETED if n >= 100 else Status.NOT_STARTED if n == 0 else Status.ONGOING
         return status, _strip_emoji(clean), ()
-    em = _EMOJI_RE.search(clean)
+    em = next((e for e in _EMOJI_RE.finditer(clean) if _EMOJI[e.group(0)]), None)
     if em:
         return _EMOJI[em.group(0)], _strip_emoji(clean), ()
     return None, clean, ()
 
 
+# A word that opens the reply as its label ("Dleyaed - …", "Pednign: …", a line alone).
+_TYPO_LABEL = re.compile(r"^\s*(?P<w>[A-Za-z]{4,})(?:\s*(?:[:;,.!\-–—]|$))", re.I)
+
+
+_RUNS_ON_FROM_LABEL = re.compile(
+    r"(?:to|until|till|into|by|but|and|though|although|however|yet|so|which|whereas|whilst|"
+    r"while|or|nor)\b",
+    re.I,
+)
 _MOVE_AFTER = re.compile(
     r"\s*(?:to|until|till|into|by|back|for|a\s|an\s|\d|one|two|three|four|few|couple|several|some)\b",
     re.I,
@@ -549,13 +673,15 @@ def _label(body: str) -> re.Match | None:
     at = m.start("word")
     if _NOT_A_LABEL.match(body, at):
         return None
-    if status_of_word(m.group("word")) is Status.COMPLETED and _STEP_AFTER.match(
-        body, m.end("word")
+    if status_of_word(m.group("word")) is Status.COMPLETED and (
+        _STEP_AFTER.match(body, m.end("word")) or _DONE_LATER.match(body, m.end("word"))
     ):
-        return None
+        return None  # "Completed the first phase", "done in 3 weeks": no label
     return m
 
 
+_DONE_LATER = re.compile(FUTURE_TAIL, re.I)
+_DONE_BY = re.compile(r"^\W*(?:complete[d]?|done|finished|delivered|closed)\s+by\b", re.I)
 _SPLIT_RATING = re.compile(
     r"(?:amber|yellow)\s*/\s*(?:green|red)\b|(?:green|red)\s*/\s*(?:amber|yellow)\b", re.I
 )
@@ -612,34 +738,38 @@ def _revised(
                 return ParsedDeadline(
                     candidate, due, "fixed", True, (DeadlineStep(candidate, due),)
                 )
-    for pattern in _BY_DURATION if deadline is None else ():
-        if pattern.search(text):
-            return _NO_DATE  # "two weeks late" with no deadline to count from: ask
-    if deadline is not None:
-        for pattern in _BY_DURATION:
-            for m in pattern.finditer(text):
-                if _about_other_thing(text, m.start()):
-                    continue
-                dm = DURATION.search(m.group("dur"))
-                amount = duration_of(dm) if dm else None
-                if amount is None:
-                    amount = {"week": timedelta(weeks=1), "fortnight": timedelta(weeks=2)}.get(
-                        m.group("dur").lower(), (1, 0)
-                    )
-                due = add(deadline, amount)
-                written = m.group(0).strip()
-                return ParsedDeadline(written, due, "fixed", True, (DeadlineStep(written, due),))
+    for pattern in _BY_DURATION:
+        for m in pattern.finditer(text):
+            if _about_other_thing(text, m.start()):
+                continue
+            if deadline is None:
+                return _NO_DATE  # "two weeks late" with no deadline to count from
+            dm = DURATION.search(m.group("dur"))
+            amount = duration_of(dm) if dm else None
+            if amount is None:
+                amount = {"week": timedelta(weeks=1), "fortnight": timedelta(weeks=2)}.get(
+                    m.group("dur").lower(), (1, 0)
+                )
+            due = add(deadline, amount)
+            if due < today:
+                # Due 30 Sep, "about a month behind" on 10 Jan: 30 Oct is already past, so it
+                # is no new deadline anyone would set; the slip is stored without one.
+                return _NO_DATE
+            written = m.group(0).strip()
+            return ParsedDeadline(written, due, "fixed", True, (DeadlineStep(written, due),))
     return None
 
 
-# A move counted from a deadline the action does not have: the bot asks.
+# A move counted from a deadline the action does not have, or to a date already past: the
+# slip is stored with no new deadline.
 _NO_DATE = ParsedDeadline("", None, "unknown", False, ())
 
 
 # "unlikely to complete by March", "no chance of finishing by March": the date it will miss,
 # not a new deadline.
 _NOT_BY = re.compile(
-    r"\b(?:unlikely|no\s+chance|no\s+way|doubt(?:ful)?|impossible|not\s+(?:a\s+)?(?:hope|chance))"
+    r"\b(?:unlikely|no\s+chance|no\s+way|doubt(?:ful)?|impossible|not\s+(?:a\s+)?(?:hope|chance)|"
+    r"not\s+going|not\s+likely|won[’']?t|wont|will\s+not|isn[’']t\s+going)"
     r"\b[^.;,!?]{0,20}$",
     re.I,
 )
@@ -675,7 +805,9 @@ def status_of_cell(text: str) -> Status | None:
         order = [Status.DELAYED, Status.AT_RISK, Status.ON_TRACK, Status.COMPLETED]
         found = [_RAG_LETTERS.get(p) or _COLOURS[p] for p in letters]
         return min(found, key=order.index)
-    return parse_update_text(s, today=date(2000, 1, 1)).status
+    # Words alone: no day to weigh a date against ("Completed by May 2020" is a status cell's
+    # completion, not a forecast from some made-up today).
+    return read_status_only(s)
 
 
 def infer_status(progress: str) -> Status | None:

@@ -26,9 +26,11 @@ class DeadlinePlus:
 
     days: int
 
-    def resolve(self, due: date | None) -> date | None:
-        """None: the action has no due date, so the reply must be asked about."""
-        return None if due is None else due + timedelta(days=self.days)
+    def resolve(self, due: date | None, today: date | None = None) -> date | None:
+        """None: the action has no due date, or the move lands before ``today`` (a past date
+        is no new deadline): the slip is stored with no revised deadline."""
+        moved = None if due is None else due + timedelta(days=self.days)
+        return None if moved is None or (today is not None and moved < today) else moved
 
 
 def month_end(year: int, month: int) -> date:

@@ -58,7 +58,11 @@ PLAN_NAMES = {
     "numbered": "Numbered OD plan",
 }
 ADMIN = "Pat Officer"
-KINDS = {"question": {"ActionFacts", "ActionList"}, "chitchat": {"Notice"}, "away": {"AwayOffer", "Notice"}}
+KINDS = {
+    "question": {"ActionFacts", "ActionList"},
+    "chitchat": {"Notice"},
+    "away": {"AwayOffer", "Notice"},
+}
 GATED = ("raised", "wrong", "half", "nonupd")
 
 
@@ -192,10 +196,12 @@ def run_case(b: Bench, case: Case, marks: list[int]) -> Outcome:
 
 
 def truth_of(e, b: Bench, due_before) -> tuple[str | None, date | None]:
-    """(status or None = ask, revised due or None) for an expected action, now."""
+    """(status or None = ask, revised due or None) for an expected action, now. A move
+    counted from a deadline the action lacks, or landing in the past, stores the status with
+    no revised deadline."""
     if isinstance(e.date, DeadlinePlus):
-        moved = e.date.resolve(due_before.get(b.ids[e.ref]))
-        return (e.status, moved) if moved is not None else (None, None)
+        today = b.clock.now().date()
+        return e.status, e.date.resolve(due_before.get(b.ids[e.ref]), today)
     return e.status, e.date
 
 

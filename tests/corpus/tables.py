@@ -26,7 +26,7 @@ PLAIN = [
     ("100% complete", C, True), ("✅", C, False), ("Blue", C, False), ("RAG: B", C, False),
     ("on track", OT, True), ("on target", OT, True), ("on schedule", OT, True),
     ("going to plan", OT, True), ("in good shape", OT, True), ("progressing well", OT, True),
-    ("Green", OT, False), ("RAG: G", OT, False), ("👍", OT, False),
+    ("Green", OT, False), ("RAG: G", OT, False),
     ("ongoing", OG, True), ("on-going", OG, True), ("in progress", OG, True),
     ("underway", OG, True), ("started", OG, False), ("progressing", OG, True),
     ("continuing", OG, True),
