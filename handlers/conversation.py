@@ -93,8 +93,8 @@ from handlers.replies import (
     UpdatesStored,
     UpdateStored,
 )
-from handlers.update import handle_reply, handle_status
-from storage.conversation import load_state, nudged_ids, save_state
+from handlers.update import StatusGiven, handle_reply, handle_status, handle_statuses
+from storage.conversation import load_states, nudged_ids, save_state
 from storage.engine import read_session, write_session
 from storage.queries import NotFound, OwnerView
 
@@ -279,24 +279,33 @@ class Conversation:
         snapshot=None,
     ) -> Reply:
         """A status given by button or form (``snapshot``: see handlers/update.py)."""
-        key = context_key(actor, user_key)
-        before = self._load(platform, key)
-        reply = handle_status(
-            self.service,
-            actor,
-            action_id,
-            status,
-            commentary=commentary,
-            revised_text=revised_text,
-            source=source,
-            external_id=external_id,
-            snapshot=snapshot,
-        )
-        pending = before[0]
-        if pending and pending.get("kind") == "status" and int(pending["action"]) == action_id:
-            # A button answering the bot's question: then the next action of that reply.
-            reply = self._then_ask(reply, pending.get("later") or [])
-        return self._settle(platform, key, before, reply)
+        given = StatusGiven(actor, action_id, status, source, commentary, revised_text,
+                            external_id, snapshot)  # fmt: skip
+        return self.give_statuses(platform, [(given, user_key)])[0]
+
+    def give_statuses(
+        self, platform: str, given: list[tuple[StatusGiven, str | None]]
+    ) -> list[Reply]:
+        """Several statuses given at once (a burst of clicks, each with its chat user key):
+        the conversations read in one query, the updates stored in one transaction."""
+        keys = [context_key(one.actor, user_key) for one, user_key in given]
+        befores = self._load_many(platform, keys)
+        replies = handle_statuses(self.service, [one for one, _key in given])
+        out, settled = [], set()
+        for (one, _u), key, before, reply in zip(given, keys, befores, replies, strict=True):
+            if key in settled:  # their second click of the burst: as their first left it
+                before = self._load(platform, key)
+            settled.add(key)
+            pending = before[0]
+            if (
+                pending
+                and pending.get("kind") == "status"
+                and int(pending["action"]) == one.action_ref
+            ):
+                # A button answering the bot's question: then the next action of that reply.
+                reply = self._then_ask(reply, pending.get("later") or [])
+            out.append(self._settle(platform, key, before, reply))
+        return out
 
     # -- context ------------------------------------------------------------------------------
     def remember_nudge(self, platform: str, user_key: str, action_ids: tuple[int, ...]) -> None:
@@ -330,10 +339,17 @@ class Conversation:
 
     # -- inside -------------------------------------------------------------------------------
     def _load(self, platform: str, key: str) -> tuple[dict | None, tuple[int, ...]]:
+        return self._load_many(platform, [key])[0]
+
+    def _load_many(self, platform: str, keys: list[str]) -> list[tuple[dict | None, tuple]]:
         with read_session(self.service.engine) as s:
-            state = load_state(s, platform, key)
-        pending = json.loads(state.pending) if state is not None and state.pending else None
-        return pending, nudged_ids(state)
+            states = load_states(s, platform, keys)
+        out = []
+        for key in keys:
+            state = states.get(key)
+            pending = json.loads(state.pending) if state is not None and state.pending else None
+            out.append((pending, nudged_ids(state)))
+        return out
 
     def _settle(
         self, platform: str, key: str, before: tuple[dict | None, tuple[int, ...]], reply: Reply

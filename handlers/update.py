@@ -5,13 +5,12 @@ unclear the handler asks (AskAction / AskStatus) instead of guessing."""
 from __future__ import annotations
 
 import re
-from dataclasses import replace
-from datetime import date
+from dataclasses import dataclass, replace
 
 from bot.core.people import Actor, covers, may_read, owns, read_refusal
 from bot.core.reading import line_kind, split_reply
 from bot.core.refs import RefIndex, index_across_plans, leading_refs
-from bot.core.service import PlanService, Refused
+from bot.core.service import PlanService, Refused, UpdateGiven
 from bot.core.statuses import Status
 from bot.core.text_input import TooLong, check_length, clean_input
 from bot.core.update_text import commentary_as_written, normalise_reply, parse_update_text
@@ -29,6 +28,21 @@ from handlers.replies import (
 from storage.queries import ActionView, NotFound, PlanSnapshot
 
 
+@dataclass(frozen=True)
+class StatusGiven:
+    """A status given by button or form: the action and status are known. ``snapshot``:
+    the plan around the action, already read (a burst of clicks reads it once)."""
+
+    actor: Actor
+    action_ref: str | int
+    status: str | None
+    source: str
+    commentary: str = ""
+    revised_text: str | None = None
+    external_id: str | None = None
+    snapshot: PlanSnapshot | None = None
+
+
 def handle_status(
     service: PlanService,
     actor: Actor,
@@ -41,43 +55,52 @@ def handle_status(
     external_id: str | None = None,
     snapshot: PlanSnapshot | None = None,
 ) -> Reply:
-    """A button press or a submitted form: the action and status are known. ``snapshot``:
-    the plan around the action, already read (a burst of clicks reads it once)."""
-    revised_due: date | None = None
-    if revised_text and revised_text.strip():
-        parsed = service.read_deadline(revised_text)
-        if parsed.due is None:
-            return Problem(
-                f"I can't read the revised deadline {revised_text.strip()!r}"
-                f"{': ' + parsed.note if parsed.note else ''}. "
-                "Try a date such as 30/06/2021 or 'end of June 2021'."
-            )
-        revised_due, revised_text = parsed.due, revised_text.strip()
-    if status is not None:
-        try:
-            status = Status.from_label(status).value
-        except ValueError as exc:
-            return Problem(str(exc))
-    try:
-        stored = service.record_update(
-            actor,
-            action_ref,
-            status=status,
-            commentary=commentary,
-            source=source,
-            revised_text=revised_text or None,
-            revised_due=revised_due,
-            external_id=external_id,
-            snapshot=snapshot,
-        )
-    except Refused as exc:
-        return Refusal(str(exc))
-    except (NotFound, TooLong) as exc:
-        return Problem(str(exc))
-    if stored.timezone is None:
-        return UpdateStored(stored.action, stored.update, stored.created, stored.signoff)
-    return UpdateStored(stored.action, stored.update, stored.created, stored.signoff,
-                        stored.timezone, in_plan_time=True)  # fmt: skip
+    """A button press or a submitted form (see StatusGiven)."""
+    given = StatusGiven(actor, action_ref, status, source, commentary, revised_text,
+                        external_id, snapshot)  # fmt: skip
+    return handle_statuses(service, [given])[0]
+
+
+def handle_statuses(service: PlanService, given: list[StatusGiven]) -> list[Reply]:
+    """Several (a burst of clicks), stored in one transaction: a reply for each, in order.
+    One that cannot be stored (a deadline not read, no such status, refused) says why and
+    does not hold back the others."""
+    replies: list[Reply | None] = [None] * len(given)
+    asks: list[tuple[int, UpdateGiven]] = []
+    for i, one in enumerate(given):
+        status, revised_text, revised_due = one.status, one.revised_text, None
+        if revised_text and revised_text.strip():
+            parsed = service.read_deadline(revised_text)
+            if parsed.due is None:
+                replies[i] = Problem(
+                    f"I can't read the revised deadline {revised_text.strip()!r}"
+                    f"{': ' + parsed.note if parsed.note else ''}. "
+                    "Try a date such as 30/06/2021 or 'end of June 2021'."
+                )
+                continue
+            revised_due, revised_text = parsed.due, revised_text.strip()
+        if status is not None:
+            try:
+                status = Status.from_label(status).value
+            except ValueError as exc:
+                replies[i] = Problem(str(exc))
+                continue
+        asks.append((i, UpdateGiven(one.actor, one.action_ref, status, one.source,
+                                    one.commentary, revised_text or None, revised_due,
+                                    one.external_id, one.snapshot)))  # fmt: skip
+    results = service.record_updates([ask for _i, ask in asks]) if asks else []
+    for (i, _ask), stored in zip(asks, results, strict=True):
+        if isinstance(stored, Refused):
+            replies[i] = Refusal(str(stored))
+        elif isinstance(stored, (NotFound, TooLong)):
+            replies[i] = Problem(str(stored))
+        elif stored.timezone is None:
+            replies[i] = UpdateStored(stored.action, stored.update, stored.created,
+                                      stored.signoff)  # fmt: skip
+        else:
+            replies[i] = UpdateStored(stored.action, stored.update, stored.created,
+                                      stored.signoff, stored.timezone, in_plan_time=True)  # fmt: skip
+    return replies
 
 
 def handle_reply(

@@ -92,16 +92,26 @@ def _open(s, person_ids: list[int], on_or_after: date) -> list[Absence]:
 
 def people_covered_by(session, deputy_id: int, day: date) -> list[int]:
     """The people whose absence covering ``day`` names ``deputy_id`` as their deputy."""
-    return list(
-        session.scalars(
-            select(Absence.person_id).where(
-                Absence.deputy_id == deputy_id,
-                Absence.cancelled_at.is_(None),
-                Absence.starts <= day,
-                Absence.until >= day,
-            )
+    return people_covered_by_each(session, [deputy_id], day).get(deputy_id, [])
+
+
+def people_covered_by_each(session, deputy_ids: Iterable[int], day: date) -> dict[int, list[int]]:
+    """``people_covered_by`` for several deputies in one query: deputy id → the people they
+    cover on ``day`` (deputies covering nobody are left out)."""
+    ids = sorted(set(deputy_ids))
+    if not ids:
+        return {}
+    covered: dict[int, list[int]] = {}
+    for deputy_id, person_id in session.execute(
+        select(Absence.deputy_id, Absence.person_id).where(
+            Absence.deputy_id.in_(ids),
+            Absence.cancelled_at.is_(None),
+            Absence.starts <= day,
+            Absence.until >= day,
         )
-    )
+    ):
+        covered.setdefault(deputy_id, []).append(person_id)
+    return covered
 
 
 def absences_on(engine: Engine, day: date) -> dict[int, AbsenceView]:

@@ -37,13 +37,11 @@ def apply_to_action_cache(
         action.deadline_sure = update.revised_due is not None
 
 
-def record_latest(session: Session, action: Action, update: Update) -> None:
-    """Make ``update`` the action's LatestUpdate if it is a person's (not an import) and newer
-    than the one held (by time, then id). One upsert, so two instances appending at once for
-    the same action both succeed and the newer update stays."""
+def latest_row(action: Action, update: Update) -> dict | None:
+    """The LatestUpdate row ``update`` offers (None for an import: not a person's)."""
     if update.source == "import":
-        return
-    values = {
+        return None
+    return {
         "action_id": action.id,
         "plan_id": action.plan_id,
         "update_id": update.id,
@@ -53,7 +51,6 @@ def record_latest(session: Session, action: Action, update: Update) -> None:
         "author_name": update.author_name,
         "created_at": update.created_at,
     }
-    upsert_latest(session, [values])
 
 
 def upsert_latest(session: Session, rows: list[dict]) -> None:

@@ -34,6 +34,15 @@ def find_by_chat_user(session: Session, chat_user_id: str) -> Owner | None:
     return session.exec(select(Owner).where(Owner.chat_user_id == chat_user_id)).first()
 
 
+def find_by_chat_users(session: Session, chat_user_ids) -> dict[str, Owner]:
+    """``find_by_chat_user`` for several (a burst of clicks): one query."""
+    ids = sorted(set(chat_user_ids))
+    if not ids:
+        return {}
+    rows = session.exec(select(Owner).where(Owner.chat_user_id.in_(ids)))
+    return {o.chat_user_id: o for o in rows}
+
+
 def set_chat_identity(
     session: Session,
     person: Owner,
@@ -141,13 +150,23 @@ def roles_held(session: Session, person_id: int) -> list[Owner]:
 
 def role_ids_held(session: Session, person_id: int) -> list[int]:
     """The ids of the roles ``person_id`` holds now (an actor's rights: no rows loaded)."""
-    return list(
-        session.scalars(
-            select(RoleAssignment.role_id).where(
-                RoleAssignment.person_id == person_id, RoleAssignment.ended_at.is_(None)
-            )
+    return role_ids_held_by(session, [person_id]).get(person_id, [])
+
+
+def role_ids_held_by(session: Session, person_ids) -> dict[int, list[int]]:
+    """``role_ids_held`` for several people in one query: person id → role ids (those
+    holding none are left out)."""
+    ids = sorted(set(person_ids))
+    if not ids:
+        return {}
+    held: dict[int, list[int]] = {}
+    for person_id, role_id in session.execute(
+        select(RoleAssignment.person_id, RoleAssignment.role_id).where(
+            RoleAssignment.person_id.in_(ids), RoleAssignment.ended_at.is_(None)
         )
-    )
+    ):
+        held.setdefault(person_id, []).append(role_id)
+    return held
 
 
 def role_holder(session: Session, role_id: int) -> Owner | None:

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from storage.cache import apply_to_action_cache, record_latest
+from storage.cache import apply_to_action_cache, latest_row, upsert_latest
 from storage.chat import event_key
 from storage.engine import is_sqlite
 from storage.models import Action, DeadlineRevision, Update
@@ -44,73 +44,130 @@ def append_update_row(
     """``append_update``, also returning the action's row as the update left it (None when
     nothing was written): a caller that shows the action reads it from here, not again (the
     session holds its rows weakly, so one dropped here would be read once more)."""
-    if new.external_id:
-        new = replace(new, external_id=event_key(new.external_id))
-        found = session.exec(select(Update).where(Update.external_id == new.external_id)).first()
-        if found is not None:
-            return found, False, None
+    return append_update_rows(session, [new], now=now)[0]
+
+
+def append_update_rows(
+    session: Session, news: list[NewUpdate], *, now: datetime
+) -> list[tuple[Update, bool, Action | None]]:
+    """``append_update_row`` for several updates in this one transaction (a burst of
+    clicks), in order, with one query per step rather than per update: an event already
+    stored (or twice in ``news``) is returned with created=False and written once. Two
+    updates to one action fold into its cache one after the other, as if appended apart."""
+    news = [replace(n, external_id=event_key(n.external_id)) if n.external_id else n for n in news]
+    keys = sorted({n.external_id for n in news if n.external_id})
+    held: dict[str, Update] = {}
+    if keys:
+        held = {
+            u.external_id: u
+            for u in session.exec(select(Update).where(Update.external_id.in_(keys)))
+        }
+    out: list[tuple[Update, bool, Action | None] | None] = [None] * len(news)
+    todo: list[tuple[int, NewUpdate]] = []
+    for i, new in enumerate(news):
+        if new.external_id in held:
+            continue
+        todo.append((i, new))
+        if new.external_id:
+            held[new.external_id] = None  # a second delivery within this batch: see below
+    if todo:
+        _insert(session, todo, out, now)
+    for i, new in enumerate(news):
+        if out[i] is None:  # stored before, or earlier in this batch
+            found = held.get(new.external_id)
+            out[i] = (
+                found if found is not None else _by_key(session, new.external_id),
+                False,
+                None,
+            )
+    return out
+
+
+def _insert(session: Session, todo, out, now: datetime) -> None:
     # Locked until commit (PostgreSQL; SQLite's write transactions are serial already), so two
     # instances appending to one action fold their updates into its cache one after the other.
-    action = session.get(Action, new.action_id, with_for_update=True)
-    if action is None:
-        raise NotFound(f"no action with id {new.action_id}")
-    update = Update(
-        plan_id=action.plan_id,
-        action_id=new.action_id,
-        author_owner_id=new.author_owner_id,
-        author_name=new.author_name,
-        status=new.status,
-        commentary=new.commentary,
-        revised_deadline_text=new.revised_deadline_text,
-        revised_due=new.revised_due,
-        source=new.source,
-        external_id=new.external_id,
-        created_at=now,
-    )
-    if is_sqlite(session.get_bind()):
+    ids = sorted({new.action_id for _i, new in todo})
+    actions = {
+        a.id: a for a in session.exec(select(Action).where(Action.id.in_(ids)).with_for_update())
+    }
+    missing = [i for i in ids if i not in actions]
+    if missing:
+        raise NotFound(f"no action with id {missing[0]}")
+    # Whether each action's latest update so far came from a plan import (one query).
+    prior = {a.last_update_id for a in actions.values() if a.last_update_id is not None}
+    imported = set()
+    if prior:
+        imported = set(
+            session.scalars(
+                select(Update.id).where(Update.id.in_(prior), Update.source == "import")
+            )
+        )
+    updates = [
+        Update(
+            plan_id=actions[new.action_id].plan_id,
+            action_id=new.action_id,
+            author_owner_id=new.author_owner_id,
+            author_name=new.author_name,
+            status=new.status,
+            commentary=new.commentary,
+            revised_deadline_text=new.revised_deadline_text,
+            revised_due=new.revised_due,
+            source=new.source,
+            external_id=new.external_id,
+            created_at=now,
+        )
+        for _i, new in todo
+    ]
+    if is_sqlite(session.get_bind()) or len(updates) > 1:
         # SQLite: this transaction took the write lock when it began (BEGIN IMMEDIATE), so
         # nobody stored the same event since the check above: no savepoint to pay for. Were
-        # the unique key broken anyway, the whole transaction fails and nothing is stored.
-        session.add(update)
+        # the unique key broken anyway (or, on PostgreSQL, by another worker during a batch),
+        # the whole transaction fails and nothing is stored; a batch is then run again one
+        # by one, where the race below is handled.
+        session.add_all(updates)
         session.flush()
     else:
         try:
             with session.begin_nested():
-                session.add(update)
+                session.add(updates[0])
                 session.flush()
         except IntegrityError:
             # Another worker stored the same event between our check and our insert.
-            found = session.exec(
-                select(Update).where(Update.external_id == new.external_id)
-            ).first()
+            key = todo[0][1].external_id
+            found = _by_key(session, key) if key else None
             if found is None:
                 raise
-            return found, False, None
-    if new.revised_deadline_text or new.revised_due:
-        session.add(
-            DeadlineRevision(
-                action_id=action.id,
-                text=new.revised_deadline_text or new.revised_due.isoformat(),
-                due_date=new.revised_due,
-                source="update",
-                update_id=update.id,
-                recorded_at=now,
+            out[todo[0][0]] = (found, False, None)
+            return
+    latest: dict[int, dict] = {}
+    for (i, new), update in zip(todo, updates, strict=True):
+        action = actions[new.action_id]
+        if new.revised_deadline_text or new.revised_due:
+            session.add(
+                DeadlineRevision(
+                    action_id=action.id,
+                    text=new.revised_deadline_text or new.revised_due.isoformat(),
+                    due_date=new.revised_due,
+                    source="update",
+                    update_id=update.id,
+                    recorded_at=now,
+                )
             )
-        )
-    apply_to_action_cache(action, update, supersedes_import=_latest_is_import(session, action))
-    action.updated_at = now  # before the upsert's flush: one UPDATE of the action, not two
-    session.add(action)
-    record_latest(session, action, update)
+        apply_to_action_cache(action, update, supersedes_import=action.last_update_id in imported)
+        action.updated_at = now  # before the upsert's flush: one UPDATE of the action, not two
+        session.add(action)
+        row = latest_row(action, update)
+        if row is not None:
+            latest[action.id] = row  # the later of two for one action (one upsert per row)
+        out[i] = (update, True, action)
+    upsert_latest(session, list(latest.values()))
     session.flush()
-    return update, True, action
 
 
-def _latest_is_import(session: Session, action: Action) -> bool:
-    """Whether the action's latest update came from a plan import."""
-    if action.last_update_id is None:
-        return False
-    latest = session.get(Update, action.last_update_id)
-    return latest is not None and latest.source == "import"
+def _by_key(session: Session, key: str | None) -> Update | None:
+    if not key:
+        return None
+    return session.exec(select(Update).where(Update.external_id == key)).first()
 
 
 def previous_status(session: Session, action_id: int, *, before_update_id: int) -> str | None:

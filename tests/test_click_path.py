@@ -7,15 +7,18 @@ from the transaction's start) and PostgreSQL."""
 from __future__ import annotations
 
 import threading
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import event
 from sqlmodel import select
 
-from bot.core.service import Refused
-from storage.engine import write_gate, write_session
-from storage.models import Owner, Update
+from bot.core.service import Refused, UpdateGiven
+from handlers.conversation import Conversation, person_key
+from handlers.update import StatusGiven
+from storage.absences import set_absence
+from storage.engine import read_session, write_gate, write_session
+from storage.models import Action, LatestUpdate, Owner, Update
 from tests.support.small_plan import small_service
 
 TODAY = date(2019, 9, 16)
@@ -96,3 +99,68 @@ def test_a_click_by_someone_who_may_not_update_stores_nothing(service, engine):
         service.record_update(julie, other.id, status="On track", source="button")
     with write_session(engine) as s:
         assert not s.exec(select(Update).where(Update.source == "button")).all()
+
+
+def _link(engine, name: str, chat_user_id: str) -> int:
+    with write_session(engine) as s:
+        person = s.exec(select(Owner).where(Owner.name == name)).one()
+        person.chat_user_id = chat_user_id
+        s.add(person)
+        return person.id
+
+
+def test_a_burst_reads_its_people_and_stores_its_updates_as_one_by_one_would(service, engine):
+    # Alice (who holds the role owning L1) is away; Eve, who owns nothing, is her deputy.
+    alice, eve = _link(engine, "Alice Smith", "U0ALICE"), _link(engine, "Eve Other", "U0EVE")
+    set_absence(engine, alice, starts=TODAY, until=TODAY + timedelta(days=7), deputy_id=eve,
+                now=service.clock.now())  # fmt: skip
+    users = ["U0JULIE", "U0ALICE", "U0EVE", "U0NOBODY"]
+    together = service.actors_for_chat_users(users)
+    assert set(together) == {"U0JULIE", "U0ALICE", "U0EVE"}  # an unknown id: read alone
+    for user, actor in together.items():
+        assert actor == service.actor_for_chat_user(user)
+    julie, eve_actor = together["U0JULIE"], together["U0EVE"]
+    assert alice in eve_actor.covering_ids and together["U0ALICE"].role_ids
+
+    ids = {a.ref: a.id for a in service.snapshot().actions}
+    out = service.record_updates(
+        [
+            # L3's latest is imported progress ("Completed"): a person's click supersedes it.
+            UpdateGiven(julie, ids["L3"], "On track", "button", external_id="slack:b1"),
+            UpdateGiven(eve_actor, ids["L1"], "At risk", "button", external_id="slack:b2"),
+            UpdateGiven(eve_actor, ids["L2"], "On track", "button", external_id="slack:b3"),
+            UpdateGiven(julie, ids["L3"], "Delayed", "button", "slipping", external_id="slack:b4"),
+            UpdateGiven(julie, ids["L3"], "On track", "button", external_id="slack:b1"),  # again
+        ]
+    )
+    stored = [o for o in out if not isinstance(o, Exception)]
+    assert isinstance(out[2], Refused)  # not Eve's, nor anyone's she covers: nothing stored
+    assert [o.created for o in stored] == [True, True, True, False]
+    assert out[4].update.id == out[0].update.id  # the redelivery is the first, not a new one
+    assert out[1].action.status == "At risk" and out[3].action.status == "Delayed"
+    with read_session(engine) as s:
+        l3 = s.get(Action, ids["L3"])
+        assert (l3.status, l3.last_update_id) == ("Delayed", out[3].update.id)
+        assert s.get(LatestUpdate, ids["L3"]).update_id == out[3].update.id
+        assert s.get(LatestUpdate, ids["L1"]).update_id == out[1].update.id
+        clicks = s.exec(select(Update.id).where(Update.source == "button")).all()
+    assert len(clicks) == 3  # b1, b2, b4: b3 refused, b1 once
+
+
+def test_a_burst_with_one_person_twice_leaves_their_conversation_as_two_clicks_would(
+    service, engine
+):
+    julie = service.actor_for_chat_user("U0JULIE")
+    ids = {a.ref: a.id for a in service.snapshot().actions}
+    talk = Conversation(service)
+    talk.remember_nudge("slack", person_key(julie.person), (ids["L2"], ids["L3"], ids["C1"]))
+    replies = talk.give_statuses(
+        "slack",
+        [
+            (StatusGiven(julie, ids["L2"], "On track", "button", external_id="k1"), "U0JULIE"),
+            (StatusGiven(julie, ids["C1"], "Ongoing", "button", external_id="k2"), "U0JULIE"),
+        ],
+    )
+    assert [r.action.ref for r in replies] == ["L2", "C1"]
+    # Both answered: only L3 is still owed from the nudge (the second did not undo the first).
+    assert talk.last_nudge("slack", person_key(julie.person)) == (ids["L3"],)

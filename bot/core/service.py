@@ -27,17 +27,18 @@ from bot.core.signoff import (
     reopened_status,
     signoff_leads,
 )
-from bot.core.text_input import check_length, clean_input
-from storage.absences import people_covered_by
+from bot.core.text_input import TooLong, check_length, clean_input
+from storage.absences import people_covered_by_each
 from storage.engine import read_session, write_session
 from storage.models import Action, Plan, Update
 from storage.people import (
     all_owners,
     find_by_chat_user,
+    find_by_chat_users,
     find_by_email,
     find_owner,
     role_holder,
-    role_ids_held,
+    role_ids_held_by,
 )
 from storage.queries import (
     ActionView,
@@ -56,7 +57,7 @@ from storage.queries import (
 from storage.rows import gc_paused
 from storage.signoff import decide_signoff, open_signoff, request_signoff
 from storage.undo import last_undoable, undo_update
-from storage.updates import NewUpdate, append_update, append_update_row, previous_status
+from storage.updates import NewUpdate, append_update, append_update_rows, previous_status
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +94,21 @@ class StoredUpdate:
     created: bool  # False when this was a redelivery of an update already stored
     signoff: SignOffRequest | None = None  # a completion now waiting for the theme lead
     timezone: str | None = None  # the action's plan's, when read with it (else: not known)
+
+
+@dataclass(frozen=True)
+class UpdateGiven:
+    """One update someone gave, for ``record_updates`` (see ``record_update`` for each)."""
+
+    actor: Actor
+    action_ref: str | int
+    status: str | None
+    source: str
+    commentary: str = ""
+    revised_text: str | None = None
+    revised_due: date | None = None
+    external_id: str | None = None
+    snapshot: PlanSnapshot | None = None
 
 
 class PlanService:
@@ -256,9 +272,7 @@ class PlanService:
                 by_plan.setdefault(plan_id, []).append(action_id)
             bound = self._get_plan(s).id if self.bound else None
             for plan_id, in_plan in by_plan.items():
-                if (bound is not None and plan_id != bound) or not _plan_live(
-                    s.get(Plan, plan_id)
-                ):
+                if (bound is not None and plan_id != bound) or not _plan_live(s.get(Plan, plan_id)):
                     continue
                 snap = plan_snapshot(s, plan_id, action_ids=in_plan)
                 for action in snap.actions:
@@ -378,6 +392,18 @@ class PlanService:
                 return Actor(owner.name, person=None, role_ids=frozenset({view.id}))
             return self._actor(s, owner, owner.name, owner.email)
 
+    def actors_for_chat_users(self, chat_user_ids) -> dict[str, Actor]:
+        """The actors behind several chat users known by their chat id (a burst of clicks),
+        read in one session with one query per kind of fact. Users not linked to anyone
+        are left out: read alone (``actor_for_chat_user``), they may be matched by email."""
+        with read_session(self.engine) as s:
+            found = find_by_chat_users(s, chat_user_ids)
+            live = [p for p in found.values() if p.erased_at is None]
+            rights = self._rights(s, [p.id for p in live])
+            return {
+                p.chat_user_id: self._person_actor(p, p.name, p.email, rights[p.id]) for p in live
+            }
+
     def _actor(
         self, s, person, display_name: str, email: str | None, *, fallback_name: str = ""
     ) -> Actor:
@@ -386,21 +412,38 @@ class PlanService:
             # acts as them (erasure unlinks the accounts; this holds if one is missed).
             person = None
         email = email or (person.email if person is not None else None)
-        is_admin = bool(email and email.casefold() in self.admin_emails)
         if person is None:
+            is_admin = bool(email and email.casefold() in self.admin_emails)
             return Actor(display_name or fallback_name, is_admin=is_admin)
-        roles = frozenset(role_ids_held(s, person.id))
-        covering: set[int] = set()
-        for absent_id in people_covered_by(s, person.id, self.today()):
-            covering.add(absent_id)
-            covering.update(role_ids_held(s, absent_id))
+        return self._person_actor(
+            person, display_name, email, self._rights(s, [person.id])[person.id]
+        )
+
+    def _person_actor(self, person, display_name: str, email: str | None, rights) -> Actor:
+        roles, covering = rights
+        is_admin = bool(email and email.casefold() in self.admin_emails)
         return Actor(
             person.name or display_name,
             person=owner_view(person),
             role_ids=roles,
             is_admin=is_admin or person.is_admin,
-            covering_ids=frozenset(covering),
+            covering_ids=covering,
         )
+
+    def _rights(self, s, person_ids: list[int]) -> dict[int, tuple[frozenset, frozenset]]:
+        """Each person's (roles held, people and their roles covered today): three queries
+        however many people."""
+        held = role_ids_held_by(s, person_ids)
+        covered = people_covered_by_each(s, person_ids, self.today())
+        absent = role_ids_held_by(s, [a for ids in covered.values() for a in ids])
+        rights = {}
+        for person_id in person_ids:
+            covering: set[int] = set()
+            for absent_id in covered.get(person_id, ()):
+                covering.add(absent_id)
+                covering.update(absent.get(absent_id, ()))
+            rights[person_id] = (frozenset(held.get(person_id, ())), frozenset(covering))
+        return rights
 
     # -- questions --------------------------------------------------------------------------
     def query(self, actor: Actor, text: str) -> QueryResult:
@@ -449,57 +492,91 @@ class PlanService:
         its ``snapshot`` rather than have it read again; otherwise only the one action and
         the people it involves are read. Text is cleaned (text_input.py) whichever platform
         it came from."""
+        given = UpdateGiven(actor, action_ref, status, source, commentary, revised_text,
+                            revised_due, external_id, snapshot)  # fmt: skip
+        (result,) = self.record_updates([given])
+        if isinstance(result, Exception):
+            raise result
+        return result
+
+    def record_updates(self, given: list[UpdateGiven]) -> list[StoredUpdate | Exception]:
+        """``record_update`` for several (a burst of clicks), stored in one transaction:
+        each result in order, a StoredUpdate or the error (Refused, NotFound, TooLong) that
+        says why that one stored nothing; the others are stored all the same."""
+        out: list[StoredUpdate | Exception | None] = [None] * len(given)
+        ready: list[tuple[int, NewUpdate, PlanSnapshot, ActionView, Actor]] = []
+        for i, one in enumerate(given):
+            try:
+                ready.append((i, *self._update_to_store(one)))
+            except (Refused, NotFound, TooLong) as exc:
+                out[i] = exc
+        if not ready:
+            return out
+        with write_session(self.engine) as s:
+            now = self.clock.now()
+            rows = append_update_rows(s, [new for _i, new, *_r in ready], now=now)
+            admins = None
+            for (i, _new, snap, action, actor), (update, created, row) in zip(
+                ready, rows, strict=True
+            ):
+                signoff_id, leads = None, []
+                if created and needs_signoff(snap, actor, action, update.status):
+                    if admins is None:
+                        admins = [owner_view(o) for o in all_owners(s) if o.is_admin]
+                    leads = signoff_leads(snap, action, admins)
+                    # None: a completion is already waiting for sign-off; not asked twice.
+                    signoff = request_signoff(
+                        s, action.id, update.id, leads[0].id if leads else None, now=now
+                    )
+                    signoff_id = signoff.id if signoff else None
+                # The action as this transaction leaves it (the row is locked and loaded:
+                # no second read of the plan around it on a click's path).
+                fresh = action_after_write(action, row or s.get(Action, action.id))
+                # The plan read with the action is its own (a snapshot passed in may be
+                # several).
+                tz = snap.plan.timezone if snap.plan.id == action.plan_id else None
+                request = None
+                if signoff_id is not None:
+                    request = SignOffRequest(
+                        signoff_id, fresh, actor.display_name, update.commentary, leads
+                    )
+                out[i] = StoredUpdate(fresh, update, created, request, tz)
+        return out
+
+    def _update_to_store(self, one: UpdateGiven):
+        """(the row to append, the plan around the action, the action, the actor) for an
+        update ``one.actor`` may make; raises the error saying why not."""
+        actor = one.actor
         self.check_reader(actor)
-        commentary = clean_input(commentary).strip()
+        commentary = clean_input(one.commentary).strip()
         check_length(commentary)
-        revised_text = clean_input(revised_text) or None
-        if snapshot is not None:
-            snap = snapshot
-            if isinstance(action_ref, int):
-                action = next((a for a in snap.actions if a.id == action_ref), None)
+        revised_text = clean_input(one.revised_text) or None
+        if one.snapshot is not None:
+            snap = one.snapshot
+            if isinstance(one.action_ref, int):
+                action = next((a for a in snap.actions if a.id == one.action_ref), None)
                 if action is None:
-                    raise NotFound(f"no action with id {action_ref}")
+                    raise NotFound(f"no action with id {one.action_ref}")
             else:
-                action = self.find_action(snap, action_ref)
+                action = self.find_action(snap, one.action_ref)
         else:
-            snap, action = self.action_snapshot(action_ref)
+            snap, action = self.action_snapshot(one.action_ref)
         if not may_update(actor, action, snap):
             from bot.core.people import refusal
 
             raise Refused(refusal(actor, action))
         new = NewUpdate(
             action_id=action.id,
-            status=status,
+            status=one.status,
             commentary=commentary.strip(),
-            source=source,
+            source=one.source,
             author_owner_id=actor.person.id if actor.person else None,
             author_name=clean_input(actor.display_name),
             revised_deadline_text=revised_text,
-            revised_due=revised_due,
-            external_id=external_id,
+            revised_due=one.revised_due,
+            external_id=one.external_id,
         )
-        signoff_id = None
-        with write_session(self.engine) as s:
-            update, created, row = append_update_row(s, new, now=self.clock.now())
-            if created and needs_signoff(snap, actor, action, status):
-                admins = [owner_view(o) for o in all_owners(s) if o.is_admin]
-                leads = signoff_leads(snap, action, admins)
-                # None: a completion is already waiting for sign-off; it is not asked twice.
-                signoff = request_signoff(
-                    s, action.id, update.id, leads[0].id if leads else None, now=self.clock.now()
-                )
-                signoff_id = signoff.id if signoff else None
-            # The action as this transaction leaves it (the row is locked and loaded: no
-            # second read of the plan around it on a click's path).
-            fresh = action_after_write(action, row or s.get(Action, action.id))
-        request = None
-        if signoff_id is not None:
-            request = SignOffRequest(
-                signoff_id, fresh, actor.display_name, update.commentary, leads
-            )
-        # The plan read with the action is its own (a snapshot passed in may be several).
-        tz = snap.plan.timezone if snap.plan.id == action.plan_id else None
-        return StoredUpdate(fresh, update, created, request, tz)
+        return new, snap, action, actor
 
     def undo_last(self, actor: Actor):
         """Take back the actor's last update made within UNDO_WINDOW: storage/undo.py.

@@ -128,7 +128,6 @@ class AfterAck:
             return
         fn(body, self.client, respond_to(body))
 
-
     def _run_many(self, kind: str, bodies: list[dict]) -> None:
         self._many[kind](bodies, self.client)
 

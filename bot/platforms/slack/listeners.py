@@ -20,6 +20,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.core.people import may_read, read_refusal
 from bot.core.service import PlanService
+from bot.core.statuses import Status
 from bot.platforms.slack import blocks as bk
 from bot.platforms.slack.ack import AfterAck, acked, respond_to
 from bot.platforms.slack.admin import admin_command
@@ -31,6 +32,7 @@ from bot.platforms.slack.signoff import notify_admins, notify_leads
 from handlers.conversation import Conversation
 from handlers.query import handle_query
 from handlers.replies import AskAction, AskStatus, ReassignRequested, UpdatesStored, UpdateStored
+from handlers.update import StatusGiven
 from storage.chat import nudged_actions
 from storage.engine import read_session, write_session
 from storage.pending import keep_pending, pending_for
@@ -126,11 +128,28 @@ class SlackListeners:
     def on_status_button(self, ack, body):
         self.after_ack(ack, "slack.status", body)
 
-    def _status_button(self, body, client: WebClient, respond, snapshot=None):
+    def _status_button(self, body, client: WebClient, respond):
+        given = self._status_given(body, respond)
+        if given is None:
+            return
+        reply = self.conversation.give_status(
+            given.actor,
+            given.action_ref,
+            given.status,
+            platform=PLATFORM,
+            user_key=body["user"]["id"],
+            commentary=given.commentary,
+            revised_text=given.revised_text,
+            source=given.source,
+            external_id=given.external_id,
+        )
+        self._after_click(body, client, respond, reply, given.action_ref)
+
+    def _status_given(self, body, respond, *, actor=None, snapshot=None) -> StatusGiven | None:
+        """What a status click gives (None, the person told why, when their kept words are
+        gone); ``actor``: already resolved (a burst resolves all its people at once)."""
         act = body["actions"][0]
         status = act["action_id"].split(":", 1)[1].upper()
-        from bot.core.statuses import Status
-
         value = json.loads(act["value"])
         user_id = body["user"]["id"]
         commentary, revised = value.get("c", ""), value.get("r")
@@ -139,51 +158,46 @@ class SlackListeners:
             if kept is None:
                 return None
             commentary, revised = kept.text, kept.revised_text or None
-        actor = self.people.actor(user_id)
-        reply = self.conversation.give_status(
-            actor,
+        return StatusGiven(
+            actor or self.people.actor(user_id),
             int(value["a"]),
             Status[status].value,
-            platform=PLATFORM,
-            user_key=user_id,
-            commentary=commentary,
-            revised_text=revised,
-            source="button",
-            external_id=f"slack:btn:{act.get('action_ts', '')}:{user_id}:{value['a']}",
-            snapshot=snapshot,
+            "button",
+            commentary,
+            revised,
+            f"slack:btn:{act.get('action_ts', '')}:{user_id}:{value['a']}",
+            snapshot,
         )
-        if snapshot is not None:
-            return reply  # answered by _status_buttons once the whole burst is stored
-        self._after_click(body, client, respond, reply, int(value["a"]))
-        return None
 
     def _status_buttons(self, bodies: list[dict], client: WebClient) -> None:
         """A burst of status clicks taken from the inbox together: the plan around their
-        actions is read once, each update is stored (and committed) in turn, and only then
-        are the messages updated, so the last click of 50 is not stored behind 49 round
-        trips to Slack. An action clicked twice in the burst reads its plan afresh for the
-        later click (its state may be the earlier one's doing)."""
+        actions and the people clicking are read once, the updates stored in one
+        transaction, and only then are the messages updated, so the last click of 50 is
+        not stored behind 49 round trips to Slack. A click the burst cannot take (words
+        kept server-side, an action not found, the same action clicked again: its state
+        may be the earlier click's doing) runs alone afterwards."""
         ids = [_clicked_action(b) for b in bodies]
         shared = self.service.action_snapshots([i for i in ids if i is not None])
-        seen: set[int] = set()
-        answers = []
+        together, alone, seen = [], [], set()
         for body, action_id in zip(bodies, ids, strict=True):
-            snap = None
-            if action_id in shared and action_id not in seen:
-                snap = shared[action_id][0]
+            (together if action_id in shared and action_id not in seen else alone).append(body)
             seen.add(action_id)
-            respond = respond_to(body)
-            if snap is None:
-                self._status_button(body, client, respond)
-                continue
-            reply = self._status_button(body, client, respond, snapshot=snap)
-            if reply is not None:
-                answers.append((body, respond, reply, action_id))
-        for body, respond, reply, action_id in answers:
+        actors = self.people.actors({b["user"]["id"] for b in together})
+        given = []
+        for body in together:
+            user_id = body["user"]["id"]
+            one = self._status_given(
+                body, None, actor=actors[user_id], snapshot=shared[_clicked_action(body)][0]
+            )
+            given.append((one, user_id))
+        replies = self.conversation.give_statuses(PLATFORM, given) if given else []
+        for body, (one, _user), reply in zip(together, given, replies, strict=True):
             try:
-                self._after_click(body, client, respond, reply, action_id)
+                self._after_click(body, client, respond_to(body), reply, one.action_ref)
             except Exception:  # noqa: BLE001 - stored already; the others still get theirs
                 log.exception("Slack: could not answer a status click (the update is stored)")
+        for body in alone:
+            self._status_button(body, client, respond_to(body))
 
     def _announce(self, client: WebClient, reply) -> None:
         """Ask the theme lead to sign off a completion that needs it; pass a reassignment
