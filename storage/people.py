@@ -34,6 +34,14 @@ def find_by_chat_user(session: Session, chat_user_id: str) -> Owner | None:
     return session.exec(select(Owner).where(Owner.chat_user_id == chat_user_id)).first()
 
 
+def owners_by_id(session: Session, ids) -> dict[int, Owner]:
+    """Owner rows by id, in one query (those not found left out)."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    return {o.id: o for o in session.exec(select(Owner).where(Owner.id.in_(wanted)))}
+
+
 def find_by_chat_users(session: Session, chat_user_ids) -> dict[str, Owner]:
     """``find_by_chat_user`` for several (a burst of clicks): one query."""
     ids = sorted(set(chat_user_ids))

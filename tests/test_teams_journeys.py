@@ -584,3 +584,48 @@ def test_a_slow_action_execute_answers_at_once_and_replaces_the_card_when_done(b
     )
     assert "Completed stored by Julie Fellows" in json.dumps(final)
     assert [u.status for u in _updates(bot.engine)] == ["Completed"]
+
+
+def test_a_burst_of_status_submits_is_stored_together_each_answered_and_refusals_kept(bot):
+    julie, alice, eve = (_install(bot, u) for u in ("29:julie", "29:alice", "29:eve"))
+    _sweep(bot)
+    snap = bot.service.snapshot()
+    ref = {a.ref: a.id for a in snap.actions}
+    j_nudge, a_nudge = _nudge(bot, julie), _nudge(bot, alice)
+    burst = [
+        bot.submit(
+            "29:julie",
+            _button(_card(j_nudge), ref["L2"], "status", "On track"),
+            reply_to=j_nudge["id"],
+        ),  # fmt: skip
+        bot.submit(
+            "29:alice",
+            _button(_card(a_nudge), ref["L1"], "status", "Delayed"),
+            reply_to=a_nudge["id"],
+        ),  # fmt: skip
+        # Eve presses Julie's button (a forwarded card): refused, and the others still stored.
+        bot.submit("29:eve", _button(_card(j_nudge), ref["L2"], "status", "Completed")),
+        bot.submit("29:julie", {"k": "status", "a": ref["C1"], "s": "Ongoing"}),
+        bot.submit("29:julie", {"k": "status", "a": "not a number", "s": "Ongoing"}),
+    ]
+    # Handed to the batch path as the inbox hands a burst taken together.
+    from bot.platforms.teams.sdk import activity_dict
+
+    bot.runtime.bot.handle_statuses([activity_dict(json.loads(json.dumps(a))) for a in burst])
+    ups = _updates(bot.engine)
+    assert sorted((u.author_name, u.status) for u in ups) == sorted(
+        [("Alice Smith", "Delayed"), ("Julie Fellows", "Ongoing"), ("Julie Fellows", "On track")]
+    )
+    assert "On track stored by Julie Fellows" in json.dumps(bot.bc.activity(julie, j_nudge["id"]))
+    assert "Delayed stored by Alice Smith" in json.dumps(bot.bc.activity(alice, a_nudge["id"]))
+    said = json.dumps(bot.bc.sent_to(eve))
+    assert "only the owners of L2" in said and "Nothing was stored" in said
+    assert "could not be read" in json.dumps(bot.bc.sent_to(julie))  # the unreadable one
+
+    # The same burst delivered again through HTTP at once: stored once, nothing new.
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(len(burst)) as pool:
+        assert [s for s, _b in pool.map(bot.post, burst)] == [200] * len(burst)
+    time.sleep(0.5)
+    assert len(_updates(bot.engine)) == 3

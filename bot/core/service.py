@@ -37,6 +37,7 @@ from storage.people import (
     find_by_chat_users,
     find_by_email,
     find_owner,
+    owners_by_id,
     role_holder,
     role_ids_held_by,
 )
@@ -76,6 +77,16 @@ _UNREAD = object()  # actor_for_member: the member row not read yet
 
 def _plan_live(plan: Plan | None) -> bool:
     return plan is not None and plan.archived_at is None
+
+
+def _member_fresh(row, seen) -> bool:
+    """A stored chat member matched to a person, and still where this activity came from."""
+    return (
+        row is not None
+        and row.owner_id is not None
+        and (not seen.conversation_id or row.conversation_id == seen.conversation_id)
+        and (not seen.service_url or row.service_url == seen.service_url)
+    )
 
 
 def _check_id(value: int, what: str) -> None:
@@ -358,13 +369,7 @@ class PlanService:
 
         with read_session(self.engine) as s:
             row = member(s, platform, seen.user_id) if known is _UNREAD else known
-            fresh = (
-                row is not None
-                and row.owner_id is not None
-                and (not seen.conversation_id or row.conversation_id == seen.conversation_id)
-                and (not seen.service_url or row.service_url == seen.service_url)
-            )
-            if fresh:
+            if _member_fresh(row, seen):
                 person = s.get(Owner, row.owner_id)
                 return self._actor(s, person, seen.name, row.email, fallback_name=seen.user_id)
         with write_session(self.engine) as s:
@@ -374,6 +379,24 @@ class PlanService:
             # administrator by that email): one person, one account per platform.
             email = trusted_email(s, row)
             return self._actor(s, person, seen.name, email, fallback_name=seen.user_id)
+
+    def actors_for_members(self, platform: str, seen: list, rows: dict) -> dict[str, Actor]:
+        """``actor_for_member`` for several (a burst of clicks) whose stored member rows
+        (``rows``, by user id, just read) are matched and up to date: read together, by user
+        id. The rest are left out: read alone, what they need is stored first."""
+        fresh = {
+            m.user_id: (m, rows[m.user_id]) for m in seen if _member_fresh(rows.get(m.user_id), m)
+        }
+        with read_session(self.engine) as s:
+            people = owners_by_id(s, [row.owner_id for _m, row in fresh.values()])
+            live = {i: p for i, p in people.items() if p.erased_at is None}
+            rights = self._rights(s, list(live))
+        return {
+            user_id: self._person_actor(live[row.owner_id], m.name,
+                                        row.email or live[row.owner_id].email, rights[row.owner_id])
+            for user_id, (m, row) in fresh.items()
+            if row.owner_id in live
+        }  # fmt: skip
 
     def actor_for_name(self, name: str) -> Actor:
         """The actor with this person or role name (the console's `as`, the CLI's `--as`).

@@ -39,6 +39,7 @@ from handlers.replies import (
     UpdatesStored,
     UpdateStored,
 )
+from handlers.update import StatusGiven
 from storage.chat import first_delivery
 from storage.chat_members import forget_channel, remember_channel
 from storage.engine import read_session, write_session
@@ -190,23 +191,7 @@ class TeamsBot:
         actor = self.people.actor(act)
         value = act.get("value")
         if isinstance(value, dict) and value.get("k"):
-            result = self.card_action(actor, value, act)  # Action.Submit
-            if result.replace is not None and act.get("replyToId"):
-                try:
-                    self.connector.update(
-                        act["conversation"]["id"],
-                        act["serviceUrl"],
-                        act["replyToId"],
-                        message(result.replace, "Updated"),
-                    )
-                except ConnectorError as exc:
-                    log.warning("could not replace the card: %s", exc)
-                    result.send.insert(0, result.replace)
-            elif result.replace is not None:
-                result.send.insert(0, result.replace)
-            if result.toast and not result.send:
-                result.send.append(cd.text_card(result.toast))
-            self._send(act, result.send, result.toast)
+            self._answer(act, self.card_action(actor, value, act))  # Action.Submit
             return
         text = _strip_mentions(act.get("text") or "")
         if not is_personal(act):
@@ -225,6 +210,67 @@ class TeamsBot:
         )
         self._announce(reply)
         self._send(act, cd.reply_cards(reply, query=text), _fallback(reply))
+
+    def handle_statuses(self, acts: list[dict]) -> None:
+        """A burst of status buttons (Action.Submit) taken from the inbox together: the plan
+        around their actions read once, the updates stored in one transaction, and only
+        then the cards answered, so the last click of 50 is not stored behind 49 round
+        trips to the Bot Connector. A click the burst cannot take (its data unreadable, an
+        action not found, the same action clicked again: its state may be the earlier
+        click's doing) is handled alone afterwards, as ``handle_message`` would."""
+        clicked = [_status_click(act) for act in acts]
+        shared = self.service.action_snapshots([c[0] for c in clicked if c is not None])
+        together, alone, seen = [], [], set()
+        for act, click in zip(acts, clicked, strict=True):
+            if click is not None and click[0] in shared and click[0] not in seen:
+                together.append((act, click))
+            else:
+                alone.append(act)
+            if click is not None:
+                seen.add(click[0])
+        given = []
+        actors = self.people.actors([act for act, _click in together])
+        for (act, (a, data)), actor in zip(together, actors, strict=True):
+            ext = f"teams:{act['conversation']['id']}:{act['id']}"[:180]
+            one = StatusGiven(
+                actor,
+                a,
+                _text(data, "s") or None,
+                "button",
+                _text(data, "c"),
+                _text(data, "r") or None,
+                f"{ext}:{a}",
+                shared[a][0],
+            )
+            given.append((one, act["from"]["id"]))
+        replies = self.conversation.give_statuses(PLATFORM, given) if given else []
+        for (act, (_a, data)), (one, _user), reply in zip(together, given, replies, strict=True):
+            try:
+                self._answer(act, self._after_update(reply, data, one.actor))
+            except Exception:  # noqa: BLE001 - stored already; the others still get theirs
+                log.exception("Teams: could not answer a status click (the update is stored)")
+        for act in alone:
+            self.handle_message(act)
+
+    def _answer(self, act: dict, result: CardResult) -> None:
+        """A card action's result: the card replaced in place (or sent, when it can't be),
+        then any messages."""
+        if result.replace is not None and act.get("replyToId"):
+            try:
+                self.connector.update(
+                    act["conversation"]["id"],
+                    act["serviceUrl"],
+                    act["replyToId"],
+                    message(result.replace, "Updated"),
+                )
+            except ConnectorError as exc:
+                log.warning("could not replace the card: %s", exc)
+                result.send.insert(0, result.replace)
+        elif result.replace is not None:
+            result.send.insert(0, result.replace)
+        if result.toast and not result.send:
+            result.send.append(cd.text_card(result.toast))
+        self._send(act, result.send, result.toast)
 
     def interpret(self, actor: Actor, text: str, *, user_key: str, external_id: str) -> Reply:
         """What a chat line means is decided by handlers/conversation.py, not here."""
@@ -476,6 +522,25 @@ class TeamsBot:
 
 # Ids are database integers: a number outside them is an error to answer, not to store.
 _MAX_ID = 2**31 - 1
+
+
+def is_status_click(value) -> bool:
+    """Whether an activity's value is a status button's (the inbox takes those together)."""
+    return isinstance(value, dict) and value.get("k") == "status"
+
+
+def _status_click(act: dict) -> tuple[int, dict] | None:
+    """(action id, the button's data) for a readable status click, else None (handled
+    alone, it says what could not be read)."""
+    value = act.get("value")
+    if not is_status_click(value):
+        return None
+    try:
+        for key in ("s", "c", "r"):
+            _text(value, key)
+        return _number(value, "a"), value
+    except (KeyError, ValueError, TypeError):
+        return None
 
 
 def _number(data: dict, key: str, *, low: int = 1) -> int:

@@ -16,7 +16,7 @@ from sqlmodel import select
 from bot.core.people import Actor
 from bot.core.service import PlanService
 from bot.platforms.teams.connector import ConnectorError, TeamsConnector
-from storage.chat_members import MemberSeen, member, member_for_owner, remember_member
+from storage.chat_members import MemberSeen, member, member_for_owner, members, remember_member
 from storage.engine import read_session, write_session
 from storage.models import ChatMember
 from storage.people import get_owner
@@ -90,14 +90,29 @@ class TeamsPeople:
                 log.warning("member look-up for %s failed: %s", frm["id"], exc)
                 looked_up = None
             account.update(looked_up or {})
-        seen = seen_from_account(
+        seen = self._seen(activity, account)
+        return self.service.actor_for_member(PLATFORM, seen, known=row)  # not read twice
+
+    def actors(self, activities: list[dict]) -> list[Actor]:
+        """``actor`` for several activities (a burst of clicks): the people already known
+        read together; anyone else (no email yet, a new chat or service URL) one by one."""
+        with read_session(self.service.engine) as s:
+            rows = members(s, PLATFORM, [a["from"]["id"] for a in activities])
+        # Only a member whose email is stored needs no look-up at the Connector first.
+        with_email = [a for a in activities if getattr(rows.get(a["from"]["id"]), "email", None)]
+        seen = [self._seen(a, dict(a["from"])) for a in with_email]
+        known = self.service.actors_for_members(PLATFORM, seen, rows)
+        return [known.get(a["from"]["id"]) or self.actor(a) for a in activities]
+
+    def _seen(self, activity: dict, account: dict) -> MemberSeen:
+        conv = activity["conversation"]["id"]
+        return seen_from_account(
             account,
-            service_url=service_url,
+            service_url=activity["serviceUrl"],
             tenant_id=tenant_of(activity),
             conversation_id=conv if is_personal(activity) else None,
             trusted=self.trust_service_url,
         )
-        return self.service.actor_for_member(PLATFORM, seen, known=row)  # not read twice
 
     def remember_all(self, accounts: list[dict], *, service_url: str, tenant_id: str | None) -> int:
         """Members met in a team (no 1:1 chat yet): stored and matched by email."""

@@ -25,8 +25,9 @@ from fastapi import Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 
 from bot.core.service import PlanService
+from bot.foreground import FOREGROUND
 from bot.platforms.inbox_worker import InboxWorker, Put
-from bot.platforms.teams.activities import TeamsBot, message_key
+from bot.platforms.teams.activities import TeamsBot, is_status_click, message_key
 from bot.platforms.teams.cards import CARD_CONTENT_TYPE, text_card
 from bot.platforms.teams.connector import TeamsConnector, message
 from bot.platforms.teams.gate import TeamsGate
@@ -52,6 +53,7 @@ EXECUTE_BUDGET_SECONDS = 2.5
 INBOX_WORKERS = 12
 # The activity's JSON as the gate read it, for the handlers of the request being answered.
 ARRIVED: contextvars.ContextVar[str | None] = contextvars.ContextVar("teams_arrived", default=None)
+MESSAGE_KIND, STATUS_KIND = "teams.message", "teams.status"  # the inbox's kinds of row
 BUSY_TEXT = "I'm busy right now and didn't take that in: please try again in a minute."
 
 
@@ -70,6 +72,13 @@ def _guarded_adapter(settings: Settings, cloud=None):
     class GuardedAdapter(FastAPIAdapter):
         def register_route(self, method, path, handler):
             async def route(request: Request) -> Response:
+                FOREGROUND.enter()  # the sweep holds back while a request is answered
+                try:
+                    return await answer(request)
+                finally:
+                    FOREGROUND.leave()
+
+            async def answer(request: Request) -> Response:
                 body = await gate.admit(request)
                 if isinstance(body, Response):
                     return body
@@ -156,6 +165,9 @@ class TeamsRuntime:
             # The activity as it came (see on_message), made the dict the handlers know here,
             # on the inbox's worker thread rather than the loop.
             lambda _kind, act: bot.handle_message(activity_dict(act)),
+            # A burst of status buttons is stored together (activities.py handle_statuses).
+            run_many=lambda _kind, acts: bot.handle_statuses([activity_dict(a) for a in acts]),
+            batched={STATUS_KIND},
             instance_id=_instance_id(),
             max_backlog=self.settings.inbox_max_backlog,
             lease_seconds=self.settings.inbox_lease_seconds,
@@ -168,13 +180,14 @@ class TeamsRuntime:
             act = dump(ctx) if raw is None else {}  # the JSON that came is stored, not a dump
             key = _inbox_key({"conversation": {"id": ctx.activity.conversation.id},
                               "id": ctx.activity.id})  # fmt: skip
+            kind = STATUS_KIND if is_status_click(ctx.activity.value) else MESSAGE_KIND
             # Written on the loop when SQLite's write lock is free (no thread hop either way);
             # on a thread when another writer holds it, and always for PostgreSQL.
             loop = asyncio.get_running_loop()
-            got = self.inbox.put_now("teams.message", key, act, raw=raw, later=loop.call_later)
+            got = self.inbox.put_now(kind, key, act, raw=raw, later=loop.call_later)
             if got is None:
                 got = await loop.run_in_executor(
-                    None, partial(self.inbox.put, "teams.message", key, act, raw=raw)
+                    None, partial(self.inbox.put, kind, key, act, raw=raw)
                 )
             if got is Put.BUSY:
                 a = ctx.activity
