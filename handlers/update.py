@@ -5,7 +5,7 @@ unclear the handler asks (AskAction / AskStatus) instead of guessing."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from bot.core.people import Actor, covers, may_read, owns, read_refusal
 from bot.core.reading import line_kind, split_reply
@@ -27,20 +27,10 @@ from handlers.replies import (
 )
 from storage.queries import ActionView, NotFound, PlanSnapshot
 
-
-@dataclass(frozen=True)
-class StatusGiven:
-    """A status given by button or form: the action and status are known. ``snapshot``:
-    the plan around the action, already read (a burst of clicks reads it once)."""
-
-    actor: Actor
-    action_ref: str | int
-    status: str | None
-    source: str
-    commentary: str = ""
-    revised_text: str | None = None
-    external_id: str | None = None
-    snapshot: PlanSnapshot | None = None
+# A status given by button or form: the action and status are known (the status as a label,
+# a revised deadline as the words given). ``snapshot``: the plan around the action, already
+# read (a burst of clicks reads it once).
+StatusGiven = UpdateGiven
 
 
 def handle_status(
@@ -85,9 +75,14 @@ def handle_statuses(service: PlanService, given: list[StatusGiven]) -> list[Repl
             except ValueError as exc:
                 replies[i] = Problem(str(exc))
                 continue
-        asks.append((i, UpdateGiven(one.actor, one.action_ref, status, one.source,
-                                    one.commentary, revised_text or None, revised_due,
-                                    one.external_id, one.snapshot)))  # fmt: skip
+        asks.append(
+            (
+                i,
+                replace(
+                    one, status=status, revised_text=revised_text or None, revised_due=revised_due
+                ),
+            )  # fmt: skip
+        )
     results = service.record_updates([ask for _i, ask in asks]) if asks else []
     for (i, _ask), stored in zip(asks, results, strict=True):
         if isinstance(stored, Refused):

@@ -117,9 +117,9 @@ class UpdateGiven:
     source: str
     commentary: str = ""
     revised_text: str | None = None
-    revised_due: date | None = None
     external_id: str | None = None
     snapshot: PlanSnapshot | None = None
+    revised_due: date | None = None
 
 
 class PlanService:
@@ -516,7 +516,7 @@ class PlanService:
         the people it involves are read. Text is cleaned (text_input.py) whichever platform
         it came from."""
         given = UpdateGiven(actor, action_ref, status, source, commentary, revised_text,
-                            revised_due, external_id, snapshot)  # fmt: skip
+                            external_id, snapshot, revised_due)  # fmt: skip
         (result,) = self.record_updates([given])
         if isinstance(result, Exception):
             raise result
