@@ -197,9 +197,7 @@ class InboxWorker:
             self._acks_first()
             batch = self._take(item_id)
             with urgent():  # someone is waiting for the answer: first at SQLite's write gate
-                if len(batch) == 1:
-                    self._handle(item_id)
-                elif batch:
+                if batch:
                     self._handle_many(batch)
         finally:
             for taken in batch:
@@ -239,44 +237,12 @@ class InboxWorker:
                 return
             time.sleep(wait)
 
-    def _handle(self, item_id: int) -> None:
-        now = self.clock.now()
-        try:
-            got = store.start(
-                self.engine, item_id, instance_id=self.instance_id, now=now, lease=self.lease
-            )
-        except Exception as exc:  # noqa: BLE001 - the row stays ours; maintenance retries it
-            log.warning("%s: could not take request %d (%s); will retry", self.platform,
-                        item_id, type(exc).__name__)  # fmt: skip
-            return
-        if got is None:
-            return  # done, or another instance took it over
-        if got.attempts > MAX_ATTEMPTS:
-            log.error("%s: request %d (%s) failed %d times; given up", self.platform, item_id,
-                      got.kind, got.attempts - 1)  # fmt: skip
-            store.finish(self.engine, item_id, now=now)
-            return
-        try:
-            self.run(got.kind, json.loads(got.payload))
-        except Exception as exc:
-            if db_unavailable(exc):
-                log.warning("%s: database unavailable handling request %d; will retry",
-                            self.platform, item_id)  # fmt: skip
-            else:
-                log.exception("%s: handling request %d (%s) failed", self.platform, item_id,
-                              got.kind)  # fmt: skip
-            return  # left undone: maintenance runs it again (up to MAX_ATTEMPTS)
-        try:
-            store.finish(self.engine, item_id, now=self.clock.now())
-        except Exception as exc:  # noqa: BLE001 - run again later; the handler is idempotent
-            log.warning("%s: could not mark request %d done (%s)", self.platform, item_id,
-                        type(exc).__name__)  # fmt: skip
-
     def _handle_many(self, item_ids: list[int]) -> None:
-        """Several rows: taken in one transaction, the batched kinds run together (one call
-        of ``run_many`` per kind), the rest one by one, and those handled finished in one
-        transaction. A failed ``run_many`` leaves all its rows for maintenance to run again
-        (one by one: the handlers are idempotent)."""
+        """One row or several: taken in one transaction, the batched kinds run together (one
+        call of ``run_many`` per kind), the rest (and a row on its own) one by one with
+        ``run``, and those handled finished in one transaction. A row that fails is left
+        for maintenance to run again (a failed ``run_many``: all its rows, then one by one;
+        the handlers are idempotent)."""
         now = self.clock.now()
         try:
             got = store.start_many(
@@ -295,7 +261,7 @@ class InboxWorker:
                 done.append(item_id)
                 continue
             # A row that failed before runs alone: one bad request must not sink a batch.
-            alone = row.kind not in self.batched or row.attempts > 1
+            alone = len(item_ids) == 1 or row.kind not in self.batched or row.attempts > 1
             key = f"\0{item_id}" if alone else row.kind
             groups.setdefault(key, []).append((item_id, json.loads(row.payload)))
         for key, rows in groups.items():
