@@ -90,3 +90,62 @@ def test_the_inbox_write_from_a_loop_does_not_wait_for_a_writer(sqlite_engine):
     assert inbox.put(fast, key="k1", wait=False, **args) is not None
     assert inbox.put(fast, key="k1", wait=False, **args) is None
     fast.dispose()
+
+
+def test_the_loop_write_meets_sqlites_own_lock_as_locked(sqlite_engine):
+    """Another process (here: a connection outside the gate) holding SQLite's write lock: the
+    loop's write is refused at once as ``is_locked``, and nothing is half-written."""
+    import sqlite3
+
+    fast = nowait_engine(sqlite_engine)
+    now = datetime(2020, 6, 1, tzinfo=UTC)
+    args = dict(platform="teams", kind="teams.message", payload="{}", instance_id="me", now=now,
+                lease=timedelta(seconds=60))  # fmt: skip
+    other = sqlite3.connect(sqlite_engine.url.database, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(Exception) as refused:
+            inbox.put(fast, key="k1", wait=False, **args)
+        assert is_locked(refused.value)
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    got = inbox.put(fast, key="k1", wait=False, **args)
+    assert got is not None
+    with write_session(sqlite_engine) as s:
+        assert [r.delivery_key for r in s.query(InboxItem).all()] == ["k1"]
+    fast.dispose()
+
+
+def test_a_row_written_from_the_loop_reads_as_one_written_through_sqlalchemy(sqlite_engine):
+    """The loop's write skips SQLAlchemy: its dates must be stored as SQLAlchemy stores them,
+    or the lease comparisons (take over, renew) would misread them."""
+    fast = nowait_engine(sqlite_engine)
+    from datetime import timezone
+
+    from sqlalchemy import text
+
+    # a clock away from UTC: SQLite compares the stored text, so it must be the same text
+    now = datetime(2020, 6, 1, 10, 30, 15, 123456, tzinfo=timezone(timedelta(hours=1)))
+    args = dict(platform="teams", kind="teams.status", payload='{"a": 1}', instance_id="me",
+                now=now, lease=timedelta(seconds=60))  # fmt: skip
+    loop_id = inbox.put(fast, key="from-loop", wait=False, **args)
+    thread_id = inbox.put(sqlite_engine, key="from-thread", wait=True, **args)
+    with sqlite_engine.connect() as c:
+        stored = c.execute(text("SELECT received_at, lease_until FROM inboxitem ORDER BY id"))
+        from_loop, from_thread = stored.all()
+    assert tuple(from_loop) == tuple(from_thread) == (
+        "2020-06-01 09:30:15.123456", "2020-06-01 09:31:15.123456")  # fmt: skip
+    with write_session(sqlite_engine) as s:
+        a, b = s.get(InboxItem, loop_id), s.get(InboxItem, thread_id)
+        same = ("platform", "kind", "payload", "received_at", "claimed_by", "lease_until",
+                "attempts", "done_at")  # fmt: skip
+        assert {f: getattr(a, f) for f in same} == {f: getattr(b, f) for f in same}
+        assert a.lease_until == now + timedelta(seconds=60)
+    # both are taken over together once the lease has run out, and neither before
+    assert inbox.take_over(sqlite_engine, instance_id="you", now=now + timedelta(seconds=59),
+                           lease=timedelta(seconds=60), limit=10) == []  # fmt: skip
+    later = inbox.take_over(sqlite_engine, instance_id="you", now=now + timedelta(seconds=61),
+                            lease=timedelta(seconds=60), limit=10)  # fmt: skip
+    assert sorted(later) == sorted([loop_id, thread_id])
+    fast.dispose()
