@@ -522,8 +522,10 @@ def _status(
             # "On track but delayed": two readings of one action; ask, offering both.
             return None, _strip_emoji(body), (status, *rivals)
         rest = body[label_end:].strip(" :;,-–—")
-        if not rest.strip(" .!"):
-            rest = ""  # "done." / "done!": the status was all of it
+        if not rest.strip(" .!") or _ONLY_FILLER.match(rest):
+            rest = ""  # "done." / "finished now thanks": the status was all of it
+        else:
+            rest = _LEAD_FILLER.sub("", rest)  # "tbh, will pick up after xmas"
         # "delayed until September", "on hold until the merger" are one phrase, and "not
         # quite finished but nearly there" one sentence: kept whole ("but nearly there" alone
         # is not what they wrote).
@@ -560,6 +562,21 @@ def _status(
 _TYPO_LABEL = re.compile(r"^\s*(?P<w>[A-Za-z]{4,})(?:\s*(?:[:;,.!\-–—]|$))", re.I)
 
 
+# What follows a status word without being news of its own ("finished now", "done now
+# thanks", "complete at last"): kept, "now" was stored as the update's words.
+_FILLER = (
+    r"now|already|at\s+last|finally|thanks|thank\s+you|thx|ta|cheers|tbh|to\s+be\s+honest|"
+    r"as\s+of\s+(?:now|today)|today"
+)
+_ONLY_FILLER = re.compile(rf"^(?:(?:{_FILLER})\b[\s,.!;:-]*)+$", re.I)
+# A discourse marker opening the words after the status ("not started yet tbh, will pick up
+# after xmas"): the words are what follows it.
+_LEAD_FILLER = re.compile(
+    r"^(?:(?:tbh|to\s+be\s+honest|tbf|fwiw|btw|honestly)\b[\s,:;-]*"
+    # thanks only set apart: "thanks to the new lead", "thank you for asking: …" are words
+    r"|(?:thanks|thank\s+you|cheers)\s*[,:;.!–—-]+\s*)(?=\S)",
+    re.I,
+)
 _RUNS_ON_FROM_LABEL = re.compile(
     r"(?:to|until|till|into|by|but|and|though|although|however|yet|so|which|whereas|whilst|"
     r"while|or|nor)\b",
