@@ -55,9 +55,14 @@ def test_a_discourse_marker_opening_the_words_is_left_off(marker, words):
         ("done, now onto phase 2", "now onto phase 2"),
         ("completed today with the board's sign-off", "today with the board's sign-off"),
         ("on track - today's workshop went well", "today's workshop went well"),
-        ("delayed, finally agreed a new date with estates", "finally agreed a new date with estates"),
-        ("at risk, thank you for asking: funding is unclear",
-         "thank you for asking: funding is unclear"),
+        (
+            "delayed, finally agreed a new date with estates",
+            "finally agreed a new date with estates",
+        ),
+        (
+            "at risk, thank you for asking: funding is unclear",
+            "thank you for asking: funding is unclear",
+        ),
         ("on track thank you all", "thank you all"),
     ],
 )

@@ -88,7 +88,9 @@ def _guarded_adapter(settings: Settings, take_message, cloud=None):
                 if body["type"] == "message":
                     # Stored as the JSON that came: the loop neither parses it into the SDK's
                     # models nor encodes it again.
-                    return Response(status_code=await take_message(body, request.state.activity_json))
+                    return Response(
+                        status_code=await take_message(body, request.state.activity_json)
+                    )
                 result = await handler({"body": body, "headers": dict(request.headers)})
                 if result.get("body") is not None:
                     return JSONResponse(result["body"], status_code=result["status"])
