@@ -116,17 +116,22 @@ def _put_on_this_thread(engine: Engine, row: tuple) -> int | None:
         dialect = engine.dialect
         # The column type as this dialect runs it (UTC, then SQLite's text form): the text
         # must be byte for byte what SQLAlchemy writes, as leases are compared as text.
-        date = InboxItem.__table__.c.received_at.type.dialect_impl(dialect).bind_processor(
-            dialect
-        )
+        date = InboxItem.__table__.c.received_at.type.dialect_impl(dialect).bind_processor(dialect)
         held = conns[engine] = (conn, date or (lambda d: d))
     conn, date = held
     try:
         conn.execute("BEGIN IMMEDIATE")  # raises at once when another writer holds the lock
         got = conn.execute(
             _PUT_SQL,
-            (platform[:10], kind[:40], key[:200], payload, date(received), claimed_by[:100],
-             date(lease_until)),  # fmt: skip
+            (
+                platform[:10],
+                kind[:40],
+                key[:200],
+                payload,
+                date(received),
+                claimed_by[:100],
+                date(lease_until),
+            ),  # fmt: skip
         ).fetchone()
         conn.execute("COMMIT")
     except BaseException as exc:
