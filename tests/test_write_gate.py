@@ -9,6 +9,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlmodel import select
 
 from storage import inbox
 from storage.engine import WriteGate, is_locked, nowait_engine, urgent, write_gate, write_session
@@ -113,7 +114,7 @@ def test_the_loop_write_meets_sqlites_own_lock_as_locked(sqlite_engine):
     got = inbox.put(fast, key="k1", wait=False, **args)
     assert got is not None
     with write_session(sqlite_engine) as s:
-        assert [r.delivery_key for r in s.query(InboxItem).all()] == ["k1"]
+        assert [r.delivery_key for r in s.exec(select(InboxItem))] == ["k1"]
     fast.dispose()
 
 
