@@ -629,3 +629,31 @@ def test_a_burst_of_status_submits_is_stored_together_each_answered_and_refusals
         assert [s for s, _b in pool.map(bot.post, burst)] == [200] * len(burst)
     time.sleep(0.5)
     assert len(_updates(bot.engine)) == 3
+
+
+def test_a_status_click_is_answered_once_by_the_card_it_replaced(bot):
+    """A status button on a card the bot can update is answered by that card, replaced in
+    place with what was stored (and its Undo), not by a second message saying the same (as
+    Slack updates the one message). A click whose card cannot be updated (no replyToId) gets
+    the stored card as one message."""
+    from bot.platforms.teams.sdk import activity_dict
+
+    julie = _install(bot, "29:julie")
+    _sweep(bot)
+    ref = {a.ref: a.id for a in bot.service.snapshot().actions}
+    nudge = _nudge(bot, julie)
+    before = len(bot.bc.sent_to(julie))
+    click = bot.submit("29:julie", {"k": "status", "a": ref["L2"], "s": "On track"},
+                       reply_to=nudge["id"])  # fmt: skip
+    bot.runtime.bot.handle_statuses([activity_dict(json.loads(json.dumps(click)))])
+    assert [(u.author_name, u.status) for u in _updates(bot.engine)] == [
+        ("Julie Fellows", "On track")
+    ]
+    replaced = json.dumps(bot.bc.activity(julie, nudge["id"]))
+    assert "Stored for " in replaced and "L2" in replaced and "undo" in replaced.lower()
+    assert len(bot.bc.sent_to(julie)) == before  # no second message
+    # No card to update: the stored card comes as one message, and only one.
+    loose = bot.submit("29:julie", {"k": "status", "a": ref["C1"], "s": "Ongoing"})
+    bot.runtime.bot.handle_statuses([activity_dict(json.loads(json.dumps(loose)))])
+    new = bot.bc.sent_to(julie)[before:]
+    assert len(new) == 1 and "Stored for " in json.dumps(new[0]) and "C1" in json.dumps(new[0])

@@ -254,7 +254,11 @@ class TeamsBot:
 
     def _answer(self, act: dict, result: CardResult) -> None:
         """A card action's result: the card replaced in place (or sent, when it can't be),
-        then any messages."""
+        then any messages. The toast (Teams shows none for a submit) becomes a message only
+        when nothing else answers: a card replaced in place already says it, as Slack's one
+        message update does, and a second message per click halved how many clicks a burst
+        could be answered for at the Bot Connector's 50 sends a second."""
+        replaced = False
         if result.replace is not None and act.get("replyToId"):
             try:
                 self.connector.update(
@@ -263,12 +267,13 @@ class TeamsBot:
                     act["replyToId"],
                     message(result.replace, "Updated"),
                 )
+                replaced = True
             except ConnectorError as exc:
                 log.warning("could not replace the card: %s", exc)
                 result.send.insert(0, result.replace)
         elif result.replace is not None:
             result.send.insert(0, result.replace)
-        if result.toast and not result.send:
+        if result.toast and not result.send and not replaced:
             result.send.append(cd.text_card(result.toast))
         self._send(act, result.send, result.toast)
 
