@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from bot.core.people import Actor
@@ -46,6 +47,7 @@ from storage.engine import read_session, write_session
 from storage.queries import NotFound
 
 log = logging.getLogger(__name__)
+ANSWERS_AT_ONCE = 8  # a burst's clicks answered side by side (handle_statuses)
 
 
 @dataclass
@@ -244,11 +246,25 @@ class TeamsBot:
             )
             given.append((one, act["from"]["id"]))
         replies = self.conversation.give_statuses(PLATFORM, given) if given else []
-        for (act, (_a, data)), (one, _user), reply in zip(together, given, replies, strict=True):
+
+        def answer(click) -> None:
+            (act, (_a, data)), (one, _user), reply = click
             try:
                 self._answer(act, self._after_update(reply, data, one.actor))
             except Exception:  # noqa: BLE001 - stored already; the others still get theirs
                 log.exception("Teams: could not answer a status click (the update is stored)")
+
+        # Each answer is a round trip to the Bot Connector (40-50 ms under a sweep): one after
+        # another, a burst of 50 took 2.2-2.9 s to answer and ran into the next burst. The
+        # clicks are in different conversations, so they are answered side by side (the
+        # connector's pacing still holds the app to its 50 a second).
+        clicks = list(zip(together, given, replies, strict=True))
+        if len(clicks) > 1:
+            with ThreadPoolExecutor(min(ANSWERS_AT_ONCE, len(clicks))) as pool:
+                list(pool.map(answer, clicks))
+        else:
+            for click in clicks:
+                answer(click)
         for act in alone:
             self.handle_message(act)
 
