@@ -217,6 +217,7 @@ class RecordedCall:
     time: float  # the injected clock's reading
     response: dict[str, Any] = field(default_factory=dict)
     injected: bool = False  # answered by fail_next()
+    retry_after: int | None = None  # the Retry-After it was answered with (a 429), in seconds
 
 
 class SlackApiFailure(Exception):
@@ -1065,6 +1066,7 @@ class SlackStandIn:
                     time=self.clock(),
                     response=copy.deepcopy(result),
                     injected=injected,
+                    retry_after=int(extra["Retry-After"]) if "Retry-After" in extra else None,
                 )
             )
             return result, status, extra
