@@ -70,11 +70,16 @@ def _sdk_env_hidden():
             os.environ.update(saved)
 
 
+class LoopStopped(RuntimeError):
+    """The Teams loop has stopped (the bot is shutting down): nothing more runs on it."""
+
+
 class TeamsLoop:
     """One event loop in a daemon thread; sync code runs coroutines on it."""
 
     def __init__(self, name: str = "teams-loop"):
         self.loop = asyncio.new_event_loop()
+        self._stopped = False
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
 
@@ -85,9 +90,34 @@ class TeamsLoop:
     def run(self, coro: Coroutine[Any, Any, Any], timeout: float = 300.0) -> Any:
         if threading.current_thread() is self._thread:
             raise RuntimeError("TeamsLoop.run called from the loop itself: await instead")
+        if self._stopped:
+            coro.close()
+            raise LoopStopped("the Teams loop has stopped")
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
 
     def stop(self) -> None:
+        """Stop the loop. What still runs on it is cancelled first, so a thread waiting in
+        ``run`` hears at once (CancelledError; LoopStopped for anything asked later)
+        instead of waiting out its timeout: a sweep's send cut off by SIGTERM held the
+        process up to 300 s (tests/test_teams_runner.py). A send cut off mid-flight is of
+        unknown outcome, so the sweep keeps its claim and the next one looks first."""
+        if self._stopped:
+            return
+        self._stopped = True
+        if threading.current_thread() is not self._thread and self.loop.is_running():
+
+            async def cancel_the_rest() -> None:
+                me = asyncio.current_task()
+                rest = [t for t in asyncio.all_tasks() if t is not me]
+                for t in rest:
+                    t.cancel()
+                if rest:
+                    await asyncio.wait(rest, timeout=2)
+
+            try:
+                asyncio.run_coroutine_threadsafe(cancel_the_rest(), self.loop).result(5)
+            except Exception:  # noqa: BLE001 - stopping regardless
+                pass
         self.loop.call_soon_threadsafe(self.loop.stop)
         self._thread.join(timeout=5)
 
