@@ -5,14 +5,14 @@ interaction at all, so whatever the bot acknowledges must already be durable. Th
 calls ``put`` (one short ``INSERT … ON CONFLICT DO NOTHING``: a re-delivery of the same
 event id is not stored twice); the instance that stored a row holds it under a lease
 (``claimed_by``, ``lease_until``) and renews the lease while it has the row queued or
-running. Before running a row it takes it with ``start`` (a compare-and-set on its own
+running. Before running rows it takes them with ``start_many`` (a compare-and-set on its own
 claim, so a row another instance has taken over is not run here too); after the handler,
-``finish`` marks it done and empties the payload. A row whose lease ran out (its instance
+``finish_many`` marks them done and empties the payloads. A row whose lease ran out (its instance
 died) is taken over by whichever instance asks first (``take_over``: ``FOR UPDATE SKIP
 LOCKED`` on PostgreSQL, so two instances never take the same row; SQLite has one writer).
 
-Handlers are not in ``finish``'s transaction: a crash between the handler's write and
-``finish`` runs the handler again, so handlers must be idempotent (an update carries its
+Handlers are not in ``finish_many``'s transaction: a crash between the handler's write and
+``finish_many`` runs the handler again, so handlers must be idempotent (an update carries its
 chat event's id, unique in the database, and is stored once however often it runs).
 Done rows are kept a day (``forget_done_before``), so a late re-delivery is still known.
 """
@@ -62,47 +62,46 @@ def put(
         took = gate.acquire(blocking=wait) if gate is not None else False
     if gate is not None and not took and not wait:
         raise OperationalError("INSERT", {}, Exception("database is locked (write gate)"))
+    row = {
+        "platform": platform[:10],
+        "kind": kind[:40],
+        "delivery_key": key[:200],
+        "payload": payload,
+        "received_at": now,
+        "claimed_by": instance_id[:100],
+        "lease_until": now + lease,
+        "attempts": 0,
+    }
     try:
         if not wait and is_sqlite(engine):
-            return _put_on_this_thread(engine, (platform, kind, key, payload, now, instance_id,
-                                                now + lease))  # fmt: skip
+            return _put_on_this_thread(engine, row)
         with engine.connect() as conn:
             if is_sqlite(engine):
                 conn.execution_options(sqlite_immediate=True)  # take the write lock at BEGIN
             with conn.begin():
-                return conn.execute(
-                    _put_statement(engine.dialect.name),
-                    {
-                        "platform": platform[:10],
-                        "kind": kind[:40],
-                        "delivery_key": key[:200],
-                        "payload": payload,
-                        "received_at": now,
-                        "claimed_by": instance_id[:100],
-                        "lease_until": now + lease,
-                        "attempts": 0,
-                    },
-                ).scalar()
+                return conn.execute(_put_statement(engine.dialect.name), row).scalar()
     finally:
         if took:
             gate.release()
 
 
 _held_here = threading.local()  # per thread: {engine: its own SQLite connection}
+_PUT_COLUMNS = ("platform", "kind", "delivery_key", "payload", "received_at", "claimed_by",
+                "lease_until", "attempts")  # fmt: skip
+_PUT_DATES = frozenset({"received_at", "lease_until"})
 _PUT_SQL = (
-    "INSERT INTO inboxitem (platform, kind, delivery_key, payload, received_at, claimed_by,"
-    " lease_until, attempts) VALUES (?, ?, ?, ?, ?, ?, ?, 0)"
+    f"INSERT INTO inboxitem ({', '.join(_PUT_COLUMNS)}) VALUES ({', '.join('?' * len(_PUT_COLUMNS))})"
     " ON CONFLICT (delivery_key) DO NOTHING RETURNING id"
 )
 
 
-def _put_on_this_thread(engine: Engine, row: tuple) -> int | None:
-    """``put`` on an event loop's thread (SQLite, never waiting for the lock): straight on
-    a DB-API connection this thread keeps, with the dates made as SQLAlchemy makes them.
-    Through SQLAlchemy's connection, pool and result (with the statement cached) the write
-    cost 0.62 ms a request in bench/bench_teams.py, over half of what the bot's
-    acknowledgement costs above the bare SDK app's; this way 0.28 ms."""
-    platform, kind, key, payload, received, claimed_by, lease_until = row
+def _put_on_this_thread(engine: Engine, row: dict) -> int | None:
+    """``put`` on an event loop's thread (SQLite, never waiting for the lock): ``row`` (the
+    same values ``put`` gives SQLAlchemy) straight on a DB-API connection this thread keeps,
+    with the dates made as SQLAlchemy makes them. Through SQLAlchemy's connection, pool and
+    result (with the statement cached) the write cost 0.62 ms a request in
+    bench/bench_teams.py, over half of what the bot's acknowledgement costs above the bare
+    SDK app's; this way 0.28 ms."""
     conns = getattr(_held_here, "conns", None)
     if conns is None:
         conns = _held_here.conns = weakref.WeakKeyDictionary()
@@ -119,26 +118,16 @@ def _put_on_this_thread(engine: Engine, row: tuple) -> int | None:
         date = InboxItem.__table__.c.received_at.type.dialect_impl(dialect).bind_processor(dialect)
         held = conns[engine] = (conn, date or (lambda d: d))
     conn, date = held
+    params = tuple(date(row[c]) if c in _PUT_DATES else row[c] for c in _PUT_COLUMNS)
     try:
         conn.execute("BEGIN IMMEDIATE")  # raises at once when another writer holds the lock
-        got = conn.execute(
-            _PUT_SQL,
-            (
-                platform[:10],
-                kind[:40],
-                key[:200],
-                payload,
-                date(received),
-                claimed_by[:100],
-                date(lease_until),
-            ),  # fmt: skip
-        ).fetchone()
+        got = conn.execute(_PUT_SQL, params).fetchone()
         conn.execute("COMMIT")
     except BaseException as exc:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
         if isinstance(exc, sqlite3.Error):  # as SQLAlchemy would raise it (is_locked reads it)
-            raise DBAPIError.instance(_PUT_SQL, row, exc, sqlite3.Error) from exc
+            raise DBAPIError.instance(_PUT_SQL, params, exc, sqlite3.Error) from exc
         raise
     return None if got is None else got[0]
 
@@ -157,23 +146,12 @@ def _put_statement(dialect: str):
     )
 
 
-def start(
-    engine: Engine, item_id: int, *, instance_id: str, now: datetime, lease: timedelta
-) -> Started | None:
-    """Take one of our rows to run it now: None when it is done or another instance holds
-    it (our lease ran out and it was taken over)."""
-    with write_session(engine) as s:
-        row = s.execute(
-            _START, {"item": item_id, "me": instance_id[:100], "until": now + lease}
-        ).first()
-    return None if row is None else Started(*row)
-
-
 def start_many(
     engine: Engine, item_ids: list[int], *, instance_id: str, now: datetime, lease: timedelta
 ) -> dict[int, Started]:
-    """``start`` for several rows in one transaction (a burst of clicks taken together):
-    those still ours and not done, by id."""
+    """Take these rows of ours to run them now, in one transaction: those still ours and not
+    done, by id (a row missing is done, or another instance took it over when our lease
+    ran out)."""
     got: dict[int, Started] = {}
     with write_session(engine) as s:
         for item_id in item_ids:
@@ -185,13 +163,8 @@ def start_many(
     return got
 
 
-def finish(engine: Engine, item_id: int, *, now: datetime) -> None:
-    """Handled: done, and the payload (people's words) emptied."""
-    finish_many(engine, [item_id], now=now)
-
-
 def finish_many(engine: Engine, item_ids: list[int], *, now: datetime) -> None:
-    """``finish`` for several rows in one transaction."""
+    """Handled: done, and the payload (people's words) emptied, in one transaction."""
     if not item_ids:
         return
     with write_session(engine) as s:
