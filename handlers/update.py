@@ -75,14 +75,9 @@ def handle_statuses(service: PlanService, given: list[StatusGiven]) -> list[Repl
             except ValueError as exc:
                 replies[i] = Problem(str(exc))
                 continue
-        asks.append(
-            (
-                i,
-                replace(
-                    one, status=status, revised_text=revised_text or None, revised_due=revised_due
-                ),
-            )  # fmt: skip
-        )
+        read = replace(one, status=status, revised_text=revised_text or None,
+                       revised_due=revised_due)  # fmt: skip
+        asks.append((i, read))
     results = service.record_updates([ask for _i, ask in asks]) if asks else []
     for (i, _ask), stored in zip(asks, results, strict=True):
         if isinstance(stored, Refused):

@@ -233,7 +233,7 @@ class TeamsBot:
         given = []
         actors = self.people.actors([act for act, _click in together])
         for (act, (a, data)), actor in zip(together, actors, strict=True):
-            ext = f"teams:{act['conversation']['id']}:{act['id']}"[:180]
+            ext = _click_id(act)
             one = StatusGiven(
                 actor,
                 a,
@@ -323,7 +323,7 @@ class TeamsBot:
     # -- card actions (Action.Submit and Action.Execute alike) ------------------------------
     def card_action(self, actor: Actor, data: dict, act: dict) -> CardResult:
         kind = data.get("k")
-        ext = f"teams:{act['conversation']['id']}:{act['id']}"[:180]
+        ext = _click_id(act)
         try:
             if kind == "status":
                 a = _number(data, "a")
@@ -543,6 +543,13 @@ class TeamsBot:
 
 # Ids are database integers: a number outside them is an error to answer, not to store.
 _MAX_ID = 2**31 - 1
+
+
+def _click_id(act: dict) -> str:
+    """A card action's delivery, as the stem of the external ids of what it stores: the same
+    for a click handled in a burst (handle_statuses) or alone (card_action), so a
+    redelivery taken the other way is still stored once."""
+    return f"teams:{act['conversation']['id']}:{act['id']}"[:180]
 
 
 def is_status_click(value) -> bool:
