@@ -25,7 +25,8 @@ TODAY = date(2020, 1, 10)
 STATUSES = ["done", "Completed", "finished", "complete", "on track", "On track", "not started",
             "delayed", "at risk", "behind schedule", "on hold"]  # fmt: skip
 FILLER_TAILS = ["now", "now.", "now thanks", "already", "at last!", "finally", "thanks",
-                "cheers", "today", "now, thank you", "as of today", "ta", "thx", "now tbh"]  # fmt: skip
+                "cheers", "today", "now, thank you", "as of today", "ta", "thx", "now tbh", "fwiw",
+                "tbf", "honestly"]  # fmt: skip
 MARKERS = ["tbh,", "tbh", "to be honest -", "fwiw", "btw:", "thanks,", "cheers -", "honestly,",
            "TBH,", "Thank you,"]  # fmt: skip
 WORDS = ["will pick up after xmas", "waiting on estates for the keys",

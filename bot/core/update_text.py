@@ -565,8 +565,8 @@ _TYPO_LABEL = re.compile(r"^\s*(?P<w>[A-Za-z]{4,})(?:\s*(?:[:;,.!\-–—]|$))",
 # What follows a status word without being news of its own ("finished now", "done now
 # thanks", "complete at last"): kept, "now" was stored as the update's words.
 _FILLER = (
-    r"now|already|at\s+last|finally|thanks|thank\s+you|thx|ta|cheers|tbh|to\s+be\s+honest|"
-    r"as\s+of\s+(?:now|today)|today"
+    r"now|already|at\s+last|finally|thanks|thank\s+you|thx|ta|cheers|tbh|tbf|fwiw|btw|"
+    r"honestly|to\s+be\s+honest|as\s+of\s+(?:now|today)|today"
 )
 _ONLY_FILLER = re.compile(rf"^(?:(?:{_FILLER})\b[\s,.!;:-]*)+$", re.I)
 # A discourse marker opening the words after the status ("not started yet tbh, will pick up
