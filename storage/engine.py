@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -232,46 +233,68 @@ class WriteGate:
     this process queue here instead, and are woken the moment the writer before them is
     done; writers marked ``urgent`` (answering a person: the inbox's write before the
     acknowledgement, and handling what was acknowledged) go before the others.
-    Re-entrant per thread. Other processes still meet SQLite's own lock."""
+    Re-entrant per thread. Other processes still meet SQLite's own lock.
+
+    The gate is handed over: a release gives it to the next waiter (the first urgent one,
+    else the first other) and wakes that thread alone. A shared condition woken for all
+    would wake every waiter at each release, and a sweep's 24 senders queued here each
+    took the GIL just to find they must wait again, thousands of times a second, while an
+    owner's click waited for the GIL behind them."""
 
     def __init__(self, wait_seconds: float = SQLITE_BUSY_TIMEOUT_MS / 1000):
-        self._cond = threading.Condition()
+        self._mutex = threading.Lock()
         self._owner: int | None = None
         self._depth = 0
-        self._urgent_waiting = 0
+        self._urgent: deque[_Waiter] = deque()
+        self._others: deque[_Waiter] = deque()
         self.wait_seconds = wait_seconds
 
     def acquire(self, *, blocking: bool = True) -> bool:
         """Take the gate; False when not taken (not ``blocking`` and it is held, or held
         past ``wait_seconds``: then SQLite's own lock decides, as without the gate)."""
-        me, urgent = threading.get_ident(), is_urgent()
-        with self._cond:
+        me = threading.get_ident()
+        with self._mutex:
             if self._owner == me:
                 self._depth += 1
                 return True
-            if not blocking and (self._owner is not None or self._urgent_waiting):
+            if self._owner is None:  # free: nobody is queued (a release hands it over)
+                self._owner, self._depth = me, 1
+                return True
+            if not blocking:
                 return False
-            deadline = time.monotonic() + self.wait_seconds
-            if urgent:
-                self._urgent_waiting += 1
-            try:
-                while self._owner is not None or (not urgent and self._urgent_waiting):
-                    left = deadline - time.monotonic()
-                    if left <= 0:
-                        return False
-                    self._cond.wait(left)
-            finally:
-                if urgent:
-                    self._urgent_waiting -= 1
-            self._owner, self._depth = me, 1
-            return True
+            waiter = _Waiter(me)
+            (self._urgent if is_urgent() else self._others).append(waiter)
+        if waiter.handed.acquire(timeout=self.wait_seconds):
+            return True  # the releaser made us the owner
+        with self._mutex:
+            if self._owner == me:  # handed over just as the wait ran out
+                return True
+            (self._urgent if waiter in self._urgent else self._others).remove(waiter)
+            return False
 
     def release(self) -> None:
-        with self._cond:
+        with self._mutex:
             self._depth -= 1
-            if self._depth == 0:
+            if self._depth:
+                return
+            queue = self._urgent or self._others
+            if not queue:
                 self._owner = None
-                self._cond.notify_all()
+                return
+            waiter = queue.popleft()
+            self._owner, self._depth = waiter.thread, 1
+            waiter.handed.release()
+
+
+class _Waiter:
+    """A thread queued at a WriteGate: its lock is released when the gate is handed to it."""
+
+    __slots__ = ("thread", "handed")
+
+    def __init__(self, thread: int):
+        self.thread = thread
+        self.handed = threading.Lock()
+        self.handed.acquire()
 
 
 _gates: dict[str, WriteGate] = {}

@@ -152,15 +152,17 @@ def start_many(
     """Take these rows of ours to run them now, in one transaction: those still ours and not
     done, by id (a row missing is done, or another instance took it over when our lease
     ran out)."""
-    got: dict[int, Started] = {}
+    if not item_ids:
+        return {}
     with write_session(engine) as s:
-        for item_id in item_ids:
-            row = s.execute(
-                _START, {"item": item_id, "me": instance_id[:100], "until": now + lease}
-            ).first()
-            if row is not None:
-                got[item_id] = Started(*row)
-    return got
+        # One statement for the batch: fifty UPDATE … RETURNING one after another took
+        # 12.5 ms of a 50-click burst's 40 ms before its updates were stored (probe on
+        # bench/bench_under_load.py), every one of them in front of the owners' answers.
+        rows = s.connection().execute(
+            _START, {"items": list(item_ids), "me": instance_id[:100], "until": now + lease}
+        )
+        got = {row[0]: Started(*row[1:]) for row in rows}
+    return {i: got[i] for i in item_ids if i in got}  # in the order asked (RETURNING's is not)
 
 
 def finish_many(engine: Engine, item_ids: list[int], *, now: datetime) -> None:
@@ -178,12 +180,12 @@ def finish_many(engine: Engine, item_ids: list[int], *, now: datetime) -> None:
 _START = (
     update(InboxItem)
     .where(
-        InboxItem.id == bindparam("item"),
+        InboxItem.id.in_(bindparam("items", expanding=True)),
         InboxItem.done_at.is_(None),
         InboxItem.claimed_by == bindparam("me"),
     )
     .values(lease_until=bindparam("until"), attempts=InboxItem.attempts + 1)
-    .returning(InboxItem.kind, InboxItem.payload, InboxItem.attempts)
+    .returning(InboxItem.id, InboxItem.kind, InboxItem.payload, InboxItem.attempts)
 )
 _FINISH = (
     update(InboxItem)
