@@ -125,9 +125,20 @@ _SUBJECT = (
     r"now|currently|still|is|are|has\s+been|have\s+been|now\s+been|action)\s+)*"
 )
 _LEADING = re.compile(rf"^\s*{_SUBJECT}(?P<word>{_WORDS})\b{_SEP}", re.I)
+# Words that date or qualify a colour rating without changing it ("amber as of today",
+# "Green now", "red at the moment", "amber again"): the colour is still the label, and
+# the words stay with what follows. Without this "amber as of today - waiting for finance
+# sign off" went past the colour and was stored Pending from "waiting for".
+_COLOUR_QUALIFIER = (
+    r"now|today|still|again|currently|presently|overall|at\s+(?:the\s+moment|present)|"
+    r"as\s+of\s+(?:now|today|yesterday|this\s+(?:week|month|morning)|last\s+(?:week|month))|"
+    r"as\s+(?:it\s+)?stands|for\s+(?:now|the\s+(?:moment|time\s+being))|"
+    r"this\s+(?:week|month|quarter|time)|tbf|tbh|fwiw|btw|honestly|to\s+be\s+honest"
+)
 _LEADING_COLOUR = re.compile(
     rf"^\s*{_SUBJECT}(?P<word>blue|green|amber|yellow|red)\b"
-    r"(?P<after>\s*(?:$|[:;,.!\-–—)/]+\s*)|\s+(?=(?:but|though|although|and)\b)|\s+(?=\())",
+    r"(?:(?P<after>\s*(?:$|[:;,.!\-–—)/]+\s*)|\s+(?=(?:but|though|although|and)\b)|\s+(?=\())"
+    rf"|(?=(?:[\s,]+(?:{_COLOUR_QUALIFIER})\b)+(?:\s*$|\s*[:;,.!\-–—)/(]|\s+\S)))",
     re.I,
 )
 _RAG_ANYWHERE = re.compile(
@@ -566,7 +577,8 @@ _TYPO_LABEL = re.compile(r"^\s*(?P<w>[A-Za-z]{4,})(?:\s*(?:[:;,.!\-–—]|$))",
 # thanks", "complete at last"): kept, "now" was stored as the update's words.
 _FILLER = (
     r"now|already|at\s+last|finally|thanks|thank\s+you|thx|ta|cheers|tbh|tbf|fwiw|btw|"
-    r"honestly|to\s+be\s+honest|as\s+of\s+(?:now|today)|today"
+    r"honestly|to\s+be\s+honest|as\s+of\s+(?:now|today)|today|still|currently|presently|"
+    r"at\s+(?:the\s+moment|present)|for\s+(?:now|the\s+(?:moment|time\s+being))"
 )
 _ONLY_FILLER = re.compile(rf"^(?:(?:{_FILLER})\b[\s,.!;:-]*)+$", re.I)
 # A discourse marker opening the words after the status ("not started yet tbh, will pick up
@@ -574,7 +586,10 @@ _ONLY_FILLER = re.compile(rf"^(?:(?:{_FILLER})\b[\s,.!;:-]*)+$", re.I)
 _LEAD_FILLER = re.compile(
     r"^(?:(?:tbh|to\s+be\s+honest|tbf|fwiw|btw|honestly)\b[\s,:;-]*"
     # thanks only set apart: "thanks to the new lead", "thank you for asking: …" are words
-    r"|(?:thanks|thank\s+you|cheers)\s*[,:;.!–—-]+\s*)(?=\S)",
+    r"|(?:thanks|thank\s+you|cheers)\s*[,:;.!–—-]+\s*"
+    # the time of a rating, set apart: "Red now, contractor went bust", "Amber as of today -"
+    r"|(?:now|today|still|currently|at\s+(?:the\s+moment|present)|as\s+of\s+(?:now|today))"
+    r"\s*[,:;.!–—-]+\s*)(?=\S)",
     re.I,
 )
 _RUNS_ON_FROM_LABEL = re.compile(
@@ -651,6 +666,9 @@ def _newer_label(body: str, label_end: int, status, found):
 
 def _now_instead(body: str, label_end: int, status, found):
     """A status said after the label with "now" ("… before, now amber"), or None."""
+    own = _LABEL_NOW.match(body, label_end)  # "Amber now - waiting on …": the label's own
+    if own is not None:
+        label_end = own.end()
     for x in reversed(found):
         if (
             x.start < label_end
@@ -668,6 +686,7 @@ def _now_instead(body: str, label_end: int, status, found):
     return None
 
 
+_LABEL_NOW = re.compile(r"[\s,]*(?:now|as\s+of\s+now)\s*[:;,.!\-–—]+", re.I)
 _PAST_WORDS = re.compile(
     r"\b(?:was|were|had\s+been|previously|initially|originally|earlier|formerly)\b", re.I
 )
