@@ -205,6 +205,13 @@ _REVISED = [
         re.I,
     ),
     re.compile(rf"\bdeadline\s+(?:is\s+)?now\s+{_DATE_TAIL}", re.I),
+    # "running late - now end of Nov", "delayed, now 30 Nov": the slip, then its new date.
+    re.compile(
+        rf"\b(?:delayed|late|running\s+behind|behind|slipped|slipping|pushed\s+back|put\s+back|"
+        rf"deferred|postponed)\s*[,;:\-–—]+\s*now\s+(?:(?:due|by|for|to|until|in|on)\s+)?"
+        rf"{_DATE_TAIL}",
+        re.I,
+    ),
     # "March now", "now mid-Feb", "it's now the autumn": a date said to be the new "now".
     re.compile(rf"^\W*(?:(?:it's|its|it\s+is|we're|we\s+are)\s+)?now\s+{_DATE_TAIL}", re.I),
     re.compile(r"^\W*(?P<date>[\w/ -]{3,30}?)\s+now\W*$", re.I),
@@ -249,6 +256,14 @@ _BY_DURATION = [
     re.compile(
         rf"\b(?:delayed|slipped|slipping|slip|pushed\s+back|put\s+back|moved\s+back|deferred|"
         rf"postponed|extended|running\s+late|running\s+behind|behind|delay|extension)\s+(?:of\s+|by\s+)?(?:about\s+|around\s+|roughly\s+)?(?P<dur>{DURATION.pattern})",
+        re.I,
+    ),
+    # "behind, about 3 wks", "slipped - roughly a month": the duration closes the clause
+    # ("delayed - 3 weeks of staff sickness" is the cause, not the slip).
+    re.compile(
+        rf"\b(?:delayed|slipped|slipping|behind|running\s+late|running\s+behind|late)\s*"
+        rf"[,;:\-–—]+\s*(?:about|around|roughly|approx(?:imately|\.)?|maybe|probably|c\.)?\s*"
+        rf"(?P<dur>{DURATION.pattern})(?:\s+or\s+so|ish)?(?=\s*(?:$|[.,;:!?)\-–—]|behind\b|late\b))",
         re.I,
     ),
     re.compile(
