@@ -51,9 +51,10 @@ def put(
 
     This runs before every acknowledgement, so it is one Core statement built once per
     dialect on a plain connection: through an ORM session, with the statement built anew,
-    it cost 0.39 ms on SQLite against 0.12 ms this way (bench/bench_teams.py). On an event
-    loop's thread (SQLite, ``wait`` False) it skips SQLAlchemy altogether
-    (``_put_on_this_thread``)."""
+    it cost 0.39 ms on SQLite against 0.12 ms this way (bench/bench_teams.py). On SQLite it
+    skips SQLAlchemy altogether (``_put_on_this_thread``): on a Slack server thread too,
+    where SQLAlchemy's connect, begin and execute were three quarters of the time the
+    acknowledgement held the GIL (py-spy on 50 clicks at once)."""
     gate = write_gate(engine)
     # Urgent: a person is waiting for this acknowledgement (storage/engine.py WriteGate).
     # With ``wait`` False (an event loop's thread) a held gate is "locked", as SQLite's own
@@ -73,7 +74,7 @@ def put(
         "attempts": 0,
     }
     try:
-        if not wait and is_sqlite(engine):
+        if is_sqlite(engine):
             return _put_on_this_thread(engine, row)
         with engine.connect() as conn:
             if is_sqlite(engine):
@@ -96,9 +97,11 @@ _PUT_SQL = (
 
 
 def _put_on_this_thread(engine: Engine, row: dict) -> int | None:
-    """``put`` on an event loop's thread (SQLite, never waiting for the lock): ``row`` (the
-    same values ``put`` gives SQLAlchemy) straight on a DB-API connection this thread keeps,
-    with the dates made as SQLAlchemy makes them. Through SQLAlchemy's connection, pool and
+    """``put`` on SQLite: ``row`` (the same values ``put`` gives SQLAlchemy) straight on a
+    DB-API connection this thread keeps for ``engine``, with the dates made as SQLAlchemy
+    makes them. The connection is set up by the engine's own hooks, so on an event loop's
+    thread (the nowait engine) BEGIN never waits for another process's lock, and on a
+    server thread (the door engine) it waits as SQLite's busy timeout says. Through SQLAlchemy's connection, pool and
     result (with the statement cached) the write cost 0.62 ms a request in
     bench/bench_teams.py, over half of what the bot's acknowledgement costs above the bare
     SDK app's; this way 0.28 ms."""

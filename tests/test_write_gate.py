@@ -118,6 +118,31 @@ def test_the_loop_write_meets_sqlites_own_lock_as_locked(sqlite_engine):
     fast.dispose()
 
 
+def test_a_server_threads_write_waits_for_sqlites_own_lock_then_stores(sqlite_engine):
+    """A Slack server thread's write (``wait``) on the same raw path: another process
+    holding SQLite's write lock for a moment is waited for (SQLite's busy timeout), and
+    the row is then stored once."""
+    import sqlite3
+
+    now = datetime(2020, 6, 1, tzinfo=UTC)
+    args = dict(platform="slack", kind="slack.action", payload="{}", instance_id="me", now=now,
+                lease=timedelta(seconds=60))  # fmt: skip
+    other = sqlite3.connect(sqlite_engine.url.database, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    got: list = []
+    writer = threading.Thread(target=lambda: got.append(inbox.put(sqlite_engine, key="k1", **args)))
+    writer.start()
+    time.sleep(0.3)
+    assert got == []  # still waiting for the lock, not refused
+    other.execute("ROLLBACK")
+    other.close()
+    writer.join(10)
+    assert got and got[0] is not None
+    assert inbox.put(sqlite_engine, key="k1", **args) is None  # a re-delivery: stored once
+    with write_session(sqlite_engine) as s:
+        assert [r.delivery_key for r in s.exec(select(InboxItem))] == ["k1"]
+
+
 def test_a_row_written_from_the_loop_reads_as_one_written_through_sqlalchemy(sqlite_engine):
     """The loop's write skips SQLAlchemy: its dates must be stored as SQLAlchemy stores them,
     or the lease comparisons (take over, renew) would misread them."""
@@ -131,7 +156,14 @@ def test_a_row_written_from_the_loop_reads_as_one_written_through_sqlalchemy(sql
     args = dict(platform="teams", kind="teams.status", payload='{"a": 1}', instance_id="me",
                 now=now, lease=timedelta(seconds=60))  # fmt: skip
     loop_id = inbox.put(fast, key="from-loop", wait=False, **args)
-    thread_id = inbox.put(sqlite_engine, key="from-thread", wait=True, **args)
+    # (every put on SQLite now skips SQLAlchemy: the row to match is one the ORM writes)
+    with write_session(sqlite_engine) as s:
+        row = InboxItem(platform="teams", kind="teams.status", delivery_key="from-thread",
+                        payload='{"a": 1}', received_at=now, claimed_by="me",
+                        lease_until=now + timedelta(seconds=60), attempts=0)  # fmt: skip
+        s.add(row)
+        s.flush()
+        thread_id = row.id
     with sqlite_engine.connect() as c:
         stored = c.execute(text("SELECT received_at, lease_until FROM inboxitem ORDER BY id"))
         from_loop, from_thread = stored.all()
