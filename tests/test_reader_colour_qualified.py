@@ -36,9 +36,9 @@ COLOURS = {"green": Status.ON_TRACK, "Green": Status.ON_TRACK, "amber": Status.A
 SUBJECTS = ["", "it's ", "we're ", "status: ", "RAG "]
 # Qualifiers that only say when: left off the words.
 WHEN = ["now", "today", "as of today", "at the moment", "currently", "still", "at present",
-        "as of now", "tbf"]  # fmt: skip
+        "as of now", "tbf", "again"]  # fmt: skip
 # Qualifiers that say a little more: kept with the words.
-MORE = ["again", "this week", "as of this week", "for the time being", "overall"]
+MORE = ["this week", "as of this week", "for the time being", "overall"]
 TAILS = ["waiting for finance sign off", "waiting on estates for the keys",
          "procurement stalled", "contractor went bust", "the board meets on Tuesday"]  # fmt: skip
 SEPS = [" - ", ", ", ": ", " – "]
@@ -106,8 +106,7 @@ CASES = [
     ("V13 red at the moment - procurement stalled", (), {"V13": "Delayed"},
      "procurement stalled"),
     ("Green now", ("V14",), {"V14": "On track"}, ""),
-    ("amber again, waiting on estates", ("V12",), {"V12": "At risk"},
-     "again, waiting on estates"),
+    ("amber again, waiting on estates", ("V12",), {"V12": "At risk"}, "waiting on estates"),
 ]  # fmt: skip
 
 

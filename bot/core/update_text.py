@@ -592,7 +592,7 @@ _TYPO_LABEL = re.compile(r"^\s*(?P<w>[A-Za-z]{4,})(?:\s*(?:[:;,.!\-–—]|$))",
 # thanks", "complete at last"): kept, "now" was stored as the update's words.
 _FILLER = (
     r"now|already|at\s+last|finally|thanks|thank\s+you|thx|ta|cheers|tbh|tbf|fwiw|btw|"
-    r"honestly|to\s+be\s+honest|as\s+of\s+(?:now|today)|today|still|currently|presently|"
+    r"honestly|to\s+be\s+honest|as\s+of\s+(?:now|today)|today|still|again|currently|presently|"
     r"at\s+(?:the\s+moment|present)|for\s+(?:now|the\s+(?:moment|time\s+being))"
 )
 _ONLY_FILLER = re.compile(rf"^(?:(?:{_FILLER})\b[\s,.!;:-]*)+$", re.I)
@@ -603,7 +603,7 @@ _LEAD_FILLER = re.compile(
     # thanks only set apart: "thanks to the new lead", "thank you for asking: …" are words
     r"|(?:thanks|thank\s+you|cheers)\s*[,:;.!–—-]+\s*"
     # the time of a rating, set apart: "Red now, contractor went bust", "Amber as of today -"
-    r"|(?:now|today|still|currently|at\s+(?:the\s+moment|present)|as\s+of\s+(?:now|today))"
+    r"|(?:now|today|still|again|currently|at\s+(?:the\s+moment|present)|as\s+of\s+(?:now|today))"
     r"\s*[,:;.!–—-]+\s*)(?=\S)",
     re.I,
 )
