@@ -8,11 +8,14 @@ a rollout day's first sweep finds every user id stored - and once a day. Every j
 what is due from the database and claims it there before sending; the claims, never the
 scheduler, are what stop two processes sending the same thing twice.
 A job that finds the database unavailable (a restart) waits and runs again from the top.
+Shutting the scheduler down (JobScheduler.shutdown) tells a sweep under way to claim nothing
+more, so a stopping bot leaves what it has not sent to the next instance at once.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -36,13 +39,35 @@ ESCALATION_JOB = "progressbot.escalation"
 PEOPLE_SYNC_JOB = "progressbot.people-sync"
 
 
-def sweep_job(service, notifier: Notifier, instance_id: str) -> None:
+class JobScheduler(BackgroundScheduler):
+    """The bot's scheduler. ``shutdown`` first tells running jobs the bot is stopping
+    (``stopping``): a sweep under way claims nothing more. Without it a sweep went on
+    claiming every nudge left and failing to send each (the chat client was already
+    closed), so each waited out its claim's lease before the next instance sent it."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.stopping = threading.Event()
+
+    def shutdown(self, wait: bool = True) -> None:
+        self.stopping.set()
+        super().shutdown(wait=wait)
+
+
+def sweep_job(
+    service, notifier: Notifier, instance_id: str, stop: threading.Event | None = None
+) -> None:
     try:
         report = retry_while_db_down(
             # One sweep at a time in this process: claims of ours still open are from a
             # run that stopped part-way, so they are checked and finished at once.
             lambda: run_sweep(
-                service, notifier, instance_id=instance_id, escalate=False, resume_own=True
+                service,
+                notifier,
+                instance_id=instance_id,
+                escalate=False,
+                resume_own=True,
+                stop=stop,
             ),
             what="nudge sweep",
         )
@@ -50,12 +75,13 @@ def sweep_job(service, notifier: Notifier, instance_id: str) -> None:
     except Exception:  # noqa: BLE001 - a failed tick must not stop the next one
         log.exception("nudge sweep failed")
         return
-    if report.nudged or report.failures:
+    if report.nudged or report.failures or report.left_for_next:
         log.info(
-            "sweep: %d nudged, %d failed, %d skipped",
+            "sweep: %d nudged, %d failed, %d skipped, %d left for the next sweep (stopping)",
             len(report.nudged),
             len(report.failures),
             len(report.skipped),
+            report.left_for_next,
         )
 
 
@@ -120,11 +146,11 @@ def build_scheduler(
     catch_up: bool = True,
     directory=None,
     people_sync_hours: float = 24,
-) -> BackgroundScheduler:
+) -> JobScheduler:
     """A scheduler (not started) with the three jobs, and the people sync when given a
     ``directory`` (bot/core/people_match.py); ``catch_up`` runs each once at start."""
     instance_id = instance_id or default_instance_id()
-    scheduler = BackgroundScheduler(
+    scheduler = JobScheduler(
         jobstores={"default": MemoryJobStore()},
         # One worker: the jobs share a notifier and are quick; a slow one is skipped, not
         # stacked (max_instances=1, coalesce), and the next tick catches up from the database.
@@ -148,16 +174,16 @@ def build_scheduler(
         if first is not None:
             first += timedelta(seconds=1)
     args = (service, notifier, instance_id)
-    for job_id, func, minutes in (
-        (SWEEP_JOB, sweep_job, sweep_minutes),
-        (DIGEST_JOB, digest_job, digest_minutes),
-        (ESCALATION_JOB, escalation_job, escalation_minutes),
+    for job_id, func, minutes, more in (
+        (SWEEP_JOB, sweep_job, sweep_minutes, (scheduler.stopping,)),
+        (DIGEST_JOB, digest_job, digest_minutes, ()),
+        (ESCALATION_JOB, escalation_job, escalation_minutes, ()),
     ):
         kwargs = {"next_run_time": first} if first is not None else {}
         scheduler.add_job(
             func,
             IntervalTrigger(minutes=minutes),
-            args=args,
+            args=(*args, *more),
             id=job_id,
             name=job_id,
             replace_existing=True,
@@ -166,7 +192,7 @@ def build_scheduler(
     return scheduler
 
 
-def start_scheduler(service, notifier: Notifier, **kw) -> BackgroundScheduler:
+def start_scheduler(service, notifier: Notifier, **kw) -> JobScheduler:
     set_process_notifier(notifier)
     scheduler = build_scheduler(service, notifier, **kw)
     scheduler.start()

@@ -94,6 +94,7 @@ class SweepReport:
     escalations: list[dict[str, Any]] = field(default_factory=list)
     released: int = 0  # stale claims given back to be planned afresh
     lost_races: int = 0  # messages another sweep claimed first
+    left_for_next: int = 0  # not claimed: the bot was stopping (the next sweep sends them)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -106,6 +107,7 @@ class SweepReport:
             "escalations": self.escalations,
             "released": self.released,
             "lost_races": self.lost_races,
+            "left_for_next": self.left_for_next,
         }
 
 
@@ -117,18 +119,21 @@ def run_sweep(
     dry_run: bool = False,
     escalate: bool = True,
     resume_own: bool = False,
+    stop: threading.Event | None = None,
 ) -> SweepReport:
     """One sweep at ``service.clock.now()`` over every plan the service serves (see the module
     docstring); ``resume_own``: this instance's claims still ``claimed`` are left from its own
     earlier run that stopped part-way (the scheduler runs one sweep at a time): check and
-    finish them now rather than when their lease runs out."""
+    finish them now rather than when their lease runs out. ``stop`` set (the bot is
+    shutting down): nothing more is claimed, and what is left waits for the next sweep;
+    sends already under way finish as usual."""
     plans = service.each_plan()
     # Owners are shared by every plan: read once for all of them.
     people = service.shared_people() if len(plans) > 1 else None
     ctxs = [JobContext.load(one, people=people) for one in plans]
     if not ctxs:
         service.plan()  # raises: no plan loaded yet
-    sweep = _Sweep(ctxs)
+    sweep = _Sweep(ctxs, stop)
     instance_id = instance_id or default_instance_id()
     report = SweepReport(ctxs[0].now, ", ".join(c.plan.name for c in ctxs), dry_run)
     if not dry_run:
@@ -177,8 +182,9 @@ def run_sweep(
 class _Sweep:
     """The plans one sweep covers: their job contexts, and which plan each action is in."""
 
-    def __init__(self, ctxs: list[JobContext]):
+    def __init__(self, ctxs: list[JobContext], stop: threading.Event | None = None):
         self.ctxs = ctxs
+        self.stop = stop
         self.first = ctxs[0]
         self.by_plan = {c.plan_id: c for c in ctxs}
         # Headings per plan only when several plans are served (bot/core/replies.Nudge).
@@ -187,6 +193,9 @@ class _Sweep:
     @property
     def engine(self):
         return self.first.engine
+
+    def stopping(self) -> bool:
+        return self.stop is not None and self.stop.is_set()
 
     def ctx_of(self, planned: PlannedNudge) -> JobContext:
         """The context whose clock, lease and time zone a message follows: its first item's
@@ -259,6 +268,11 @@ def _claim_and_send(
     # Owners click as their nudges arrive, that is while this sweep still runs: their
     # requests go first (bot/foreground.py), at most half a second at a time.
     FOREGROUND.wait_quiet()
+    if sweep.stopping():
+        # Shutting down: a claim taken now would wait out its lease before anyone sent it.
+        with _report_lock:
+            report.left_for_next += 1
+        return
     ctx = sweep.ctx_of(planned)
     claim = claim_nudge(
         ctx.engine,

@@ -19,6 +19,7 @@ from bot.core.service import PlanService
 from bot.platforms.teams import cards as cd
 from bot.platforms.teams.connector import ConnectorError, TeamsConnector, message
 from bot.platforms.teams.people import TeamsPeople
+from bot.platforms.teams.sdk import LoopStopped
 from handlers.conversation import person_key
 from handlers.replies import DigestReply, EscalationNotice, Nudge
 from storage.chat_members import teams_channel
@@ -113,6 +114,8 @@ class TeamsNotifier:
     def _reach(self, person: OwnerView) -> tuple[str, str]:
         try:
             where = self.people.reach(person)
+        except LoopStopped as exc:
+            raise DeliveryError(f"not sent to {person.name}: the bot is stopping") from exc
         except ConnectorError as exc:
             raise DeliveryError(
                 f"can't open a chat with {person.name}: {exc}", retry_after=exc.retry_after
@@ -144,6 +147,12 @@ class TeamsNotifier:
                 activity_id = self.connector.send(
                     conv, url, message(card, text if i == 0 else ""), paced=True
                 )
+            except LoopStopped as exc:
+                if first:
+                    break  # shutting down after the first part: the message is out
+                # Refused before anything was sent (the bot is stopping): certainly not
+                # delivered, so the claim is released for the next instance, not held.
+                raise DeliveryError(f"{kind} not sent: the bot is stopping") from exc
             except ConnectorError as exc:
                 if first:
                     log.warning(
