@@ -74,6 +74,20 @@ def test_a_colour_and_a_qualifier_alone_is_the_rating_with_no_words(colour, qual
         assert (got.status, got.commentary) == (COLOURS[colour], ""), (colour, qualifier, end)
 
 
+@pytest.mark.parametrize("split", ["Amber/Green", "green/amber", "Red/Amber", "amber / red"])
+@pytest.mark.parametrize("qualifier", ["now", "today", "as of today", "as of now"])
+def test_a_split_rating_dated_reads_as_it_does_undated(split, qualifier):
+    """ "Amber/Green now, waiting for finance" was stored Pending: the "now" was read as
+    introducing a newer status, when it dates the rating before it."""
+    for sep in SEPS:
+        for tail in TAILS:
+            plain = parse_update_text(f"{split}{sep}{tail}", today=TODAY)
+            dated = parse_update_text(f"{split} {qualifier}{sep}{tail}", today=TODAY)
+            assert plain.status is not None, (split, tail)
+            assert (dated.status, dated.options) == (plain.status, plain.options), (
+                split, qualifier, sep, tail)  # fmt: skip
+
+
 @pytest.mark.parametrize(
     "text, colour",
     [
@@ -93,6 +107,8 @@ def test_a_colour_that_opens_something_else_is_not_a_rating(text, colour):
         ("Delayed before, now underway", Status.ONGOING),
         ("was red, now green", Status.ON_TRACK),
         ("Delayed, now underway", Status.ONGOING),
+        ("Delayed, now waiting on finance", Status.PENDING),
+        ("green/amber now - but now on hold", Status.PENDING),
     ],
 )
 def test_a_later_status_after_now_is_still_the_newer_news(text, status):

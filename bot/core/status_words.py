@@ -681,6 +681,9 @@ def _history(text: str, m: Mention) -> bool:
     )
 
 
+_RATING_NOW = re.compile(r"\s*(?:now|today|as\s+of\s+(?:now|today))\s*[:;,.!\-–—]+\s*", re.I)
+
+
 def _later_statement(text: str, found: list[Mention], last: Mention) -> bool:
     """ "was delayed but now back on track": the latest statement is the status."""
     before = text[: last.start]
@@ -688,6 +691,10 @@ def _later_statement(text: str, found: list[Mention], last: Mention) -> bool:
     if not earlier:
         return True
     lead_in = before[earlier[-1].end :]
+    # "Amber/Green now, waiting for finance": that "now" dates the rating before it.
+    own_now = _RATING_NOW.match(lead_in)
+    if own_now is not None:
+        lead_in = lead_in[own_now.end() :]
     if _NOW.search(lead_in) or _NOW.search(text[last.start : last.end]):
         return True
     return all(_PAST.search(text[max(0, m.start - 25) : m.start]) for m in earlier)
