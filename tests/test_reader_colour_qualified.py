@@ -26,8 +26,7 @@ import pytest
 
 from bot.core.statuses import Status
 from bot.core.update_text import parse_update_text
-from tests.corpus.generate import Case, Expect
-from tests.corpus.harness import load_plans, report, run_cases
+from tests.corpus.harness import check_stored_words
 
 TODAY = date(2020, 1, 10)
 COLOURS = {"green": Status.ON_TRACK, "Green": Status.ON_TRACK, "amber": Status.AT_RISK,
@@ -128,12 +127,4 @@ CASES = [
 
 @pytest.mark.parametrize("backend", ["sqlite", "pg"])
 def test_the_rating_stored_through_the_conversation(backend, request):
-    engine = request.getfixturevalue(f"{backend}_engine")
-    benches = load_plans(engine)
-    for text, nudge, statuses, words in CASES:
-        case = Case("colour", "sample", text, nudge=nudge,
-                    expect=tuple(Expect(ref, st) for ref, st in statuses.items()))  # fmt: skip
-        [o] = run_cases(benches, [case])
-        assert not {"raised", "wrong", "half", "missed"} & set(o.fails), report([o])
-        stored = {row[0]: (row[1], row[3]) for row in o.stored}
-        assert stored == {ref: (st, words) for ref, st in statuses.items()}, (text, o.stored)
+    check_stored_words(request.getfixturevalue(f"{backend}_engine"), "colour", CASES)

@@ -18,8 +18,7 @@ from datetime import date
 import pytest
 
 from bot.core.update_text import parse_update_text, status_of_word
-from tests.corpus.generate import Case, Expect
-from tests.corpus.harness import load_plans, report, run_cases
+from tests.corpus.harness import check_stored_words
 
 TODAY = date(2020, 1, 10)
 STATUSES = ["done", "Completed", "finished", "complete", "on track", "On track", "not started",
@@ -84,12 +83,4 @@ CASES = [
 
 @pytest.mark.parametrize("backend", ["sqlite", "pg"])
 def test_the_words_stored_through_the_conversation(backend, request):
-    engine = request.getfixturevalue(f"{backend}_engine")
-    benches = load_plans(engine)
-    for text, nudge, statuses, words in CASES:
-        case = Case("filler", "sample", text, nudge=nudge,
-                    expect=tuple(Expect(ref, st) for ref, st in statuses.items()))  # fmt: skip
-        [o] = run_cases(benches, [case])
-        assert not {"raised", "wrong", "half", "missed"} & set(o.fails), report([o])
-        stored = {row[0]: (row[1], row[3]) for row in o.stored}
-        assert stored == {ref: (st, words) for ref, st in statuses.items()}, (text, o.stored)
+    check_stored_words(request.getfixturevalue(f"{backend}_engine"), "filler", CASES)

@@ -48,7 +48,7 @@ from storage.engine import read_session, write_session
 from storage.models import Absence, DeadlineRevision, Update
 from storage.people import upsert_person
 from tests.corpus.dates import DeadlinePlus
-from tests.corpus.generate import TODAY, Case
+from tests.corpus.generate import TODAY, Case, Expect
 
 ROOT = Path(__file__).resolve().parents[2]
 HASHED_PLAN = ROOT / "tests" / "fixtures" / "plans" / "seed004.docx"
@@ -317,3 +317,17 @@ def report(
         f" = {100 * n_asked / n_clear:.1f}%" if n_clear else ""
     )
     return "\n".join([table(outcomes), head, *(failures(outcomes, k) for k in kinds)])
+
+
+def check_stored_words(engine, klass: str, cases) -> None:
+    """Each of ``cases`` — (text, nudged refs, {ref: status}, the words stored) — through
+    ``Conversation.handle`` on the bundled plans in ``engine``: stored as said, with exactly
+    those words, and nothing raised, wrong, half-stored or missed."""
+    benches = load_plans(engine)
+    for text, nudge, statuses, words in cases:
+        case = Case(klass, "sample", text, nudge=nudge,
+                    expect=tuple(Expect(ref, st) for ref, st in statuses.items()))  # fmt: skip
+        [o] = run_cases(benches, [case])
+        assert not {"raised", "wrong", "half", "missed"} & set(o.fails), report([o])
+        stored = {row[0]: (row[1], row[3]) for row in o.stored}
+        assert stored == {ref: (st, words) for ref, st in statuses.items()}, (text, o.stored)
