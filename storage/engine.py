@@ -264,26 +264,43 @@ class WriteGate:
                 return False
             waiter = _Waiter(me)
             (self._urgent if is_urgent() else self._others).append(waiter)
-        if waiter.handed.acquire(timeout=self.wait_seconds):
-            return True  # the releaser made us the owner
+        try:
+            if waiter.handed.acquire(timeout=self.wait_seconds):
+                return True  # the releaser made us the owner
+        except BaseException:
+            # Interrupted while queued (Ctrl-C, SIGTERM's SystemExit on the main thread): a
+            # gate handed to a thread no longer waiting would never be released.
+            with self._mutex:
+                if self._owner == me:
+                    self._depth = 1
+                    self._release_locked()
+                else:
+                    self._drop(waiter)
+            raise
         with self._mutex:
             if self._owner == me:  # handed over just as the wait ran out
                 return True
-            (self._urgent if waiter in self._urgent else self._others).remove(waiter)
+            self._drop(waiter)
             return False
+
+    def _drop(self, waiter: _Waiter) -> None:
+        (self._urgent if waiter in self._urgent else self._others).remove(waiter)
 
     def release(self) -> None:
         with self._mutex:
-            self._depth -= 1
-            if self._depth:
-                return
-            queue = self._urgent or self._others
-            if not queue:
-                self._owner = None
-                return
-            waiter = queue.popleft()
-            self._owner, self._depth = waiter.thread, 1
-            waiter.handed.release()
+            self._release_locked()
+
+    def _release_locked(self) -> None:
+        self._depth -= 1
+        if self._depth:
+            return
+        queue = self._urgent or self._others
+        if not queue:
+            self._owner = None
+            return
+        waiter = queue.popleft()
+        self._owner, self._depth = waiter.thread, 1
+        waiter.handed.release()
 
 
 class _Waiter:

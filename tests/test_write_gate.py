@@ -47,6 +47,47 @@ def test_urgent_writers_go_before_others_and_are_woken_at_once():
     assert time.monotonic() - released < 1.0  # 4 writers of 10 ms, no busy-handler sleeps
 
 
+def test_a_writer_that_waited_too_long_leaves_the_queue():
+    """The gate is handed to the next waiter at each release: one whose wait ran out must
+    be gone from the queue, or the gate would be handed to a thread no longer waiting and
+    never released."""
+    gate = WriteGate(wait_seconds=0.1)
+    assert gate.acquire()
+    got: list[bool] = []
+    t = threading.Thread(target=lambda: got.append(gate.acquire()))
+    t.start()
+    t.join(timeout=5)
+    assert got == [False]  # then SQLite's own lock decides, as without the gate
+    gate.release()
+    other: list[bool] = []
+    t = threading.Thread(target=lambda: other.append(gate.acquire(blocking=False)))
+    t.start()
+    t.join(timeout=5)
+    assert other == [True]
+
+
+def test_waiters_are_handed_the_gate_one_after_another_in_order():
+    gate = WriteGate()
+    assert gate.acquire()
+    order: list[str] = []
+
+    def writer(name: str) -> None:
+        assert gate.acquire()
+        order.append(name)
+        gate.release()
+
+    threads = []
+    for i in range(5):
+        threads.append(threading.Thread(target=writer, args=(f"w{i}",)))
+        threads[-1].start()
+        time.sleep(0.02)  # queued in this order
+    gate.release()
+    for t in threads:
+        t.join(timeout=5)
+    assert order == ["w0", "w1", "w2", "w3", "w4"]
+    assert gate.acquire(blocking=False)  # free again once the last has gone
+
+
 def test_reentrant_in_one_thread_and_not_blocking_when_asked():
     gate = WriteGate()
     assert gate.acquire() and gate.acquire()
