@@ -76,9 +76,7 @@ def put(
     try:
         if is_sqlite(engine):
             return _put_on_this_thread(engine, row)
-        with engine.connect() as conn:
-            if is_sqlite(engine):
-                conn.execution_options(sqlite_immediate=True)  # take the write lock at BEGIN
+        with engine.connect() as conn:  # PostgreSQL
             with conn.begin():
                 return conn.execute(_put_statement(engine.dialect.name), row).scalar()
     finally:
@@ -101,10 +99,10 @@ def _put_on_this_thread(engine: Engine, row: dict) -> int | None:
     DB-API connection this thread keeps for ``engine``, with the dates made as SQLAlchemy
     makes them. The connection is set up by the engine's own hooks, so on an event loop's
     thread (the nowait engine) BEGIN never waits for another process's lock, and on a
-    server thread (the door engine) it waits as SQLite's busy timeout says. Through SQLAlchemy's connection, pool and
-    result (with the statement cached) the write cost 0.62 ms a request in
-    bench/bench_teams.py, over half of what the bot's acknowledgement costs above the bare
-    SDK app's; this way 0.28 ms."""
+    server thread (the door engine) it waits as SQLite's busy timeout says. Through
+    SQLAlchemy's connection, pool and result (with the statement cached) the write cost
+    0.62 ms a request in bench/bench_teams.py, over half of what the bot's acknowledgement
+    costs above the bare SDK app's; this way 0.28 ms."""
     conns = getattr(_held_here, "conns", None)
     if conns is None:
         conns = _held_here.conns = weakref.WeakKeyDictionary()
