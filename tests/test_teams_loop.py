@@ -53,3 +53,15 @@ def test_work_finished_before_the_stop_is_answered_as_usual():
 
     assert loop.run(answer()) == 42
     loop.stop()
+
+
+def test_a_stopped_loop_is_closed():
+    """An event loop left open is a ResourceWarning and keeps its selector's descriptors."""
+    loop = TeamsLoop("test-loop-3")
+
+    async def answer():
+        return 1
+
+    assert loop.run(answer()) == 1
+    loop.stop()
+    assert loop.loop.is_closed()

@@ -85,7 +85,15 @@ class TeamsLoop:
 
     def _run(self) -> None:
         asyncio.set_event_loop(self.loop)
-        self.loop.run_forever()
+        try:
+            self.loop.run_forever()
+        finally:
+            # Stopped: close it here, on its own thread (an event loop left open is a
+            # ResourceWarning, and its selector's file descriptors stay open).
+            try:
+                self.loop.run_until_complete(self.loop.shutdown_asyncgens())
+            finally:
+                self.loop.close()
 
     def run(self, coro: Coroutine[Any, Any, Any], timeout: float = 300.0) -> Any:
         if threading.current_thread() is self._thread:
