@@ -48,10 +48,29 @@ def test_a_discourse_marker_opening_the_words_is_left_off(marker, words):
         assert (got.status, got.commentary) == (status_of_word(status), words), (status, marker)
 
 
+SIGN_OFFS = ["thanks", "Thanks!", "cheers", "Cheers.", "thx", "ta", "many thanks", "thank you"]
+
+
+@pytest.mark.parametrize("sign_off", SIGN_OFFS)
+@pytest.mark.parametrize(
+    "words",
+    ["workshops booked", "report to board in Nov", "the panel met twice", "new lead in post"],
+)
+def test_a_sign_off_closing_the_words_is_left_off(sign_off, words):
+    """ "on track, workshops booked thanks" stored the words "workshops booked thanks"."""
+    for status in ("done", "on track", "delayed"):
+        for sep in (" ", ", ", ". ", " - "):
+            got = parse_update_text(f"{status}: {words}{sep}{sign_off}", today=TODAY)
+            assert (got.status, got.commentary) == (status_of_word(status), words), (
+                status, sep, sign_off)  # fmt: skip
+
+
 @pytest.mark.parametrize(
     "text, words",
     [
         ("on track thanks to the new lead", "thanks to the new lead"),
+        ("done, funding confirmed thanks to the ICB", "funding confirmed thanks to the ICB"),
+        ("on track, sent to Etta", "sent to Etta"),
         ("done, now onto phase 2", "now onto phase 2"),
         ("completed today with the board's sign-off", "today with the board's sign-off"),
         ("on track - today's workshop went well", "today's workshop went well"),
@@ -77,6 +96,8 @@ CASES = [
      "will pick up after xmas"),
     ("done now thanks", ("V12",), {"V12": "Completed"}, ""),
     ("on track, cheers", ("V13",), {"V13": "On track"}, ""),
+    ("V14 delayed - waiting for estates, will chase. Cheers", (), {"V14": "Delayed"},
+     "waiting for estates, will chase."),
     ("O1 on track thanks to the new lead", (), {"O1": "On track"}, "thanks to the new lead"),
 ]  # fmt: skip
 

@@ -454,12 +454,26 @@ def parse_update_text(
     reassign = bool(_REASSIGN.search(clean))
     return ParsedUpdate(
         status,
-        commentary if status else _strip_emoji(clean),
+        _without_sign_off(commentary) if status else _strip_emoji(clean),
         revised,
         problem,
         reassign,
         options if status is None else (),
     )
+
+
+# A sign-off closing the words ("workshops booked thanks", "report signed off. Thanks!",
+# "estates again, cheers"): a courtesy to the reader, not news for the board paper.
+_SIGN_OFF = re.compile(
+    r"(?:^|(?<=\S))[\s,.;:!–—-]*\b(?:many\s+thanks|thanks|thank\s+you|thx|cheers|ta)\s*[.!]*\s*$",
+    re.I,
+)
+
+
+def _without_sign_off(words: str) -> str:
+    """A status's words less a sign-off that closes them ("" when that was all)."""
+    cut = _SIGN_OFF.sub("", words)
+    return "" if not cut.strip(" .,;:!-–—") else cut
 
 
 def commentary_as_written(commentary: str, read: str, written: str) -> str:
