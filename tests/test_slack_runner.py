@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -13,17 +12,12 @@ import urllib.request
 from pathlib import Path
 
 from tests.support.cli_process import run_cli
+from tests.support.ports import free_port as _free_port
 from tests.support.slack_api import SlackStandIn
 from tests.support.slack_bot import SECRET
 from tests.support.slack_signing import FORM, command_body, post_to_bot, signed_headers
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_run_serves_slack_over_http(tmp_path):

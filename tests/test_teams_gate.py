@@ -23,9 +23,9 @@ from pydantic import ValidationError
 
 from bot.platforms.teams.gate import MAX_BODY_BYTES, MAX_DEPTH
 from bot.settings import Settings
+from tests.support.ports import free_port as _free_port
 from tests.support.teams_bot import TeamsBotHarness
 from tests.support.teams_signing import TeamsSigningKey
-from tests.test_slack_runner import _free_port
 from tests.test_teams_runner import _env, _load, _start
 
 MB = 1024 * 1024

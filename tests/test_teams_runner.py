@@ -14,9 +14,10 @@ import zipfile
 from pathlib import Path
 
 from tests.support.cli_process import run_cli
+from tests.support.ports import free_port as _free_port
 from tests.support.teams_bot import BOT_ID
 from tests.support.teams_connector import TeamsConnectorStandIn
-from tests.test_slack_runner import ROOT, _free_port
+from tests.test_slack_runner import ROOT
 
 CLIENT_ID = "6f1b8a52-3c1d-4e2f-9a7b-0c5d4e3f2a10"
 

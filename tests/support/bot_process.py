@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -19,16 +18,11 @@ import urllib.request
 from pathlib import Path
 
 from tests.support.cli_process import run_cli
+from tests.support.ports import free_port
 from tests.support.slack_api import SlackStandIn
 from tests.support.slack_bot import SECRET
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def add_sample_people(slack: SlackStandIn) -> None:

@@ -38,7 +38,8 @@ from storage.claims import nudge_counts
 from storage.engine import make_engine, read_session, write_session
 from storage.migrate import upgrade
 from storage.models import Action, ActionOwner, DigestPost, Owner, Update
-from tests.support.run_process import BotProcess, bot_env, cli, free_port, wait_for
+from tests.support.ports import free_port
+from tests.support.run_process import BotProcess, bot_env, cli, wait_for
 from tests.support.slack_api import SlackStandIn
 from tests.support.slack_bot import SECRET
 from tests.support.slack_signing import (

@@ -17,6 +17,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from tests.support.ports import free_port as _free_port
+
 
 def find_pg_bin() -> Path:
     env = os.environ.get("PG_BIN")
@@ -32,12 +34,6 @@ def find_pg_bin() -> Path:
         "PostgreSQL server binaries not found (looked in /usr/lib/postgresql/*/bin and PATH). "
         "Install them with: apt-get install -y postgresql"
     )
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class PostgresServer:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -20,12 +19,6 @@ from tests.support.cli_process import run_cli
 ROOT = Path(__file__).resolve().parent.parent.parent
 SAMPLE_PLAN = ROOT / "bot/data/sample_plan.csv"
 SAMPLE_PEOPLE = ROOT / "bot/data/sample_people.csv"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def sample_people() -> list[dict[str, str]]:
