@@ -35,8 +35,7 @@ DURATIONS = {"3 wks": timedelta(weeks=3), "3 weeks": timedelta(weeks=3),
              "2 weeks": timedelta(weeks=2), "10 days": timedelta(days=10),
              "a fortnight": timedelta(weeks=2)}  # fmt: skip
 HEDGES = ["", "about ", "around ", "roughly ", "approx "]
-# (" or so" after "a week" reads as the later end, "a week or two": counted separately)
-ENDS = ["", ".", ", waiting on estates", " - waiting on estates"]
+ENDS = ["", ".", " or so", ", waiting on estates", " - waiting on estates"]
 
 
 @pytest.mark.parametrize("slip", SLIPS)
@@ -60,6 +59,23 @@ def test_a_slip_then_its_size_moves_the_deadline_by_it(slip, size):
                 assert got.status is Status.DELAYED, text
                 assert got.revised is not None, text
                 assert got.revised.due == DEADLINE + DURATIONS[size], text
+
+
+@pytest.mark.parametrize(
+    "text, by",
+    [
+        ("a month or so late", (1, 0)),
+        ("delayed by a week or so", timedelta(weeks=1)),
+        ("a fortnight or so behind", timedelta(weeks=2)),
+        ("a week or two late", timedelta(weeks=2)),
+        ("delayed a month or two", (2, 0)),
+    ],
+)
+def test_or_so_is_about_the_size_said_and_or_two_the_larger_end(text, by):
+    from bot.core.chat_dates import add
+
+    got = parse_update_text(text, today=TODAY, deadline=DEADLINE)
+    assert got.revised is not None and got.revised.due == add(DEADLINE, by), text
 
 
 def test_a_slip_of_some_weeks_or_so():

@@ -100,7 +100,9 @@ def _count(text: str | None) -> int | None:
 
 
 def duration_of(m: re.Match) -> timedelta | tuple[int, int] | None:
-    """A DURATION match as days (timedelta) or months ((months, 0)); the larger end of a range."""
+    """A DURATION match as days (timedelta) or months ((months, 0)); the larger end of a range
+    ("a week or two": two). "Or so" is about the size said, not a range: "a month or so
+    late" moved a deadline by two months."""
     n = _count(m.group("n"))
     n2 = _count(m.group("n2")) if m.group("n2") else None
     if n is None:
@@ -108,7 +110,7 @@ def duration_of(m: re.Match) -> timedelta | tuple[int, int] | None:
     if n2 is not None:
         n = max(n, n2)
     tail = m.group(0).lower()
-    if re.search(r"\bor\s+(?:two|so)$", tail):
+    if re.search(r"\bor\s+two$", tail):
         n = max(n, 2)
     elif re.search(r"\bor\s+three$", tail):
         n = max(n, 3)
