@@ -681,7 +681,10 @@ def _history(text: str, m: Mention) -> bool:
     )
 
 
-_RATING_NOW = re.compile(r"\s*(?:now|today|as\s+of\s+(?:now|today))\s*[:;,.!\-–—]+\s*", re.I)
+# A "now" set apart right after a rating dates that rating ("Amber/Green now, waiting for
+# finance", "Amber now - waiting on …"): not a newer status after it. update_text.py's
+# label reading uses it too.
+RATING_NOW = re.compile(r"[\s,]*(?:now|today|as\s+of\s+(?:now|today))\s*[:;,.!\-–—]+\s*", re.I)
 
 
 def _later_statement(text: str, found: list[Mention], last: Mention) -> bool:
@@ -692,7 +695,7 @@ def _later_statement(text: str, found: list[Mention], last: Mention) -> bool:
         return True
     lead_in = before[earlier[-1].end :]
     # "Amber/Green now, waiting for finance": that "now" dates the rating before it.
-    own_now = _RATING_NOW.match(lead_in)
+    own_now = RATING_NOW.match(lead_in)
     if own_now is not None:
         lead_in = lead_in[own_now.end() :]
     if _NOW.search(lead_in) or _NOW.search(text[last.start : last.end]):

@@ -27,6 +27,7 @@ from bot.core.deadlines import MONTHS, DeadlineStep, ParsedDeadline
 from bot.core.status_words import (
     _MONTH_WORD,
     FUTURE_TAIL,
+    RATING_NOW,
     clash,
     conclude,
     fix_spelling,
@@ -464,10 +465,8 @@ def parse_update_text(
 
 # A sign-off closing the words ("workshops booked thanks", "report signed off. Thanks!",
 # "estates again, cheers"): a courtesy to the reader, not news for the board paper.
-_SIGN_OFF = re.compile(
-    r"(?:^|(?<=\S))[\s,.;:!–—-]*\b(?:many\s+thanks|thanks|thank\s+you|thx|cheers|ta)\s*[.!]*\s*$",
-    re.I,
-)
+_THANKS = r"many\s+thanks|thanks|thank\s+you|thx|cheers|ta"  # also filler after a status
+_SIGN_OFF = re.compile(rf"(?:^|(?<=\S))[\s,.;:!–—-]*\b(?:{_THANKS})\s*[.!]*\s*$", re.I)
 
 
 def _without_sign_off(words: str) -> str:
@@ -605,7 +604,7 @@ _TYPO_LABEL = re.compile(r"^\s*(?P<w>[A-Za-z]{4,})(?:\s*(?:[:;,.!\-–—]|$))",
 # What follows a status word without being news of its own ("finished now", "done now
 # thanks", "complete at last"): kept, "now" was stored as the update's words.
 _FILLER = (
-    r"now|already|at\s+last|finally|thanks|thank\s+you|thx|ta|cheers|tbh|tbf|fwiw|btw|"
+    rf"now|already|at\s+last|finally|{_THANKS}|tbh|tbf|fwiw|btw|"
     r"honestly|to\s+be\s+honest|as\s+of\s+(?:now|today)|today|still|again|currently|presently|"
     r"at\s+(?:the\s+moment|present)|for\s+(?:now|the\s+(?:moment|time\s+being))"
 )
@@ -695,7 +694,7 @@ def _newer_label(body: str, label_end: int, status, found):
 
 def _now_instead(body: str, label_end: int, status, found):
     """A status said after the label with "now" ("… before, now amber"), or None."""
-    own = _LABEL_NOW.match(body, label_end)  # "Amber now - waiting on …": the label's own
+    own = RATING_NOW.match(body, label_end)  # "Amber now - waiting on …": the label's own
     if own is not None:
         label_end = own.end()
     for x in reversed(found):
@@ -715,7 +714,6 @@ def _now_instead(body: str, label_end: int, status, found):
     return None
 
 
-_LABEL_NOW = re.compile(r"[\s,]*(?:now|as\s+of\s+now)\s*[:;,.!\-–—]+", re.I)
 _PAST_WORDS = re.compile(
     r"\b(?:was|were|had\s+been|previously|initially|originally|earlier|formerly)\b", re.I
 )
