@@ -186,6 +186,37 @@ def test_a_burst_of_one_batched_kind_is_handled_together_and_other_kinds_alone(e
     assert _open_rows(engine) == []
 
 
+def test_a_burst_wakes_one_worker_task_and_one_larger_than_a_batch_is_handled_in_full(engine):
+    """Rows of a batched kind queued while a task is on its way ride with it (no thread
+    woken per click); past MAX_BATCH the rest get a task of their own; none is lost."""
+    from bot.platforms.inbox_worker import MAX_BATCH
+
+    busy, batches = threading.Event(), []
+
+    def run(kind, body):
+        busy.wait(30)
+
+    worker = _worker(engine, FixedClock(T0), run, workers=1, batched={"slack.status"},
+                     run_many=lambda kind, bodies: batches.append([b["i"] for b in bodies]))  # fmt: skip
+    submitted = []
+    real_submit = worker._pool.submit
+    worker._pool.submit = lambda fn, *a: submitted.append(a) or real_submit(fn, *a)
+    n = 2 * MAX_BATCH + 22
+    try:
+        worker.put("slack.message", "slack:Ev0", {"i": 0})  # holds the only worker
+        for i in range(1, n + 1):
+            worker.put("slack.status", f"slack:Click{i}", {"i": i})
+        assert len(submitted) == 2  # the message's task and one for the whole burst
+        busy.set()
+        _wait(lambda: worker.backlog() == 0)
+    finally:
+        worker.close()
+    assert [len(b) for b in batches] == [MAX_BATCH, MAX_BATCH, 22]
+    assert sorted(i for b in batches for i in b) == list(range(1, n + 1))
+    assert len(submitted) == 4
+    assert _open_rows(engine) == []
+
+
 def test_a_failed_batch_is_run_again_one_by_one_and_nothing_is_lost(engine):
     busy, ran_alone = threading.Event(), []
 

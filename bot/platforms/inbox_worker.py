@@ -96,6 +96,10 @@ class InboxWorker:
         self._lock = threading.Lock()
         self._held: set[int] = set()  # queued or running here: the backlog
         self._queued: dict[int, str] = {}  # of those, not yet taken by a worker: their kind
+        # Batched kinds with a worker task already on its way to take them: a burst's later
+        # rows ride with it instead of each waking a worker thread of its own (50 wake-ups,
+        # each taking the GIL among the acknowledgements, to find the rows already taken).
+        self._coming: set[str] = set()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._last_put = 0.0  # monotonic: when an acknowledgement last stored a request
@@ -178,10 +182,20 @@ class InboxWorker:
         """Queue a held row (``kind``, when known, lets it be taken with others of its kind)."""
         with self._lock:
             self._queued[item_id] = kind
+            if kind in self.batched:
+                if kind in self._coming:
+                    return True  # the task on its way takes this row with the others
+                self._coming.add(kind)
         try:
             self._pool.submit(self._run, item_id, start)
-        except RuntimeError:  # shutting down: the row stays ours, the next instance takes it
-            self._release(item_id)
+        except RuntimeError:  # shutting down: the rows stay ours, the next instance takes them
+            with self._lock:
+                stranded = [item_id]
+                if kind in self.batched:  # and the rows that were to ride with this task
+                    self._coming.discard(kind)
+                    stranded = [i for i, k in self._queued.items() if k == kind]
+            for other in stranded:
+                self._release(other)
             return False
         return True
 
@@ -214,10 +228,14 @@ class InboxWorker:
                 return []
             if kind not in self.batched:
                 return [item_id]
-            others = sorted(i for i, k in self._queued.items() if k == kind)[: MAX_BATCH - 1]
+            self._coming.discard(kind)
+            same = sorted(i for i, k in self._queued.items() if k == kind)
+            others, left = same[: MAX_BATCH - 1], same[MAX_BATCH - 1 :]
             for other in others:
                 del self._queued[other]
-            return [item_id, *others]
+        if left:  # more than one batch: the rest go with a task of their own
+            self._submit(left[0], 0.0, kind)
+        return [item_id, *others]
 
     def _release(self, item_id: int) -> None:
         with self._lock:

@@ -81,12 +81,13 @@ class AfterAck:
         itself (``door``), without going through bolt: their answer is a plain 200."""
         self._door.append((action_id, kind))
 
-    def door(self, body: dict) -> bool:
+    def door(self, body: dict, raw: str | None = None) -> bool:
         """For the HTTP gate (http_gate.py), given a verified interaction's payload: store a
         click registered ``at_door`` and return True (the gate answers 200); False for
         anything else, which goes on to bolt. A status click took 1.4 ms of the bot's one
         interpreter in bolt's listener machinery before it was stored, and 50 owners click
-        at once; here it takes the store alone (bench/bench_under_load.py)."""
+        at once; here it takes the store alone (bench/bench_under_load.py). ``raw``: the
+        payload's JSON as it came, stored as it is rather than dumped again."""
         if body.get("type") != "block_actions" or not self._door:
             return False
         actions = body.get("actions")
@@ -98,11 +99,12 @@ class AfterAck:
         kind = next((k for rx, k in self._door if rx.search(action_id)), None)
         if kind is None:
             return False
-        self(lambda **_kw: None, kind, body)  # answered by the gate: ack() has nothing to send
+        # Answered by the gate: ack() has nothing to send.
+        self(lambda **_kw: None, kind, body, _raw=raw)
         return True
 
-    def __call__(self, ack, kind: str, body: dict, **ack_kwargs) -> None:
-        got = self.inbox.put(kind, _delivery_key(body), body)
+    def __call__(self, ack, kind: str, body: dict, _raw: str | None = None, **ack_kwargs) -> None:
+        got = self.inbox.put(kind, _delivery_key(body), body, raw=_raw)
         if got is Put.BUSY:
             _refuse(ack, body)
             return

@@ -86,12 +86,12 @@ class SlackHttpGate:
         reason = self._signature_problem(environ, body)
         if reason:
             return self._refuse(start_response, environ, "401 Unauthorized", reason, len(body))
-        parsed = _parsed(body, environ.get("CONTENT_TYPE") or "")
+        parsed, raw = _parsed(body, environ.get("CONTENT_TYPE") or "")
         if parsed is _MALFORMED:
             return self._refuse(
                 start_response, environ, "400 Bad Request", "signed but malformed", len(body)
             )
-        if isinstance(parsed, dict) and self.door is not None and self.door(parsed):
+        if isinstance(parsed, dict) and self.door is not None and self.door(parsed, raw):
             # Stored (a click whose answer is a plain 200: ack.py AfterAck.door), or a
             # replay of one already stored; either way not for bolt. The inbox is unique on
             # the click's trigger id, so this is the replay check too.
@@ -151,8 +151,9 @@ _MALFORMED = object()
 
 
 def _parsed(body: bytes, content_type: str):
-    """What bolt will parse (JSON, or a form whose `payload` is JSON) does parse: an
-    interaction's payload (a dict) or None (JSON, a slash command), or _MALFORMED."""
+    """What bolt will parse (JSON, or a form whose `payload` is JSON) does parse: (an
+    interaction's payload as a dict, and as the JSON text it came in) or (None, None) for
+    JSON and slash commands; (_MALFORMED, None) when it does not parse."""
     try:
         text = body.decode("utf-8")
         if content_type.startswith("application/json") or text.lstrip().startswith("{"):
@@ -160,7 +161,7 @@ def _parsed(body: bytes, content_type: str):
         else:
             payload = parse_qs(text).get("payload")
             if payload:
-                return json.loads(payload[0])
+                return json.loads(payload[0]), payload[0]
     except (UnicodeDecodeError, ValueError):
-        return _MALFORMED
-    return None
+        return _MALFORMED, None
+    return None, None
