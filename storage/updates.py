@@ -4,9 +4,11 @@ update."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
+from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -102,31 +104,35 @@ def _insert(session: Session, todo, out, now: datetime) -> None:
                 select(Update.id).where(Update.id.in_(prior), Update.source == "import")
             )
         )
-    updates = [
-        Update(
-            plan_id=actions[new.action_id].plan_id,
-            action_id=new.action_id,
-            author_owner_id=new.author_owner_id,
-            author_name=new.author_name,
-            status=new.status,
-            commentary=new.commentary,
-            revised_deadline_text=new.revised_deadline_text,
-            revised_due=new.revised_due,
-            source=new.source,
-            external_id=new.external_id,
-            created_at=now,
-        )
+    values = [
+        {
+            "plan_id": actions[new.action_id].plan_id,
+            "action_id": new.action_id,
+            "author_owner_id": new.author_owner_id,
+            "author_name": new.author_name,
+            "status": new.status,
+            "commentary": new.commentary,
+            "revised_deadline_text": new.revised_deadline_text,
+            "revised_due": new.revised_due,
+            "source": new.source,
+            "external_id": new.external_id,
+            "created_at": now,
+        }
         for _i, new in todo
     ]
-    if is_sqlite(session.get_bind()) or len(updates) > 1:
+    if is_sqlite(session.get_bind()) or len(values) > 1:
         # SQLite: this transaction took the write lock when it began (BEGIN IMMEDIATE), so
         # nobody stored the same event since the check above: no savepoint to pay for. Were
         # the unique key broken anyway (or, on PostgreSQL, by another worker during a batch),
         # the whole transaction fails and nothing is stored; a batch is then run again one
         # by one, where the race below is handled.
-        session.add_all(updates)
-        session.flush()
+        # One INSERT … RETURNING for the lot, past the ORM's unit of work: for a burst of 50
+        # clicks, building 50 ORM objects and flushing them was most of the store's CPU. The
+        # log is append-only, so the rows are handed back as plain values, never written to.
+        ids = session.execute(_insert_returning_id(), values).scalars().all()
+        updates = [Update.model_construct(id=i, **v) for i, v in zip(ids, values, strict=True)]
     else:
+        updates = [Update(**values[0])]
         try:
             with session.begin_nested():
                 session.add(updates[0])
@@ -162,6 +168,13 @@ def _insert(session: Session, todo, out, now: datetime) -> None:
         out[i] = (update, True, action)
     upsert_latest(session, list(latest.values()))
     session.flush()
+
+
+@functools.cache
+def _insert_returning_id():
+    """Built once (statements are immutable): the ids come back in the order of the rows."""
+    table = Update.__table__
+    return insert(table).returning(table.c.id, sort_by_parameter_order=True)
 
 
 def _by_key(session: Session, key: str | None) -> Update | None:
