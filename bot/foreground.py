@@ -11,7 +11,8 @@ as long again, so a steady stream of requests slows a sweep by half at worst and
 stops it (bench/bench_under_load.py measures both sides).
 
 The adapters count a request from the moment it arrives (``FOREGROUND.busy()``) and the
-inbox worker counts each stored request until it has been handled.
+inbox worker counts each stored request until it has been handled. The gates also count
+each request until it is answered in ``AT_THE_DOOR``, which the inbox's work waits on.
 """
 
 from __future__ import annotations
@@ -52,6 +53,15 @@ class Foreground:
     def in_flight(self) -> int:
         return self._in_flight
 
+    def wait_none(self, until: float) -> None:
+        """Wait until nothing is in flight, or until the monotonic time ``until``."""
+        with self._cond:
+            while self._in_flight > 0:
+                left = until - time.monotonic()
+                if left <= 0:
+                    return
+                self._cond.wait(left)
+
     def wait_quiet(self) -> float:
         """Wait (up to the hold) while requests are in flight; returns the seconds waited."""
         with self._cond:
@@ -72,3 +82,7 @@ class Foreground:
 
 
 FOREGROUND = Foreground()
+# Requests between arriving at a gate (Slack's HTTP gate, Teams' route) and being answered:
+# the inbox's work waits for none to be left before it takes the GIL
+# (bot/platforms/inbox_worker.py _acks_first), rather than guessing with a fixed pause.
+AT_THE_DOOR = Foreground()

@@ -289,8 +289,10 @@ class Conversation:
         """Several statuses given at once (a burst of clicks, each with its chat user key):
         the conversations read in one query, the updates stored in one transaction."""
         keys = [context_key(one.actor, user_key) for one, user_key in given]
-        befores = self._load_many(platform, keys)
         replies = handle_statuses(self.service, [one for one, _key in given])
+        # Read after the store, which leaves conversations alone: the people clicking are
+        # waiting for their updates to be stored, not for this.
+        befores = self._load_many(platform, keys)
         out, settled = [], set()
         for (one, _u), key, before, reply in zip(given, keys, befores, replies, strict=True):
             if key in settled:  # their second click of the burst: as their first left it

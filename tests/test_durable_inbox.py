@@ -217,6 +217,35 @@ def test_a_burst_wakes_one_worker_task_and_one_larger_than_a_batch_is_handled_in
     assert _open_rows(engine) == []
 
 
+def test_work_waits_while_a_request_is_still_at_a_gate_then_starts(engine):
+    """A burst's work starts once no request is left at the gates (bot/foreground.py
+    AT_THE_DOOR), not while one is still being acknowledged: held there, it waits (up to
+    ACKS_FIRST_SECONDS); let go, it runs."""
+    from bot.foreground import AT_THE_DOOR, Foreground
+    from bot.platforms.inbox_worker import ACKS_FIRST_SECONDS
+
+    ran = threading.Event()
+    worker = _worker(engine, FixedClock(T0), lambda kind, body: ran.set(), workers=1,
+                     batched={"slack.status"}, run_many=lambda kind, bodies: ran.set())  # fmt: skip
+    try:
+        with AT_THE_DOOR.busy():  # another click still being answered
+            assert worker.put("slack.status", "slack:Click1", {"i": 1}, at_door=True) is Put.STORED
+            assert not ran.wait(ACKS_FIRST_SECONDS / 2)
+        assert ran.wait(5)
+    finally:
+        worker.close()
+    assert _open_rows(engine) == []
+    # And the wait itself: it returns once nothing is in flight, or at its deadline.
+    door = Foreground()
+    door.enter()
+    started = time.monotonic()
+    door.wait_none(started + 0.05)
+    assert time.monotonic() - started >= 0.05 and door.in_flight == 1
+    threading.Timer(0.05, door.leave).start()
+    door.wait_none(time.monotonic() + 10)
+    assert door.in_flight == 0
+
+
 def test_a_failed_batch_is_run_again_one_by_one_and_nothing_is_lost(engine):
     busy, ran_alone = threading.Event(), []
 

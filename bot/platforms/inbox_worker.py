@@ -31,7 +31,7 @@ from enum import Enum
 from sqlalchemy.engine import Engine
 
 from bot.core.clock import Clock
-from bot.foreground import FOREGROUND
+from bot.foreground import AT_THE_DOOR, FOREGROUND
 from storage import inbox as store
 from storage.engine import db_unavailable, is_locked, nowait_engine, side_engine, urgent
 
@@ -44,6 +44,10 @@ LEASE_SECONDS = 60.0
 # A request whose handler failed this many times is given up (logged), not retried forever.
 MAX_ATTEMPTS = 3
 ACK_GRACE_SECONDS = 0.008
+# The same for a request its gate answers itself the moment it is stored (Slack's door,
+# Teams' route): its answer is written as soon as the gate returns, and the work also waits
+# for no request to be left at the gates (bot/foreground.py AT_THE_DOOR).
+DOOR_GRACE_SECONDS = 0.002
 # Work waits while acknowledgements are still being written (a put in the last
 # ACK_GRACE_SECONDS), but never longer than this: 50 owners clicking at once were answered
 # in 0.27 s (p50) when the first clicks' work started among the later clicks' acks.
@@ -102,13 +106,17 @@ class InboxWorker:
         self._coming: set[str] = set()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._last_put = 0.0  # monotonic: when an acknowledgement last stored a request
+        # Monotonic: when the last request stored will have been answered (its put plus
+        # its grace); the work waits for it.
+        self._quiet_after = 0.0
 
     # -- the acknowledgement path ---------------------------------------------------------
-    def put(self, kind: str, key: str, payload: dict, *, raw: str | None = None) -> Put:
+    def put(self, kind: str, key: str, payload: dict, *, raw: str | None = None,
+            at_door: bool = False) -> Put:  # fmt: skip
         """Store a request before it is acknowledged, and queue it. ``raw``: the payload as
-        the JSON it came in (saves dumping ``payload`` again)."""
-        got = self._put(self.door, kind, key, payload, raw)
+        the JSON it came in (saves dumping ``payload`` again). ``at_door``: a gate answers it
+        the moment this returns (DOOR_GRACE_SECONDS), rather than bolt's ack."""
+        got = self._put(self.door, kind, key, payload, raw, at_door=at_door)
         return Put.BUSY if got is None else got
 
     def put_now(
@@ -123,11 +131,12 @@ class InboxWorker:
         so no worker wakes to take the GIL while the loop is answering."""
         if self.nowait is None:
             return None
-        return self._put(self.nowait, kind, key, payload, raw, later)
+        return self._put(self.nowait, kind, key, payload, raw, later, at_door=True)
 
     def _put(self, engine: Engine, kind: str, key: str, payload: dict, raw: str | None,
-             later=None):  # fmt: skip
-        self._last_put = time.monotonic()
+             later=None, *, at_door: bool = False):  # fmt: skip
+        grace = DOOR_GRACE_SECONDS if at_door else ACK_GRACE_SECONDS
+        self._quiet_after = max(self._quiet_after, time.monotonic() + grace)
         if self.backlog() >= self.max_backlog:
             log.warning("%s: %d requests waiting; refusing more for now", self.platform,
                         self.backlog())  # fmt: skip
@@ -152,6 +161,9 @@ class InboxWorker:
             return Put.BUSY
         if item_id is None:
             return Put.SEEN
+        # The work waits ACK_GRACE_SECONDS from the first request either way: a burst's first
+        # requests trickle in, and work started among them splits it (_acks_first then waits
+        # for the rest, and only the end of a burst is cut to DOOR_GRACE_SECONDS).
         if later is None:
             self._queue(item_id, time.monotonic() + ACK_GRACE_SECONDS, kind)
         elif self._hold(item_id):
@@ -245,15 +257,21 @@ class InboxWorker:
 
     def _acks_first(self) -> None:
         """Wait while requests are still arriving and being acknowledged (a burst of
-        clicks), up to ACKS_FIRST_SECONDS: the acknowledgements have a deadline, the work
-        after them has a person watching but no timeout."""
+        clicks): while any is at a gate, and until the last one stored has been answered;
+        up to ACKS_FIRST_SECONDS. The acknowledgements have a deadline, the work after them
+        has a person watching but no timeout."""
         until = time.monotonic() + ACKS_FIRST_SECONDS
         while True:
+            AT_THE_DOOR.wait_none(until)
             now = time.monotonic()
-            wait = min(self._last_put + ACK_GRACE_SECONDS, until) - now
-            if wait <= 0:
+            if now >= until:
                 return
-            time.sleep(wait)
+            wait = self._quiet_after - now
+            if wait <= 0:
+                if AT_THE_DOOR.in_flight == 0:
+                    return
+                continue  # another request came to a gate meanwhile
+            time.sleep(min(wait, until - now))
 
     def _handle_many(self, item_ids: list[int]) -> None:
         """One row or several: taken in one transaction, the batched kinds run together (one

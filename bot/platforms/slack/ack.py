@@ -100,11 +100,12 @@ class AfterAck:
         if kind is None:
             return False
         # Answered by the gate: ack() has nothing to send.
-        self(lambda **_kw: None, kind, body, _raw=raw)
+        self(lambda **_kw: None, kind, body, _raw=raw, _at_door=True)
         return True
 
-    def __call__(self, ack, kind: str, body: dict, _raw: str | None = None, **ack_kwargs) -> None:
-        got = self.inbox.put(kind, _delivery_key(body), body, raw=_raw)
+    def __call__(self, ack, kind: str, body: dict, _raw: str | None = None,
+                 _at_door: bool = False, **ack_kwargs) -> None:  # fmt: skip
+        got = self.inbox.put(kind, _delivery_key(body), body, raw=_raw, at_door=_at_door)
         if got is Put.BUSY:
             _refuse(ack, body)
             return

@@ -31,7 +31,7 @@ from io import BytesIO
 from urllib.parse import parse_qs
 
 from bot.core.service import PlanService
-from bot.foreground import FOREGROUND
+from bot.foreground import AT_THE_DOOR, FOREGROUND
 from storage.chat import first_delivery
 from storage.engine import side_engine, urgent, write_session
 
@@ -63,7 +63,8 @@ class SlackHttpGate:
             self.engine.dispose()
 
     def __call__(self, environ, start_response):
-        with FOREGROUND.busy():  # the sweep holds back while a request is answered
+        # The sweep holds back while a request is answered; the inbox's work waits for it.
+        with FOREGROUND.busy(), AT_THE_DOOR.busy():
             return self._answer(environ, start_response)
 
     def _answer(self, environ, start_response):

@@ -25,7 +25,7 @@ from fastapi import Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 
 from bot.core.service import PlanService
-from bot.foreground import FOREGROUND
+from bot.foreground import AT_THE_DOOR, FOREGROUND
 from bot.platforms.inbox_worker import InboxWorker, Put
 from bot.platforms.teams.activities import TeamsBot, is_status_click, message_key
 from bot.platforms.teams.cards import CARD_CONTENT_TYPE, text_card
@@ -76,10 +76,13 @@ def _guarded_adapter(settings: Settings, take_message, cloud=None):
     class GuardedAdapter(FastAPIAdapter):
         def register_route(self, method, path, handler):
             async def route(request: Request) -> Response:
-                FOREGROUND.enter()  # the sweep holds back while a request is answered
+                # The sweep holds back while a request is answered; the inbox's work waits.
+                FOREGROUND.enter()
+                AT_THE_DOOR.enter()
                 try:
                     return await answer(request)
                 finally:
+                    AT_THE_DOOR.leave()
                     FOREGROUND.leave()
 
             async def answer(request: Request) -> Response:
@@ -225,7 +228,8 @@ class TeamsRuntime:
         loop = asyncio.get_running_loop()
         got = self.inbox.put_now(kind, key, {}, raw=raw, later=loop.call_later)
         if got is None:
-            got = await loop.run_in_executor(None, partial(self.inbox.put, kind, key, {}, raw=raw))
+            put = partial(self.inbox.put, kind, key, {}, raw=raw, at_door=True)
+            got = await loop.run_in_executor(None, put)
         if got is Put.BUSY:
             talk = act["conversation"]["id"], act["serviceUrl"]
             loop.run_in_executor(None, self._say_busy, *talk)
