@@ -217,6 +217,39 @@ def test_a_burst_wakes_one_worker_task_and_one_larger_than_a_batch_is_handled_in
     assert _open_rows(engine) == []
 
 
+def test_rows_stored_on_an_event_loop_join_the_burst_before_their_grace_runs_out(engine):
+    """Teams stores a click on its loop (put_now) and hands it to a worker only after
+    ACK_GRACE_SECONDS (``later``). The row is queued at once all the same: the task taking
+    the burst finds every row stored so far, instead of each later one going alone."""
+    from storage.engine import is_sqlite
+
+    if not is_sqlite(engine):
+        pytest.skip("put_now stores on the loop only on SQLite (PostgreSQL goes to a thread)")
+    batches, alone, deferred = [], [], []
+    worker = _worker(engine, FixedClock(T0), lambda kind, body: alone.append(body["i"]),
+                     workers=1, batched={"teams.status"},
+                     run_many=lambda kind, bodies: batches.append([b["i"] for b in bodies]))  # fmt: skip
+
+    def later(_delay, fn, *args):  # the loop's call_later, run when the test says
+        deferred.append((fn, args))
+
+    try:
+        for i in range(1, 6):
+            raw = json.dumps({"i": i})
+            assert worker.put_now("teams.status", f"teams:{i}", {}, raw=raw, later=later) is Put.STORED
+        fn, args = deferred[0]  # the first click's grace runs out first
+        fn(*args)
+        _wait(lambda: not worker._queued)  # the task has taken what it found
+        for fn, args in deferred[1:]:
+            fn(*args)
+        _wait(lambda: worker.backlog() == 0)
+    finally:
+        worker.close()
+    assert batches == [[1, 2, 3, 4, 5]] and alone == []
+    assert len(deferred) == 1  # one task for the burst
+    assert _open_rows(engine) == []
+
+
 def test_work_waits_while_a_request_is_still_at_a_gate_then_starts(engine):
     """A burst's work starts once no request is left at the gates (bot/foreground.py
     AT_THE_DOOR), not while one is still being acknowledged: held there, it waits (up to

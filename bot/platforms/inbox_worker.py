@@ -166,8 +166,11 @@ class InboxWorker:
         # for the rest, and only the end of a burst is cut to DOOR_GRACE_SECONDS).
         if later is None:
             self._queue(item_id, time.monotonic() + ACK_GRACE_SECONDS, kind)
-        elif self._hold(item_id):
-            later(ACK_GRACE_SECONDS, self._submit, item_id, 0.0, kind)
+        elif self._hold(item_id) and self._enqueue(item_id, kind):
+            # Queued now, so that the task taking a burst finds it; only the task's start
+            # waits (a row queued when its grace ran out missed a task that had just taken
+            # the others, and went alone: a Teams burst ran as up to six batches).
+            later(ACK_GRACE_SECONDS, self._start_task, item_id, 0.0, kind)
         return Put.STORED
 
     def backlog(self) -> int:
@@ -192,12 +195,20 @@ class InboxWorker:
 
     def _submit(self, item_id: int, start: float, kind: str = "") -> bool:
         """Queue a held row (``kind``, when known, lets it be taken with others of its kind)."""
+        return self._start_task(item_id, start, kind) if self._enqueue(item_id, kind) else True
+
+    def _enqueue(self, item_id: int, kind: str) -> bool:
+        """Mark a held row queued, where the task taking its kind finds it; True when it needs
+        a task started (no task for its kind is on its way)."""
         with self._lock:
             self._queued[item_id] = kind
             if kind in self.batched:
                 if kind in self._coming:
-                    return True  # the task on its way takes this row with the others
+                    return False  # the task on its way takes this row with the others
                 self._coming.add(kind)
+        return True
+
+    def _start_task(self, item_id: int, start: float, kind: str = "") -> bool:
         try:
             self._pool.submit(self._run, item_id, start)
         except RuntimeError:  # shutting down: the rows stay ours, the next instance takes them
