@@ -86,3 +86,13 @@ FOREGROUND = Foreground()
 # the inbox's work waits for none to be left before it takes the GIL
 # (bot/platforms/inbox_worker.py _acks_first), rather than guessing with a fixed pause.
 AT_THE_DOOR = Foreground()
+# How long a background write waits for the gates to clear (step_aside): about one burst's
+# acknowledgements; a steady stream of requests delays each sweep write by this at most.
+STEP_ASIDE_SECONDS = 0.1
+
+
+def step_aside() -> None:
+    """For background writers (storage/engine.py background): wait, up to
+    STEP_ASIDE_SECONDS, while requests are at the gates being acknowledged."""
+    if AT_THE_DOOR.in_flight:
+        AT_THE_DOOR.wait_none(time.monotonic() + STEP_ASIDE_SECONDS)

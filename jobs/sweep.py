@@ -41,7 +41,7 @@ from bot.core.nudges import (
 )
 from bot.core.owing import Owed, is_open
 from bot.core.replies import Nudge
-from bot.foreground import FOREGROUND
+from bot.foreground import FOREGROUND, step_aside
 from bot.log_privacy import without
 from jobs.common import JobContext, default_instance_id
 from storage.claims import (
@@ -54,6 +54,7 @@ from storage.claims import (
     release_nudge,
     take_over_stale_nudges,
 )
+from storage.engine import background
 from storage.queries import OwnerView
 
 log = logging.getLogger(__name__)
@@ -266,8 +267,16 @@ def _claim_and_send(
     sweep: _Sweep, notifier: Notifier, instance_id: str, planned: PlannedNudge, report
 ) -> None:
     # Owners click as their nudges arrive, that is while this sweep still runs: their
-    # requests go first (bot/foreground.py), at most half a second at a time.
+    # requests go first (bot/foreground.py), at most half a second at a time, and each of
+    # this nudge's writes (claim, journal, sent) steps aside for acknowledgements under way.
     FOREGROUND.wait_quiet()
+    with background(step_aside):
+        _claim_and_send_now(sweep, notifier, instance_id, planned, report)
+
+
+def _claim_and_send_now(
+    sweep: _Sweep, notifier: Notifier, instance_id: str, planned: PlannedNudge, report
+) -> None:
     if sweep.stopping():
         # Shutting down: a claim taken now would wait out its lease before anyone sent it.
         with _report_lock:

@@ -253,6 +253,10 @@ class WriteGate:
         """Take the gate; False when not taken (not ``blocking`` and it is held, or held
         past ``wait_seconds``: then SQLite's own lock decides, as without the gate)."""
         me = threading.get_ident()
+        if blocking and self._owner != me:
+            step_aside = getattr(_urgent, "step_aside", None)
+            if step_aside is not None and not is_urgent():
+                step_aside()  # background work: people being answered go first (background())
         with self._mutex:
             if self._owner == me:
                 self._depth += 1
@@ -340,6 +344,22 @@ def urgent() -> Iterator[None]:
         yield
     finally:
         _urgent.on = was
+
+
+@contextmanager
+def background(step_aside: Callable[[], object]) -> Iterator[None]:
+    """Writes in this block (this thread) are background work (a sweep's nudges): before
+    each takes SQLite's write gate, ``step_aside()`` is called, which waits (briefly) while
+    people are being answered. Urgent writes are queued ahead of background ones already,
+    but a background write that takes the gate free holds it for its whole transaction,
+    and under a sweep's 24 senders the gate was held so often that Teams' acknowledgements
+    mostly found it taken and had to hop to a thread to wait for it."""
+    was = getattr(_urgent, "step_aside", None)
+    _urgent.step_aside = step_aside
+    try:
+        yield
+    finally:
+        _urgent.step_aside = was
 
 
 def is_urgent() -> bool:

@@ -217,14 +217,12 @@ def test_a_burst_wakes_one_worker_task_and_one_larger_than_a_batch_is_handled_in
     assert _open_rows(engine) == []
 
 
-def test_rows_stored_on_an_event_loop_join_the_burst_before_their_grace_runs_out(engine):
+def test_rows_stored_on_an_event_loop_join_the_burst_before_their_grace_runs_out(sqlite_engine):
     """Teams stores a click on its loop (put_now) and hands it to a worker only after
     ACK_GRACE_SECONDS (``later``). The row is queued at once all the same: the task taking
-    the burst finds every row stored so far, instead of each later one going alone."""
-    from storage.engine import is_sqlite
-
-    if not is_sqlite(engine):
-        pytest.skip("put_now stores on the loop only on SQLite (PostgreSQL goes to a thread)")
+    the burst finds every row stored so far, instead of each later one going alone. (On
+    SQLite only: on PostgreSQL put_now always leaves the write to a thread.)"""
+    engine = sqlite_engine
     batches, alone, deferred = [], [], []
     worker = _worker(engine, FixedClock(T0), lambda kind, body: alone.append(body["i"]),
                      workers=1, batched={"teams.status"},

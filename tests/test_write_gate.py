@@ -12,7 +12,15 @@ import pytest
 from sqlmodel import select
 
 from storage import inbox
-from storage.engine import WriteGate, is_locked, nowait_engine, urgent, write_gate, write_session
+from storage.engine import (
+    WriteGate,
+    background,
+    is_locked,
+    nowait_engine,
+    urgent,
+    write_gate,
+    write_session,
+)
 from storage.models import InboxItem
 
 
@@ -45,6 +53,34 @@ def test_urgent_writers_go_before_others_and_are_woken_at_once():
     assert order[0] == "click"
     assert sorted(order[1:]) == ["sweep0", "sweep1", "sweep2"]
     assert time.monotonic() - released < 1.0  # 4 writers of 10 ms, no busy-handler sleeps
+
+
+def test_background_writers_step_aside_while_people_are_answered_and_urgent_ones_do_not():
+    """A sweep's writes (storage/engine.py background) wait, up to STEP_ASIDE_SECONDS, while
+    a request is at a gate (bot/foreground.py AT_THE_DOOR); an urgent write in the same
+    block does not wait, and with nobody at the door nothing waits."""
+    from bot.foreground import AT_THE_DOOR, STEP_ASIDE_SECONDS, step_aside
+
+    gate = WriteGate()
+
+    def timed_acquire() -> float:
+        started = time.monotonic()
+        assert gate.acquire()
+        gate.release()
+        return time.monotonic() - started
+
+    with background(step_aside):
+        assert timed_acquire() < STEP_ASIDE_SECONDS / 2  # nobody at the door
+        with AT_THE_DOOR.busy():
+            with urgent():
+                assert timed_acquire() < STEP_ASIDE_SECONDS / 2
+            assert timed_acquire() >= STEP_ASIDE_SECONDS  # held the whole time: gives up then
+    assert timed_acquire() < STEP_ASIDE_SECONDS / 2  # outside the block: not background
+    # With a long wait allowed, it goes as soon as the door clears.
+    with background(lambda: AT_THE_DOOR.wait_none(time.monotonic() + 30)):
+        AT_THE_DOOR.enter()
+        threading.Timer(0.05, AT_THE_DOOR.leave).start()
+        assert 0.04 <= timed_acquire() < 20
 
 
 def test_a_writer_that_waited_too_long_leaves_the_queue():
