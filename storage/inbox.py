@@ -55,15 +55,14 @@ def put(
     skips SQLAlchemy altogether (``_put_on_this_thread``): on a Slack server thread too,
     where SQLAlchemy's connect, begin and execute were three quarters of the time the
     acknowledgement held the GIL (py-spy on 50 clicks at once)."""
-    gate = write_gate(engine)
-    # Urgent: a person is waiting for this acknowledgement (storage/engine.py WriteGate).
-    # With ``wait`` False (an event loop's thread) a held gate is "locked", as SQLite's own
-    # lock is to the nowait engine.
-    with urgent():
-        took = gate.acquire(blocking=wait) if gate is not None else False
-    if gate is not None and not took and not wait:
-        raise OperationalError("INSERT", {}, Exception("database is locked (write gate)"))
-    row = {
+    row = inbox_row(platform, kind, key, payload, instance_id, now, lease)
+    return put_rows(engine, [row], wait=wait)[0]
+
+
+def inbox_row(platform: str, kind: str, key: str, payload: str, instance_id: str,
+              now: datetime, lease: timedelta) -> dict:  # fmt: skip
+    """A request's row as ``put_rows`` takes it."""
+    return {
         "platform": platform[:10],
         "kind": kind[:40],
         "delivery_key": key[:200],
@@ -73,12 +72,28 @@ def put(
         "lease_until": now + lease,
         "attempts": 0,
     }
+
+
+def put_rows(engine: Engine, rows: list[dict], *, wait: bool = True) -> list[int | None]:
+    """``put`` for several requests (``inbox_row``s) in one transaction: each one's id, or
+    None for a re-delivery. Requests that find the database busy are written together
+    (bot/platforms/inbox_worker.py put_soon): one after another, each on its own thread,
+    they queued at SQLite's write gate behind each other."""
+    gate = write_gate(engine)
+    # Urgent: a person is waiting for this acknowledgement (storage/engine.py WriteGate).
+    # With ``wait`` False (an event loop's thread) a held gate is "locked", as SQLite's own
+    # lock is to the nowait engine.
+    with urgent():
+        took = gate.acquire(blocking=wait) if gate is not None else False
+    if gate is not None and not took and not wait:
+        raise OperationalError("INSERT", {}, Exception("database is locked (write gate)"))
     try:
         if is_sqlite(engine):
-            return _put_on_this_thread(engine, row)
+            return _put_on_this_thread(engine, rows)
         with engine.connect() as conn:  # PostgreSQL
             with conn.begin():
-                return conn.execute(_put_statement(engine.dialect.name), row).scalar()
+                statement = _put_statement(engine.dialect.name)
+                return [conn.execute(statement, row).scalar() for row in rows]
     finally:
         if took:
             gate.release()
@@ -94,7 +109,7 @@ _PUT_SQL = (
 )
 
 
-def _put_on_this_thread(engine: Engine, row: dict) -> int | None:
+def _put_on_this_thread(engine: Engine, rows: list[dict]) -> list[int | None]:
     """``put`` on SQLite: ``row`` (the same values ``put`` gives SQLAlchemy) straight on a
     DB-API connection this thread keeps for ``engine``, with the dates made as SQLAlchemy
     makes them. The connection is set up by the engine's own hooks, so on an event loop's
@@ -119,10 +134,14 @@ def _put_on_this_thread(engine: Engine, row: dict) -> int | None:
         date = InboxItem.__table__.c.received_at.type.dialect_impl(dialect).bind_processor(dialect)
         held = conns[engine] = (conn, date or (lambda d: d))
     conn, date = held
-    params = tuple(date(row[c]) if c in _PUT_DATES else row[c] for c in _PUT_COLUMNS)
+    params = None
+    got = []
     try:
         conn.execute("BEGIN IMMEDIATE")  # raises at once when another writer holds the lock
-        got = conn.execute(_PUT_SQL, params).fetchone()
+        for row in rows:
+            params = tuple(date(row[c]) if c in _PUT_DATES else row[c] for c in _PUT_COLUMNS)
+            one = conn.execute(_PUT_SQL, params).fetchone()
+            got.append(None if one is None else one[0])
         conn.execute("COMMIT")
     except BaseException as exc:
         if conn.in_transaction:
@@ -130,7 +149,7 @@ def _put_on_this_thread(engine: Engine, row: dict) -> int | None:
         if isinstance(exc, sqlite3.Error):  # as SQLAlchemy would raise it (is_locked reads it)
             raise DBAPIError.instance(_PUT_SQL, params, exc, sqlite3.Error) from exc
         raise
-    return None if got is None else got[0]
+    return got
 
 
 @functools.cache

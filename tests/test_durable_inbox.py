@@ -248,6 +248,40 @@ def test_rows_stored_on_an_event_loop_join_the_burst_before_their_grace_runs_out
     assert _open_rows(engine) == []
 
 
+def test_requests_that_find_the_database_busy_are_stored_together_once_each(engine):
+    """put_soon (an event loop's put when SQLite's write gate is held, and every Teams put on
+    PostgreSQL): the requests gathered while the gate is held are written in one
+    transaction on the door thread; a re-delivery is SEEN, past the bound BUSY, and every
+    stored one is handled."""
+    from storage.engine import write_gate
+
+    handled = []
+    # Room for five: the re-delivery takes a place in its group (known only once written).
+    worker = _worker(engine, FixedClock(T0), lambda kind, body: handled.append(body["i"]),
+                     max_backlog=5)  # fmt: skip
+    gate = write_gate(engine)
+    try:
+        if gate is not None:
+            assert gate.acquire()  # another writer has it: the requests gather meanwhile
+        futures = [
+            worker.put_soon("teams.message", f"teams:{i}", {}, raw=json.dumps({"i": i}))
+            for i in (1, 2, 2, 3, 4, 5)
+        ]
+        if gate is not None:
+            time.sleep(0.05)
+            assert not any(f.done() for f in futures)  # nothing answered before it is stored
+            gate.release()
+        got = [f.result(timeout=10) for f in futures]
+        _wait(lambda: worker.backlog() == 0)
+    finally:
+        worker.close()
+    assert got == [Put.STORED, Put.STORED, Put.SEEN, Put.STORED, Put.STORED, Put.BUSY]
+    assert sorted(handled) == [1, 2, 3, 4]
+    with read_session(engine) as s:
+        keys = sorted(r.delivery_key for r in s.exec(select(InboxItem)))
+    assert keys == ["teams:1", "teams:2", "teams:3", "teams:4"]  # the refused one not stored
+
+
 def test_work_waits_while_a_request_is_still_at_a_gate_then_starts(engine):
     """A burst's work starts once no request is left at the gates (bot/foreground.py
     AT_THE_DOOR), not while one is still being acknowledged: held there, it waits (up to

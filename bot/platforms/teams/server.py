@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from concurrent.futures import ThreadPoolExecutor
-from functools import partial
 
 from fastapi import Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
@@ -224,12 +223,12 @@ class TeamsRuntime:
         key = _inbox_key(act)
         kind = STATUS_KIND if is_status_click(act.get("value")) else MESSAGE_KIND
         # Written on the loop when SQLite's write lock is free (no thread hop either way); on
-        # a thread when another writer holds it, and always for PostgreSQL.
+        # the inbox's door thread, together with the others that find it held, when another
+        # writer holds it, and always for PostgreSQL.
         loop = asyncio.get_running_loop()
         got = self.inbox.put_now(kind, key, {}, raw=raw, later=loop.call_later)
-        if got is None:
-            put = partial(self.inbox.put, kind, key, {}, raw=raw, at_door=True)
-            got = await loop.run_in_executor(None, put)
+        if got is None:  # the database is busy: written with the others that find it so
+            got = await asyncio.wrap_future(self.inbox.put_soon(kind, key, {}, raw=raw))
         if got is Put.BUSY:
             talk = act["conversation"]["id"], act["serviceUrl"]
             loop.run_in_executor(None, self._say_busy, *talk)
