@@ -336,31 +336,30 @@ def write_gate(engine: Engine) -> WriteGate | None:
 
 
 @contextmanager
-def urgent() -> Iterator[None]:
-    """Writes in this block (this thread) answer a person: they go first at the write gate."""
-    was = getattr(_urgent, "on", False)
-    _urgent.on = True
+def _on_this_thread(name: str, value) -> Iterator[None]:
+    """``name`` set to ``value`` for this thread inside the block, as it was after it."""
+    was = getattr(_urgent, name, None)
+    setattr(_urgent, name, value)
     try:
         yield
     finally:
-        _urgent.on = was
+        setattr(_urgent, name, was)
 
 
-@contextmanager
-def background(step_aside: Callable[[], object]) -> Iterator[None]:
+def urgent():
+    """Writes in this block (this thread) answer a person: they go first at the write gate."""
+    return _on_this_thread("on", True)
+
+
+def background(step_aside: Callable[[], object]):
     """Writes in this block (this thread) are background work (a sweep's nudges): before
     each takes SQLite's write gate, ``step_aside()`` is called, which waits (briefly) while
     people are being answered. Urgent writes are queued ahead of background ones already,
     but a background write that takes the gate free holds it for its whole transaction,
     and under a sweep's 24 senders the gate was held so often that Teams' acknowledgements
     mostly found it taken and had to hop to a thread to wait for it."""
-    was = getattr(_urgent, "step_aside", None)
-    _urgent.step_aside = step_aside
-    try:
-        yield
-    finally:
-        _urgent.step_aside = was
+    return _on_this_thread("step_aside", step_aside)
 
 
 def is_urgent() -> bool:
-    return getattr(_urgent, "on", False)
+    return bool(getattr(_urgent, "on", False))
