@@ -74,11 +74,15 @@ def inbox_row(platform: str, kind: str, key: str, payload: str, instance_id: str
     }
 
 
-def put_rows(engine: Engine, rows: list[dict], *, wait: bool = True) -> list[int | None]:
-    """``put`` for several requests (``inbox_row``s) in one transaction: each one's id, or
-    None for a re-delivery. Requests that find the database busy are written together
-    (bot/platforms/inbox_worker.py put_soon): one after another, each on its own thread,
-    they queued at SQLite's write gate behind each other."""
+def put_rows(
+    engine: Engine, rows: list[dict], *, wait: bool = True, limit: int | None = None
+) -> list[int | None]:
+    """``put`` for several requests (``inbox_row``s) in one transaction, in order: each one's
+    id, or None for a re-delivery. With ``limit``, it stops once that many are newly stored
+    (a re-delivery takes no place), and the result is shorter: the rest were not written.
+    Requests that find the database busy are written together (bot/platforms/inbox_worker.py
+    put_soon): one after another, each on its own thread, they queued at SQLite's write
+    gate behind each other."""
     gate = write_gate(engine)
     # Urgent: a person is waiting for this acknowledgement (storage/engine.py WriteGate).
     # With ``wait`` False (an event loop's thread) a held gate is "locked", as SQLite's own
@@ -89,11 +93,16 @@ def put_rows(engine: Engine, rows: list[dict], *, wait: bool = True) -> list[int
         raise OperationalError("INSERT", {}, Exception("database is locked (write gate)"))
     try:
         if is_sqlite(engine):
-            return _put_on_this_thread(engine, rows)
+            return _put_on_this_thread(engine, rows, limit)
         with engine.connect() as conn:  # PostgreSQL
             with conn.begin():
                 statement = _put_statement(engine.dialect.name)
-                return [conn.execute(statement, row).scalar() for row in rows]
+                got: list[int | None] = []
+                for row in rows:
+                    if limit is not None and sum(1 for i in got if i is not None) >= limit:
+                        break
+                    got.append(conn.execute(statement, row).scalar())
+                return got
     finally:
         if took:
             gate.release()
@@ -109,7 +118,8 @@ _PUT_SQL = (
 )
 
 
-def _put_on_this_thread(engine: Engine, rows: list[dict]) -> list[int | None]:
+def _put_on_this_thread(engine: Engine, rows: list[dict], limit: int | None = None
+                        ) -> list[int | None]:  # fmt: skip
     """``put`` on SQLite: ``row`` (the same values ``put`` gives SQLAlchemy) straight on a
     DB-API connection this thread keeps for ``engine``, with the dates made as SQLAlchemy
     makes them. The connection is set up by the engine's own hooks, so on an event loop's
@@ -139,6 +149,8 @@ def _put_on_this_thread(engine: Engine, rows: list[dict]) -> list[int | None]:
     try:
         conn.execute("BEGIN IMMEDIATE")  # raises at once when another writer holds the lock
         for row in rows:
+            if limit is not None and len(got) - got.count(None) >= limit:
+                break
             params = tuple(date(row[c]) if c in _PUT_DATES else row[c] for c in _PUT_COLUMNS)
             one = conn.execute(_PUT_SQL, params).fetchone()
             got.append(None if one is None else one[0])

@@ -180,28 +180,30 @@ class InboxWorker:
                 fut.set_result(one)
 
     def _put_rows(self, rows: list[tuple[str, str, str]]) -> list[Put]:
-        # The bound counts each request of the group, a re-delivery too (known only once
-        # written): at the bound, one may be refused that alone would have been SEEN.
+        out = [Put.BUSY] * len(rows)
         room = self.max_backlog - self.backlog()
-        if room < len(rows):
+        if room <= 0:
             log.warning("%s: %d requests waiting; refusing more for now", self.platform,
                         self.backlog())  # fmt: skip
-        taken, out = rows[: max(0, room)], [Put.BUSY] * len(rows)
-        if not taken:
             return out
         now = self.clock.now()
         try:
+            # Stops at the bound as single puts would (a re-delivery takes no place).
             ids = store.put_rows(
                 self.door,
                 [store.inbox_row(self.platform, kind, key, payload, self.instance_id, now,
-                                 self.lease) for kind, key, payload in taken],
+                                 self.lease) for kind, key, payload in rows],
+                limit=room,
             )  # fmt: skip
         except Exception as exc:  # noqa: BLE001 - not stored, so none may be acknowledged
             log.warning("%s: could not store %d requests (%s); refusing them", self.platform,
-                        len(taken), type(exc).__name__)  # fmt: skip
+                        len(rows), type(exc).__name__)  # fmt: skip
             return out
+        if len(ids) < len(rows):
+            log.warning("%s: %d requests waiting; refusing more for now", self.platform,
+                        self.backlog() + len(ids))  # fmt: skip
         self._quiet_after = max(self._quiet_after, time.monotonic() + DOOR_GRACE_SECONDS)
-        for i, ((kind, _key, _payload), item_id) in enumerate(zip(taken, ids, strict=True)):
+        for i, ((kind, _key, _payload), item_id) in enumerate(zip(rows, ids)):  # noqa: B905
             if item_id is None:
                 out[i] = Put.SEEN
             else:
