@@ -97,12 +97,7 @@ def put_rows(
         with engine.connect() as conn:  # PostgreSQL
             with conn.begin():
                 statement = _put_statement(engine.dialect.name)
-                got: list[int | None] = []
-                for row in rows:
-                    if limit is not None and sum(1 for i in got if i is not None) >= limit:
-                        break
-                    got.append(conn.execute(statement, row).scalar())
-                return got
+                return _each_until(rows, limit, lambda row: conn.execute(statement, row).scalar())
     finally:
         if took:
             gate.release()
@@ -145,15 +140,16 @@ def _put_on_this_thread(engine: Engine, rows: list[dict], limit: int | None = No
         held = conns[engine] = (conn, date or (lambda d: d))
     conn, date = held
     params = None
-    got = []
+
+    def insert_one(row: dict) -> int | None:
+        nonlocal params  # named in the error, as SQLAlchemy would
+        params = tuple(date(row[c]) if c in _PUT_DATES else row[c] for c in _PUT_COLUMNS)
+        hit = conn.execute(_PUT_SQL, params).fetchone()
+        return None if hit is None else hit[0]
+
     try:
         conn.execute("BEGIN IMMEDIATE")  # raises at once when another writer holds the lock
-        for row in rows:
-            if limit is not None and len(got) - got.count(None) >= limit:
-                break
-            params = tuple(date(row[c]) if c in _PUT_DATES else row[c] for c in _PUT_COLUMNS)
-            one = conn.execute(_PUT_SQL, params).fetchone()
-            got.append(None if one is None else one[0])
+        got = _each_until(rows, limit, insert_one)
         conn.execute("COMMIT")
     except BaseException as exc:
         if conn.in_transaction:
@@ -161,6 +157,20 @@ def _put_on_this_thread(engine: Engine, rows: list[dict], limit: int | None = No
         if isinstance(exc, sqlite3.Error):  # as SQLAlchemy would raise it (is_locked reads it)
             raise DBAPIError.instance(_PUT_SQL, params, exc, sqlite3.Error) from exc
         raise
+    return got
+
+
+def _each_until(rows: list[dict], limit: int | None, insert_one) -> list[int | None]:
+    """``insert_one(row)`` for each row in order (its id, or None for a re-delivery),
+    stopping once ``limit`` rows are newly stored."""
+    got: list[int | None] = []
+    stored = 0
+    for row in rows:
+        if limit is not None and stored >= limit:
+            break
+        one = insert_one(row)
+        got.append(one)
+        stored += one is not None
     return got
 
 
