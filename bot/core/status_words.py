@@ -145,9 +145,14 @@ _PATTERNS: list[tuple[str, Status | None, str]] = [
     # A risk of slipping is a risk, not a delay ("could slip", "may be delayed").
     (
         r"(?:could|might|may|likely\s+to|liable\s+to|in\s+danger\s+of|(?:a\s+|some\s+)?risk\s+"
-        r"(?:of|that\s+(?:it|we|this)\s+(?:will|could|might|may))|risks?)\s+(?:well\s+)?"
-        r"(?:be\s+|get\s+|end\s+up\s+)?(?:slip(?:ping|s)?|delayed|late|missed|missing\s+the\s+"
-        r"(?:deadline|date)|behind)",
+        r"(?:of|that\s+(?:it|we|this)\s+(?:will|could|might|may))|risks?|possibly|potentially)\s+"
+        r"(?:well\s+)?(?:be\s+|get\s+|end\s+up\s+(?:being\s+)?|being\s+)?"
+        # "might be a month late", "could be 2 weeks behind": the size of the slip it may be
+        r"(?:(?:a|one|two|three|four|\d+|a\s+couple\s+of|a\s+few|several)\s+"
+        r"(?:days?|weeks?|wks?|months?|fortnights?)\s+(?=late|behind))?"
+        r"(?:slip(?:ping|s|ped)?|delayed|late|missed|missing\s+the\s+(?:deadline|date)|behind|"
+        r"(?:pushed|put|moved|set)\s+back|deferred|postponed|sliding|slide|"
+        r"(?<=be\s|et\s)moved(?=\s+(?:to|into|out|until)\b))",
         AR,
         "hedge",
     ),

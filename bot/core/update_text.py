@@ -790,6 +790,8 @@ def _revised(
         for m in pattern.finditer(text):
             if _about_other_thing(text, m.start()) or _NOT_BY.search(text[: m.start()]):
                 continue
+            if _hedged(text, m.start()):
+                continue
             candidate = m.group("date").strip()
             # Drop trailing clauses: "end of June as the panel moved" -> "end of June".
             candidate = re.split(r"\s[-–—]\s|\s*[:(\[]|\s#", candidate)[0]
@@ -803,7 +805,7 @@ def _revised(
                 )
     for pattern in _BY_DURATION:
         for m in pattern.finditer(text):
-            if _about_other_thing(text, m.start()):
+            if _about_other_thing(text, m.start()) or _hedged(text, m.start()):
                 continue
             if deadline is None:
                 return _NO_DATE  # "two weeks late" with no deadline to count from
@@ -836,6 +838,34 @@ _NOT_BY = re.compile(
     r"\b[^.;,!?]{0,20}$",
     re.I,
 )
+
+
+# "could slip into Jan", "might be pushed back to April", "if the funding falls through it
+# will slip to March", "there's a risk it moves to Q3": a date the action may move to, which
+# is a risk to report, not its new deadline. ("May" the month is no hedge: "in May we moved
+# it to June".)
+_HEDGE_BEFORE = re.compile(
+    r"\b(?:could|might|(?<!\bin\s)(?<!\bof\s)(?<!\bby\s)(?<!\bmid\s)(?<!\bearly\s)"
+    r"(?<!\blate\s)(?<!\bfrom\s)(?<!\bsince\s)(?<!\buntil\s)may(?!\s+\d)|"
+    r"possibly|potentially|perhaps|maybe|if|unless|in\s+case|danger|chance|"
+    # "risk of", "a risk it slips"; not the status "At risk - postponed until …"
+    r"(?<!\bat\s)risks?|at\s+risk\s+of|"
+    r"worried|worry|concerned|fear|afraid|threat(?:en(?:s|ing)?)?)"
+    r"\b(?:\W+[\w'’]+){0,8}\W*$",
+    re.I,
+)
+
+
+def _hedged(text: str, at: int) -> bool:
+    """Is the move at ``at`` only a possibility ("could slip into Jan", "if it slips to
+    March")? The hedge counts within the move's own sentence and clause."""
+    sentence = re.split(r"[.;!?\n]|\b(?:but|however|though|although)\b", text[:at])[-1]
+    if _IF_FIRST.match(sentence):
+        return True  # "If HR don't sign off this week, we'll push it back to Jan"
+    return bool(_HEDGE_BEFORE.search(re.split(r",|\band\b", sentence)[-1]))
+
+
+_IF_FIRST = re.compile(r"\W*(?:if|unless|in\s+case|should\s+(?:the|we|they|it|that))\b", re.I)
 
 
 def _about_other_thing(text: str, at: int) -> bool:
