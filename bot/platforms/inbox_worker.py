@@ -120,6 +120,13 @@ class InboxWorker:
         """Store a request before it is acknowledged, and queue it. ``raw``: the payload as
         the JSON it came in (saves dumping ``payload`` again). ``at_door``: a gate answers it
         the moment this returns (DOOR_GRACE_SECONDS), rather than bolt's ack."""
+        if self.nowait is not None:
+            got = self._put(self.nowait, kind, key, payload, raw, at_door=at_door)
+            if got is None:
+                # Another writer holds SQLite's write gate: join the next group write rather
+                # than queue behind the others one row each.
+                got = self.put_soon(kind, key, payload, raw=raw).result()
+            return got
         got = self._put(self.door, kind, key, payload, raw, at_door=at_door)
         return Put.BUSY if got is None else got
 
