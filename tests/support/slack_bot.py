@@ -45,7 +45,7 @@ class SlackBotHarness:
         self.url = ""
 
     def start(self) -> SlackBotHarness:
-        from waitress import create_server
+        from bot.platforms.slack.http_server import http_server
 
         if self._own_standin:
             self.slack.start()
@@ -60,7 +60,7 @@ class SlackBotHarness:
         client = make_client(settings.slack_bot_token, settings.slack_api_base_url)
         self.app, self.people, self.after_ack = build_slack(settings, self.service, client=client)
         self.gate = make_wsgi_app(self.app, SECRET, self.service, self.after_ack.door)
-        self.server = create_server(
+        self.server = http_server(
             self.gate,
             host="127.0.0.1",
             port=0,

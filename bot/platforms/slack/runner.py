@@ -11,13 +11,6 @@ from bot.platforms.slack.app import build_slack
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
-# waitress's request threads. Each holds a request from its arrival until bolt has its ack
-# (the gate's replay check, bolt's parsing, a listener thread calling ack()): tens of
-# milliseconds, longer when the work after earlier acks has the CPU. Too few and a burst
-# queues in front of them, and Slack's 3 s run out before the gate has even seen a request
-# (bench/bench_multi_instance.py's burst: a median wait there of 0.6-1 s with 8 threads,
-# 0.15-0.4 s with 16).
-HTTP_THREADS = 16
 
 
 class SlackSettingsError(Exception):
@@ -73,19 +66,21 @@ def run_slack(settings: Settings) -> None:
 def serve_http(app, settings: Settings, service, door=None) -> None:
     """Serve the bolt app on PORT at /slack/events behind the gate, until stopped
     (``door``: see make_wsgi_app)."""
-    from waitress import serve
-
     from bot.platforms.slack.http_gate import MAX_BODY_BYTES
+    from bot.platforms.slack.http_server import http_server
 
     log.info("Slack: HTTP on %s:%s, path /slack/events", settings.slack_host, settings.port)
-    serve(
+    server = http_server(
         make_wsgi_app(app, settings.slack_signing_secret, service, door),
         host=settings.slack_host,
         port=settings.port,
-        threads=HTTP_THREADS,
         # waitress refuses a larger body itself (chunked ones included).
         max_request_body_size=MAX_BODY_BYTES,
     )
+    try:
+        server.run()
+    finally:
+        server.close()
 
 
 def _start_scheduler(settings, service, client, people):
