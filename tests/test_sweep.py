@@ -184,3 +184,46 @@ def test_sweep_and_digest_commands(tmp_path):
     assert (tmp_path / "charts").is_dir()
     shown = _cli(["digest", "--today", "2019-10-21T09:30", "--dry-run"], db)
     assert "would post to #exec-team" in shown
+
+
+def test_a_claimed_nudge_waits_for_clicks_that_came_meanwhile_before_it_is_sent(
+    engine, monkeypatch
+):
+    """Each nudge waits before its claim while people's requests are in flight
+    (bot/foreground.py), and again before its send: with 24 senders in flight, a burst of
+    clicks arriving while their claims were written met 24 sends each taking the
+    interpreter. A click arriving during the claim holds the send until it is answered.
+    (A foreground of the test's own: the process-wide one may count another test's request.)"""
+    import threading
+
+    import jobs.sweep as sweep
+    from bot.foreground import Foreground
+
+    fg = Foreground(max_hold=30)
+    monkeypatch.setattr(sweep, "FOREGROUND", fg)
+    answered, sent = [], []
+    real_claim = sweep.claim_nudge
+
+    def claim_while_a_click_comes(*a, **kw):
+        got = real_claim(*a, **kw)
+        fg.enter()  # a click arrives while the claim is being written
+
+        def answer() -> None:
+            answered.append(len(sent))  # how many were sent before it was answered
+            fg.leave()
+
+        threading.Timer(0.05, answer).start()
+        return got
+
+    monkeypatch.setattr(sweep, "claim_nudge", claim_while_a_click_comes)
+    service = _service(engine)
+
+    class Recording(ConsoleNotifier):
+        def send_nudge(self, recipient, reply, claim_id):
+            sent.append(recipient.name)
+            return super().send_nudge(recipient, reply, claim_id)
+
+    report = run_sweep(service, Recording(quiet=True))
+    assert len(report.nudged) == len(sent) == len(answered) > 0
+    # each nudge's send waited for the click that came during its own claim
+    assert answered == list(range(len(sent)))
