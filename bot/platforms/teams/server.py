@@ -277,8 +277,14 @@ class TeamsRuntime:
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, port))
+        from bot.platforms.teams.http_protocol import CountingH11Protocol
+
         config = uvicorn.Config(
-            self.app.server.adapter.app, log_level="warning", lifespan="off", access_log=False
+            self.app.server.adapter.app,
+            log_level="warning",
+            lifespan="off",
+            access_log=False,
+            http=CountingH11Protocol,
         )
         self._server = uvicorn.Server(config)
 
