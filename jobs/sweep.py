@@ -269,9 +269,18 @@ def _claim_and_send(
     # Owners click as their nudges arrive, that is while this sweep still runs: their
     # requests go first (bot/foreground.py), at most half a second at a time, and each of
     # this nudge's writes (claim, journal, sent) steps aside for acknowledgements under way.
-    FOREGROUND.wait_quiet()
+    _people_first()
     with background(step_aside):
         _claim_and_send_now(sweep, notifier, instance_id, planned, report)
+
+
+def _people_first() -> None:
+    """Wait while people's requests are being handled (up to FOREGROUND's hold), and then,
+    even in the spell the hold leaves the sweep free after a long one, while requests are
+    at the door (up to STEP_ASIDE_SECONDS): a burst's answers to the Bot Connector run for
+    seconds, and the next burst arriving in such a spell met 24 senders at full speed."""
+    FOREGROUND.wait_quiet()
+    step_aside()
 
 
 def _claim_and_send_now(
@@ -304,7 +313,7 @@ def _claim_and_send_now(
             report.lost_races += 1  # another sweep listed some of these first
     # Clicks that came while the claim was written go first here too: with 24 senders in
     # flight a burst met up to 24 sends each taking the interpreter for its message.
-    FOREGROUND.wait_quiet()
+    _people_first()
     _send(sweep, notifier, PlannedNudge(planned.recipient, planned.day, mine), claim.id, report)
 
 

@@ -227,3 +227,38 @@ def test_a_claimed_nudge_waits_for_clicks_that_came_meanwhile_before_it_is_sent(
     assert len(report.nudged) == len(sent) == len(answered) > 0
     # each nudge's send waited for the click that came during its own claim
     assert answered == list(range(len(sent)))
+
+
+def test_a_sender_left_free_by_a_long_hold_still_waits_while_requests_are_at_the_door(
+    monkeypatch,
+):
+    """After a hold that ran its full length the sweep runs free for as long again (so a
+    steady stream of requests never stops it); a burst's answers keep FOREGROUND busy for
+    seconds, and the next burst arriving in such a spell met every sender at full speed.
+    Requests at the door (being read and acknowledged) still come first then, up to
+    STEP_ASIDE_SECONDS. (A foreground and a door of the test's own.)"""
+    import threading
+    import time as clock
+
+    import bot.foreground as fg
+    import jobs.sweep as sweep
+
+    busy, door = fg.Foreground(max_hold=30), fg.Foreground()
+    monkeypatch.setattr(sweep, "FOREGROUND", busy)
+    monkeypatch.setattr(fg, "AT_THE_DOOR", door)
+    monkeypatch.setattr(fg, "STEP_ASIDE_SECONDS", 30)
+    busy.enter()  # a burst's answers still going out
+    busy._free_until = clock.monotonic() + 30  # after a full hold: the sweep runs free
+    assert busy.wait_quiet() == 0.0
+    left_at: list[float] = []
+
+    def answered() -> None:
+        left_at.append(clock.monotonic())
+        door.leave()
+
+    door.enter()  # the next burst is being read
+    threading.Timer(0.05, answered).start()
+    sweep._people_first()
+    assert left_at and clock.monotonic() >= left_at[0]  # went on only once the door cleared
+    sweep._people_first()  # nobody at the door: straight on
+    busy.leave()
