@@ -12,19 +12,15 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from functools import partial
 
 import pytest
 
 from bot.foreground import AT_THE_DOOR, FOREGROUND
 from bot.platforms.slack.http_server import http_server
+from tests.support.raw_http import all_at_once, raw_request, read_answer, wait_until
 
-
-def _wait(predicate, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out")
-        time.sleep(0.005)
+_request = partial(raw_request, "/slack/events", content_type="text/plain")
 
 
 @pytest.fixture
@@ -47,38 +43,19 @@ def served():
         thread.join(5)
 
 
-def _request(body: bytes, keep_alive: bool = False) -> bytes:
-    conn = b"keep-alive" if keep_alive else b"close"
-    return (
-        b"POST /slack/events HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n"
-        b"Connection: " + conn + b"\r\nContent-Length: " + str(len(body)).encode() + b"\r\n\r\n"
-        + body
-    )  # fmt: skip
-
-
-def _answer(sock: socket.socket) -> bytes:
-    got = b""
-    while b"\r\n\r\nok" not in got:
-        chunk = sock.recv(4096)
-        if not chunk:
-            break
-        got += chunk
-    return got
-
-
 def test_a_request_counts_from_its_first_byte_until_it_is_answered(served):
     port, handed = served
     door, fore = AT_THE_DOOR.in_flight, FOREGROUND.in_flight
     raw = _request(b"payload=" + b"x" * 30_000)
     with socket.create_connection(("127.0.0.1", port)) as sock:
         sock.sendall(raw[:200])  # the headers' start: the body still to come
-        _wait(lambda: AT_THE_DOOR.in_flight == door + 1)
+        wait_until(lambda: AT_THE_DOOR.in_flight == door + 1)
         assert FOREGROUND.in_flight == fore + 1
         time.sleep(0.05)
         assert handed == [] and AT_THE_DOOR.in_flight == door + 1  # still being read: counted
         sock.sendall(raw[200:])
-        assert b"200 OK" in _answer(sock)
-    _wait(lambda: AT_THE_DOOR.in_flight == door and FOREGROUND.in_flight == fore)
+        assert b"200 OK" in read_answer(sock)
+    wait_until(lambda: AT_THE_DOOR.in_flight == door and FOREGROUND.in_flight == fore)
     assert handed == [b"payload=" + b"x" * 30_000]
 
 
@@ -88,9 +65,9 @@ def test_a_connection_dropped_mid_request_gives_its_count_back(served):
     raw = _request(b"payload=" + b"y" * 10_000)
     sock = socket.create_connection(("127.0.0.1", port))
     sock.sendall(raw[:500])
-    _wait(lambda: AT_THE_DOOR.in_flight == door + 1)
+    wait_until(lambda: AT_THE_DOOR.in_flight == door + 1)
     sock.close()  # never finished: nothing handed on, the count given back
-    _wait(lambda: AT_THE_DOOR.in_flight == door and FOREGROUND.in_flight == fore)
+    wait_until(lambda: AT_THE_DOOR.in_flight == door and FOREGROUND.in_flight == fore)
     assert handed == []
 
 
@@ -103,32 +80,21 @@ def test_requests_on_a_kept_alive_connection_each_count_and_the_idle_connection_
         for i in range(3):
             raw = _request(f"payload={i}".encode(), keep_alive=True)
             sock.sendall(raw[:40])
-            _wait(lambda: AT_THE_DOOR.in_flight == door + 1)
+            wait_until(lambda: AT_THE_DOOR.in_flight == door + 1)
             sock.sendall(raw[40:])
-            assert b"200 OK" in _answer(sock)
+            assert b"200 OK" in read_answer(sock)
             # answered, the connection open and idle: not counted
-            _wait(lambda: AT_THE_DOOR.in_flight == door)
+            wait_until(lambda: AT_THE_DOOR.in_flight == door)
     assert handed == [f"payload={i}".encode() for i in range(3)]
-    _wait(lambda: AT_THE_DOOR.in_flight == door)
+    wait_until(lambda: AT_THE_DOOR.in_flight == door)
 
 
 def test_fifty_requests_at_once_are_all_counted_back_to_nothing(served):
     port, handed = served
     door, fore = AT_THE_DOOR.in_flight, FOREGROUND.in_flight
-    gate = threading.Barrier(50)
-    answers: list[bytes] = []
-
-    def one(i: int) -> None:
-        with socket.create_connection(("127.0.0.1", port)) as sock:
-            gate.wait()
-            sock.sendall(_request(f"payload={i}".encode() + b"z" * 5_000))
-            answers.append(_answer(sock))
-
-    threads = [threading.Thread(target=one, args=(i,)) for i in range(50)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
+    answers = all_at_once(
+        port, [_request(f"payload={i}".encode() + b"z" * 5_000) for i in range(50)]
+    )
     assert len(answers) == 50 and all(b"200 OK" in a for a in answers)
     assert len(handed) == 50
-    _wait(lambda: AT_THE_DOOR.in_flight == door and FOREGROUND.in_flight == fore)
+    wait_until(lambda: AT_THE_DOOR.in_flight == door and FOREGROUND.in_flight == fore)

@@ -12,20 +12,16 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from functools import partial
 
 import pytest
 import uvicorn
 
 from bot.foreground import AT_THE_DOOR, FOREGROUND
 from bot.platforms.teams.http_protocol import CountingH11Protocol
+from tests.support.raw_http import all_at_once, raw_request, read_answer, wait_until
 
-
-def _wait(predicate, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out")
-        time.sleep(0.005)
+_request = partial(raw_request, "/api/messages", content_type="application/json")
 
 
 @pytest.fixture
@@ -51,31 +47,12 @@ def served():
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
-    _wait(lambda: server.started)
+    wait_until(lambda: server.started)
     try:
         yield sock.getsockname()[1], handed
     finally:
         server.should_exit = True
         thread.join(10)
-
-
-def _request(body: bytes, keep_alive: bool = False) -> bytes:
-    conn = b"keep-alive" if keep_alive else b"close"
-    return (
-        b"POST /api/messages HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-        b"Connection: " + conn + b"\r\nContent-Length: " + str(len(body)).encode() + b"\r\n\r\n"
-        + body
-    )  # fmt: skip
-
-
-def _answer(sock: socket.socket) -> bytes:
-    got = b""
-    while not got.endswith(b"ok"):
-        chunk = sock.recv(4096)
-        if not chunk:
-            break
-        got += chunk
-    return got
 
 
 def test_a_request_counts_from_its_first_byte_until_its_response_is_complete(served):
@@ -84,13 +61,13 @@ def test_a_request_counts_from_its_first_byte_until_its_response_is_complete(ser
     raw = _request(b'{"type":"message","text":"' + b"x" * 20_000 + b'"}')
     with socket.create_connection(("127.0.0.1", port)) as sock:
         sock.sendall(raw[:60])  # not even the headers whole
-        _wait(lambda: AT_THE_DOOR.in_flight == door + 1)
+        wait_until(lambda: AT_THE_DOOR.in_flight == door + 1)
         assert FOREGROUND.in_flight == fore + 1
         time.sleep(0.05)
         assert handed == [] and AT_THE_DOOR.in_flight == door + 1
         sock.sendall(raw[60:])
-        assert b"200 OK" in _answer(sock)
-    _wait(lambda: AT_THE_DOOR.in_flight == door and FOREGROUND.in_flight == fore)
+        assert b"200 OK" in read_answer(sock)
+    wait_until(lambda: AT_THE_DOOR.in_flight == door and FOREGROUND.in_flight == fore)
     assert len(handed) == 1 and len(handed[0]) > 20_000
 
 
@@ -99,9 +76,9 @@ def test_a_connection_lost_mid_request_gives_its_count_back(served):
     door, fore = AT_THE_DOOR.in_flight, FOREGROUND.in_flight
     sock = socket.create_connection(("127.0.0.1", port))
     sock.sendall(_request(b"{" + b" " * 5_000)[:300])
-    _wait(lambda: AT_THE_DOOR.in_flight == door + 1)
+    wait_until(lambda: AT_THE_DOOR.in_flight == door + 1)
     sock.close()
-    _wait(lambda: AT_THE_DOOR.in_flight == door and FOREGROUND.in_flight == fore)
+    wait_until(lambda: AT_THE_DOOR.in_flight == door and FOREGROUND.in_flight == fore)
     # (uvicorn hands the app what came before the connection was lost, as it always has;
     # the count is this protocol's only addition)
 
@@ -113,30 +90,17 @@ def test_each_request_on_a_kept_alive_connection_counts_once_and_the_idle_one_no
         for i in range(3):
             raw = _request(f'{{"i":{i}}}'.encode(), keep_alive=True)
             sock.sendall(raw[:30])
-            _wait(lambda: AT_THE_DOOR.in_flight == door + 1)
+            wait_until(lambda: AT_THE_DOOR.in_flight == door + 1)
             sock.sendall(raw[30:])
-            assert b"200 OK" in _answer(sock)
-            _wait(lambda: AT_THE_DOOR.in_flight == door)  # answered, idle: not counted
+            assert b"200 OK" in read_answer(sock)
+            wait_until(lambda: AT_THE_DOOR.in_flight == door)  # answered, idle: not counted
     assert handed == [f'{{"i":{i}}}'.encode() for i in range(3)]
 
 
 def test_fifty_at_once_are_counted_back_to_nothing(served):
     port, handed = served
     door, fore = AT_THE_DOOR.in_flight, FOREGROUND.in_flight
-    gate = threading.Barrier(50)
-    answers: list[bytes] = []
-
-    def one(i: int) -> None:
-        with socket.create_connection(("127.0.0.1", port)) as sock:
-            gate.wait()
-            sock.sendall(_request(f'{{"i":{i}}}'.encode()))
-            answers.append(_answer(sock))
-
-    threads = [threading.Thread(target=one, args=(i,)) for i in range(50)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
+    answers = all_at_once(port, [_request(f'{{"i":{i}}}'.encode()) for i in range(50)])
     assert len(answers) == 50 and all(b"200 OK" in a for a in answers)
     assert len(handed) == 50
-    _wait(lambda: AT_THE_DOOR.in_flight == door and FOREGROUND.in_flight == fore)
+    wait_until(lambda: AT_THE_DOOR.in_flight == door and FOREGROUND.in_flight == fore)
