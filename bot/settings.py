@@ -31,6 +31,13 @@ class Settings(BaseSettings):
     slack_signing_secret: str = Field(
         default="", description="Verifies HTTP requests from Slack", repr=False
     )
+    slack_socket_ping_seconds: float = Field(
+        default=10,
+        gt=0,
+        le=60,
+        description="Socket Mode: seconds between pings; a dead connection is replaced after "
+        "about five of them (slack_sdk's check), so 10 means about 50 s without Slack",
+    )
     slack_api_base_url: str = Field(
         default="https://slack.com/api/", description="Web API base (tests use a local stand-in)"
     )

@@ -51,7 +51,9 @@ def run_slack(settings: Settings) -> None:
             from slack_bolt.adapter.socket_mode import SocketModeHandler
 
             log.info("Slack: Socket Mode")
-            handler = SocketModeHandler(app, settings.slack_app_token)
+            handler = SocketModeHandler(
+                app, settings.slack_app_token, ping_interval=settings.slack_socket_ping_seconds
+            )
             try:
                 handler.start()
             finally:
