@@ -62,20 +62,22 @@ class Foreground:
                     return
                 self._cond.wait(left)
 
-    def wait_quiet(self) -> float:
-        """Wait (up to the hold) while requests are in flight; returns the seconds waited."""
+    def wait_quiet(self, hold: float | None = None) -> float:
+        """Wait (up to the hold: ``max_hold`` unless given) while requests are in flight;
+        returns the seconds waited."""
+        hold = self.max_hold if hold is None else hold
         with self._cond:
             if self._in_flight == 0:
                 return 0.0
             start = time.monotonic()
             if start < self._free_until:
                 return 0.0
-            deadline = start + self.max_hold
+            deadline = start + hold
             while self._in_flight > 0:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     # Held the whole time: run free as long, so background work moves on.
-                    self._free_until = time.monotonic() + self.max_hold
+                    self._free_until = time.monotonic() + hold
                     break
                 self._cond.wait(left)
             return time.monotonic() - start
@@ -92,7 +94,11 @@ STEP_ASIDE_SECONDS = 0.1
 
 
 def step_aside() -> None:
-    """For background writers (storage/engine.py background): wait, up to
-    STEP_ASIDE_SECONDS, while requests are at the gates being acknowledged."""
+    """For background work (storage/engine.py background, the sweep's sends): wait, up to
+    STEP_ASIDE_SECONDS, while requests are at the gates being acknowledged. After a wait
+    that ran its full length the background runs free for as long: a request counts from
+    its first byte, and one that never finishes (a client that stops half-way) must not
+    hold the sweep back at every step until the server times its connection out; at worst
+    the sweep goes at half speed."""
     if AT_THE_DOOR.in_flight:
-        AT_THE_DOOR.wait_none(time.monotonic() + STEP_ASIDE_SECONDS)
+        AT_THE_DOOR.wait_quiet(STEP_ASIDE_SECONDS)

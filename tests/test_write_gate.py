@@ -273,3 +273,26 @@ def test_a_row_written_from_the_loop_reads_as_one_written_through_sqlalchemy(sql
                             lease=timedelta(seconds=60), limit=10)  # fmt: skip
     assert sorted(later) == sorted([loop_id, thread_id])
     fast.dispose()
+
+
+def test_a_request_that_never_finishes_holds_background_work_back_at_most_half_the_time(
+    monkeypatch,
+):
+    """A request counts at the door from its first byte; a client that stops half-way keeps
+    it counted until the server times the connection out. step_aside waits its full length
+    once, then lets background work run free for as long: never held at every step. (A
+    door of the test's own.)"""
+    import bot.foreground as fg
+
+    door = fg.Foreground()
+    monkeypatch.setattr(fg, "AT_THE_DOOR", door)
+    monkeypatch.setattr(fg, "STEP_ASIDE_SECONDS", 1.0)
+    door.enter()  # never answered
+    started = time.monotonic()
+    fg.step_aside()
+    held = time.monotonic() - started
+    assert held >= 1.0  # the whole hold, as the request is still there
+    started = time.monotonic()
+    fg.step_aside()  # in the free spell that follows: straight on
+    assert time.monotonic() - started < 1.0
+    door.leave()
