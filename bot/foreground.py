@@ -102,3 +102,16 @@ def step_aside() -> None:
     the sweep goes at half speed."""
     if AT_THE_DOOR.in_flight:
         AT_THE_DOOR.wait_quiet(STEP_ASIDE_SECONDS)
+
+
+def arrived() -> None:
+    """A chat request has come in (its first byte, or the gate or route it reached): it
+    counts at the door, and as foreground work, until ``answered()``."""
+    FOREGROUND.enter()
+    AT_THE_DOOR.enter()
+
+
+def answered() -> None:
+    """The request counted by ``arrived()`` has been answered (or its connection is gone)."""
+    AT_THE_DOOR.leave()
+    FOREGROUND.leave()

@@ -31,7 +31,7 @@ from io import BytesIO
 from urllib.parse import parse_qs
 
 from bot.core.service import PlanService
-from bot.foreground import AT_THE_DOOR, FOREGROUND
+from bot.foreground import answered, arrived
 from storage.chat import first_delivery
 from storage.engine import side_engine, urgent, write_session
 
@@ -64,8 +64,11 @@ class SlackHttpGate:
 
     def __call__(self, environ, start_response):
         # The sweep holds back while a request is answered; the inbox's work waits for it.
-        with FOREGROUND.busy(), AT_THE_DOOR.busy():
+        arrived()
+        try:
             return self._answer(environ, start_response)
+        finally:
+            answered()
 
     def _answer(self, environ, start_response):
         path, method = environ.get("PATH_INFO") or "", environ.get("REQUEST_METHOD") or ""

@@ -23,7 +23,7 @@ import threading
 from waitress import create_server
 from waitress.channel import HTTPChannel
 
-from bot.foreground import AT_THE_DOOR, FOREGROUND
+from bot.foreground import answered, arrived
 
 # waitress's request threads. Each holds a request from its arrival until bolt has its ack
 # (the gate's replay check, bolt's parsing, a listener thread calling ack()): tens of
@@ -49,8 +49,7 @@ class CountingChannel(HTTPChannel):
             with self._count_lock:
                 if not self._counted:
                     self._counted = True
-                    FOREGROUND.enter()
-                    AT_THE_DOOR.enter()
+                    arrived()
         return super().received(data)
 
     def service(self):
@@ -70,8 +69,7 @@ class CountingChannel(HTTPChannel):
         with self._count_lock:
             if self._counted:
                 self._counted = False
-                AT_THE_DOOR.leave()
-                FOREGROUND.leave()
+                answered()
 
 
 def http_server(wsgi_app, *, host: str, port: int, threads: int = HTTP_THREADS, **kwargs):

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from bot.foreground import AT_THE_DOOR, FOREGROUND
+from bot.foreground import answered, arrived
 
 
 class CountingH11Protocol(H11Protocol):
@@ -31,8 +31,7 @@ class CountingH11Protocol(H11Protocol):
     def data_received(self, data: bytes) -> None:
         if data and not self._counted:
             self._counted = True
-            FOREGROUND.enter()
-            AT_THE_DOOR.enter()
+            arrived()
         super().data_received(data)
 
     def on_response_complete(self) -> None:
@@ -46,5 +45,4 @@ class CountingH11Protocol(H11Protocol):
     def _uncount(self) -> None:
         if self._counted:
             self._counted = False
-            AT_THE_DOOR.leave()
-            FOREGROUND.leave()
+            answered()

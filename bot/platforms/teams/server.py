@@ -24,7 +24,7 @@ from fastapi import Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 
 from bot.core.service import PlanService
-from bot.foreground import AT_THE_DOOR, FOREGROUND
+from bot.foreground import answered, arrived
 from bot.platforms.inbox_worker import InboxWorker, Put
 from bot.platforms.teams.activities import TeamsBot, is_status_click, message_key
 from bot.platforms.teams.cards import CARD_CONTENT_TYPE, text_card
@@ -76,13 +76,11 @@ def _guarded_adapter(settings: Settings, take_message, cloud=None):
         def register_route(self, method, path, handler):
             async def route(request: Request) -> Response:
                 # The sweep holds back while a request is answered; the inbox's work waits.
-                FOREGROUND.enter()
-                AT_THE_DOOR.enter()
+                arrived()
                 try:
                     return await answer(request)
                 finally:
-                    AT_THE_DOOR.leave()
-                    FOREGROUND.leave()
+                    answered()
 
             async def answer(request: Request) -> Response:
                 body = await gate.admit(request)
