@@ -42,6 +42,7 @@ from bot.core.nudges import (
 from bot.core.owing import Owed, is_open
 from bot.core.replies import Nudge
 from bot.foreground import FOREGROUND, step_aside
+from bot.heap import settle
 from bot.log_privacy import without
 from jobs.common import JobContext, default_instance_id
 from storage.claims import (
@@ -58,6 +59,9 @@ from storage.engine import background
 from storage.queries import OwnerView
 
 log = logging.getLogger(__name__)
+# A sweep with this many nudges to send runs for seconds to minutes (Teams: 50 a second),
+# while owners click: it settles the heap first (see run_sweep).
+SETTLE_AT_NUDGES = 100
 _report_lock = threading.Lock()  # parallel sends count lost races into one report
 
 
@@ -150,6 +154,12 @@ def run_sweep(
         for planned in _due(ctx, messaged, report):
             by_person.setdefault(planned.recipient.id, []).append(planned)
     nudges = [_merge(parts) for parts in by_person.values()]
+    if not dry_run and len(nudges) >= SETTLE_AT_NUDGES:
+        # The plan just read lives as long as the sweep: left out of full garbage
+        # collections, which otherwise held the interpreter for 100-270 ms at a time while
+        # owners clicked (bot/heap.py). Once, before the first nudge goes out.
+        FOREGROUND.wait_quiet()
+        settle()
     # A notifier whose platform takes many conversations at once (Teams: 50 requests a
     # second per app, 7 per conversation) says how many sends may be in flight; each nudge
     # is still claimed before it is sent, so running them side by side changes nothing else.

@@ -139,3 +139,14 @@ def pg_engine(pg_server):
 def engine(request):
     """A freshly migrated database; storage tests run once on each backend."""
     yield request.getfixturevalue(f"{request.param}_engine")
+
+
+@pytest.fixture(autouse=True)
+def _heap_unfrozen():
+    """A test that settles the heap (bot/heap.py, a big sweep) leaves nothing frozen for
+    the next one, whose cycles a collection must find."""
+    yield
+    import gc
+
+    if gc.get_freeze_count():
+        gc.unfreeze()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 
 from bot.app import build_service, run_clock, stop_on_sigterm
+from bot.heap import settle
 from bot.platforms.slack.app import build_slack
 from bot.settings import Settings
 
@@ -46,6 +47,7 @@ def run_slack(settings: Settings) -> None:
     after_ack.inbox.start_maintenance()
     scheduler = _start_scheduler(settings, service, app.client, people)
     stop_on_sigterm()
+    settle()  # what start-up built lives as long as the process (bot/heap.py)
     try:
         if settings.slack_app_token:
             from slack_bolt.adapter.socket_mode import SocketModeHandler

@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 
 from bot.app import build_service, run_clock, stop_on_sigterm
+from bot.heap import settle
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -44,6 +45,7 @@ def run_teams(settings: Settings) -> None:
     runtime.bot.notifier = notifier  # "digest now" reaches Slack channels too
     scheduler = start_scheduler(service, notifier)
     stop_on_sigterm()  # Slack's acknowledged work is finished here too (bot/app.py)
+    settle()  # what start-up built lives as long as the process (bot/heap.py)
     runtime.serve()
     try:
         if slack_app is None:
