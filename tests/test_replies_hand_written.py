@@ -252,7 +252,8 @@ SINGLE = [
     U("V13 pendng sign off", "V13", PE),
     U("G10 - behind schdule", "G10", DL),
     U("V7: Not yet started", "V7", NS),
-    U("O6 - no progress this quarter, CFO diverted to winter planning", "O6", NS),
+    # no progress in a spell says nothing of whether it started (test_reader_steps_and_spells)
+    U("O6 - no progress this quarter, CFO diverted to winter planning", "O6", ASK),
     U("G1 Green", "G1", OT),
     U("V4 BRAG blue", "V4", C),
     U("G12 RAG: B", "G12", C),

@@ -83,6 +83,17 @@ FUTURE_TAIL = (
     r"within\s+(?:the|a|an|one|two|three|\d+|the\s+next)\b|next\s+(?:week|month|quarter|year|"
     r"(?:mon|tues|wednes|thurs|fri)day)|tomorrow|later\s+(?:this|today|in)|soon)\b"
 )
+# "No progress this month", "no progress since the last update", "no progress to report": nothing
+# moved in a spell (or nothing to tell), which says nothing of whether the action ever
+# started; an action under way for a year is not Not started. Only "no progress (yet, to
+# date, so far)" and "no progress" alone are. Put after the words it qualifies.
+IN_A_SPELL = (
+    r"(?!\s+(?:made\s+|at\s+all\s+)?(?:this|last|since|over|during|recently|lately|to\s+report|"
+    r"in\s+(?:the\s+)?(?:last|past|recent|previous|latest)|"
+    r"for\s+(?:a\s+(?:while|bit|few|couple|month|week)|the\s+(?:last|past)|some\s+time|\d+|two|"
+    r"three|several|weeks|months)|on\s+(?:this|it|that)\s+(?:this|since|in|over|for|lately|"
+    r"recently))\b)"
+)
 _PATTERNS: list[tuple[str, Status | None, str]] = [
     (DONE + FUTURE_TAIL, None, "future"),
     # "ok to close", "happy for this to be closed", "can come off the list": done, asking
@@ -296,7 +307,9 @@ _PATTERNS: list[tuple[str, Status | None, str]] = [
     ),
     (
         r"(?:yet|still)\s+to\s+(?:start|begin|commence|get\s+going|get\s+started|kick\s+off)|"
-        r"(?:no|zero|nil|little\s+or\s+no|not\s+any)\s+progress(?:\s+(?:yet|to\s+date|so\s+far|made))?|"
+        r"(?:no|zero|nil|little\s+or\s+no|not\s+any)\s+progress"
+        + IN_A_SPELL
+        + r"(?:\s+(?:yet|to\s+date|so\s+far|made))?|"
         r"nothing\s+(?:done\s+|happened\s+|started\s+|to\s+report\s+)?(?:yet|so\s+far|to\s+date)|"
         r"not\s+(?:yet\s+)?(?:been\s+)?(?:looked\s+at|touched)|haven't\s+got\s+to\s+it|"
         r"(?<![\d.])0\s*%",

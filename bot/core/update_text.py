@@ -27,6 +27,7 @@ from bot.core.deadlines import MONTHS, DeadlineStep, ParsedDeadline
 from bot.core.status_words import (
     _MONTH_WORD,
     FUTURE_TAIL,
+    IN_A_SPELL,
     RATING_NOW,
     clash,
     conclude,
@@ -41,7 +42,8 @@ from bot.core.statuses import Status
 # "done", "on hold" before "on".
 _PHRASES: list[tuple[str, Status]] = [
     (
-        r"not\s+yet\s+started|not\s+started(?:\s+yet)?|yet\s+to\s+start|no\s+progress(?:\s+yet)?",
+        r"not\s+yet\s+started|not\s+started(?:\s+yet)?|yet\s+to\s+start|"
+        r"no\s+progress" + IN_A_SPELL + r"(?:\s+yet)?",
         Status.NOT_STARTED,
     ),
     (
@@ -567,12 +569,16 @@ def _status(
             rest = _LEAD_FILLER.sub("", rest)  # "tbh, will pick up after xmas"
         # "delayed until September", "on hold until the merger" are one phrase, and "not
         # quite finished but nearly there" one sentence: kept whole ("but nearly there" alone
-        # is not what they wrote).
+        # is not what they wrote; nor is "of going into Q1" without "at risk").
         commentary = body if _RUNS_ON_FROM_LABEL.match(rest) else rest
         return status, _strip_emoji(commentary), ()
     if lead_emoji is not None:
         return lead_emoji, _strip_emoji(body), ()
     status, options = conclude(body, found, latest_wins=latest_wins)
+    if status is Status.COMPLETED and _step_done(body, found):
+        # "workshops done, report going to SMT 12th, likely sign off then": a piece of the
+        # work done and the rest to come, not the action; asked, never stored Completed.
+        return None, _strip_emoji(clean), (Status.ONGOING, Status.COMPLETED)
     typo = _TYPO_LABEL.match(body) if label else None
     near = [status_of_word(w) for w in near_misses(typo.group("w"))] if typo else []
     if any(near):
@@ -595,6 +601,45 @@ def _status(
     if em:
         return _EMOJI[em.group(0)], _strip_emoji(clean), ()
     return None, clean, ()
+
+
+# A completion word after a thing of its own ("workshops done", "first draft finished",
+# "interviews complete"), with the rest still to come after it ("…, report going to SMT",
+# "…, results being analysed", "…, sign off expected next month"): a step of the action done.
+# Words that make the thing the action itself ("all done", "this is complete", "action
+# closed", "we're done") are not a step.
+_THING_DONE = re.compile(
+    r"(?:^|[,;:.(!?]\s*|\band\s+)(?P<thing>(?:[A-Za-z0-9][\w'’&/-]*\s+){1,4})(?:now\s+|all\s+)?"
+    r"(?:been\s+|now\s+been\s+)?$",
+    re.I,
+)
+_THE_ACTION = re.compile(
+    r"\b(?:all|everything|it|its|it's|it’s|this|that|action|actions|item|task|tasks|work|whole|"
+    r"we|we've|we’ve|we're|we’re|i|i've|i’ve|fully|finally|"
+    r"totally|completely|successfully|officially|already|just|both|ref|status|rag|project|"
+    r"programme|objective|deliverable)\b",
+    re.I,
+)
+_STILL_TO_COME = re.compile(
+    r"\b(?:going\s+to|goes\s+to|will|shall|due|next|then|expected|expect(?:ing)?|to\s+follow|"
+    r"awaiting|await|waiting|being|once|still\s+(?:to|need|needs)|yet\s+to|to\s+be|planned|"
+    r"scheduled|booked\s+for|likely|hope|hopefully|aim(?:ing)?\s+to|plan(?:ning)?\s+to|"
+    r"needs?\s+to|remaining|outstanding|pending|in\s+progress|under\s+way|underway|"
+    r"starting|start(?:s)?\s+(?:next|in|on))\b",
+    re.I,
+)
+
+
+def _step_done(body: str, found) -> bool:
+    """Whether the reply's completion is a step's: a thing of its own done, then more to come."""
+    done = [x for x in found if x.status is Status.COMPLETED and x.kind == "word"]
+    if not done or len(done) != len([x for x in found if x.status is not None]):
+        return False
+    first = done[0]
+    thing = _THING_DONE.search(body[: first.start])
+    if thing is None or _THE_ACTION.search(thing.group("thing")):
+        return False
+    return _STILL_TO_COME.search(body, done[-1].end) is not None
 
 
 # A word that opens the reply as its label ("Dleyaed - …", "Pednign: …", a line alone).
@@ -622,7 +667,7 @@ _LEAD_FILLER = re.compile(
 )
 _RUNS_ON_FROM_LABEL = re.compile(
     r"(?:to|until|till|into|by|but|and|though|although|however|yet|so|which|whereas|whilst|"
-    r"while|or|nor)\b",
+    r"while|or|nor|of)\b",
     re.I,
 )
 _MOVE_AFTER = re.compile(
