@@ -38,7 +38,7 @@ from tests.corpus.harness import load_plans, report, run_cases
 TODAY = date(2019, 9, 16)
 THINGS = ["workshops", "the first draft", "recruitment", "staff survey", "interviews",
           "consultation", "phase one workshops", "the business case", "training sessions",
-          "paper for ET"]  # fmt: skip
+          "paper for ET", "the scoping work"]  # fmt: skip
 DONE_WORDS = ["done", "complete", "completed", "finished", "signed off", "delivered",
               "now done", "have been done", "has been finalised", "wrapped up"]  # fmt: skip
 TO_COME = ["report going to SMT 12th, likely sign off then", "results being analysed",
@@ -47,7 +47,7 @@ TO_COME = ["report going to SMT 12th, likely sign off then", "results being anal
            "next step is the board paper", "awaiting the panel's decision",
            "still need to agree the budget"]  # fmt: skip
 SELF = ["all", "it's all", "this action is", "everything", "we're", "the whole thing is",
-        "work is"]  # fmt: skip
+        "work is", "the project is"]  # fmt: skip
 
 
 def _read(text: str):

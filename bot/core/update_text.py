@@ -614,10 +614,12 @@ _THING_DONE = re.compile(
     re.I,
 )
 _THE_ACTION = re.compile(
-    r"\b(?:all|everything|it|its|it's|it’s|this|that|action|actions|item|task|tasks|work|whole|"
-    r"we|we've|we’ve|we're|we’re|i|i've|i’ve|fully|finally|"
-    r"totally|completely|successfully|officially|already|just|both|ref|status|rag|project|"
-    r"programme|objective|deliverable)\b",
+    r"\b(?:all|everything|it|its|it's|it’s|this|that|action|actions|whole|we|we've|we’ve|we're|"
+    r"we’re|i|i've|i’ve|fully|finally|totally|completely|successfully|officially|already|just|"
+    r"both|ref|status|rag)\b"
+    # "the work is complete" is the action; "the scoping work has been signed off" a step.
+    r"|^\s*(?:the\s+|our\s+|my\s+)?(?:work|task|project|programme|objective|deliverable|item)s?"
+    r"(?:\s+(?:is|are|was|were|has|have|been|now))*\s*$",
     re.I,
 )
 _STILL_TO_COME = re.compile(
