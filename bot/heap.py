@@ -10,7 +10,7 @@ Most of those objects live long: what the bot built when it started, and what a 
 for its whole run (the plan it read, the nudges it planned). ``settle()`` collects once, at a
 moment chosen for it, and then freezes what is left (``gc.freeze``): later full collections
 walk only what came after, and took 11-33 ms in the same run. A frozen object is still freed
-the moment nothing refers to it; only a frozen object that later becomes part of unreachable
+the moment nothing refers to it; only a frozen object that later becomes part of an unreachable
 cycle waits, and the next ``settle()`` (which unfreezes first) collects it.
 """
 
