@@ -157,8 +157,9 @@ def run_sweep(
     if not dry_run and len(nudges) >= SETTLE_AT_NUDGES:
         # The plan just read lives as long as the sweep: left out of full garbage
         # collections, which otherwise held the interpreter for 100-270 ms at a time while
-        # owners clicked (bot/heap.py). Once, before the first nudge goes out.
-        FOREGROUND.wait_quiet()
+        # owners clicked (bot/heap.py). Once, before the first nudge goes out, and after
+        # any request being read or handled (the collection holds the interpreter).
+        _people_first()
         settle()
     # A notifier whose platform takes many conversations at once (Teams: 50 requests a
     # second per app, 7 per conversation) says how many sends may be in flight; each nudge

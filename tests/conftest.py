@@ -11,6 +11,7 @@ starts and stops its own server, as before.
 from __future__ import annotations
 
 import fcntl
+import gc
 import itertools
 import json
 import os
@@ -146,7 +147,5 @@ def _heap_unfrozen():
     """A test that settles the heap (bot/heap.py, a big sweep) leaves nothing frozen for
     the next one, whose cycles a collection must find."""
     yield
-    import gc
-
     if gc.get_freeze_count():
         gc.unfreeze()
