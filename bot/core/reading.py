@@ -108,7 +108,7 @@ def split_reply(text: str, index: RefIndex) -> tuple[list[Part], bool]:
         if m is not None and m.re is _REST:
             m = re.match(r"\W*" + _REST.pattern, text, re.I)
         if m:
-            return [Part((), _clean_words(text[m.end() :]), rest=True)], True
+            return [Part((), _clean_words(text[m.end() :], last=True), rest=True)], True
         return [Part((), text.strip())], True
     groups: list[list[RefHit]] = [[all_hits[0]]]
     for prev, hit in zip(all_hits, all_hits[1:], strict=False):
@@ -162,8 +162,9 @@ def split_reply(text: str, index: RefIndex) -> tuple[list[Part], bool]:
             # "V5 done but not V10": the "not" is about V10, which is asked about.
             words = _NOT_NEXT.sub("", words)
         actions = tuple(h.action for h in g if h.action is not None)
-        kept = _clean_words(written[n]) if written[n] else ""
-        part = Part(actions, _clean_words(words), rest=g[0].action is None, written=kept)
+        last = n + 1 == len(groups)
+        kept = _clean_words(written[n], last=last) if written[n] else ""
+        part = Part(actions, _clean_words(words, last=last), rest=g[0].action is None, written=kept)
         same = _SAME_BEFORE.search(parts[-1].text) if parts and not part.rest else None
         if same is not None and (not part.text or _SAME_AFTER.fullmatch(part.text)):
             # "V5 on track, same for V10", "V5 done, V10 too": the same words for both.
@@ -329,9 +330,15 @@ def _range(a: RefHit, b: RefHit, between: str, index: RefIndex) -> list[RefHit] 
     return inside
 
 
-def _clean_words(words: str) -> str:
+def _clean_words(words: str, *, last: bool = False) -> str:
+    """The part's words without what joins them to the parts around them. The ``last``
+    part is joined to nothing after it: a word that ends it ("…going to SMT then", "…waiting
+    on the finance item") is the owner's, and only stray marks are cut."""
     w = _LEAD_JOIN.sub("", words, count=1)
-    return _strip_tail(w).strip()
+    return (_MARKS_TAIL.sub("", w) if last else _strip_tail(w)).strip()
+
+
+_MARKS_TAIL = re.compile(r"[\s,;/&+\-–—•*(\[]+$")
 
 
 _TAIL_UNIT = re.compile(
