@@ -105,8 +105,9 @@ def test_the_controls_keep_their_status(text, status):
 
 @pytest.mark.parametrize("text", ["at risk of going into Q1 next yr",
                                   "At risk of slipping past March",
-                                  "delayed of necessity by the audit"])  # fmt: skip
-def test_a_status_that_runs_on_with_of_keeps_its_words(text):
+                                  "delayed of necessity by the audit",
+                                  "delayed til Feb due to purdah"])  # fmt: skip
+def test_a_status_that_runs_on_with_of_or_til_keeps_its_words(text):
     got = _read(text)
     assert got.status is not None and got.commentary == text, (text, got)
 

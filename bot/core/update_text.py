@@ -668,7 +668,7 @@ _LEAD_FILLER = re.compile(
     re.I,
 )
 _RUNS_ON_FROM_LABEL = re.compile(
-    r"(?:to|until|till|into|by|but|and|though|although|however|yet|so|which|whereas|whilst|"
+    r"(?:to|until|till|til|into|by|but|and|though|although|however|yet|so|which|whereas|whilst|"
     r"while|or|nor|of)\b",
     re.I,
 )
