@@ -17,6 +17,7 @@ each request until it is answered in ``AT_THE_DOOR``, which the inbox's work wai
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from contextlib import contextmanager
@@ -30,16 +31,24 @@ class Foreground:
         self._cond = threading.Condition()
         self._in_flight = 0
         self._free_until = 0.0  # monotonic: no holding before this
+        self._loop_waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Future]] = []
 
     def enter(self) -> None:
         with self._cond:
             self._in_flight += 1
 
     def leave(self) -> None:
+        waiters: list = []
         with self._cond:
             self._in_flight = max(0, self._in_flight - 1)
             if self._in_flight == 0:
                 self._cond.notify_all()
+                waiters, self._loop_waiters = self._loop_waiters, []
+        for loop, fut in waiters:
+            try:
+                loop.call_soon_threadsafe(_wake, fut)
+            except RuntimeError:  # that loop has closed: nobody is waiting any more
+                pass
 
     @contextmanager
     def busy(self):
@@ -82,6 +91,34 @@ class Foreground:
                 self._cond.wait(left)
             return time.monotonic() - start
 
+    async def quiet(self, hold: float | None = None) -> float:
+        """``wait_quiet`` for a coroutine on an event loop, which waits without holding its
+        thread (a send on the Teams send loop, pacing.py): the same hold, and the same free
+        spell after a hold that ran its full length."""
+        hold = self.max_hold if hold is None else hold
+        loop = asyncio.get_running_loop()
+        with self._cond:
+            if self._in_flight == 0:
+                return 0.0
+            start = time.monotonic()
+            if start < self._free_until:
+                return 0.0
+            fut = loop.create_future()
+            self._loop_waiters.append((loop, fut))
+        try:
+            await asyncio.wait_for(fut, hold)
+        except TimeoutError:
+            with self._cond:
+                if self._in_flight > 0:
+                    self._free_until = time.monotonic() + hold
+                self._loop_waiters = [w for w in self._loop_waiters if w[1] is not fut]
+        return time.monotonic() - start
+
+
+def _wake(fut: asyncio.Future) -> None:
+    if not fut.done():
+        fut.set_result(None)
+
 
 FOREGROUND = Foreground()
 # Requests between arriving at a gate (Slack's HTTP gate, Teams' route) and being answered:
@@ -91,6 +128,31 @@ AT_THE_DOOR = Foreground()
 # How long a background write waits for the gates to clear (step_aside): about one burst's
 # acknowledgements; a steady stream of requests delays each sweep write by this at most.
 STEP_ASIDE_SECONDS = 0.1
+
+
+_running = threading.local()
+
+
+@contextmanager
+def handling(let_go):
+    """Around a worker's run of requests it counts in FOREGROUND: ``let_go()`` stops counting
+    them, and ``stored()`` inside calls it (once) for the handler."""
+    _running.let_go = let_go
+    try:
+        yield
+    finally:
+        _running.let_go = None
+
+
+def stored() -> None:
+    """For a handler: what the people in this run were waiting for is stored, and all that
+    is left is answering them over the network. The background need not hold back for that
+    any longer: a burst's answers at the Bot Connector's rate took 1-2 s, and the sweep held
+    that long ran free for as long again (``wait_quiet``) just when the next burst came."""
+    let_go = getattr(_running, "let_go", None)
+    if let_go is not None:
+        _running.let_go = None
+        let_go()
 
 
 def step_aside() -> None:

@@ -31,7 +31,7 @@ from enum import Enum
 from sqlalchemy.engine import Engine
 
 from bot.core.clock import Clock
-from bot.foreground import AT_THE_DOOR, FOREGROUND
+from bot.foreground import AT_THE_DOOR, FOREGROUND, handling
 from storage import inbox as store
 from storage.engine import db_unavailable, is_locked, nowait_engine, side_engine, urgent
 
@@ -314,6 +314,14 @@ class InboxWorker:
     # -- the work --------------------------------------------------------------------------
     def _run(self, item_id: int, start: float) -> None:
         batch: list[int] = []
+        counted = [True]  # the batch still counts in FOREGROUND (bot/foreground.py stored())
+
+        def let_go() -> None:
+            if counted[0]:
+                counted[0] = False
+                for _ in batch:
+                    FOREGROUND.leave()
+
         try:
             # After ack() the response still has to leave (bolt polls for it every 10 ms);
             # work started at once would hold the GIL. Work queued behind a burst waits not.
@@ -322,12 +330,12 @@ class InboxWorker:
                 time.sleep(pause)
             self._acks_first()
             batch = self._take(item_id)
-            with urgent():  # someone is waiting for the answer: first at SQLite's write gate
+            with urgent(), handling(let_go):  # someone waits: first at SQLite's write gate
                 if batch:
                     self._handle_many(batch)
         finally:
             for taken in batch:
-                self._release(taken)
+                self._release(taken, counted=counted[0])
 
     def _take(self, item_id: int) -> list[int]:
         """This row and, for a batched kind, every other row of that kind queued and not yet
@@ -349,11 +357,12 @@ class InboxWorker:
             self._submit(left[0], 0.0, kind)
         return [item_id, *others]
 
-    def _release(self, item_id: int) -> None:
+    def _release(self, item_id: int, *, counted: bool = True) -> None:
         with self._lock:
             self._held.discard(item_id)
             self._queued.pop(item_id, None)
-        FOREGROUND.leave()
+        if counted:
+            FOREGROUND.leave()
 
     def _acks_first(self) -> None:
         """Wait while requests are still arriving and being acknowledged (a burst of

@@ -21,6 +21,7 @@ from slack_sdk.errors import SlackApiError
 from bot.core.people import may_read, read_refusal
 from bot.core.service import PlanService
 from bot.core.statuses import Status
+from bot.foreground import stored
 from bot.platforms.slack import blocks as bk
 from bot.platforms.slack.ack import AfterAck, acked, respond_to
 from bot.platforms.slack.admin import admin_command
@@ -191,6 +192,8 @@ class SlackListeners:
             )
             given.append((one, user_id))
         replies = self.conversation.give_statuses(PLATFORM, given) if given else []
+        if not alone:
+            stored()  # all stored: what is left is answering (bot/foreground.py)
         for body, (one, _user), reply in zip(together, given, replies, strict=True):
             try:
                 self._after_click(body, client, respond_to(body), reply, one.action_ref)

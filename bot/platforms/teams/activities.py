@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 from bot.core.people import Actor
 from bot.core.service import PlanService, Refused
+from bot.foreground import stored
 from bot.platforms.teams import cards as cd
 from bot.platforms.teams.connector import ConnectorError, TeamsConnector, message
 from bot.platforms.teams.people import PLATFORM, TeamsPeople, is_personal, tenant_of
@@ -246,6 +247,8 @@ class TeamsBot:
             )
             given.append((one, act["from"]["id"]))
         replies = self.conversation.give_statuses(PLATFORM, given) if given else []
+        if not alone:
+            stored()  # all stored: what is left is answering (bot/foreground.py)
 
         def answer(click) -> None:
             (act, (_a, data)), (one, _user), reply = click

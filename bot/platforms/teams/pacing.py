@@ -10,12 +10,21 @@ the rate Teams takes them and a 429 is the exception (still retried, as before).
 Only proactive sends are paced (connector.send(..., paced=True) from notifier.py). A reply
 to someone who just clicked or typed takes a token without waiting, so it is never queued
 behind a sweep; the sweep's next slots move back to make room.
+
+A paced send whose slot has come also gives way to people's requests in this process
+(bot/foreground.py: held while any is in flight, as the sweep's own steps are). The sweep
+runs 24 senders, each waiting here for its slot; when owners clicked, the slots kept coming,
+and each send that went out brought its sender back to record it (about 10 ms of the
+interpreter a nudge), so a burst's 50 clicks were stored at 2-4x the time they took with no
+sweep running (bench/bench_under_load.py).
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+
+from bot.foreground import FOREGROUND
 
 # The Bot Connector's documented ceiling is 50 requests a second per app; the stand-in in
 # tests/support/teams_connector.py enforces that with a burst of 50.
@@ -48,8 +57,11 @@ class Pacer:
         self.tokens -= 1
         return 0.0 if self.tokens >= 0 else -self.tokens / self.rate
 
-    async def slot(self) -> None:
-        """Wait (on the loop, holding no thread) until this send may go."""
+    async def slot(self, *, give_way: bool = True) -> None:
+        """Wait (on the loop, holding no thread) until this send may go: its slot, and then
+        (``give_way``) no request of someone waiting in flight, up to FOREGROUND's hold."""
         wait = self.reserve()
         if wait > 0:
             await asyncio.sleep(wait)
+        if give_way:
+            await FOREGROUND.quiet()

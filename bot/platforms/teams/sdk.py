@@ -171,7 +171,8 @@ class RetryMiddleware:
             attempt += 1
             await self.sleep(min(wait, MAX_RETRY_WAIT))
             if self.pacer is not None and status == 429:
-                await self.pacer.slot()
+                # A retry may be a reply to someone waiting: it never waits for them to go.
+                await self.pacer.slot(give_way=False)
 
 
 def retry_after(response: httpx.Response) -> float | None:
