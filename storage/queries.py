@@ -390,9 +390,10 @@ _by_place = itemgetter(2)  # ActionOwner.position in the select above
 _by_position = itemgetter(ActionView._fields.index("position"), 0)  # (position, id)
 
 
-def action_after_write(view: ActionView, row: Action) -> ActionView:
+def action_after_write(view: ActionView, row) -> ActionView:
     """``view`` with what an update can change (status, times, deadline, sign-off) as
-    ``row``, the action's ORM row in the transaction that just wrote it, now holds it."""
+    ``row`` (the action as the transaction that just wrote it left it: an ORM row, or
+    storage/updates.py CachedAction) now holds it."""
     return view._replace(
         status=row.status,
         status_at=row.status_at,

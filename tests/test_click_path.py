@@ -164,3 +164,59 @@ def test_a_burst_with_one_person_twice_leaves_their_conversation_as_two_clicks_w
     assert [r.action.ref for r in replies] == ["L2", "C1"]
     # Both answered: only L3 is still owed from the nudge (the second did not undo the first).
     assert talk.last_nudge("slack", person_key(julie.person)) == (ids["L3"],)
+
+
+def test_a_burst_stores_the_action_cache_in_one_statement_and_leaves_no_stale_row(
+    service, engine
+):
+    """The cached columns of a burst's actions are written by one executemany UPDATE, not
+    one per action; an ORM row of one of them already read in the same session shows the
+    write afterwards; and the actions come back as the write left them."""
+    from storage.updates import NewUpdate, append_update_rows
+
+    julie = service.actor_for_chat_user("U0JULIE")
+    mine = [a for a in service.snapshot().actions if julie.person.id in {o.id for o in a.owners}]
+    assert len(mine) >= 2
+    seen = _statements(engine)
+    now = service.clock.now()
+    with write_session(engine) as s:
+        held = s.get(Action, mine[0].id)  # read before the write, in the same transaction
+        assert held.status != "Delayed"
+        got = append_update_rows(
+            s,
+            [NewUpdate(a.id, "Delayed", "waiting on estates", "button", julie.person.id, "Julie",
+                       external_id=f"t:{a.id}") for a in mine],
+            now=now,
+        )  # fmt: skip
+        assert [created for _u, created, _a in got] == [True] * len(mine)
+        assert [row.status for _u, _c, row in got] == ["Delayed"] * len(mine)
+        assert held.status == "Delayed" and held.last_update_id == got[0][0].id
+    updates = [q for q in seen if q.lstrip().upper().startswith("UPDATE ACTION")]
+    assert len(updates) == 1, updates
+    with read_session(engine) as s:
+        for a, (update, _c, _row) in zip(mine, got, strict=True):
+            row = s.get(Action, a.id)
+            assert (row.status, row.last_update_id, row.replied_at is not None) == (
+                "Delayed",
+                update.id,
+                True,
+            )
+
+
+def test_a_completion_asking_for_sign_off_is_shown_waiting_for_it(service, engine):
+    from storage.models import Plan
+
+    with write_session(engine) as s:
+        plan = s.get(Plan, service.plan().id)
+        plan.signoff_required = True
+        s.add(plan)
+    julie = service.actor_for_chat_user("U0JULIE")
+    action = next(
+        a for a in service.snapshot().actions if julie.person.id in {o.id for o in a.owners}
+    )
+    (done,) = service.record_updates(
+        [UpdateGiven(julie, action.id, "Completed", "button", external_id="slack:done")]
+    )
+    assert done.signoff is not None and done.action.signoff_pending
+    with read_session(engine) as s:
+        assert s.get(Action, action.id).signoff_pending

@@ -555,6 +555,8 @@ class PlanService:
                 # The action as this transaction leaves it (the row is locked and loaded:
                 # no second read of the plan around it on a click's path).
                 fresh = action_after_write(action, row or s.get(Action, action.id))
+                if signoff_id is not None:  # request_signoff marked it on a row of its own
+                    fresh = fresh._replace(signoff_pending=True)
                 # The plan read with the action is its own (a snapshot passed in may be
                 # several).
                 tz = snap.plan.timezone if snap.plan.id == action.plan_id else None
