@@ -360,6 +360,10 @@ def _send(
             "nudge to owner #%s: unknown outcome (claim %s kept)", planned.recipient.id, claim_id
         )
         return
+    # The message is out and the notifier has journalled it (what a resumed claim checks:
+    # already_delivered), so marking the claim sent can wait for people first: 24 senders'
+    # answers coming back during a burst of clicks each wrote here at once.
+    _people_first()
     mark_nudge_sent(
         ctx.engine,
         claim_id,

@@ -262,3 +262,39 @@ def test_a_sender_left_free_by_a_long_hold_still_waits_while_requests_are_at_the
     assert left_at and clock.monotonic() >= left_at[0]  # went on only once the door cleared
     sweep._people_first()  # nobody at the door: straight on
     busy.leave()
+
+
+def test_a_sent_nudge_is_marked_sent_only_once_clicks_that_came_during_its_send_are_answered(
+    engine, monkeypatch
+):
+    """The send is journalled by the notifier (what a resumed claim checks), so marking the
+    claim sent waits for people first: a click arriving while the nudge went out is answered
+    before the mark is written. (A foreground of the test's own.)"""
+    import threading
+
+    import jobs.sweep as sweep
+    from bot.foreground import Foreground
+
+    fg = Foreground(max_hold=30)
+    monkeypatch.setattr(sweep, "FOREGROUND", fg)
+    order: list[str] = []
+    real_mark = sweep.mark_nudge_sent
+    monkeypatch.setattr(
+        sweep, "mark_nudge_sent", lambda *a, **kw: (order.append("marked"), real_mark(*a, **kw))
+    )
+    service = _service(engine)
+
+    class ClickedDuringTheSend(ConsoleNotifier):
+        def send_nudge(self, recipient, reply, claim_id):
+            fg.enter()  # a click arrives while the nudge is going out
+
+            def answer() -> None:
+                order.append("answered")
+                fg.leave()
+
+            threading.Timer(0.05, answer).start()
+            return super().send_nudge(recipient, reply, claim_id)
+
+    report = run_sweep(service, ClickedDuringTheSend(quiet=True))
+    assert report.nudged and order == ["answered", "marked"] * len(report.nudged)
+    assert nudge_counts(engine).get("sent") == len(report.nudged)
