@@ -657,3 +657,46 @@ def test_a_status_click_is_answered_once_by_the_card_it_replaced(bot):
     bot.runtime.bot.handle_statuses([activity_dict(json.loads(json.dumps(loose)))])
     new = bot.bc.sent_to(julie)[before:]
     assert len(new) == 1 and "Stored for " in json.dumps(new[0]) and "C1" in json.dumps(new[0])
+
+
+def test_a_stored_burst_answers_only_when_nobody_else_is_being_read_or_stored(bot, monkeypatch):
+    """A burst's answers (card updates at the Bot Connector's rate) wait, as the sweep does,
+    while another request is in flight: the burst itself is stored first and no longer
+    counts, so its own answers never wait for it. (A foreground of the test's own.)"""
+    import threading
+
+    import bot.foreground as fg
+    import bot.platforms.teams.activities as acts
+    from bot.platforms.teams.sdk import activity_dict
+
+    mine = fg.Foreground(max_hold=30)
+    monkeypatch.setattr(acts, "FOREGROUND", mine)
+    julie, alice = _install(bot, "29:julie"), _install(bot, "29:alice")
+    _sweep(bot)
+    ref = {a.ref: a.id for a in bot.service.snapshot().actions}
+    j_nudge, a_nudge = _nudge(bot, julie), _nudge(bot, alice)
+    burst = [
+        bot.submit("29:julie", _button(_card(j_nudge), ref["L2"], "status", "On track"),
+                   reply_to=j_nudge["id"]),
+        bot.submit("29:alice", _button(_card(a_nudge), ref["L1"], "status", "Delayed"),
+                   reply_to=a_nudge["id"]),
+    ]  # fmt: skip
+    mine.enter()  # another burst's request, being read
+    seen: dict[str, object] = {}
+
+    def when_stored_look_then_let_go() -> None:
+        deadline = time.monotonic() + 10
+        while len(_updates(bot.engine)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.1)
+        seen["card while held"] = json.dumps(bot.bc.activity(julie, j_nudge["id"]))
+        mine.leave()
+
+    t = threading.Thread(target=when_stored_look_then_let_go)
+    t.start()
+    bot.runtime.bot.handle_statuses([activity_dict(json.loads(json.dumps(a))) for a in burst])
+    t.join(10)
+    assert sorted(u.status for u in _updates(bot.engine)) == ["Delayed", "On track"]
+    assert "On track stored by Julie Fellows" not in seen["card while held"]
+    assert "On track stored by Julie Fellows" in json.dumps(bot.bc.activity(julie, j_nudge["id"]))
+    assert "Delayed stored by Alice Smith" in json.dumps(bot.bc.activity(alice, a_nudge["id"]))

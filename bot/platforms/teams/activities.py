@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 from bot.core.people import Actor
 from bot.core.service import PlanService, Refused
-from bot.foreground import stored
+from bot.foreground import FOREGROUND, stored
 from bot.platforms.teams import cards as cd
 from bot.platforms.teams.connector import ConnectorError, TeamsConnector, message
 from bot.platforms.teams.people import PLATFORM, TeamsPeople, is_personal, tenant_of
@@ -252,6 +252,11 @@ class TeamsBot:
 
         def answer(click) -> None:
             (act, (_a, data)), (one, _user), reply = click
+            # These clicks are stored: their answers wait, as the sweep does, while other
+            # people's requests are being read or stored. A burst that came in two waves
+            # stored its second behind the first's 50 answers (and a batch of the burst
+            # before, still answering at the Bot Connector's rate): 50 ms, not 20.
+            FOREGROUND.wait_quiet()
             try:
                 self._answer(act, self._after_update(reply, data, one.actor))
             except Exception:  # noqa: BLE001 - stored already; the others still get theirs
