@@ -71,15 +71,21 @@ class Foreground:
                     return
                 self._cond.wait(left)
 
+    def _hold_starts(self) -> float | None:
+        """(Under the lock.) When a hold starting now starts, or None: nothing in flight, or
+        in the free spell after a hold that ran its full length."""
+        if self._in_flight == 0:
+            return None
+        start = time.monotonic()
+        return None if start < self._free_until else start
+
     def wait_quiet(self, hold: float | None = None) -> float:
         """Wait (up to the hold: ``max_hold`` unless given) while requests are in flight;
         returns the seconds waited."""
         hold = self.max_hold if hold is None else hold
         with self._cond:
-            if self._in_flight == 0:
-                return 0.0
-            start = time.monotonic()
-            if start < self._free_until:
+            start = self._hold_starts()
+            if start is None:
                 return 0.0
             deadline = start + hold
             while self._in_flight > 0:
@@ -98,10 +104,8 @@ class Foreground:
         hold = self.max_hold if hold is None else hold
         loop = asyncio.get_running_loop()
         with self._cond:
-            if self._in_flight == 0:
-                return 0.0
-            start = time.monotonic()
-            if start < self._free_until:
+            start = self._hold_starts()
+            if start is None:
                 return 0.0
             fut = loop.create_future()
             self._loop_waiters.append((loop, fut))

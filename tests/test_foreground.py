@@ -11,8 +11,6 @@ import threading
 import time
 from datetime import UTC, datetime
 
-import pytest
-
 import bot.foreground as fg
 import bot.platforms.teams.pacing as pacing
 from bot.core.clock import FixedClock
@@ -104,18 +102,7 @@ def test_stored_hands_the_count_back_once_and_only_inside_a_run():
     assert left == [1]
 
 
-@pytest.fixture
-def worker_engine(tmp_path):
-    from storage.engine import make_engine
-    from storage.migrate import upgrade
-
-    engine = make_engine(f"sqlite:///{tmp_path / 'inbox.db'}")
-    upgrade(engine)
-    yield engine
-    engine.dispose()
-
-
-def test_a_batch_that_says_stored_stops_holding_the_sweep_back(worker_engine, monkeypatch):
+def test_a_batch_that_says_stored_stops_holding_the_sweep_back(sqlite_engine, monkeypatch):
     """While the answers of a stored burst go out, FOREGROUND no longer counts its rows (a
     sweep held for a burst's answers ran free just when the next burst came); when the run
     ends the counts balance: a request that arrives after counts one, not less."""
@@ -135,7 +122,7 @@ def test_a_batch_that_says_stored_stops_holding_the_sweep_back(worker_engine, mo
         finish.wait(10)
 
     worker = InboxWorker(
-        worker_engine, FixedClock(T0), "teams", lambda kind, body: None, run_many=run_many,
+        sqlite_engine, FixedClock(T0), "teams", lambda kind, body: None, run_many=run_many,
         batched={"teams.status"}, instance_id="t", workers=1,
     )  # fmt: skip
     try:
