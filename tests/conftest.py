@@ -149,3 +149,19 @@ def _heap_unfrozen():
     yield
     if gc.get_freeze_count():
         gc.unfreeze()
+
+
+@pytest.fixture(autouse=True)
+def _foreground_cleared():
+    """The process-wide counts of requests in flight (bot/foreground.py) start each test at
+    nought: a test that stops a server or an inbox with a request still counted would
+    otherwise leave every later test in its worker holding its sweeps, paced sends and
+    answers back for the full hold."""
+    yield
+    from bot.foreground import AT_THE_DOOR, FOREGROUND
+
+    for counts in (FOREGROUND, AT_THE_DOOR):
+        with counts._cond:
+            counts._in_flight = 0
+            counts._free_until = 0.0
+            counts._cond.notify_all()
