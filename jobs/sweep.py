@@ -360,9 +360,10 @@ def _send(
             "nudge to owner #%s: unknown outcome (claim %s kept)", planned.recipient.id, claim_id
         )
         return
-    # The message is out and the notifier has journalled it (what a resumed claim checks:
-    # already_delivered), so marking the claim sent can wait for people first: 24 senders'
-    # answers coming back during a burst of clicks each wrote here at once.
+    # The message is out, and a claim resumed after a crash asks the notifier whether it
+    # went (already_delivered: Teams' journal, Slack's history), not this mark; so the mark
+    # can wait for people first: 24 senders' answers coming back during a burst of clicks
+    # each wrote here at once.
     _people_first()
     mark_nudge_sent(
         ctx.engine,

@@ -5,7 +5,7 @@ update."""
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from datetime import date, datetime
 
 from sqlalchemy import bindparam, insert
@@ -203,19 +203,7 @@ class CachedAction:
         return {c: getattr(self, c) for c in _WRITTEN}
 
 
-_CACHED = (
-    Action.id,
-    Action.plan_id,
-    Action.status,
-    Action.status_at,
-    Action.last_update_id,
-    Action.replied_at,
-    Action.deadline_text,
-    Action.due_date,
-    Action.deadline_kind,
-    Action.deadline_sure,
-    Action.signoff_pending,
-)
+_CACHED = tuple(getattr(Action, f.name) for f in fields(CachedAction))  # in its order
 # What apply_to_action_cache may change.
 _WRITTEN = (
     "status",
