@@ -15,6 +15,7 @@ that belong to that action alone.
 
 from __future__ import annotations
 
+import functools
 import random
 from collections import Counter
 from dataclasses import dataclass, field
@@ -172,9 +173,11 @@ def _vocabulary() -> set[str]:
 VOCAB = _vocabulary()
 
 
-def typos_of(word: str) -> list[str]:
+@functools.cache
+def typos_of(word: str) -> tuple[str, ...]:
     """Swapped, dropped and doubled letters of ``word`` that are not a real word, nor another
-    status word, nor nearer (or as near) to another status word than to ``word``."""
+    status word, nor nearer (or as near) to another status word than to ``word``. (Cached:
+    the corpus asks for the same few words many times, and every test process builds it.)"""
     out = []
     low = word.lower()
     cands = set()
@@ -186,10 +189,11 @@ def typos_of(word: str) -> list[str]:
         if c == low or c in T.REAL_WORDS or c in VOCAB:
             continue
         d = _lev(c, low)
-        if any(_lev(c, v) <= d for v in VOCAB if v != low):
+        # A distance is at least the difference in length: most words need no count.
+        if any(abs(len(c) - len(v)) <= d and _lev(c, v) <= d for v in VOCAB if v != low):
             continue
         out.append(c if word.islower() else c[:1].upper() + c[1:])
-    return out
+    return tuple(out)
 
 
 def typo_phrase(rng: random.Random, phrase: str) -> str | None:
