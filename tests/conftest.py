@@ -28,28 +28,75 @@ _db_counter = itertools.count()
 TEMPLATE = "template_progressbot"
 _SHARED_INFO = "progressbot-pg.json"
 
-# The longest tests (real processes, Socket Mode reconnects, a PostgreSQL restart) start
-# first, so that under xdist they run beside the many short ones instead of after them.
-# Only the order changes; a test missing from this list just runs in its usual place.
-RUN_FIRST = (
-    "tests/test_slack_socket_mode.py",
-    "tests/test_multi_instance.py",
-    "tests/test_teams_runner.py",
-    "tests/test_slack_graceful_stop.py",
-    "tests/test_report_cli.py",
-    "tests/test_plan_admin.py",
-    "tests/test_secrets_in_logs.py",
-    "tests/test_report_browser.py",
+# The longest test files (real processes, servers, restarts, the big reply sets), longest
+# first. Without xdist they run first; under xdist (worksteal: each worker is first given a
+# contiguous share of the list, and idle workers later take half of a busy one's queue) the
+# files are dealt out so that each worker's share starts with some of them. Piled at the
+# front of one share they ran one after another on one worker, and left at their usual
+# places some came last and were the run's tail. Only the order changes; a file missing
+# from this list runs in its usual place.
+LONG_FIRST = (
+    "tests/test_owners_by_hand.py",
+    "tests/test_durable_inbox.py",
+    "tests/test_owner_small_things.py",
     "tests/test_people_sync.py",
+    "tests/test_replies_hand_written.py",
+    "tests/test_reply_properties.py",
+    "tests/test_teams_runner.py",
+    "tests/test_teams_gate.py",
+    "tests/test_cli.py",
+    "tests/test_report_cli.py",
+    "tests/test_several_plans.py",
+    "tests/test_multi_instance.py",
+    "tests/test_several_plans_kill.py",
+    "tests/test_secrets_in_logs.py",
+    "tests/test_plan_admin.py",
+    "tests/test_slack_socket_mode.py",
+    "tests/test_slack_graceful_stop.py",
+    "tests/test_people_data.py",
+    "tests/test_report_browser.py",
 )
 
 
-def pytest_collection_modifyitems(config, items):
-    def rank(item) -> int:
-        path = item.nodeid.split("::")[0]
-        return RUN_FIRST.index(path) if path in RUN_FIRST else len(RUN_FIRST)
+def _shares(total: int, workers: int) -> list[int]:
+    """The sizes of the contiguous shares xdist's worksteal first gives each worker."""
+    sizes, left = [], total
+    for i in range(workers):
+        sizes.append(left // (workers - i))
+        left -= sizes[-1]
+    return sizes
 
-    items.sort(key=rank)  # stable: within a rank, the usual order
+
+def pytest_collection_modifyitems(config, items):
+    def path(item) -> str:
+        return item.nodeid.split("::")[0]
+
+    workers = getattr(config, "workerinput", {}).get("workercount", 1)
+    long_files = [f for f in LONG_FIRST if any(path(i) == f for i in items)]
+    if workers <= 1 or not long_files:
+        items.sort(
+            key=lambda i: LONG_FIRST.index(path(i)) if path(i) in LONG_FIRST else len(LONG_FIRST)
+        )
+        return
+    # Whole files, dealt back and forth (1..n, n..1, ...) so the heaviest spread evenly; a
+    # file stays together (its module fixtures are set up once).
+    dealt: list[list] = [[] for _ in range(workers)]
+    for k, f in enumerate(long_files):
+        lap, pos = divmod(k, workers)
+        dealt[pos if lap % 2 == 0 else workers - 1 - pos].append(f)
+    by_file: dict[str, list] = {}
+    rest = []
+    for item in items:
+        (by_file.setdefault(path(item), []) if path(item) in long_files else rest).append(item)
+    ordered, r = [], 0
+    for size, files in zip(_shares(len(items), workers), dealt, strict=True):
+        head = [i for f in files for i in by_file[f]]
+        take = max(0, size - len(head))
+        ordered += head + rest[r : r + take]
+        r += take
+    ordered += rest[r:]
+    assert len(ordered) == len(items)
+    items[:] = ordered
 
 
 def _worker() -> str:
