@@ -585,3 +585,41 @@ def test_owner_query_in_a_dm_finds_the_person_by_slack_id_not_by_name(bot):
     answer = _posted(bot, 2)[-1].params
     assert "L2" not in json.dumps(answer.get("blocks")) + answer["text"]
     assert _updates(bot.engine) == []
+
+
+def test_a_stored_burst_answers_only_when_nobody_else_is_being_read_or_stored(bot, monkeypatch):
+    """As a Teams burst does (test_teams_journeys.py): clicks stored, their messages are
+    updated only when no other request is being read or stored, over real HTTP and the inbox.
+    The clicks no longer count once stored, so their answers never wait on themselves. (The
+    listeners get a foreground of the test's own, which "another request" holds.)"""
+    import time
+
+    import bot.foreground as fg
+    import bot.platforms.slack.listeners as listeners
+
+    mine = fg.Foreground(max_hold=30)
+    monkeypatch.setattr(listeners, "FOREGROUND", mine)
+    owed = who_owes_what(bot.service.snapshot(), TODAY)
+    clicks = []
+    for uid, name, status in (("U0JULIE", "Julie Fellows", "on_track"),
+                              ("U0ALICE", "Alice Smith", "delayed")):  # fmt: skip
+        channel, ts, blocks = _send_nudge(bot, name)
+        action = next(o.action for p, items in owed.items() if p.name == name for o in items)
+        btn = _button(blocks, action.id, f"status:{status}")
+        clicks.append(block_actions_body(
+            actions=[button_action(btn["action_id"], btn["value"], block_id=f"act:{action.id}")],
+            user_id=uid, channel_id=channel, message_ts=ts,
+            message={"ts": ts, "blocks": blocks, "text": "nudge"},
+            response_url=bot.slack.new_response_url(),
+        ))  # fmt: skip
+    mine.enter()  # another request, being read
+    try:
+        for body in clicks:
+            assert bot.post(body, content_type=FORM)[0] == 200
+        bot.wait_for(lambda: len(_updates(bot.engine)) == 2, what="both clicks stored")
+        time.sleep(0.2)
+        assert bot.slack.calls_to("chat.update") == []  # stored, the answers held back
+    finally:
+        mine.leave()
+    bot.wait_for(lambda: len(bot.slack.calls_to("chat.update")) == 2, what="both messages edited")
+    assert sorted(u.status for u in _updates(bot.engine)) == ["Delayed", "On track"]

@@ -21,7 +21,7 @@ from slack_sdk.errors import SlackApiError
 from bot.core.people import may_read, read_refusal
 from bot.core.service import PlanService
 from bot.core.statuses import Status
-from bot.foreground import stored
+from bot.foreground import FOREGROUND, stored
 from bot.platforms.slack import blocks as bk
 from bot.platforms.slack.ack import AfterAck, acked, respond_to
 from bot.platforms.slack.admin import admin_command
@@ -195,6 +195,12 @@ class SlackListeners:
         if not alone:
             stored()  # all stored: what is left is answering (bot/foreground.py)
         for body, (one, _user), reply in zip(together, given, replies, strict=True):
+            # Stored: the answers wait, as the sweep does, while other people's requests are
+            # being read or stored (a burst's second wave, the next burst), as Teams' do.
+            # Not while this run still counts itself (clicks left to run alone): it would
+            # wait out the whole hold on itself.
+            if not alone:
+                FOREGROUND.wait_quiet()
             try:
                 self._after_click(body, client, respond_to(body), reply, one.action_ref)
             except Exception:  # noqa: BLE001 - stored already; the others still get theirs

@@ -255,8 +255,11 @@ class TeamsBot:
             # These clicks are stored: their answers wait, as the sweep does, while other
             # people's requests are being read or stored. A burst that came in two waves
             # stored its second behind the first's 50 answers (and a batch of the burst
-            # before, still answering at the Bot Connector's rate): 50 ms, not 20.
-            FOREGROUND.wait_quiet()
+            # before, still answering at the Bot Connector's rate): 50 ms, not 20. Not while
+            # this run still counts itself (clicks left to run alone): it would wait out the
+            # whole hold on itself.
+            if not alone:
+                FOREGROUND.wait_quiet()
             try:
                 self._answer(act, self._after_update(reply, data, one.actor))
             except Exception:  # noqa: BLE001 - stored already; the others still get theirs
