@@ -589,9 +589,9 @@ def test_owner_query_in_a_dm_finds_the_person_by_slack_id_not_by_name(bot):
 
 def test_a_stored_burst_answers_only_when_nobody_else_is_being_read_or_stored(bot, monkeypatch):
     """As a Teams burst does (test_teams_journeys.py): clicks stored, their messages are
-    updated only when no other request is being read or stored, over real HTTP and the inbox.
-    The clicks no longer count once stored, so their answers never wait on themselves. (The
-    listeners get a foreground of the test's own, which "another request" holds.)"""
+    updated only when no other request is being read or stored, and at once when none is,
+    over real HTTP and the inbox. (The listeners get a foreground of the test's own, which
+    "another request" holds; the clicks' own counts stay in the process's.)"""
     import time
 
     import bot.foreground as fg
