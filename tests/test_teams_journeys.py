@@ -661,8 +661,9 @@ def test_a_status_click_is_answered_once_by_the_card_it_replaced(bot):
 
 def test_a_stored_burst_answers_only_when_nobody_else_is_being_read_or_stored(bot, monkeypatch):
     """A burst's answers (card updates at the Bot Connector's rate) wait, as the sweep does,
-    while another request is in flight: the burst itself is stored first and no longer
-    counts, so its own answers never wait for it. (A foreground of the test's own.)"""
+    while another request is in flight, and go once none is; the burst is stored first. (A
+    foreground of the test's own, which "another request" holds; the clicks' own counts stay
+    in the process's.)"""
     import threading
 
     import bot.foreground as fg
